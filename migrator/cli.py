@@ -1,0 +1,69 @@
+"""The command line: parses options, wires the stages together, prints. No business logic.
+
+Each stage that has a command keeps it beside its code (``migrator/<stage>/command.py``);
+this module only gathers them, so the commands list stays in one place.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from migrator import log
+from migrator.errors import MigratorError
+
+# command name -> "module:attribute" of a click command, imported when used, so
+# `migrator --help` stays fast and one broken stage does not take down the others.
+COMMANDS: dict[str, str] = {
+    "demo": "migrator.demo:demo_command",
+    "emulator": "migrator.emulator.command:emulator_command",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log-json", is_flag=True, help="Log JSON lines (default when not a terminal).")
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+@click.version_option(package_name="migrator")
+def cli(log_json: bool, log_level: str) -> None:
+    """Move content into ButterCMS: from CSV, WordPress and other CMS exports.
+
+    \b
+    Quick start:
+      migrator demo                      # rehearse on the bundled samples
+      migrator emulator --model mappings/content-model.toml --port 8700
+    """
+    log.configure(json=True if log_json else None, level=log_level)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except MigratorError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

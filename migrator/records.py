@@ -1,0 +1,43 @@
+"""The Record: what every source yields and every later stage consumes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a record sits in its export, for error messages: ``file:line``."""
+
+    file: str
+    line: int | None = None
+    # Formats without lines (JSON) name a path or byte offset instead.
+    position: str | None = None
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"{self.file}:{self.line}"
+        if self.position is not None:
+            return f"{self.file}@{self.position}"
+        return self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One source record.
+
+    ``identity`` is stable across runs of the same export (a key column's value, a
+    WordPress post id, a Contentful ``sys.id``; the row number only when there is
+    nothing better), so the ledger can tell a re-run from new content.
+    ``kind`` is the source's own notion of type (``row``, ``post``, ``page``,
+    a Contentful content type...), used by mapping filters.
+    """
+
+    identity: str
+    kind: str
+    data: Mapping[str, Any]
+    location: Location
+    # Problems the source noticed but recovered from (a ragged row, say).
+    warnings: tuple[str, ...] = field(default=())

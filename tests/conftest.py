@@ -1,0 +1,9 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _reset_structlog():
+    import structlog
+
+    yield
+    structlog.reset_defaults()
