@@ -7,3 +7,9 @@ def _reset_structlog():
 
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture
+def anyio_backend():
+    # aiohttp runs on asyncio only.
+    return "asyncio"
