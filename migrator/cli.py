@@ -19,6 +19,8 @@ from migrator.errors import MigratorError
 COMMANDS: dict[str, str] = {
     "demo": "migrator.demo:demo_command",
     "emulator": "migrator.emulator.command:emulator_command",
+    "status": "migrator.ledger.command:status_command",
+    "run": "migrator.engine.command:run_command",
 }
 
 

@@ -351,10 +351,10 @@ def check_value(f: Field, value: Any, path: str) -> list[str]:
             return [f"{path}: expected a list of objects, got {type(value).__name__}"]
         errors: list[str] = []
         for i, item in enumerate(value):
-            errors.extend(check_fields(f.fields, item, require_all_keys=False, path=f"{path}[{i}]"))
+            errors.extend(_check_whole(f.fields, item, f"{path}[{i}]"))
         return errors
     if t == "component":
-        return check_fields(f.fields, value, require_all_keys=False, path=path)
+        return _check_whole(f.fields, value, path)
     if t == "component_picker":
         if not isinstance(value, list):
             return [f'{path}: expected a list like [{{"<component>": {{...}}}}]']
@@ -365,20 +365,26 @@ def check_value(f: Field, value: Any, path: str) -> list[str]:
                 continue
             ((cname, cvalues),) = item.items()
             if cname in f.choices:
-                errors.extend(
-                    check_fields(
-                        f.choices[cname],
-                        cvalues,
-                        require_all_keys=False,
-                        path=f"{path}[{i}].{cname}",
-                    )
-                )
+                errors.extend(_check_whole(f.choices[cname], cvalues, f"{path}[{i}].{cname}"))
             elif cname not in f.components:
                 errors.append(
                     f"{path}[{i}]: component {cname!r} not allowed ({list(f.components)})"
                 )
         return errors
     return [f"{path}: unknown field type {t!r}"]
+
+
+def _check_whole(fields: dict[str, Field], values: Any, path: str) -> list[str]:
+    """A repeater item or component is sent whole (never merged), so a required sub-field
+    left out is missing, not "unchanged" as a left-out key of a partial update is."""
+    errors = check_fields(fields, values, require_all_keys=False, path=path)
+    if isinstance(values, dict):
+        errors.extend(
+            f"{path}.{name}: required"
+            for name, f in fields.items()
+            if f.required and name not in values
+        )
+    return errors
 
 
 def _check_reference(f: Field, value: Any, path: str) -> list[str]:

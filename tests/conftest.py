@@ -1,4 +1,31 @@
+"""Shared fixtures. Every server here binds 127.0.0.1 and stops at fixture teardown.
+
+- ``content_model``: mappings/content-model.toml, loaded once.
+- ``emulator``: a running ButterCMS emulator (that model, delay 0, tokens ``w-token`` and
+  ``r-token``); ``emulator.base_url``, ``emulator.state()``, ``await emulator.settle()``.
+- ``make_emulator(**config)``: more emulators with any ``EmulatorConfig`` options, e.g.
+  ``await make_emulator(delay=0.2, faults=Faults(error_rate=0.5), duplicate_slugs="overwrite")``.
+- ``media_server``: serves distinct PNG payloads at ``/img/<name>.png`` (404 elsewhere) and
+  lists the paths it was asked for; ``media_server.url_for("red")``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
 import pytest
+from aiohttp import web
+
+from migrator.emulator import Emulator, EmulatorConfig, run_emulator
+from migrator.emulator.media import sample_png
+from migrator.model import ContentModel, load_content_model
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT_MODEL = ROOT / "mappings" / "content-model.toml"
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +40,76 @@ def _reset_structlog():
 def anyio_backend():
     # aiohttp runs on asyncio only.
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def content_model() -> ContentModel:
+    return load_content_model(CONTENT_MODEL)
+
+
+MakeEmulator = Callable[..., Awaitable[Emulator]]
+
+
+@pytest.fixture
+async def make_emulator(content_model: ContentModel) -> AsyncIterator[MakeEmulator]:
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def make(**options: Any) -> Emulator:
+            options.setdefault("model", content_model)
+            return await stack.enter_async_context(run_emulator(EmulatorConfig(**options)))
+
+        yield make
+
+
+@pytest.fixture
+async def emulator(make_emulator: MakeEmulator) -> Emulator:
+    return await make_emulator()
+
+
+# "red-copy" has red's bytes under another URL: the media library must store it once.
+MEDIA_IMAGES = {
+    "red": sample_png(255, 0, 0),
+    "red-copy": sample_png(255, 0, 0),
+    "green": sample_png(0, 255, 0),
+    "blue": sample_png(0, 0, 255),
+}
+
+
+@dataclass
+class MediaServer:
+    url: str
+    images: dict[str, bytes]
+    requests: list[str] = field(default_factory=list)
+
+    def url_for(self, name: str) -> str:
+        return f"{self.url}/img/{name}.png"
+
+
+@pytest.fixture
+async def media_server() -> AsyncIterator[MediaServer]:
+    server = MediaServer(url="", images=dict(MEDIA_IMAGES))
+
+    async def image(request: web.Request) -> web.Response:
+        server.requests.append(request.path)
+        body = server.images.get(request.match_info["name"])
+        if body is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=body, content_type="image/png")
+
+    async def anything_else(request: web.Request) -> web.Response:
+        server.requests.append(request.path)
+        raise web.HTTPNotFound()
+
+    app = web.Application()
+    app.router.add_get("/img/{name}.png", image)
+    app.router.add_route("*", "/{tail:.*}", anything_else)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        server.url = f"http://{host}:{port}"
+        yield server
+    finally:
+        await runner.cleanup()

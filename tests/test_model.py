@@ -66,3 +66,16 @@ def test_check_fields_names_each_bad_value():
     assert check_fields(fields, values, require_all_keys=True) == [
         "fields.summary: missing (send '' when empty)"
     ]
+
+
+def test_required_sub_fields_of_whole_values_must_be_sent():
+    # Repeater items and components are sent whole, so leaving out a required
+    # sub-field is an error even in a partial update.
+    model = load_content_model(EXAMPLE)
+    fields = model.page_types["landing_page"].fields
+    values = {"faq": [{"answer": "42"}], "sections": [{"hero": {"image": ""}}]}
+    errors = check_fields(fields, values, require_all_keys=False)
+    assert errors == [
+        "fields.faq[0].question: required",
+        "fields.sections[0].hero.headline: required",
+    ]

@@ -1,0 +1,160 @@
+"""`make bench`: speed and memory, as ratios measured side by side in one run.
+
+1. Dry-run throughput on a generated 100,000-row CSV (records per second), and peak
+   Python memory for 10,000 vs 100,000 rows (flat memory means a ratio near 1, not 10).
+2. A real run against the emulator in a separate process at a set --rate R: wall time
+   as a ratio of the floor N/R (1.00 is perfect pacing; the gap is our overhead).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from migrator.engine import RunOptions, dry_run  # noqa: E402
+from migrator.mapping import load_mapping  # noqa: E402
+
+MAPPING = ROOT / "mappings" / "team_members.toml"
+MODEL = ROOT / "mappings" / "content-model.toml"
+MIGRATOR = str(Path(sys.executable).with_name("migrator"))
+
+
+def generate_csv(path: Path, rows: int) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "email", "position", "bio", "photo", "joined", "active"])
+        for i in range(rows):
+            w.writerow(
+                [
+                    f"Person {i}",
+                    f"person{i}@example.com",
+                    "Engineer",
+                    f'Bio of person {i}, who writes "quoted" things,\nover two lines.',
+                    "",
+                    "03/15/2021",
+                    "yes" if i % 2 else "no",
+                ]
+            )
+    return path
+
+
+def options(tmp: Path, name: str) -> RunOptions:
+    return RunOptions(
+        ledger_path=tmp / f"{name}.ledger.sqlite",
+        failures_path=tmp / f"{name}.failures.jsonl",
+        preview_path=tmp / f"{name}.preview.jsonl",
+        dry_run=True,
+        show_progress=False,
+    )
+
+
+def bench_dry_run(tmp: Path) -> None:
+    mapping = load_mapping(MAPPING)
+    peaks = {}
+    for rows in (10_000, 100_000):
+        source = generate_csv(tmp / f"rows{rows}.csv", rows)
+        tracemalloc.start()
+        started = time.perf_counter()
+        stats = dry_run(mapping, source, options(tmp, f"dry{rows}"))
+        elapsed = time.perf_counter() - started
+        peaks[rows] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert stats.to_send == rows, stats
+        print(
+            f"dry run, {rows:>7,} rows: {rows / elapsed:>9,.0f} records/s "
+            f"(traced; peak Python memory {peaks[rows] / 2**20:.1f} MiB)"
+        )
+    started = time.perf_counter()
+    dry_run(mapping, tmp / "rows100000.csv", options(tmp, "dry-untraced"))
+    elapsed = time.perf_counter() - started
+    print(f"dry run, 100,000 rows: {100_000 / elapsed:>9,.0f} records/s (untraced)")
+    print(
+        f"peak memory ratio 100k/10k rows: {peaks[100_000] / peaks[10_000]:.2f} "
+        "(1.0 = flat; 10.0 = grows with the input)"
+    )
+
+
+def bench_real_run(tmp: Path, rows: int, rate: float, concurrency: int) -> None:
+    source = generate_csv(tmp / f"real{rows}-{rate}.csv", rows)
+    emulator = subprocess.Popen(
+        [
+            MIGRATOR,
+            "emulator",
+            "--model",
+            str(MODEL),
+            "--port",
+            "0",
+            "--write-token",
+            "bench-w",
+            "--read-token",
+            "bench-r",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert emulator.stdout is not None
+        line = emulator.stdout.readline()
+        match = re.search(r"listening on (\S+)", line)
+        assert match, f"emulator did not start: {line!r}"
+        env = {
+            **os.environ,
+            "BUTTER_API_BASE": match.group(1),
+            "BUTTER_WRITE_TOKEN": "bench-w",
+            "BUTTER_READ_TOKEN": "bench-r",
+        }
+        started = time.perf_counter()
+        done = subprocess.run(
+            [
+                MIGRATOR,
+                "--log-level",
+                "warning",
+                "run",
+                str(MAPPING),
+                "--source",
+                str(source),
+                "--ledger",
+                str(tmp / f"real{rows}-{rate}.ledger.sqlite"),
+                "--rate",
+                str(rate),
+                "--concurrency",
+                str(concurrency),
+                "--no-progress",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        elapsed = time.perf_counter() - started
+        assert done.returncode == 0, done.stdout + done.stderr
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+    floor = rows / rate
+    print(
+        f"real run, {rows:,} rows at --rate {rate:g} --concurrency {concurrency}: "
+        f"{elapsed:.2f} s wall / {floor:.2f} s floor (N/R) = {elapsed / floor:.2f}x"
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        bench_dry_run(tmp)
+        bench_real_run(tmp, rows=1_000, rate=100, concurrency=4)
+        bench_real_run(tmp, rows=1_000, rate=200, concurrency=8)
+
+
+if __name__ == "__main__":
+    main()

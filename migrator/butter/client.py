@@ -1,0 +1,160 @@
+"""An aiohttp client for the ButterCMS Write API, plus the reads that settle doubts.
+
+It sends and reads; it does not retry. Every answer becomes either a parsed body or an
+error class from ``migrator.butter.errors`` (``error_for_response``), so the engine decides
+what to do from the class alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import orjson
+
+from migrator.butter.errors import (
+    Ambiguous,
+    ApiError,
+    NotSent,
+    error_for_response,
+)
+
+DEFAULT_BASE_URL = "https://api.buttercms.com/v2"
+CREATE_PATHS = {"page": "pages/", "collection": "content/", "post": "posts/"}
+
+
+@dataclass
+class CallCounter:
+    """API calls spent: Butter bills every call, reads included, against a monthly quota."""
+
+    writes: int = 0
+    reads: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.writes + self.reads
+
+
+class ButterClient:
+    def __init__(
+        self,
+        base_url: str,
+        write_token: str,
+        *,
+        read_token: str | None = None,
+        session: aiohttp.ClientSession,
+    ):
+        self.base_url = base_url.rstrip("/") + "/"
+        self._write_token = write_token
+        self._read_token = read_token
+        self._session = session
+        self.calls = CallCounter()
+
+    @property
+    def can_read(self) -> bool:
+        return bool(self._read_token)
+
+    # ------------------------------------------------------------------ writes
+
+    async def create(self, kind: str, body: dict[str, Any], *, locale: str | None = None) -> None:
+        """POST a page, collection item or post. Returns on 202; raises otherwise."""
+        params = {"locale": locale} if locale else None
+        await self._write("POST", CREATE_PATHS[kind], body, params=params)
+
+    async def _write(
+        self, method: str, path: str, body: dict[str, Any], *, params: dict[str, str] | None
+    ) -> Any:
+        headers = {
+            "Authorization": f"Token {self._write_token}",
+            "Content-Type": "application/json",
+        }
+        try:
+            async with self._session.request(
+                method,
+                self.base_url + path,
+                data=orjson.dumps(body),
+                headers=headers,
+                params=params,
+                allow_redirects=False,
+            ) as resp:
+                # Counted once Butter answered: a refused connection costs no call.
+                self.calls.writes += 1
+                payload = await _json_or_text(resp)
+                error = error_for_response(resp.status, resp.headers, payload)
+        except aiohttp.ClientConnectorError as exc:
+            # Never connected: nothing left this machine.
+            raise NotSent(f"cannot connect to {self.base_url}: {exc.os_error}") from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            # Sent (at least partly), then the connection or the wait died: maybe applied.
+            self.calls.writes += 1
+            raise Ambiguous(f"no answer after sending ({type(exc).__name__}: {exc})") from exc
+        if error is not None:
+            raise error
+        return payload
+
+    # ------------------------------------------------------------------ reads
+
+    async def find(
+        self,
+        kind: str,
+        target: str | None,
+        *,
+        slug: str | None,
+        lookup: tuple[str, str] | None,
+        locale: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Read back what a create would have made: the item, or None if absent."""
+        if kind == "page":
+            path = f"pages/{quote(target or '*')}/{quote(slug or '')}/"
+            return await self._read_one(path, locale)
+        if kind == "post":
+            return await self._read_one(f"posts/{quote(slug or '')}/", None)
+        if lookup is None:
+            raise ValueError("a collection item is found by a lookup field")
+        field, value = lookup
+        data = await self._read(
+            f"content/{quote(target or '')}/", {f"fields.{field}": value, "page_size": "2"}
+        )
+        items = (data or {}).get("data", {}).get(target, [])
+        return items[0] if items else None
+
+    async def _read_one(self, path: str, locale: str | None) -> dict[str, Any] | None:
+        params = {"locale": locale} if locale else {}
+        data = await self._read(path, params)
+        return None if data is None else data.get("data")
+
+    async def _read(self, path: str, params: dict[str, str]) -> Any:
+        if not self._read_token:
+            raise ApiError("reading back needs a read token: set BUTTER_READ_TOKEN")
+        try:
+            async with self._session.get(
+                self.base_url + path,
+                params={"preview": "1", **params},
+                headers={"Authorization": f"Token {self._read_token}"},
+                allow_redirects=False,
+            ) as resp:
+                self.calls.reads += 1
+                payload = await _json_or_text(resp)
+                if resp.status == 404:
+                    return None
+                error = error_for_response(resp.status, resp.headers, payload)
+        except aiohttp.ClientConnectorError as exc:
+            raise NotSent(f"cannot connect to {self.base_url}: {exc.os_error}") from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            # A read changes nothing, so an interrupted one is simply worth retrying.
+            raise NotSent(f"read interrupted ({type(exc).__name__}: {exc})") from exc
+        if error is not None:
+            raise error
+        return payload
+
+
+async def _json_or_text(resp: aiohttp.ClientResponse) -> Any:
+    raw = await resp.read()
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw.decode("utf-8", "replace")[:500]

@@ -1,0 +1,12 @@
+"""A local ButterCMS: the Write and Read APIs as butter-api.md describes them, with an
+asynchronous background queue, real media downloads, webhooks, and faults on demand.
+
+    model = load_content_model("mappings/content-model.toml")
+    async with run_emulator(EmulatorConfig(model)) as emu:
+        ...  # point a client at emu.base_url; await emu.settle(); emu.state()
+"""
+
+from migrator.emulator.config import EmulatorConfig, Faults
+from migrator.emulator.server import Emulator, run_emulator
+
+__all__ = ["Emulator", "EmulatorConfig", "Faults", "run_emulator"]

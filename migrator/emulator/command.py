@@ -1,0 +1,196 @@
+"""``migrator emulator``: run a local ButterCMS until stopped (Ctrl-C or SIGTERM)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import click
+
+from migrator.emulator.config import CAP_KINDS, EmulatorConfig, Faults
+from migrator.emulator.server import run_emulator
+from migrator.errors import ConfigError
+from migrator.model import load_content_model
+
+RATE = click.FloatRange(0.0, 1.0)
+EXAMPLE = """\b
+Example:
+  migrator emulator --model mappings/content-model.toml --port 8700 \\
+      --write-token w --read-token r --delay 2 --error-rate 0.05 --seed 7
+"""
+
+
+def _caps(values: tuple[str, ...]) -> dict[str, int]:
+    caps = {}
+    for value in values:
+        kind, _, number = value.partition("=")
+        if kind not in CAP_KINDS or not number.isdigit():
+            raise click.BadParameter(
+                f"expected KIND=N with KIND one of {', '.join(CAP_KINDS)}, got {value!r}",
+                param_hint="--cap",
+            )
+        caps[kind] = int(number)
+    return caps
+
+
+@click.command("emulator", epilog=EXAMPLE)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default="mappings/content-model.toml",
+    show_default=True,
+    help="Content model file: the page types, collections, locales and authors to emulate.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8700,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one (see the 'listening on' line).",
+)
+@click.option("--write-token", default="w-token", show_default=True, help="Token for writes.")
+@click.option("--read-token", default="r-token", show_default=True, help="Token for reads.")
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds between a 202 and the write being applied (Butter: a few seconds).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed for every random fault, so a failing rehearsal can be replayed.",
+)
+@click.option(
+    "--duplicate-slugs",
+    type=click.Choice(["fail", "overwrite"]),
+    default="fail",
+    show_default=True,
+    help="What a create with an existing page or post slug does.",
+)
+@click.option(
+    "--webhook",
+    "webhooks",
+    multiple=True,
+    metavar="URL",
+    help="POST every page, post and collection item event here (repeatable).",
+)
+@click.option(
+    "--quota",
+    type=click.IntRange(min=0),
+    metavar="CALLS",
+    help="Monthly API call quota; beyond it every call gets 429 with a long Retry-After.",
+)
+@click.option(
+    "--throttle",
+    type=click.IntRange(min=1),
+    metavar="PER_SECOND",
+    help="Calls allowed per second; beyond it 429 with a short Retry-After.",
+)
+@click.option(
+    "--error-rate",
+    type=RATE,
+    default=0.0,
+    show_default=True,
+    help="Share of calls answered with a random 500/502/503.",
+)
+@click.option(
+    "--latency",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds added before every answer.",
+)
+@click.option(
+    "--drop-before",
+    type=RATE,
+    default=0.0,
+    show_default=True,
+    help="Share of writes whose connection is cut before the write is accepted.",
+)
+@click.option(
+    "--drop-after",
+    type=RATE,
+    default=0.0,
+    show_default=True,
+    help="Share of writes whose connection is cut after the write is accepted "
+    "(applied, but the client never sees the 202).",
+)
+@click.option(
+    "--cap",
+    "caps",
+    multiple=True,
+    metavar="KIND=N",
+    help="Plan content cap, overriding the model's [limits]: pages=5, "
+    "collection_items=50 or posts=50 (repeatable).",
+)
+def emulator_command(
+    model_path: str,
+    host: str,
+    port: int,
+    write_token: str,
+    read_token: str,
+    delay: float,
+    seed: int,
+    duplicate_slugs: str,
+    webhooks: tuple[str, ...],
+    quota: int | None,
+    throttle: int | None,
+    error_rate: float,
+    latency: float,
+    drop_before: float,
+    drop_after: float,
+    caps: tuple[str, ...],
+) -> None:
+    """Run a local ButterCMS for rehearsals: same API, same asynchronous writes, same
+    failures, plus faults on demand. State: GET /_emulator/state.
+    """
+    faults = Faults(
+        monthly_quota=quota,
+        throttle_per_second=throttle,
+        error_rate=error_rate,
+        latency=latency,
+        drop_before_rate=drop_before,
+        drop_after_rate=drop_after,
+        caps=_caps(caps),
+    )
+    try:
+        config = EmulatorConfig(
+            load_content_model(model_path),
+            write_token=write_token,
+            read_token=read_token,
+            delay=delay,
+            seed=seed,
+            faults=faults,
+            duplicate_slugs=duplicate_slugs,
+            webhooks=webhooks,
+            host=host,
+            port=port,
+        )
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    asyncio.run(_serve(config))
+
+
+async def _serve(config: EmulatorConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with run_emulator(config) as emu:
+        # Scripts (and bench/run.py) read this first stdout line to find the port.
+        click.echo(f"listening on {emu.base_url}")
+        await stop.wait()
+        counters = emu.state()["counters"]
+    click.echo(
+        f"stopped: {counters.get('requests', 0)} requests, {counters.get('applied', 0)} applied, "
+        f"{counters.get('failed', 0)} failed",
+        err=True,
+    )

@@ -1,0 +1,265 @@
+"""The Read API, enough to verify a migration and to learn collection item ids.
+
+Shapes follow the recorded real responses in realdata/json/buttercms-reference/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+
+from migrator.emulator.responses import bad_request, dumps, not_found
+from migrator.emulator.store import CollectionItem, Page, Post, Store, slugify
+from migrator.model import ContentModel, Field
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 10
+PAGE_NOT_FOUND = {"detail": "Page not found."}
+
+
+def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request({"detail": f"{name} must be a whole number, got {raw!r}"}) from None
+    if not low <= value <= high:
+        raise bad_request({"detail": f"{name} must be between {low} and {high}, got {value}"})
+    return value
+
+
+def paginate(request: web.Request, items: Sequence[Any]) -> tuple[Sequence[Any], dict[str, Any]]:
+    """Either page+page_size or limit+offset (never both), as Butter documents."""
+    q = request.query
+    by_page = "page" in q or "page_size" in q
+    by_offset = "limit" in q or "offset" in q
+    if by_page and by_offset:
+        raise bad_request(
+            {"detail": "Use either page and page_size, or limit and offset, not both."}
+        )
+    count = len(items)
+    if by_offset:
+        limit = _int_param(request, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        offset = _int_param(request, "offset", 0, 0, 1 << 31)
+        nxt = offset + limit if offset + limit < count else None
+        prev = max(0, offset - limit) if offset > 0 else None
+        meta = {"count": count, "next_offset": nxt, "previous_offset": prev}
+        return items[offset : offset + limit], meta
+    page = _int_param(request, "page", 1, 1, 1 << 31)
+    size = _int_param(request, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    start = (page - 1) * size
+    if page > 1 and start >= count:
+        raise not_found("Invalid page.")
+    meta = {
+        "count": count,
+        "next_page": page + 1 if start + size < count else None,
+        "previous_page": page - 1 if page > 1 else None,
+    }
+    return items[start : start + size], meta
+
+
+def render_fields(fields: dict[str, Field], values: dict[str, Any]) -> dict[str, Any]:
+    """Stored values as Butter reads them back: pickers become ``{"type", "fields"}``."""
+    out = dict(values)
+    for name, f in fields.items():
+        if f.type == "component_picker" and isinstance(values.get(name), list):
+            out[name] = [
+                {"type": cname, "fields": cvalues}
+                for item in values[name]
+                for cname, cvalues in item.items()
+            ]
+    return out
+
+
+class ReadHandlers:
+    def __init__(self, model: ContentModel, store: Store):
+        self.model = model
+        self.store = store
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/v2/pages/{page_type}/", self.list_pages),
+            web.get("/v2/pages/{page_type}/{slug}/", self.get_page),
+            web.get("/v2/content/", self.get_collections),
+            web.get("/v2/content/{key}/", self.get_collection),
+            web.get("/v2/posts/", self.list_posts),
+            web.get("/v2/posts/{slug}/", self.get_post),
+        ]
+
+    # ------------------------------------------------------------------ shared
+
+    def _locale(self, request: web.Request) -> str:
+        locale = request.query.get("locale")
+        if locale is None:
+            return self.model.default_locale
+        if locale not in self.model.locales:
+            raise bad_request({"detail": "Invalid locale parameter"})
+        return locale
+
+    def _visible(self, request: web.Request, status: str) -> bool:
+        return status == "published" or request.query.get("preview") in ("1", "true", "True")
+
+    def _field_filters(self, request: web.Request) -> dict[str, str]:
+        return {k[len("fields.") :]: v for k, v in request.query.items() if k.startswith("fields.")}
+
+    @staticmethod
+    def _matches(values: dict[str, Any], filters: dict[str, str]) -> bool:
+        def text(v: Any) -> str:
+            return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+        return all(name in values and text(values[name]) == want for name, want in filters.items())
+
+    def _values(
+        self, fields: dict[str, Field], stored: dict[str, dict[str, Any]], locale: str
+    ) -> dict[str, Any]:
+        values = stored.get(locale)
+        if values is None:  # a locale never written reads back blank
+            values = {name: f.empty_value() for name, f in fields.items()}
+        return render_fields(fields, values)
+
+    # ------------------------------------------------------------------ pages
+
+    def _page(self, page: Page, locale: str) -> dict[str, Any]:
+        fields = self.model.page_types[page.page_type].fields
+        return {
+            "slug": page.slug,
+            "name": page.name,
+            "published": page.published,
+            "updated": page.updated,
+            "page_type": page.page_type,
+            "fields": self._values(fields, page.fields, locale),
+        }
+
+    async def get_page(self, request: web.Request) -> web.Response:
+        locale = self._locale(request)
+        page = self.store.find_page(request.match_info["page_type"], request.match_info["slug"])
+        if page is None or not self._visible(request, page.status):
+            raise not_found(PAGE_NOT_FOUND["detail"])
+        return web.json_response({"data": self._page(page, locale)}, dumps=dumps)
+
+    async def list_pages(self, request: web.Request) -> web.Response:
+        locale = self._locale(request)
+        page_type = request.match_info["page_type"]
+        if page_type == "*":
+            pages = [p for t in self.store.pages.values() for p in t.values()]
+        elif page_type in self.model.page_types:
+            pages = list(self.store.pages.get(page_type, {}).values())
+        else:
+            raise not_found(PAGE_NOT_FOUND["detail"])
+        filters = self._field_filters(request)
+        rendered = [self._page(p, locale) for p in pages if self._visible(request, p.status)]
+        rendered = [p for p in rendered if self._matches(p["fields"], filters)]
+        data, meta = paginate(request, rendered)
+        return web.json_response({"meta": meta, "data": list(data)}, dumps=dumps)
+
+    # ------------------------------------------------------------------ collections
+
+    def _items(self, request: web.Request, key: str, locale: str) -> list[dict[str, Any]]:
+        fields = self.model.collections[key].fields
+        filters = self._field_filters(request)
+        out = []
+        for item in self.store.collections.get(key, {}).values():
+            if not self._visible(request, item.status):
+                continue
+            values = self._values(fields, item.fields, locale)
+            if self._matches(values, filters):
+                out.append(self._item(item, values))
+        return out
+
+    @staticmethod
+    def _item(item: CollectionItem, values: dict[str, Any]) -> dict[str, Any]:
+        return {"meta": {"id": item.id}, **values}
+
+    async def get_collection(self, request: web.Request) -> web.Response:
+        key = request.match_info["key"]
+        locale = self._locale(request)
+        if key not in self.model.collections:
+            raise not_found()
+        data, meta = paginate(request, self._items(request, key, locale))
+        return web.json_response({"meta": meta, "data": {key: list(data)}}, dumps=dumps)
+
+    async def get_collections(self, request: web.Request) -> web.Response:
+        keys = [k for k in request.query.get("keys", "").split(",") if k]
+        if not keys:
+            raise bad_request({"detail": "keys: give one or more collection keys"})
+        locale = self._locale(request)
+        unknown = [k for k in keys if k not in self.model.collections]
+        if unknown:
+            raise not_found()
+        # The recorded ?keys= answer carries no meta: each key's items come whole.
+        data = {k: self._items(request, k, locale) for k in keys}
+        return web.json_response({"data": data}, dumps=dumps)
+
+    # ------------------------------------------------------------------ posts
+
+    @staticmethod
+    def _post(post: Post) -> dict[str, Any]:
+        def named(names: list[str]) -> list[dict[str, str]]:
+            return [{"name": n, "slug": slugify(n)} for n in names]
+
+        author = {
+            **post.author,
+            **{
+                k: ""
+                for k in (
+                    "bio",
+                    "title",
+                    "linkedin_url",
+                    "facebook_url",
+                    "instagram_url",
+                    "pinterest_url",
+                    "twitter_handle",
+                    "profile_image",
+                )
+            },
+        }
+        return {
+            "created": post.created,
+            "published": post.published,
+            "url": None,
+            "slug": post.slug,
+            "featured_image": post.featured_image,
+            "featured_image_alt": post.featured_image_alt,
+            "author": author,
+            "tags": named(post.tags),
+            "categories": named(post.categories),
+            "title": post.title,
+            "body": post.body,
+            "summary": post.summary,
+            "updated": post.updated,
+            "deleted": None,
+            "seo_title": post.seo_title,
+            "meta_description": post.meta_description,
+            "status": post.status,
+        }
+
+    def _visible_posts(self, request: web.Request) -> list[Post]:
+        return [p for p in self.store.posts.values() if self._visible(request, p.status)]
+
+    async def list_posts(self, request: web.Request) -> web.Response:
+        data, meta = paginate(request, [self._post(p) for p in self._visible_posts(request)])
+        return web.json_response({"meta": meta, "data": list(data)}, dumps=dumps)
+
+    async def get_post(self, request: web.Request) -> web.Response:
+        slug = request.match_info["slug"]
+        posts = self._visible_posts(request)
+        index = next((i for i, p in enumerate(posts) if p.slug == slug), None)
+        if index is None:
+            raise not_found()
+        # Butter lists newest first; "next" is the older neighbour.
+        meta = {
+            "next_post": _neighbour(posts, index - 1),
+            "previous_post": _neighbour(posts, index + 1),
+        }
+        return web.json_response({"meta": meta, "data": self._post(posts[index])}, dumps=dumps)
+
+
+def _neighbour(posts: list[Post], i: int) -> dict[str, str] | None:
+    if 0 <= i < len(posts):
+        p = posts[i]
+        return {"slug": p.slug, "title": p.title, "featured_image": p.featured_image}
+    return None

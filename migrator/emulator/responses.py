@@ -1,0 +1,21 @@
+"""Butter's error answers (Django REST Framework style), shared by reads and writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+
+def dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+def bad_request(errors: dict[str, Any]) -> web.HTTPBadRequest:
+    """400 with ``{"detail": ...}`` or a field → list-of-messages object."""
+    return web.HTTPBadRequest(text=dumps(errors), content_type="application/json")
+
+
+def not_found(detail: str = "Not found.") -> web.HTTPNotFound:
+    return web.HTTPNotFound(text=dumps({"detail": detail}), content_type="application/json")

@@ -1,0 +1,164 @@
+"""The emulator's HTTP server: routes, request log, trailing-slash redirect and token checks,
+and ``run_emulator``, the context manager that starts and stops all of it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+import orjson
+from aiohttp import web
+
+from migrator.emulator.apply import Applier
+from migrator.emulator.config import EmulatorConfig, Faults
+from migrator.emulator.faults import ConnectionDropped, FaultInjector, Handler
+from migrator.emulator.media import MediaLibrary
+from migrator.emulator.reads import ReadHandlers
+from migrator.emulator.store import Store
+from migrator.emulator.webhooks import Webhooks
+from migrator.emulator.worker import Worker
+from migrator.emulator.writes import WriteHandlers
+from migrator.log import get_logger
+
+log = get_logger("migrator.emulator")
+NOT_PROVIDED = {"detail": "Authentication credentials were not provided"}
+INVALID_TOKEN = {"detail": "Invalid token."}
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _unauthorized(body: dict[str, str]) -> web.Response:
+    # DRF's TokenAuthentication sends the challenge header with every 401.
+    return web.json_response(body, status=401, headers={"WWW-Authenticate": "Token"})
+
+
+class Emulator:
+    """A running emulator: its URL, its state, and its faults (mutable while it runs)."""
+
+    def __init__(self, config: EmulatorConfig, session: aiohttp.ClientSession):
+        self.config = config
+        self.store = Store()
+        # A copy, so switching a fault on in one test never leaks into a shared config.
+        self.faults: Faults = replace(config.faults, caps=dict(config.faults.caps))
+        self.injector = FaultInjector(self.faults, config.seed, self.store)
+        self.webhooks = Webhooks(config.webhooks, session, self.store)
+        media = MediaLibrary(self.store, session)
+        applier = Applier(config.model, self.store, media, self.webhooks, config.duplicate_slugs)
+        self.worker = Worker(applier, self.store, self.webhooks, config.delay)
+        self.url = ""  # set once the socket is bound
+
+    @property
+    def base_url(self) -> str:
+        """What ``BUTTER_API_BASE`` takes, e.g. ``http://127.0.0.1:8700/v2``."""
+        return f"{self.url}/v2"
+
+    def state(self) -> dict[str, Any]:
+        return self.store.snapshot(pending=self.worker.pending)
+
+    async def settle(self) -> None:
+        """Wait until every accepted write is applied (or failed) and webhooks are sent."""
+        await self.worker.settle()
+
+    # ------------------------------------------------------------------ middlewares
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith("/v2"):
+            return await handler(request)
+        # Only method and path: a query string may carry auth_token.
+        entry: dict[str, Any] = {"method": request.method, "path": request.path, "status": None}
+        self.store.requests.append(entry)
+        self.store.counters["requests"] += 1
+        try:
+            resp = await handler(request)
+        except ConnectionDropped as exc:
+            entry["dropped"] = exc.when
+            return web.Response(status=500)  # the transport is gone; this is never sent
+        except web.HTTPException as exc:
+            entry["status"] = exc.status
+            if exc.status in (404, 405) and exc.content_type != "application/json":
+                detail = (
+                    "Not found." if exc.status == 404 else f'Method "{request.method}" not allowed.'
+                )
+                return web.json_response({"detail": detail}, status=exc.status)
+            raise
+        except Exception:
+            entry["status"] = 500
+            raise
+        entry["status"] = resp.status
+        return resp
+
+    @web.middleware
+    async def _append_slash(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/v2") and not request.path.endswith("/"):
+            query = f"?{request.query_string}" if request.query_string else ""
+            raise web.HTTPMovedPermanently(f"{request.path}/{query}")
+        return await handler(request)
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith("/v2"):
+            return await handler(request)
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        token = value.strip() if scheme.lower() == "token" and value.strip() else None
+        if request.method in READ_METHODS:
+            token = token or request.query.get("auth_token") or None
+            if token is None:
+                return _unauthorized(NOT_PROVIDED)
+            if token != self.config.read_token:
+                return _unauthorized(INVALID_TOKEN)
+        else:
+            # Butter answers a read token on a write as if no token was sent.
+            if token is None or token == self.config.read_token:
+                return _unauthorized(NOT_PROVIDED)
+            if token != self.config.write_token:
+                return _unauthorized(INVALID_TOKEN)
+        return await handler(request)
+
+    # ------------------------------------------------------------------ app
+
+    async def _state(self, request: web.Request) -> web.Response:
+        return web.Response(body=orjson.dumps(self.state()), content_type="application/json")
+
+    def app(self) -> web.Application:
+        app = web.Application(
+            middlewares=[self._record, self.injector.middleware, self._append_slash, self._auth]
+        )
+        writes = WriteHandlers(
+            self.config.model, self.store, self.worker, self.injector, self.webhooks
+        )
+        reads = ReadHandlers(self.config.model, self.store)
+        app.add_routes([*writes.routes(), *reads.routes()])
+        app.router.add_get("/_emulator/state", self._state)
+        return app
+
+
+@asynccontextmanager
+async def run_emulator(config: EmulatorConfig) -> AsyncIterator[Emulator]:
+    """Start an emulator on ``config.host:config.port`` (0 = any free port); stop it on exit.
+
+    ``async with run_emulator(EmulatorConfig(model)) as emu:`` then point a client at
+    ``emu.base_url``; ``await emu.settle()`` waits for the background queue.
+    """
+    async with aiohttp.ClientSession() as session:
+        emu = Emulator(config, session)
+        runner = web.AppRunner(emu.app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        worker = asyncio.create_task(emu.worker.run())
+        try:
+            site = web.TCPSite(runner, config.host, config.port)
+            await site.start()
+            host, port = runner.addresses[0][:2]
+            emu.url = f"http://{host}:{port}"
+            log.info("emulator listening", url=emu.base_url, delay=config.delay)
+            yield emu
+        finally:
+            await runner.cleanup()
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await emu.webhooks.close()

@@ -1,0 +1,191 @@
+"""The Write API's front door: what Butter rejects at once (400), plan caps, then 202.
+
+Only the checks Butter makes before answering live here; everything about the content model
+happens later in the background queue (``apply.py``), as at Butter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from migrator.emulator.apply import Job
+from migrator.emulator.faults import FaultInjector
+from migrator.emulator.responses import bad_request, not_found
+from migrator.emulator.store import Store
+from migrator.emulator.webhooks import Webhooks, item_data, post_data
+from migrator.emulator.worker import Worker
+from migrator.model import ContentModel
+
+STATUSES = ("draft", "published")
+ACCEPTED = {"status": "pending"}
+CAP_MESSAGES = {
+    "pages": "Cannot create a new Page. Page Limit Reached.",
+    "collection_items": "Cannot create a new Collection Item. Collection Item Limit Reached.",
+    "posts": "Cannot create a new Blog Post. Blog Post Limit Reached.",
+}
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request({"detail": f"JSON parse error - {exc}"}) from None
+    if not isinstance(body, dict):
+        kind = "list" if isinstance(body, list) else type(body).__name__
+        raise bad_request(
+            {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {kind}."]}
+        )
+    return body
+
+
+def check_required(body: dict[str, Any], *keys: str, aliases: dict[str, str] | None = None) -> None:
+    """DRF-style field → messages for required strings and the status choice."""
+    errors: dict[str, list[str]] = {}
+    for key in keys:
+        value = body.get(key)
+        if value is None and aliases and aliases.get(key) in body:
+            value = body[aliases[key]]
+        if value is None:
+            errors[key] = ["This field is required."]
+        elif not isinstance(value, str):
+            errors[key] = ["Not a valid string."]
+        elif not value.strip():
+            errors[key] = ["This field may not be blank."]
+    if "status" in body and body["status"] not in STATUSES:
+        errors["status"] = [f'"{body["status"]}" is not a valid choice.']
+    if errors:
+        raise bad_request(errors)
+
+
+class WriteHandlers:
+    def __init__(
+        self,
+        model: ContentModel,
+        store: Store,
+        worker: Worker,
+        injector: FaultInjector,
+        webhooks: Webhooks,
+    ):
+        self.model = model
+        self.store = store
+        self.worker = worker
+        self.injector = injector
+        self.webhooks = webhooks
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/v2/pages/", self.create_page),
+            web.patch("/v2/pages/{page_type}/{slug}/", self.update_page),
+            web.put("/v2/pages/{page_type}/{slug}/", self.update_page),
+            web.post("/v2/content/", self.create_items),
+            web.patch("/v2/content/{key}/{item_id}/", self.update_item),
+            web.put("/v2/content/{key}/{item_id}/", self.update_item),
+            web.delete("/v2/content/{key}/{item_id}/", self.delete_item),
+            web.post("/v2/posts/", self.create_post),
+            web.patch("/v2/posts/{slug}/", self.update_post),
+            web.put("/v2/posts/{slug}/", self.update_post),
+            web.delete("/v2/posts/{slug}/", self.delete_post),
+        ]
+
+    def _check_cap(self, cap: str) -> None:
+        limit = {**self.model.limits, **self.injector.faults.caps}.get(cap)
+        if limit is not None and self.store.count(cap) + self.store.pending_creates[cap] >= limit:
+            self.store.counters["capped"] += 1
+            raise bad_request({"error": CAP_MESSAGES[cap]})
+
+    def _accept(self, request: web.Request, job: Job) -> web.Response:
+        self.injector.maybe_drop(request, "before")
+        self.worker.submit(job)
+        self.injector.maybe_drop(request, "after")
+        return web.json_response(ACCEPTED, status=202)
+
+    def _job(self, request: web.Request, kind: str, action: str, body: dict[str, Any]) -> Job:
+        target = tuple(request.match_info.values())
+        locale = request.query.get("locale")
+        return Job(kind, action, request.method, request.path, body, locale, target)
+
+    def _delete(self, request: web.Request, remove: Callable[[], None]) -> web.Response:
+        self.injector.maybe_drop(request, "before")
+        remove()
+        self.injector.maybe_drop(request, "after")
+        return web.Response(status=204)
+
+    # ------------------------------------------------------------------ pages
+
+    async def create_page(self, request: web.Request) -> web.Response:
+        body = await json_body(request)
+        # Older official examples spell it "page-type"; Butter takes both.
+        check_required(body, "title", "slug", "page_type", aliases={"page_type": "page-type"})
+        self._check_cap("pages")
+        return self._accept(request, self._job(request, "page", "create", body))
+
+    async def update_page(self, request: web.Request) -> web.Response:
+        body = await json_body(request)
+        check_required(body)
+        return self._accept(request, self._job(request, "page", "update", body))
+
+    # ------------------------------------------------------------------ collections
+
+    async def create_items(self, request: web.Request) -> web.Response:
+        body = await json_body(request)
+        check_required(body, "key")
+        self._check_cap("collection_items")
+        return self._accept(request, self._job(request, "collection", "create", body))
+
+    async def update_item(self, request: web.Request) -> web.Response:
+        if not request.match_info["item_id"].isdigit():
+            raise not_found()
+        body = await json_body(request)
+        check_required(body)
+        action = "replace" if request.method == "PUT" else "update"
+        return self._accept(request, self._job(request, "collection", action, body))
+
+    async def delete_item(self, request: web.Request) -> web.Response:
+        key, item_id = request.match_info["key"], request.match_info["item_id"]
+        items = self.store.collections.get(key, {})
+        item = items.get(int(item_id)) if item_id.isdigit() else None
+        if item is None:
+            raise not_found()
+
+        def remove() -> None:
+            # Butter soft-deletes: gone from reads, kept aside here for inspection.
+            del items[item.id]
+            item.status = "deleted"
+            self.store.deleted_items.append(item)
+            self.store.counters["deleted"] += 1
+            self.webhooks.emit("collectionitem.delete", item_data(item))
+
+        return self._delete(request, remove)
+
+    # ------------------------------------------------------------------ posts
+
+    async def create_post(self, request: web.Request) -> web.Response:
+        body = await json_body(request)
+        check_required(body, "title", "slug")
+        self._check_cap("posts")
+        return self._accept(request, self._job(request, "post", "create", body))
+
+    async def update_post(self, request: web.Request) -> web.Response:
+        body = await json_body(request)
+        check_required(body)
+        return self._accept(request, self._job(request, "post", "update", body))
+
+    async def delete_post(self, request: web.Request) -> web.Response:
+        slug = request.match_info["slug"]
+        post = self.store.posts.get(slug)
+        if post is None:
+            raise not_found()
+
+        def remove() -> None:
+            del self.store.posts[slug]
+            post.status = "deleted"
+            self.store.deleted_posts.append(post)
+            self.store.counters["deleted"] += 1
+            self.webhooks.emit("post.delete", post_data(post))
+
+        return self._delete(request, remove)

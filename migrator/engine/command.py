@@ -1,0 +1,171 @@
+"""`migrator run`: wire the mapping, source, ledger and client together, then report."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import anyio
+import click
+
+from migrator.butter import DEFAULT_BASE_URL
+from migrator.engine import run as engine
+from migrator.engine.options import RunOptions, default_paths
+from migrator.engine.summary import print_summary
+from migrator.errors import ConfigError
+from migrator.mapping import load_mapping
+
+
+def read_token(env: str, token_file: Path | None, *, what: str) -> str | None:
+    """A token from a file or the environment: never from the command line (shell history)."""
+    if token_file is not None:
+        token = token_file.read_text(encoding="utf-8").strip()
+        if not token:
+            raise ConfigError(f"{what} token file is empty", file=token_file)
+        return token
+    return os.environ.get(env) or None
+
+
+@click.command("run")
+@click.argument("mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The export to read (default: the mapping's own `source.path`).",
+)
+@click.option("--dry-run", is_flag=True, help="Send nothing: print the plan, write a preview.")
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Checkpoint ledger (default: beside the mapping, <mapping>.ledger.sqlite).",
+)
+@click.option(
+    "--rate",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Writes per second (Butter's guidance: one every 200 ms).",
+)
+@click.option(
+    "--concurrency", type=int, default=4, show_default=True, help="Requests in flight at once."
+)
+@click.option("--retry-failed", is_flag=True, help="Send records that failed in earlier runs.")
+@click.option(
+    "--settle-delay",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="Seconds to let Butter apply a write before reading it back to settle an ambiguous send.",
+)
+@click.option(
+    "--max-attempts",
+    type=int,
+    default=6,
+    show_default=True,
+    help="Attempts per record on 5xx, timeouts and connection errors.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the write token (else BUTTER_WRITE_TOKEN).",
+)
+@click.option(
+    "--read-token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the read token, used to settle doubts (else BUTTER_READ_TOKEN).",
+)
+@click.option(
+    "--api-base",
+    envvar="BUTTER_API_BASE",
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    help="API base URL (env BUTTER_API_BASE), e.g. an emulator.",
+)
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a mapping variable, e.g. --var media_base=https://old.example.com/img",
+)
+@click.option("--no-progress", is_flag=True, help="No progress display.")
+def run_command(
+    mapping: Path,
+    source: Path | None,
+    dry_run: bool,
+    ledger: Path | None,
+    rate: float,
+    concurrency: int,
+    retry_failed: bool,
+    settle_delay: float,
+    max_attempts: int,
+    token_file: Path | None,
+    read_token_file: Path | None,
+    api_base: str,
+    variables: tuple[str, ...],
+    no_progress: bool,
+) -> None:
+    """Migrate the records of an export into ButterCMS, as MAPPING describes.
+
+    Every acceptance is recorded in a checkpoint ledger: after a crash, Ctrl-C or
+    on a re-run nothing already accepted is sent again.
+
+    Exit codes: 0 all accepted, 1 some records failed, 2 usage or configuration
+    error, 3 run aborted (bad token, API quota exhausted).
+
+    \b
+    Example:
+      export BUTTER_WRITE_TOKEN=...   BUTTER_READ_TOKEN=...
+      migrator run mappings/team_members.toml --source team.csv --dry-run
+      migrator run mappings/team_members.toml --source team.csv --rate 5
+    """
+    loaded = load_mapping(mapping, variables=_parse_vars(variables))
+    source_path = source or loaded.default_source
+    if source_path is None:
+        raise click.UsageError("no --source given and the mapping names no source.path")
+    ledger_path, failures_path, preview_path = default_paths(mapping, ledger)
+    options = RunOptions(
+        ledger_path=ledger_path,
+        failures_path=failures_path,
+        preview_path=preview_path,
+        concurrency=concurrency,
+        rate=rate,
+        retry_failed=retry_failed,
+        settle_delay=settle_delay,
+        max_attempts=max_attempts,
+        dry_run=dry_run,
+        show_progress=not no_progress,
+    )
+    if dry_run:
+        stats = engine.dry_run(loaded, Path(source_path), options)
+    else:
+        write_token = read_token("BUTTER_WRITE_TOKEN", token_file, what="write")
+        if not write_token:
+            raise ConfigError(
+                "no write token: set BUTTER_WRITE_TOKEN or pass --token-file "
+                "(ButterCMS → Settings → API Tokens → Write API token)"
+            )
+        stats = anyio.run(
+            lambda: engine.run_migration(
+                loaded,
+                Path(source_path),
+                options,
+                base_url=api_base,
+                write_token=write_token,
+                read_token=read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
+            )
+        )
+    print_summary(stats, dry_run=dry_run, failures_path=failures_path, preview_path=preview_path)
+    code = 130 if (stats.aborted or "").startswith("interrupted") else stats.exit_code
+    sys.exit(code)
+
+
+def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--var")
+        out[name] = value
+    return out

@@ -1,0 +1,100 @@
+"""What a run leaves for people: the failures file, the dry-run preview and the summary."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from migrator.errors import RecordError
+
+
+@dataclass
+class RunStats:
+    read: int = 0
+    filtered: int = 0
+    invalid: int = 0
+    unchanged: int = 0
+    changed: int = 0
+    skipped_failed: int = 0
+    to_send: int = 0
+    accepted: int = 0
+    failed: int = 0
+    retries: int = 0
+    throttled: int = 0
+    ambiguous: int = 0
+    found_on_read_back: int = 0
+    unsettled: int = 0
+    calls_writes: int = 0
+    calls_reads: int = 0
+    elapsed: float = 0.0
+    aborted: str | None = None
+    failure_reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def exit_code(self) -> int:
+        if self.aborted:
+            return 3
+        if self.invalid or self.failed or self.unsettled or self.skipped_failed:
+            return 1
+        return 0
+
+
+class JsonlWriter:
+    """Append-only JSON lines, flushed per line so a crash keeps what was written."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[bytes] = path.open("wb")
+        self.count = 0
+
+    def write(self, obj: dict[str, Any]) -> None:
+        self._file.write(orjson.dumps(obj, default=str) + b"\n")
+        self._file.flush()
+        self.count += 1
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def failure_line(
+    *,
+    stage: str,
+    reason: str,
+    identity: str | None,
+    source: str | None,
+    field: str | None = None,
+    target: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "stage": stage,
+        "identity": identity,
+        "source": source,
+        "target": target,
+        "field": field,
+        "reason": reason,
+    }
+
+
+def invalid_line(error: RecordError) -> dict[str, Any]:
+    source = None
+    if error.file:
+        source = f"{error.file}:{error.line}" if error.line is not None else error.file
+    return failure_line(
+        stage="input",
+        reason=error.reason,
+        identity=error.identity,
+        source=source,
+        field=error.field,
+    )
+
+
+def reason_key(reason: str) -> str:
+    """Group failures by the shape of their reason, not the exact value in it."""
+    return reason.split(": ")[0][:120] if ": " in reason else reason[:120]

@@ -1,0 +1,81 @@
+"""The end-of-run summary: what happened, what it cost, what to do next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from migrator.engine.report import RunStats
+
+
+def print_summary(
+    stats: RunStats,
+    *,
+    dry_run: bool,
+    failures_path: Path,
+    preview_path: Path | None = None,
+    console: Console | None = None,
+) -> None:
+    console = console or Console()
+    title = "Dry run: nothing was sent" if dry_run else "Migration run"
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows: list[tuple[str, int | str]] = [("records read", stats.read)]
+    if dry_run:
+        rows += [
+            ("new (would be created)", stats.to_send),
+            ("unchanged (nothing to send)", stats.unchanged),
+            ("changed since last run (reported only)", stats.changed),
+            ("invalid", stats.invalid),
+            ("earlier failures not retried", stats.skipped_failed),
+            ("API calls this run would spend", stats.calls_writes + stats.calls_reads),
+        ]
+    else:
+        rows += [
+            ("accepted by ButterCMS (202)", stats.accepted),
+            ("  of which found already applied on read-back", stats.found_on_read_back),
+            ("failed", stats.failed),
+            ("invalid input (not sent)", stats.invalid),
+            ("unchanged (skipped, no API call)", stats.unchanged),
+            ("changed since last run (reported only)", stats.changed),
+            ("earlier failures not retried", stats.skipped_failed),
+            ("ambiguous sends settled by reading back", stats.ambiguous),
+            ("left unsettled", stats.unsettled),
+            ("retries / throttled answers", f"{stats.retries} / {stats.throttled}"),
+            ("API calls spent (writes + reads)", f"{stats.calls_writes} + {stats.calls_reads}"),
+        ]
+    if stats.filtered:
+        rows.append(("filtered out by the mapping", stats.filtered))
+    rows.append(("time", f"{stats.elapsed:.1f} s"))
+    for what, count in rows:
+        if count or what in ("records read", "accepted by ButterCMS (202)", "time"):
+            table.add_row(what, f"{count:,}" if isinstance(count, int) else count)
+    console.print(table)
+
+    if stats.failure_reasons:
+        reasons = Table(title="Problems by reason", title_justify="left")
+        reasons.add_column("count", justify="right")
+        reasons.add_column("reason")
+        for reason, n in sorted(stats.failure_reasons.items(), key=lambda kv: -kv[1])[:10]:
+            reasons.add_row(f"{n:,}", escape(reason))
+        console.print(reasons)
+
+    if stats.aborted:
+        console.print("[bold red]Run stopped:[/]", escape(stats.aborted))
+        console.print("Accepted records are kept in the ledger; run again to continue.")
+    if dry_run and preview_path is not None:
+        console.print(f"Every payload that would be sent: {escape(str(preview_path))}")
+    if stats.invalid or stats.failed or stats.skipped_failed or stats.unsettled:
+        console.print(
+            f"Records to fix (identity, source line, reason): {escape(str(failures_path))}\n"
+            "Fix them and run again: accepted records are not sent twice."
+        )
+    elif not stats.aborted and not dry_run:
+        console.print(
+            "[green]All records are in ButterCMS's queue.[/] A 202 means accepted; "
+            "Butter applies it within seconds."
+        )

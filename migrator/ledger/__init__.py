@@ -1,0 +1,58 @@
+"""The checkpoint ledger: what every record's last request was, so a run can resume.
+
+One row per (target, identity) — ``collection:team_members`` / the source record's
+stable identity — with the slug or lookup it was sent under, the hash of the payload,
+its state and the last failure reason. A re-run classifies each payload against it:
+new, unchanged (accepted with the same hash: skip), changed, failed, or in flight.
+
+Why the writes happen in this order
+-----------------------------------
+The ledger is written as answers arrive, never only at the end of a run (an id map
+flushed at the end is how re-imports create duplicates). But committing every mark
+would make SQLite the bottleneck, so commits are batched — except where a lost write
+could make a resumed run do the wrong thing:
+
+- ``begin()`` marks a record ``in_flight`` and is committed before it returns, so it is
+  on disk before the request is sent. After a crash a record is then either
+  ``in_flight`` (maybe sent: the next run reads it back before sending again) or it was
+  never begun (certainly not sent). Were ``in_flight`` only batched, a record could be
+  sent and leave no trace, and the next run would create it a second time.
+- ``mark_accepted()`` is called only once the 202 is in hand, so the ledger is never ahead
+  of ButterCMS. It may sit in a batch: if the process is killed first, the row stays
+  ``in_flight`` and the next run settles it by a read-back, finds the record and marks it
+  accepted. Losing the tail of a batch costs one read per record, never a duplicate.
+- ``mark_failed()``/``mark_skipped()``/``plan()`` batch the same way: losing one leaves
+  the row as it was begun, which is again settled, never duplicated.
+
+So kill -9 at any instant leaves a ledger that is behind reality by at most one batch,
+and only in the safe direction (``in_flight`` where ``accepted`` would be true).
+Commits use ``synchronous=NORMAL`` in WAL mode: durable against the process dying, not
+against the machine losing power before SQLite's next checkpoint.
+
+One run at a time: an OS lock (``flock``) on ``<ledger>.lock`` — see ``lock.py``.
+"""
+
+from migrator.ledger.lock import LedgerLock
+from migrator.ledger.store import SCHEMA_VERSION, CheckpointLedger
+from migrator.ledger.types import (
+    Classification,
+    FailureExample,
+    FailureGroup,
+    Ledger,
+    LedgerEntry,
+    LedgerState,
+    RunInfo,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CheckpointLedger",
+    "Classification",
+    "FailureExample",
+    "FailureGroup",
+    "Ledger",
+    "LedgerEntry",
+    "LedgerLock",
+    "LedgerState",
+    "RunInfo",
+]

@@ -1,0 +1,152 @@
+"""`migrator status`: what a ledger knows, read without locking it (works during a run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from migrator.errors import ConfigError
+from migrator.ledger.lock import pid_alive, read_holder
+from migrator.ledger.store import CheckpointLedger
+from migrator.ledger.types import LedgerState, RunInfo
+
+
+def find_ledger() -> Path:
+    """The one ``*.ledger.sqlite`` here or in ``mappings/`` (where ``migrator run`` puts
+    it by default, beside the mapping), as a path relative to here."""
+    patterns = ("*.ledger.sqlite", "mappings/*.ledger.sqlite")
+    found = sorted({p for pattern in patterns for p in Path().glob(pattern)})
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ConfigError(
+            f"no ledger found in {Path.cwd()} or its mappings/ folder; "
+            "pass --ledger PATH, or run `migrator run` first"
+        )
+    names = ", ".join(str(p) for p in found)
+    raise ConfigError(f"several ledgers found ({names}); pick one with --ledger PATH")
+
+
+def collect(path: Path) -> dict[str, Any]:
+    """Everything `status` shows, as plain data (what --json prints)."""
+    with CheckpointLedger(path, readonly=True) as ledger:
+        counts = ledger.counts()
+        failures = ledger.failures_by_reason()
+        run = ledger.last_run()
+    holder = read_holder(path)
+    running = holder if holder and pid_alive(int(holder.get("pid", 0) or 0)) else None
+    return {
+        "ledger": str(path),
+        "counts": counts,
+        "total": sum(counts.values()),
+        "failures": [
+            {
+                "reason": group.reason,
+                "count": group.total,
+                "examples": [ex._asdict() for ex in group.examples],
+            }
+            for group in failures
+        ],
+        "last_run": _run_dict(run) if run else None,
+        "running": running,
+    }
+
+
+def _run_dict(run: RunInfo) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "mapping": run.mapping,
+        "source": run.source,
+        "exit_code": run.exit_code,
+        "counts": dict(run.counts),
+        "pid": run.pid,
+    }
+
+
+def run_line(report: dict[str, Any]) -> str:
+    """The last run in one line."""
+    run = report["last_run"]
+    if run is None:
+        return "No run recorded yet."
+    started = run["started_at"][:19].replace("T", " ")
+    line = f"Last run #{run['run_id']}: started {started} UTC"
+    if run["finished_at"]:
+        line += (
+            f", finished {run['finished_at'][:19].replace('T', ' ')} UTC, exit {run['exit_code']}"
+        )
+    elif report["running"] and report["running"].get("pid") == run["pid"]:
+        line += f", still running (pid {run['pid']})"
+    else:
+        line += ", did not finish (killed or crashed); `migrator run` resumes it"
+    inputs = [f"{k} {run[k]}" for k in ("mapping", "source") if run[k]]
+    return line + (f"; {', '.join(inputs)}" if inputs else "")
+
+
+def _when(iso: str) -> str:
+    return iso[:19].replace("T", " ") + " UTC"
+
+
+def render(report: dict[str, Any], console: Console) -> None:
+    console.print(Text(f"Ledger {report['ledger']}", style="bold"))
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("State")
+    table.add_column("Records", justify="right")
+    for state, n in report["counts"].items():
+        if state == LedgerState.VERIFIED and not n:
+            continue  # no stage verifies yet
+        table.add_row(state, str(n))
+    table.add_row(Text("total", style="bold"), Text(str(report["total"]), style="bold"))
+    console.print(table)
+
+    if report["failures"]:
+        failures = Table(title="Failures by reason", title_justify="left", show_lines=True)
+        failures.add_column("Count", justify="right")
+        failures.add_column("Reason", overflow="fold")
+        failures.add_column("Examples", overflow="fold")
+        for group in report["failures"]:
+            examples = "\n".join(
+                f"{ex['target']} {ex['identity']}" + (f" ({ex['source']})" if ex["source"] else "")
+                for ex in group["examples"]
+            )
+            # Text, not markup: a reason like "[400] ..." must print as it is.
+            failures.add_row(str(group["count"]), Text(group["reason"]), Text(examples))
+        console.print(failures)
+    else:
+        console.print("No failures.")
+    console.print(Text(run_line(report)))
+
+
+@click.command("status")
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="MIGRATOR_LEDGER",
+    help="The ledger to read (default: the one *.ledger.sqlite here or in mappings/).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the same report as JSON.")
+def status_command(ledger_path: Path | None, as_json: bool) -> None:
+    """Show what a checkpoint ledger knows: records per state, failures grouped by
+    reason with examples, and the last run.
+
+    Reads without taking the ledger's lock, so it also works while a run is going on
+    (it shows what that run has committed so far).
+
+    \b
+    Example:
+      migrator status --ledger mappings/team.ledger.sqlite
+    """
+    path = ledger_path if ledger_path is not None else find_ledger()
+    report = collect(path)
+    if as_json:
+        click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+    else:
+        render(report, Console(highlight=False))

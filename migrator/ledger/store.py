@@ -1,0 +1,448 @@
+"""``CheckpointLedger``: the ledger in one SQLite file (WAL), locked to one run at a time.
+
+Commit policy (the reasoning is in the package docstring, ``migrator.ledger``):
+
+- ``begin`` commits before it returns, together with any marks still pending.
+- ``start_run``/``finish_run`` commit at once.
+- ``mark_*``, ``plan`` and ``set_butter_id`` run their statement at once (so ``get`` and
+  ``classify`` see them) but commit in batches: when ``batch_size`` statements are pending,
+  or when the oldest pending one is ``max_delay`` seconds old (checked on the next call),
+  and always on ``flush()`` and ``close()``.
+
+``synchronous=NORMAL`` in WAL mode makes a commit a ``write()`` to the WAL with no fsync,
+so it survives the process dying (kill -9, OOM killer) and is cheap enough to do from the
+event loop. It does not survive the machine losing power before the next checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from migrator.errors import ConfigError
+from migrator.ledger.lock import LedgerLock
+from migrator.ledger.schema import (
+    ACCEPT_SQL,
+    BEGIN_SQL,
+    COLUMNS,
+    FAIL_SQL,
+    PLAN_SQL,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SKIP_SQL,
+    entry_from_row,
+    lookup_json,
+    now,
+)
+from migrator.ledger.types import (
+    Classification,
+    FailureExample,
+    FailureGroup,
+    Ledger,
+    LedgerEntry,
+    LedgerState,
+    RunInfo,
+)
+
+# Rows per page when iterating: bounded memory, and no cursor is held open between pages,
+# so the caller may write (settle in-flight rows, say) while it iterates.
+_PAGE = 1000
+
+
+class CheckpointLedger:
+    """The checkpoint ledger of one migration, in a SQLite file at ``path``.
+
+    ``with CheckpointLedger(path) as ledger:`` opens (creating it if needed) and locks it
+    for this process; a second run gets ``LedgerLocked``. ``readonly=True`` opens an
+    existing ledger without the lock, for ``migrator status`` while a run goes on.
+
+    Safe to call from one event loop thread plus worker threads (``anyio.to_thread``):
+    every use of the connection holds one lock, and each call is short.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        batch_size: int = 256,
+        max_delay: float = 0.2,
+    ):
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.path = Path(path)
+        self.readonly = readonly
+        self.batch_size = batch_size
+        self.max_delay = max_delay
+        self._mutex = threading.RLock()
+        self._pending = 0
+        self._batch_started = 0.0
+        self._lock: LedgerLock | None = None
+        if readonly:
+            if not self.path.is_file():
+                raise ConfigError(f"no ledger at {self.path}; run `migrator run` first")
+        else:
+            if not self.path.parent.is_dir():
+                raise ConfigError(
+                    f"cannot create a ledger at {self.path}: "
+                    f"directory {self.path.parent} does not exist"
+                )
+            self._lock = LedgerLock.acquire(self.path)
+        try:
+            self._conn = self._connect()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.readonly:
+            uri = f"file:{self.path.resolve()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            if not self.readonly:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            self._check_schema(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ConfigError(f"{self.path} is not a migrator ledger ({exc})") from None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _check_schema(self, conn: sqlite3.Connection) -> None:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables and not self.readonly:
+            # One script, one transaction: a ledger either has the whole schema or none.
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {SCHEMA}"
+                f"INSERT INTO schema_version (version) VALUES ({SCHEMA_VERSION}); COMMIT;"
+            )
+            return
+        if "schema_version" not in tables:
+            raise ConfigError(f"{self.path} is not a migrator ledger (no schema_version table)")
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        version = row[0] if row else None
+        if version != SCHEMA_VERSION:
+            newer = isinstance(version, int) and version > SCHEMA_VERSION
+            raise ConfigError(
+                f"ledger {self.path} has schema version {version}, this migrator reads version "
+                f"{SCHEMA_VERSION}" + ("; upgrade migrator to use it" if newer else "")
+            )
+
+    def __enter__(self) -> CheckpointLedger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Commit even when the block failed: every pending mark is a fact (a 202 in hand).
+        self.close()
+
+    def close(self) -> None:
+        with self._mutex:
+            conn = getattr(self, "_conn", None)
+            if conn is None:
+                return
+            try:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+                self._pending = 0
+            finally:
+                conn.close()
+                self._conn = None  # type: ignore[assignment]
+                if self._lock is not None:
+                    self._lock.release()
+                    self._lock = None
+
+    @property
+    def closed(self) -> bool:
+        return getattr(self, "_conn", None) is None
+
+    # ------------------------------------------------------------------ writing
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> int:
+        if self.readonly:
+            raise ValueError(f"ledger {self.path} was opened read-only")
+        with self._mutex:
+            if not self._conn.in_transaction:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._batch_started = time.monotonic()
+            rowcount = self._conn.execute(sql, params).rowcount
+            self._pending += 1
+            return rowcount
+
+    def _mark(self, sql: str, params: tuple[Any, ...]) -> int:
+        with self._mutex:
+            rowcount = self._write(sql, params)
+            if (
+                self._pending >= self.batch_size
+                or time.monotonic() - self._batch_started >= self.max_delay
+            ):
+                self._commit()
+            return rowcount
+
+    def _commit(self) -> None:
+        with self._mutex:
+            if self._conn.in_transaction:
+                self._conn.execute("COMMIT")
+            self._pending = 0
+
+    def flush(self) -> None:
+        """Commit every pending mark now."""
+        if not self.readonly:
+            self._commit()
+
+    def begin(
+        self,
+        target: str,
+        identity: str,
+        *,
+        payload_hash: str,
+        slug: str | None,
+        lookup: tuple[str, str] | None,
+        source: str | None,
+    ) -> None:
+        """A request for this record is about to leave. Durable when this returns."""
+        stamp = now()
+        with self._mutex:
+            self._write(
+                BEGIN_SQL,
+                (target, identity, slug, lookup_json(lookup), payload_hash, source, stamp, stamp),
+            )
+            self._commit()
+
+    def plan(
+        self,
+        target: str,
+        identity: str,
+        *,
+        payload_hash: str,
+        slug: str | None,
+        lookup: tuple[str, str] | None,
+        source: str | None,
+    ) -> None:
+        """Record as planned (not sent). Never touches an accepted or verified row; on an
+        in-flight row it is the caller's word that the request was not applied."""
+        stamp = now()
+        self._mark(
+            PLAN_SQL,
+            (target, identity, slug, lookup_json(lookup), payload_hash, source, stamp, stamp),
+        )
+
+    def mark_accepted(
+        self, target: str, identity: str, *, payload_hash: str, butter_id: str | None = None
+    ) -> None:
+        """ButterCMS answered 202 for ``payload_hash``. Call only with the answer in hand."""
+        changed = self._mark(
+            ACCEPT_SQL,
+            (payload_hash, butter_id, now(), target, identity),
+        )
+        if not changed:
+            raise LookupError(
+                f"ledger has no row for {target} {identity!r}: begin() must come before "
+                "mark_accepted()"
+            )
+
+    def mark_failed(
+        self, target: str, identity: str, reason: str, *, source: str | None = None
+    ) -> None:
+        """This record failed (refused, or given up on). Creates the row if it never began."""
+        stamp = now()
+        self._mark(
+            FAIL_SQL,
+            (target, identity, reason, source, stamp, stamp),
+        )
+
+    def mark_skipped(
+        self, target: str, identity: str, reason: str, *, source: str | None = None
+    ) -> None:
+        """Deliberately not sent. Never hides a row that is, or may be, in ButterCMS
+        (accepted, verified, in flight): those keep their state."""
+        stamp = now()
+        self._mark(
+            SKIP_SQL,
+            (target, identity, reason, source, stamp, stamp),
+        )
+
+    def set_butter_id(self, target: str, identity: str, butter_id: str) -> None:
+        """Remember the id ButterCMS gave a collection item (found by a read-back)."""
+        self._mark(
+            "UPDATE records SET butter_id = ?, updated_at = ? WHERE target = ? AND identity = ?",
+            (butter_id, now(), target, identity),
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, target: str, identity: str) -> LedgerEntry | None:
+        with self._mutex:
+            row = self._conn.execute(
+                f"SELECT {COLUMNS} FROM records WHERE target = ? AND identity = ?",
+                (target, identity),
+            ).fetchone()
+        return entry_from_row(row) if row else None
+
+    def classify(self, target: str, identity: str, payload_hash: str) -> Classification:
+        """What a run should do about this payload, given what the ledger remembers."""
+        with self._mutex:
+            row = self._conn.execute(
+                "SELECT state, payload_hash FROM records WHERE target = ? AND identity = ?",
+                (target, identity),
+            ).fetchone()
+        if row is None:
+            return "new"
+        state, known_hash = row
+        if state in (LedgerState.ACCEPTED, LedgerState.VERIFIED):
+            return "unchanged" if known_hash == payload_hash else "changed"
+        if state == LedgerState.FAILED:
+            return "failed"
+        if state == LedgerState.IN_FLIGHT:
+            return "in_flight"
+        return "new"  # planned or skipped: never applied
+
+    def entries(
+        self, target: str | None = None, state: LedgerState | str | None = None
+    ) -> Iterator[LedgerEntry]:
+        """Every row (of one target, in one state), in (target, identity) order, a page at
+        a time. Rows changed during the iteration are seen as they are when their page is
+        read; the caller may write between items."""
+        where: list[str] = []
+        params: list[Any] = []
+        if target is not None:
+            where.append("target = ?")
+            params.append(target)
+        if state is not None:
+            where.append("state = ?")
+            params.append(LedgerState(state).value)
+        after: tuple[str, str] | None = None
+        while True:
+            if after is None:
+                clauses, page_params = where, params
+            elif target is not None:  # keeps the search on the primary key's range
+                clauses, page_params = [*where, "identity > ?"], [*params, after[1]]
+            else:
+                clauses, page_params = [*where, "(target, identity) > (?, ?)"], [*params, *after]
+            sql = (
+                f"SELECT {COLUMNS} FROM records"
+                + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+                + " ORDER BY target, identity LIMIT ?"
+            )
+            with self._mutex:
+                rows = self._conn.execute(sql, (*page_params, _PAGE)).fetchall()
+            for row in rows:
+                yield entry_from_row(row)
+            if len(rows) < _PAGE:
+                return
+            after = (rows[-1][0], rows[-1][1])
+
+    def in_flight(self) -> Iterator[LedgerEntry]:
+        """Rows a crashed or interrupted run left maybe-sent: settle each by a read-back."""
+        return self.entries(state=LedgerState.IN_FLIGHT)
+
+    def failed(self) -> Iterator[LedgerEntry]:
+        return self.entries(state=LedgerState.FAILED)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per state, every state present (zero when none)."""
+        result = {s.value: 0 for s in LedgerState}
+        with self._mutex:
+            for state, n in self._conn.execute(
+                "SELECT state, count(*) FROM records GROUP BY state"
+            ):
+                result[state] = n
+        return result
+
+    def failures_by_reason(self, limit: int = 20, *, examples: int = 3) -> list[FailureGroup]:
+        """Failed rows grouped by reason, the biggest group first, each with a few examples."""
+        with self._mutex:
+            groups = self._conn.execute(
+                """SELECT reason, count(*) AS n FROM records
+                   WHERE state = 'failed' GROUP BY reason ORDER BY n DESC, reason LIMIT ?""",
+                (limit,),
+            ).fetchall()
+            result = []
+            for reason, n in groups:
+                rows = self._conn.execute(
+                    """SELECT target, identity, source FROM records
+                       WHERE state = 'failed' AND reason IS ?
+                       ORDER BY target, identity LIMIT ?""",
+                    (reason, examples),
+                ).fetchall()
+                examples_ = tuple(FailureExample(*r) for r in rows)
+                result.append(FailureGroup(reason or "(no reason given)", n, examples_))
+        return result
+
+    # ------------------------------------------------------------------ runs
+
+    def start_run(
+        self, *, mapping_path: str | Path | None = None, source_path: str | Path | None = None
+    ) -> int:
+        """Note that a run begins; returns its id for ``finish_run``."""
+        with self._mutex:
+            self._write(
+                "INSERT INTO runs (started_at, mapping, source, pid) VALUES (?, ?, ?, ?)",
+                (now(), _str(mapping_path), _str(source_path), os.getpid()),
+            )
+            run_id = self._conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            self._commit()
+        return int(run_id)
+
+    def finish_run(
+        self, run_id: int, *, exit_code: int, counts: Mapping[str, Any] | None = None
+    ) -> None:
+        """Note how a run ended. ``counts`` defaults to the ledger's counts per state."""
+        with self._mutex:
+            summary = dict(counts) if counts is not None else self.counts()
+            self._write(
+                "UPDATE runs SET finished_at = ?, counts = ?, exit_code = ? WHERE run_id = ?",
+                (now(), orjson.dumps(summary, default=str).decode(), exit_code, run_id),
+            )
+            self._commit()
+
+    def last_run(self) -> RunInfo | None:
+        with self._mutex:
+            row = self._conn.execute(
+                """SELECT run_id, started_at, finished_at, mapping, source, counts, exit_code,
+                          pid FROM runs ORDER BY run_id DESC LIMIT 1"""
+            ).fetchone()
+        if row is None:
+            return None
+        return RunInfo(
+            run_id=row[0],
+            started_at=datetime.fromisoformat(row[1]),
+            finished_at=datetime.fromisoformat(row[2]) if row[2] else None,
+            mapping=row[3],
+            source=row[4],
+            counts=orjson.loads(row[5]) if row[5] else {},
+            exit_code=row[6],
+            pid=row[7],
+        )
+
+
+def _str(value: str | Path | None) -> str | None:
+    return None if value is None else str(value)
+
+
+if TYPE_CHECKING:  # mypy checks that CheckpointLedger keeps the Ledger protocol
+
+    def _is_a_ledger(ledger: CheckpointLedger) -> Ledger:
+        return ledger

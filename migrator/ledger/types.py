@@ -1,0 +1,128 @@
+"""What the ledger stores and hands back: states, rows, run summaries, and its Protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal, NamedTuple, Protocol
+
+
+class LedgerState(StrEnum):
+    """Where one record stands with ButterCMS.
+
+    ``planned``   known, not sent (or known not to have been applied)
+    ``in_flight`` a request may have left: it was about to be sent, or was sent and no
+                  answer came back. Only a read-back can tell whether it was applied.
+    ``accepted``  ButterCMS answered 202 for exactly ``payload_hash``
+    ``failed``    ButterCMS (or migrator) refused it; ``reason`` says why
+    ``skipped``   deliberately not sent this time
+    ``verified``  reserved: read back and found equal (a later verify stage)
+    """
+
+    PLANNED = "planned"
+    IN_FLIGHT = "in_flight"
+    ACCEPTED = "accepted"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    VERIFIED = "verified"
+
+
+Classification = Literal["new", "unchanged", "changed", "failed", "in_flight"]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One ledger row: a (target, identity) pair and what happened to it last."""
+
+    target: str  # "collection:team_members", "page:landing_page", "post"
+    identity: str  # the source record's stable identity
+    state: LedgerState
+    slug: str | None  # what was sent; posts and pages are found again by it
+    lookup: tuple[str, str] | None  # (field, value) that finds a collection item
+    payload_hash: str | None
+    attempts: int  # how many times a request was begun
+    reason: str | None  # the last failure (or skip) reason
+    source: str | None  # "file:line" in the export
+    butter_id: str | None  # the collection item id, once learnt
+    first_seen: datetime
+    updated_at: datetime
+
+
+class FailureExample(NamedTuple):
+    target: str
+    identity: str
+    source: str | None
+
+
+class FailureGroup(NamedTuple):
+    """Failed records sharing one reason: how many, and a few to look at first."""
+
+    reason: str
+    total: int  # ("count" would hide tuple.count)
+    examples: tuple[FailureExample, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """One ``migrator run`` as the ledger remembers it."""
+
+    run_id: int
+    started_at: datetime
+    finished_at: datetime | None  # None: still going, or killed before it could finish
+    mapping: str | None
+    source: str | None
+    counts: Mapping[str, Any] = field(default_factory=dict)
+    exit_code: int | None = None
+    pid: int | None = None
+
+
+class Ledger(Protocol):
+    """What the engine needs from a checkpoint store (``CheckpointLedger`` is the SQLite one)."""
+
+    def get(self, target: str, identity: str) -> LedgerEntry | None: ...
+
+    def classify(self, target: str, identity: str, payload_hash: str) -> Classification: ...
+
+    def plan(
+        self,
+        target: str,
+        identity: str,
+        *,
+        payload_hash: str,
+        slug: str | None,
+        lookup: tuple[str, str] | None,
+        source: str | None,
+    ) -> None: ...
+
+    def begin(
+        self,
+        target: str,
+        identity: str,
+        *,
+        payload_hash: str,
+        slug: str | None,
+        lookup: tuple[str, str] | None,
+        source: str | None,
+    ) -> None: ...
+
+    def mark_accepted(
+        self, target: str, identity: str, *, payload_hash: str, butter_id: str | None = None
+    ) -> None: ...
+
+    def mark_failed(
+        self, target: str, identity: str, reason: str, *, source: str | None = None
+    ) -> None: ...
+
+    def mark_skipped(
+        self, target: str, identity: str, reason: str, *, source: str | None = None
+    ) -> None: ...
+
+    def set_butter_id(self, target: str, identity: str, butter_id: str) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def in_flight(self) -> Iterator[LedgerEntry]: ...
+
+    def failed(self) -> Iterator[LedgerEntry]: ...

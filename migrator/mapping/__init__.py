@@ -1,0 +1,60 @@
+"""The mapping stage: declarative ``mappings/*.toml`` files → one pure function per file.
+
+    mapping = load_mapping("mappings/team_members.toml", variables={"media_base": url})
+    to_payload = mapping.compile()
+    payload = to_payload(record)        # Payload, None (filtered out), or raises RecordError
+
+``load_mapping`` checks the whole file against the content model before anything
+is read or sent and raises ``MappingError`` with every problem. ``TRANSFORMS`` is
+the registry of named transforms; ``@transform("name")`` registers more.
+
+The file format (the shipped mappings are commented examples)::
+
+    model = "content-model.toml"          # relative to the mapping file
+    [source]                              # format, optional default path, reader options
+    format = "csv"
+    path = "../migrator/samples/x.csv"
+    key = "id"
+    [vars]                                # {vars.name} in templates and transform options;
+    media_base = "http://127.0.0.1/img"   # --var media_base=... overrides (declared ones only)
+    [filter]                              # optional; a mismatch drops the record (None)
+    kind = ["row"]                        # record kinds
+    where = { status = ["publish", "draft"] }    # path = value or list of values
+    exclude = { "meta.hidden" = "1" }
+    [target]
+    kind = "page"                         # page | collection | post
+    page_type = "landing_page"            # pages;  collection = "key" + lookup_field for items
+    title = { from = "headline" }         # pages and posts
+    slug = { from = "headline", transforms = ["slugify"] }
+    status = "published"                  # draft (default) | published; may be a value spec
+    locale = "en"                         # optional: single-locale form, sent as ?locale=
+    [fields]                              # target field = value spec
+    theme = { from = "theme", lookup = { L = "light" }, transforms = ["lower"] }
+    [locales.es.fields]                   # optional: multi-locale form; overrides [fields]
+    headline = { from = "headline_es" }
+
+A value spec is a bare constant (``"x"``, ``42``, ``true``) or a table with one of
+``from`` (dotted source path: ``author.email``, ``tags[0]``), ``template``
+(``"{first} {last}"``, ``{{`` for a brace) or ``const``; then optional ``lookup``
+(source value → target value), ``transforms`` (applied in order), ``optional``
+(a missing path gives an empty value instead of a record error) and ``ref``
+(collection references only: the values are matched on that field of the referenced
+collection by the engine; see ``Payload.refs``).
+"""
+
+from migrator.mapping.load import load_mapping
+from migrator.mapping.payload import Payload, RefHook, body_hash
+from migrator.mapping.spec import Mapping, Target
+from migrator.mapping.transforms import TRANSFORMS, Transform, transform
+
+__all__ = [
+    "TRANSFORMS",
+    "Mapping",
+    "Payload",
+    "RefHook",
+    "Target",
+    "Transform",
+    "body_hash",
+    "load_mapping",
+    "transform",
+]

@@ -1,0 +1,218 @@
+"""A checked mapping compiled into a pure function: ``Record`` → ``Payload`` (or None).
+
+Everything that can be decided once (merged locale specs, which fields are
+references resolved by the engine) is decided here, in ``__init__``; a call only
+evaluates values, fills Butter's empties and validates against the content model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from migrator.errors import RecordError
+from migrator.mapping.payload import Payload, RefHook
+from migrator.mapping.spec import (
+    POST_FIELDS,
+    POST_LIST_FIELDS,
+    STATUSES,
+    EvalError,
+    Mapping,
+    ValueSpec,
+)
+from migrator.mapping.values import post_list_problems
+from migrator.model import Field, check_fields, check_value, is_empty
+from migrator.records import Record
+
+_TEXT = Field("text", "short_text", required=True)
+_FIELD_NAME = re.compile(r"[^.\[:]+")
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []  # (target field, message)
+
+    def add(self, field: str, message: str) -> None:
+        self.items.append((field, message))
+
+
+class CompiledMapping:
+    """Callable: ``compiled(record) -> Payload | None``. Holds no state between calls."""
+
+    def __init__(self, mapping: Mapping):
+        self.mapping = mapping
+        m = mapping
+        self.kind = m.target.kind
+        self.fields: dict[str, Field] = (
+            POST_FIELDS
+            if self.kind == "post"
+            else m.model.fields_of(self.kind, m.target.name or "") or {}
+        )
+        # Locale → its specs: a [locales.xx] table overrides [fields] name by name.
+        self.locale_specs: dict[str | None, dict[str, ValueSpec]] = {
+            m.base_locale if m.locales else None: m.fields
+        }
+        for code, specs in m.locales.items():
+            self.locale_specs[code] = {**m.fields, **specs}
+        # A reference the engine resolves is empty in the body until then: not "required" yet.
+        refs = {n for specs in self.locale_specs.values() for n, s in specs.items() if s.ref}
+        self.check_against = {
+            n: dataclasses.replace(f, required=False) if n in refs else f
+            for n, f in self.fields.items()
+        }
+
+    def __call__(self, record: Record) -> Payload | None:
+        m = self.mapping
+        if not m.filter.matches(record):
+            return None
+        errors = _Errors()
+        status = self.value(m.status, record, "status", errors)
+        if status is not None and status not in STATUSES:
+            errors.add("status", f"{status!r} is not one of {list(STATUSES)}")
+        title = self.text(m.title, record, "title", errors)
+        slug = self.text(m.slug, record, "slug", errors)
+        locale = self.value(m.locale, record, "locale", errors) if m.locale else None
+        if m.locale and locale not in m.model.locales:
+            errors.add(
+                "locale", f"{locale!r} is not a locale of the content model {list(m.model.locales)}"
+            )
+
+        refs: list[RefHook] = []
+        body: dict[str, Any]
+        lookup: tuple[str, str] | None = None
+        if self.kind == "post":
+            body = {
+                "title": title,
+                "slug": slug,
+                "status": status,
+                **self.post_fields(record, errors),
+            }
+        else:
+            per_locale = {
+                code: self.model_fields(specs, record, code, errors, refs)
+                for code, specs in self.locale_specs.items()
+            }
+            fields: Any = per_locale[None] if None in per_locale else per_locale
+            if self.kind == "page":
+                body = {
+                    "title": title,
+                    "slug": slug,
+                    "page_type": m.target.name,
+                    "status": status,
+                    "fields": fields,
+                }
+            else:
+                body = {"key": m.target.name, "status": status, "fields": [fields]}
+                lookup = self.lookup(per_locale, errors)
+
+        if errors.items:
+            loc = record.location
+            raise RecordError(
+                "; ".join(msg for _, msg in errors.items),
+                file=loc.file if loc.line is not None or loc.position is None else str(loc),
+                line=loc.line,
+                identity=record.identity,
+                field=errors.items[0][0],
+            )
+        return Payload(
+            kind=self.kind,
+            target=m.target.name,
+            identity=record.identity,
+            slug=slug if self.kind != "collection" else None,
+            body=body,
+            locale=locale,
+            lookup=lookup,
+            source=record.location,
+            refs=tuple(refs),
+        )
+
+    # ----------------------------------------------------------------------- values
+
+    def value(self, spec: ValueSpec | None, record: Record, field: str, errors: _Errors) -> Any:
+        if spec is None:
+            return None
+        try:
+            return spec.evaluate(record.data)
+        except EvalError as exc:
+            errors.add(field, f"{field}: {exc}")
+            return None
+
+    def text(
+        self, spec: ValueSpec | None, record: Record, field: str, errors: _Errors
+    ) -> str | None:
+        if spec is None:
+            return None
+        value = self.value(spec, record, field, errors)
+        for message in check_value(_TEXT, value, field):
+            errors.add(field, message)
+        return value if isinstance(value, str) else None
+
+    def model_fields(
+        self,
+        specs: dict[str, ValueSpec],
+        record: Record,
+        locale: str | None,
+        errors: _Errors,
+        refs: list[RefHook],
+    ) -> dict[str, Any]:
+        where = f"fields.{locale}" if locale else "fields"
+        values: dict[str, Any] = {}
+        for name, f in self.fields.items():
+            spec = specs.get(name)
+            value = self.value(spec, record, name, errors) if spec else None
+            if spec is not None and spec.ref is not None:
+                refs.append(self.ref_hook(name, f, spec.ref, value, locale))
+                value = None
+            values[name] = f.empty_value() if is_empty(value) else value
+        for message in check_fields(self.check_against, values, require_all_keys=True, path=where):
+            name = message.removeprefix(where + ".")
+            match = _FIELD_NAME.match(name)
+            errors.add(match.group(0) if match else name, message)
+        return values
+
+    def ref_hook(self, name: str, f: Field, match: str, value: Any, locale: str | None) -> RefHook:
+        items = value if isinstance(value, list) else [value]
+        keys = tuple(str(v) for v in items if not is_empty(v))
+        return RefHook(name, locale, f.ref_target or "", match, keys, f.many)
+
+    def lookup(
+        self, per_locale: dict[str | None, dict[str, Any]], errors: _Errors
+    ) -> tuple[str, str] | None:
+        name = self.mapping.target.lookup_field
+        base = per_locale.get(None, per_locale.get(self.mapping.base_locale))
+        if name is None or base is None:
+            return None
+        value = base.get(name)
+        if is_empty(value):
+            errors.add(name, f"{name}: the lookup field is empty; it must identify the item")
+            return None
+        return (name, str(value))
+
+    def post_fields(self, record: Record, errors: _Errors) -> dict[str, Any]:
+        model = self.mapping.model
+        out: dict[str, Any] = {}
+        for name, spec in self.mapping.fields.items():
+            f = POST_FIELDS[name]
+            value = self.value(spec, record, name, errors)
+            if name in POST_LIST_FIELDS:
+                value = [] if is_empty(value) else [value] if isinstance(value, str) else value
+                for message in post_list_problems(value):
+                    errors.add(name, f"{name}: {message}")
+                out[name] = value
+            elif name in ("author_email", "author_slug"):
+                if is_empty(value):
+                    continue  # no author: Butter uses the organisation owner
+                by = name.removeprefix("author_")
+                author = model.author(**{by: str(value)})
+                if author is None:
+                    errors.add(
+                        "author", f"author: no author with {by} {value!r} in the content model"
+                    )
+                out["author"] = {by: value}
+            else:
+                value = f.empty_value() if is_empty(value) else value
+                for message in check_value(f, value, name):
+                    errors.add(name, message)
+                out[name] = value
+        return out

@@ -1,0 +1,366 @@
+"""Read a mapping file and check it against the content model, all problems at once.
+
+Nothing is read from the source and nothing is sent before this passes. Every
+problem is a ``Problem(file, key, message)`` with the key as written in the file
+(``fields.theme.transforms[1]``), all raised together as one ``MappingError``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from migrator.errors import ConfigError, MappingError, Problem
+from migrator.mapping.paths import SourcePath, parse_path
+from migrator.mapping.spec import KINDS, POST_FIELDS, STATUSES, Filter, Mapping, Target, ValueSpec
+from migrator.mapping.values import ValueReader, field_problems, one_of, post_checker
+from migrator.model import ContentModel, Field, load_content_model
+
+TOP_KEYS = ("model", "source", "vars", "filter", "target", "fields", "locales")
+TARGET_KEYS = (
+    "kind",
+    "page_type",
+    "collection",
+    "lookup_field",
+    "status",
+    "title",
+    "slug",
+    "locale",
+)
+FILTER_KEYS = ("kind", "where", "exclude")
+_TEXT = Field("text", "short_text", required=True)
+
+
+def load_mapping(
+    path: str | Path, model: ContentModel | None = None, *, variables: dict[str, str] | None = None
+) -> Mapping:
+    """Parse and check a mapping file; raises ``MappingError`` listing every problem.
+
+    ``model`` overrides the content model file the mapping names; ``variables``
+    overrides values of its ``[vars]`` table (the command line's ``--var k=v``).
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MappingError([Problem(str(path), "", "mapping file not found")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError([Problem(str(path), "", f"not valid TOML: {exc}")]) from None
+    return _Loader(path, raw, model, dict(variables or {})).load()
+
+
+class _Loader:
+    def __init__(
+        self, path: Path, raw: dict[str, Any], model: ContentModel | None, overrides: dict[str, str]
+    ):
+        self.path = path
+        self.raw = raw
+        self.model = model
+        self.overrides = overrides
+        self.problems: list[Problem] = []
+        self.vars: dict[str, str] = {}
+
+    def bad(self, key: str, message: str) -> None:
+        self.problems.append(Problem(str(self.path), key, message))
+
+    def table(self, value: Any, key: str, known: Iterable[str] | None) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.bad(key, f"expected a table, got {value!r}")
+            return {}
+        if known is not None:
+            for k in value:
+                if k not in known:
+                    self.bad(f"{key}.{k}" if key else k, f"unknown key (known: {', '.join(known)})")
+        return value
+
+    # ----------------------------------------------------------------------- the file
+
+    def load(self) -> Mapping:
+        raw = self.table(self.raw, "", TOP_KEYS)
+        model = self.load_model(raw.get("model"))
+        source = self.table(raw.get("source"), "source", None)
+        fmt = self.source_format(source.get("format"))
+        default_source = None
+        if source.get("path") is not None:
+            if isinstance(source["path"], str) and source["path"]:
+                default_source = (self.path.parent / source["path"]).resolve()
+            else:
+                self.bad("source.path", "expected a file path relative to this mapping")
+        options = {k: v for k, v in source.items() if k not in ("format", "path")}
+        if fmt:
+            self.check_source(fmt, options)
+        self.vars = self.load_vars(raw.get("vars"))
+        self.values = ValueReader(self.bad, self.table, self.vars)
+        flt = self.load_filter(raw.get("filter"))
+
+        t = self.table(raw.get("target"), "target", TARGET_KEYS)
+        target = self.load_target(t, model)
+        status = self.values.spec(t.get("status", "draft"), "target.status")
+        self.values.check_values(status, one_of(STATUSES))
+        title = self.top_spec(t, "title", target)
+        slug = self.top_spec(t, "slug", target)
+        locale = self.values.spec(t["locale"], "target.locale") if "locale" in t else None
+        if target and target.kind == "post" and locale:
+            self.bad("target.locale", "blog posts have no locales")
+        if model and locale:
+            self.values.check_values(locale, one_of(model.locales, "a locale of the content model"))
+
+        fields = self.load_fields(raw.get("fields"), "fields", model, target, base=True)
+        locales, base_locale = self.load_locales(raw.get("locales"), model, target, locale)
+        if target and target.kind == "collection" and target.lookup_field:
+            if target.lookup_field not in fields and not self.has("fields", target.lookup_field):
+                self.bad(
+                    "target.lookup_field", f"{target.lookup_field!r} must be mapped in [fields]"
+                )
+        if self.problems or model is None or target is None or status is None:
+            raise MappingError(self.problems)
+        return Mapping(
+            path=self.path,
+            model=model,
+            source_format=fmt,
+            source_options=options,
+            default_source=default_source,
+            target=target,
+            variables=self.vars,
+            filter=flt,
+            status=status,
+            title=title,
+            slug=slug,
+            locale=None if locales else locale,
+            base_locale=base_locale if locales else None,
+            fields=fields,
+            locales=locales,
+        )
+
+    def has(self, table: str, name: str) -> bool:
+        t = self.raw.get(table)
+        return isinstance(t, dict) and name in t
+
+    def load_model(self, name: Any) -> ContentModel | None:
+        if self.model is not None:
+            return self.model
+        if not isinstance(name, str) or not name:
+            self.bad("model", "required: the content model file, relative to this mapping")
+            return None
+        try:
+            return load_content_model(self.path.parent / name)
+        except ConfigError as exc:
+            self.bad("model", str(exc))
+            return None
+
+    def source_format(self, fmt: Any) -> str:
+        if not isinstance(fmt, str) or not fmt:
+            self.bad("source.format", 'required: the export\'s format, e.g. "csv"')
+            return ""
+        return fmt
+
+    def check_source(self, fmt: str, options: dict[str, Any]) -> None:
+        """Let the sources stage judge the format and its options (without reading)."""
+        try:  # the sources stage may not be importable in every checkout
+            sources = importlib.import_module("migrator.sources")
+        except ImportError:
+            return
+        known = getattr(sources, "SOURCES", {})
+        if fmt not in known:
+            self.bad("source.format", f"unknown format {fmt!r} (known: {sorted(known)})")
+            return
+        try:
+            sources.open_source(fmt, self.path.parent / "unread", **options)
+        except ConfigError as exc:
+            key = exc.key or "source"
+            message = str(exc).removeprefix(f"{key}: ")
+            self.bad(key if key.startswith("source") else f"source.{key}", message)
+
+    def load_vars(self, raw: Any) -> dict[str, str]:
+        declared = self.table(raw, "vars", None)
+        out: dict[str, str] = {}
+        for k, v in declared.items():
+            if not isinstance(v, str):
+                self.bad(f"vars.{k}", f"a variable is a string, got {v!r}")
+            out[k] = str(v)
+        for k, v in self.overrides.items():
+            if k not in declared:
+                self.bad(
+                    f"vars.{k}", f"--var {k}: not declared in [vars] (declared: {sorted(out)})"
+                )
+            out[k] = v
+        return out
+
+    def load_filter(self, raw: Any) -> Filter:
+        t = self.table(raw, "filter", FILTER_KEYS)
+        kinds = t.get("kind", [])
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            self.bad("filter.kind", "expected a record kind or a list of them")
+            kinds = []
+        return Filter(
+            tuple(kinds),
+            self.conditions(t.get("where"), "filter.where"),
+            self.conditions(t.get("exclude"), "filter.exclude"),
+        )
+
+    def conditions(self, raw: Any, key: str) -> tuple[tuple[SourcePath, tuple[Any, ...]], ...]:
+        out = []
+        for path, value in _flatten(self.table(raw, key, None)):
+            allowed = value if isinstance(value, list) else [value]
+            try:
+                out.append((parse_path(path), tuple(allowed)))
+            except ValueError as exc:
+                self.bad(f"{key}.{path}", str(exc))
+        return tuple(out)
+
+    def load_target(self, t: dict[str, Any], model: ContentModel | None) -> Target | None:
+        kind = t.get("kind")
+        if kind not in KINDS:
+            self.bad("target.kind", f"required: one of {', '.join(KINDS)} (got {kind!r})")
+            return None
+        need = {"page": "page_type", "collection": "collection"}.get(kind)
+        for k in ("page_type", "collection"):
+            if k in t and k != need:
+                self.bad(f"target.{k}", f"not used for a {kind} target")
+        if "lookup_field" in t and kind != "collection":
+            self.bad("target.lookup_field", "only collections need a lookup_field")
+        if need is None:
+            return Target("post", None)
+        name = t.get(need)
+        table = (model.page_types if kind == "page" else model.collections) if model else None
+        if not isinstance(name, str) or not name:
+            self.bad(f"target.{need}", f"required for a {kind} target")
+            return None
+        if table is not None and name not in table:
+            self.bad(
+                f"target.{need}",
+                f"unknown {need.replace('_', ' ')} {name!r} (known: {sorted(table)})",
+            )
+            return None
+        if kind == "page":
+            return Target("page", name)
+        lookup = t.get("lookup_field")
+        fields = model.fields_of("collection", name) if model else None
+        if not isinstance(lookup, str) or not lookup:
+            self.bad(
+                "target.lookup_field",
+                "required for a collection: a unique field, used to "
+                "find an item again by reading back",
+            )
+        elif fields is not None and lookup not in fields:
+            self.bad("target.lookup_field", f"no field {lookup!r} in collection {name!r}")
+        for k in ("title", "slug"):
+            if k in t:
+                self.bad(f"target.{k}", "collection items have no title or slug")
+        return Target("collection", name, lookup if isinstance(lookup, str) else None)
+
+    def top_spec(self, t: dict[str, Any], name: str, target: Target | None) -> ValueSpec | None:
+        if target is None or target.kind == "collection":
+            return None
+        if name not in t:
+            self.bad(f"target.{name}", f"required: how a {target.kind}'s {name} is built")
+            return None
+        spec = self.values.spec(t[name], f"target.{name}")
+        self.values.check_values(spec, lambda v: field_problems(_TEXT, v))
+        return spec
+
+    # ----------------------------------------------------------------------- fields
+
+    def load_fields(
+        self, raw: Any, key: str, model: ContentModel | None, target: Target | None, *, base: bool
+    ) -> dict[str, ValueSpec]:
+        table = self.table(raw, key, None)
+        known: dict[str, Field] | None = None
+        if target is not None and model is not None:
+            known = (
+                POST_FIELDS
+                if target.kind == "post"
+                else model.fields_of(target.kind, target.name or "")
+            )
+        out: dict[str, ValueSpec] = {}
+        for name, raw_spec in table.items():
+            fkey = f"{key}.{name}"
+            f = known.get(name) if known is not None else None
+            if known is not None and f is None:
+                what = (
+                    "blog posts"
+                    if target and target.kind == "post"
+                    else f"{target and target.kind} {target and target.name!r}"
+                )
+                self.bad(fkey, f"no such field in {what} (known: {', '.join(known)})")
+                continue
+            spec = self.values.spec(raw_spec, fkey)
+            if spec is None:
+                continue
+            out[name] = spec
+            if f is None or model is None:
+                continue
+            if spec.ref is not None:
+                self.check_ref(spec, f, model)
+            elif target and target.kind == "post":
+                self.values.check_values(spec, post_checker(f, model))
+            else:
+                self.values.check_values(spec, lambda v, f=f: field_problems(f, v))  # type: ignore[misc]
+        if base and known is not None and target is not None:
+            if target.kind == "post":
+                if "author_email" in out and "author_slug" in out:
+                    self.bad(f"{key}.author_slug", "map author_email or author_slug, not both")
+            else:
+                for name, f in known.items():
+                    if f.required and name not in out and name not in table:
+                        self.bad(
+                            f"{key}.{name}",
+                            f"required by {target.kind} {target.name!r} but not mapped",
+                        )
+        return out
+
+    def load_locales(
+        self, raw: Any, model: ContentModel | None, target: Target | None, locale: ValueSpec | None
+    ) -> tuple[dict[str, dict[str, ValueSpec]], str | None]:
+        table = self.table(raw, "locales", None)
+        if not table:
+            return {}, None
+        base: str | None = model.default_locale if model else None
+        if locale is not None:
+            if not locale.is_const:
+                self.bad("target.locale", "with [locales.*] the base locale must be a constant")
+            elif isinstance(locale.const, str):
+                base = locale.const
+        if target is not None and target.kind == "post":
+            self.bad("locales", "blog posts have no locales")
+            return {}, base
+        out: dict[str, dict[str, ValueSpec]] = {}
+        for code, sub in table.items():
+            key = f"locales.{code}"
+            if model is not None and code not in model.locales:
+                self.bad(key, f"unknown locale (the content model has {list(model.locales)})")
+            elif code == base:
+                self.bad(key, f"{code!r} is the base locale: map it in [fields]")
+            t = self.table(sub, key, ("fields",))
+            out[code] = self.load_fields(
+                t.get("fields"), f"{key}.fields", model, target, base=False
+            )
+        return out, base
+
+    def check_ref(self, spec: ValueSpec, f: Field, model: ContentModel) -> None:
+        if f.type != "reference" or f.ref_kind != "collection":
+            self.bad(
+                f"{spec.key}.ref",
+                "ref is for references to collection items (page references take slugs directly)",
+            )
+            return
+        fields = model.fields_of("collection", f.ref_target or "") or {}
+        if spec.ref not in fields:
+            self.bad(f"{spec.key}.ref", f"no field {spec.ref!r} in collection {f.ref_target!r}")
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """``{author = {email = "x"}}`` (TOML's dotted keys) → ``[("author.email", "x")]``."""
+    out: list[tuple[str, Any]] = []
+    for k, v in table.items():
+        if isinstance(v, dict):
+            out.extend(_flatten(v, f"{prefix}{k}."))
+        else:
+            out.append((f"{prefix}{k}", v))
+    return out

@@ -1,0 +1,208 @@
+"""A checked mapping, as data: what ``load_mapping`` builds and ``compile`` makes a function of."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migrator.mapping.paths import MISSING, SourcePath, Template
+from migrator.mapping.payload import Payload
+from migrator.mapping.transforms import Transform
+from migrator.model import ContentModel, Field, is_empty
+from migrator.records import Record
+
+KINDS = ("page", "collection", "post")
+STATUSES = ("draft", "published")
+
+# Butter's blog post schema is fixed; these are the keys a mapping may fill (title,
+# slug and status are built in [target]). author_email / author_slug become
+# {"author": {"email": ...}} / {"author": {"slug": ...}}; categories and tags are lists.
+POST_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field("author_email", "short_text"),
+        Field("author_slug", "short_text"),
+        Field("categories", "short_text"),
+        Field("tags", "short_text"),
+        Field("featured_image", "media"),
+        Field("featured_image_alt", "short_text"),
+        Field("body", "wysiwyg"),
+        Field("summary", "long_text"),
+        Field("seo_title", "short_text"),
+        Field("meta_description", "long_text"),
+        Field("upload_images_to_media_library", "checkbox"),
+    )
+}
+POST_LIST_FIELDS = frozenset({"categories", "tags"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where payloads go: kind ``page``|``collection``|``post``; name = page type /
+    collection key / None; ``lookup_field`` finds a collection item by reading back."""
+
+    kind: str
+    name: str | None
+    lookup_field: str | None = None
+
+
+class EvalError(ValueError):
+    """A value could not be built for one record (becomes a ``RecordError``)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # where it is written, e.g. "fields.theme.transforms[1]"
+    transform: Transform
+    options: dict[str, Any]
+
+    def apply(self, value: Any) -> Any:
+        try:
+            return self.transform(value, **self.options)
+        except (ValueError, TypeError) as exc:
+            raise EvalError(f"transform {self.transform.name!r}: {exc}") from None
+
+
+_NO_CONST = object()
+
+
+@dataclass(frozen=True)
+class ValueSpec:
+    """How one target value is built: a source path, a template or a constant, then
+    an optional lookup table, then the transform chain."""
+
+    key: str
+    path: SourcePath | None = None
+    template: Template | None = None
+    const: Any = _NO_CONST
+    lookup: dict[str, Any] | None = None
+    steps: tuple[Step, ...] = ()
+    optional: bool = False  # a missing source path gives an empty value, not an error
+    ref: str | None = None  # resolved by the engine: match on this field of the target
+
+    @property
+    def is_const(self) -> bool:
+        return self.const is not _NO_CONST
+
+    def evaluate(self, data: AbcMapping[str, Any]) -> Any:
+        if self.path is not None:
+            value = self._resolve(self.path, data)
+        elif self.template is not None:
+            value = self._render(self.template, data)
+        else:
+            value = copy.deepcopy(self.const)
+        if self.lookup is not None:
+            value = self.look_up(value)
+        return self.apply_steps(value)
+
+    def apply_steps(self, value: Any) -> Any:
+        for step in self.steps:
+            value = step.apply(value)
+        return value
+
+    def look_up(self, value: Any) -> Any:
+        assert self.lookup is not None
+        if is_empty(value):
+            return value
+        key = value if isinstance(value, str) else str(value)
+        if key not in self.lookup:
+            raise EvalError(f"{key!r} is not in the lookup table (keys: {sorted(self.lookup)})")
+        return copy.deepcopy(self.lookup[key])
+
+    def _resolve(self, path: SourcePath, data: AbcMapping[str, Any]) -> Any:
+        value = path.resolve(data)
+        if value is MISSING:
+            if self.optional:
+                return None
+            keys = ", ".join(sorted(map(str, data))[:20])
+            raise EvalError(
+                f"the record has no {path.text!r} (it has: {keys}); "
+                "add `optional = true` if it may be absent"
+            )
+        return value
+
+    def _render(self, template: Template, data: AbcMapping[str, Any]) -> str:
+        out: list[str] = []
+        filled = False
+        for piece in template.pieces:
+            if isinstance(piece, str):
+                out.append(piece)
+                continue
+            value = self._resolve(piece, data)
+            if not is_empty(value):
+                filled = True
+            out.append(_as_text(value))
+        # Every placeholder empty: the value is empty, not the bare literal text
+        # (so "{vars.media}/{photo}" with no photo stays empty).
+        if template.paths and not filled:
+            return ""
+        return "".join(out)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(_as_text(v) for v in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which records this mapping takes: kinds, and field values that must (not) match."""
+
+    kinds: tuple[str, ...] = ()
+    where: tuple[tuple[SourcePath, tuple[Any, ...]], ...] = ()
+    exclude: tuple[tuple[SourcePath, tuple[Any, ...]], ...] = ()
+
+    def matches(self, record: Record) -> bool:
+        if self.kinds and record.kind not in self.kinds:
+            return False
+        if not all(_value_in(p.resolve(record.data), allowed) for p, allowed in self.where):
+            return False
+        return not any(_value_in(p.resolve(record.data), banned) for p, banned in self.exclude)
+
+
+def _value_in(value: Any, allowed: tuple[Any, ...]) -> bool:
+    if value is MISSING:
+        return False
+    for a in allowed:
+        if value == a and type(value) is type(a):
+            return True
+        if isinstance(value, str) != isinstance(a, str) and (
+            _as_text(value).strip() == _as_text(a).strip()
+        ):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A loaded, checked mapping file. ``compile()`` gives the record → payload function."""
+
+    path: Path
+    model: ContentModel
+    source_format: str
+    source_options: dict[str, Any]
+    default_source: Path | None
+    target: Target
+    variables: dict[str, str]
+    filter: Filter
+    status: ValueSpec
+    title: ValueSpec | None
+    slug: ValueSpec | None
+    locale: ValueSpec | None  # single-locale form: the locale sent as ?locale=
+    base_locale: str | None  # multi-locale form: the locale [fields] is for
+    fields: dict[str, ValueSpec]
+    locales: dict[str, dict[str, ValueSpec]] = field(default_factory=dict)
+
+    def compile(self) -> Callable[[Record], Payload | None]:
+        from migrator.mapping.compile import CompiledMapping
+
+        return CompiledMapping(self)

@@ -1,0 +1,368 @@
+"""The transform registry: name → function of a value and keyword options.
+
+A mapping writes a chain of them per field, plain or with options::
+
+    transforms = ["strip", { name = "date", format = "%m/%d/%Y" }, "slugify"]
+
+Sources add their own with the decorator (WordPress adds ``wpautop``)::
+
+    @transform("shout", elementwise=True)
+    def shout(value: str, /, marks: int = 1) -> str:
+        return value.upper() + "!" * marks
+
+The value comes first and positional-only, options are keywords; the options'
+annotations are checked when the mapping is loaded, so ``length = "ten"`` is a
+mapping problem, not a failure on record 4,000. A transform that cannot handle
+a value raises ``ValueError``; that record fails with the message, the run goes on.
+By default empty values (``None``, ``""``, ``[]``) pass through untouched and
+``elementwise`` transforms apply to each item of a list.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import re
+import types
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from migrator.mapping.htmlclean import clean_html, html_to_text
+from migrator.model import is_empty
+
+Check = Callable[..., str | None]
+
+
+@dataclass(frozen=True)
+class Transform:
+    name: str
+    fn: Callable[..., Any]
+    elementwise: bool = False
+    skip_empty: bool = True
+    check: Check | None = None  # options → problem message or None, run at load time
+
+    def __call__(self, value: Any, /, **options: Any) -> Any:
+        if self.elementwise and isinstance(value, list):
+            return [self(v, **options) for v in value]
+        if self.skip_empty and is_empty(value):
+            return value
+        return self.fn(value, **options)
+
+    def check_options(self, options: dict[str, Any]) -> list[str]:
+        """Problems with these options (unknown, missing, wrong type), without running it."""
+        params = list(inspect.signature(self.fn).parameters.values())[1:]
+        names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        problems = []
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            known = ", ".join(names) or "none"
+            problems += [
+                f"unknown option {k!r} (options of {self.name!r}: {known})"
+                for k in options
+                if k not in names
+            ]
+        problems += [
+            f"missing option {p.name!r}"
+            for p in params
+            if p.name in names and p.default is p.empty and p.name not in options
+        ]
+        if problems:
+            return problems
+        hints = get_type_hints(self.fn)
+        problems = [
+            f"option {k!r} must be {_type_name(hints[k])}, got {v!r}"
+            for k, v in options.items()
+            if k in hints and not _matches(v, hints[k])
+        ]
+        if not problems and self.check is not None:
+            msg = self.check(**options)
+            if msg:
+                problems.append(msg)
+        return problems
+
+
+TRANSFORMS: dict[str, Transform] = {}
+
+
+def transform(
+    name: str,
+    *,
+    elementwise: bool = False,
+    skip_empty: bool = True,
+    check: Check | None = None,
+    replace: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a transform under ``name``; returns the function unchanged."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if name in TRANSFORMS and not replace:
+            raise ValueError(f"transform {name!r} is already registered")
+        TRANSFORMS[name] = Transform(name, fn, elementwise, skip_empty, check)
+        return fn
+
+    return register
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    if hint is Any:
+        return True
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return any(_matches(value, h) for h in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        (item,) = get_args(hint) or (Any,)
+        return isinstance(value, list) and all(_matches(v, item) for v in value)
+    if origin is dict:
+        return isinstance(value, dict)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, origin or hint)
+
+
+def _type_name(hint: Any) -> str:
+    return str(hint).replace("typing.", "") if get_origin(hint) else hint.__name__
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    raise ValueError(f"expected text, got {type(value).__name__} {value!r}")
+
+
+# --------------------------------------------------------------------------- text
+
+
+@transform("strip", elementwise=True)
+def strip(value: Any, /, chars: str | None = None) -> str:
+    return _text(value).strip(chars)
+
+
+@transform("lower", elementwise=True)
+def lower(value: Any, /) -> str:
+    return _text(value).lower()
+
+
+@transform("upper", elementwise=True)
+def upper(value: Any, /) -> str:
+    return _text(value).upper()
+
+
+@transform("prefix", elementwise=True)
+def prefix(v: Any, /, value: str) -> str:
+    """Put ``value`` in front (a media base URL, say); empty values stay empty."""
+    return value + _text(v)
+
+
+@transform("suffix", elementwise=True)
+def suffix(v: Any, /, value: str) -> str:
+    return _text(v) + value
+
+
+def _check_truncate(length: int, ellipsis: str = "", words: bool = False) -> str | None:
+    if length < 1 or len(ellipsis) >= length:
+        return "length must be at least 1 and longer than the ellipsis"
+    return None
+
+
+@transform("truncate", elementwise=True, check=_check_truncate)
+def truncate(value: Any, /, length: int, ellipsis: str = "", words: bool = False) -> str:
+    """At most ``length`` characters, the ellipsis included; ``words`` cuts at a space."""
+    text = _text(value)
+    if len(text) <= length:
+        return text
+    cut = text[: length - len(ellipsis)]
+    if words and " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + ellipsis
+
+
+def _check_replace(
+    old: str, new: str = "", regex: bool = False, count: int = 0, ignore_case: bool = False
+) -> str | None:
+    if not old:
+        return "old must not be empty"
+    if regex:
+        try:
+            re.compile(old)
+        except re.error as exc:
+            return f"bad regular expression {old!r}: {exc}"
+    return None
+
+
+@transform("replace", elementwise=True, check=_check_replace)
+def replace(
+    value: Any,
+    /,
+    old: str,
+    new: str = "",
+    regex: bool = False,
+    count: int = 0,
+    ignore_case: bool = False,
+) -> str:
+    """Replace ``old`` by ``new``; with ``regex = true``, ``new`` may use ``\\1``."""
+    text = _text(value)
+    if regex or ignore_case:
+        pattern = old if regex else re.escape(old)
+        return re.sub(pattern, new, text, count=count, flags=re.I if ignore_case else 0)
+    return text.replace(old, new, count or -1)
+
+
+@transform("slugify", elementwise=True)
+def slugify(value: Any, /, separator: str = "-", max_length: int = 0) -> str:
+    """``"Héllo, World!"`` → ``"hello-world"``."""
+    text = unicodedata.normalize("NFKD", _text(value)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", separator, text.lower()).strip(separator)
+    if max_length and len(slug) > max_length:
+        slug = slug[:max_length].rstrip(separator)
+    return slug
+
+
+@transform("split")
+def split(value: Any, /, sep: str = ",", strip: bool = True, drop_empty: bool = True) -> list[Any]:
+    """``"a|b"`` → ``["a", "b"]`` (with ``sep = "|"``); a list passes through."""
+    items = value if isinstance(value, list) else _text(value).split(sep)
+    if strip:
+        items = [i.strip() if isinstance(i, str) else i for i in items]
+    return [i for i in items if not (drop_empty and is_empty(i))]
+
+
+@transform("join")
+def join(value: Any, /, sep: str = ", ") -> str:
+    items = value if isinstance(value, list) else [value]
+    return sep.join(_text(i) for i in items if not is_empty(i))
+
+
+@transform("first")
+def first(value: Any, /) -> Any:
+    """The first item of a list (a single value passes through)."""
+    return value[0] if isinstance(value, list) else value
+
+
+@transform("default", skip_empty=False)
+def default(v: Any, /, value: Any) -> Any:
+    """``value`` when the input is empty (``None``, ``""``, ``[]``)."""
+    return value if is_empty(v) else v
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+@transform("paragraphs")
+def paragraphs(value: Any, /, br: bool = True) -> str:
+    """Plain text → HTML: blank lines separate ``<p>``s, single newlines become ``<br>``."""
+    text = _text(value).replace("\r\n", "\n").replace("\r", "\n")
+    out = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = [html.escape(line.strip(), quote=False) for line in block.split("\n")]
+        out.append("<p>" + ("<br>" if br else " ").join(lines) + "</p>")
+    return "\n".join(out)
+
+
+@transform("html_clean")
+def html_clean(value: Any, /, keep: list[str] | None = None, drop: list[str] | None = None) -> str:
+    """Keep safe tags and attributes; drop scripts, styles, event handlers, javascript: URLs.
+
+    ``keep`` adds tags to the allowed set, ``drop`` removes tags *with* their content.
+    """
+    return clean_html(_text(value), keep=keep or (), drop=drop or ())
+
+
+@transform("strip_html")
+def strip_html(value: Any, /) -> str:
+    """HTML → plain text (for a summary or an SEO description)."""
+    return html_to_text(_text(value))
+
+
+# --------------------------------------------------------------------------- types
+
+_INT = re.compile(r"[+-]?\d+")
+
+
+@transform("number")
+def number(value: Any, /, integer: bool = False, decimal: str = ".", thousands: str = "") -> Any:
+    """``"1,234.50"`` (with ``thousands = ","``) → ``1234.5``; ``integer = true`` demands one."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    if isinstance(value, int | float):
+        result: int | float = value
+    else:
+        text = _text(value).strip()
+        if thousands:
+            text = text.replace(thousands, "")
+        if decimal != ".":
+            text = text.replace(decimal, ".")
+        try:
+            result = int(text) if _INT.fullmatch(text) else float(text)
+        except ValueError:
+            raise ValueError(f"not a number: {value!r}") from None
+        if isinstance(result, float) and (
+            result != result or result in (float("inf"), float("-inf"))
+        ):
+            raise ValueError(f"not a finite number: {value!r}")
+    if integer:
+        if isinstance(result, float) and not result.is_integer():
+            raise ValueError(f"not a whole number: {value!r}")
+        return int(result)
+    return result
+
+
+TRUE_WORDS = ("yes", "y", "true", "t", "1", "on")
+FALSE_WORDS = ("no", "n", "false", "f", "0", "off")
+
+
+@transform("boolean")
+def boolean(value: Any, /, true: list[str] | None = None, false: list[str] | None = None) -> bool:
+    """yes/no, y/n, 1/0, true/false, on/off (any case) → ``true``/``false``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    word = _text(value).strip().lower()
+    if word in [w.lower() for w in (true or TRUE_WORDS)]:
+        return True
+    if word in [w.lower() for w in (false or FALSE_WORDS)]:
+        return False
+    yes, no = list(true or TRUE_WORDS), list(false or FALSE_WORDS)
+    raise ValueError(f"not a yes/no value: {value!r} (true: {yes}, false: {no})")
+
+
+def _check_date(format: str | list[str] | None = None, output: str = "datetime") -> str | None:
+    if output not in ("datetime", "date"):
+        return f"output must be 'datetime' or 'date', got {output!r}"
+    return None
+
+
+@transform("date", check=_check_date)
+def date(value: Any, /, format: str | list[str] | None = None, output: str = "datetime") -> str:
+    """To ISO 8601. ``format`` is the input's strptime format (or a list to try in order);
+    without one the input must already be ISO 8601. ``output = "date"`` drops the time."""
+    text = _text(value).strip()
+    formats = [format] if isinstance(format, str) else format
+    parsed: datetime | None = None
+    if formats:
+        for fmt in formats:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            raise ValueError(
+                f"date {text!r} does not match {formats if len(formats) > 1 else formats[0]!r}"
+            )
+    else:
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 date: {text!r} (give the input format)") from None
+    return parsed.date().isoformat() if output == "date" else parsed.isoformat()

@@ -1,0 +1,195 @@
+"""One target value in a mapping file: ``from``/``template``/``const``, ``lookup``, ``transforms``.
+
+Read and checked here; constants and lookup values are known at load time, so they
+are run through their transforms and checked against the target field right away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from migrator.mapping.paths import parse_path, parse_template, substitute_vars
+from migrator.mapping.spec import POST_LIST_FIELDS, EvalError, Step, ValueSpec
+from migrator.mapping.transforms import TRANSFORMS
+from migrator.model import ContentModel, Field, check_value, is_empty
+
+SPEC_KEYS = ("from", "template", "const", "lookup", "transforms", "optional", "ref")
+
+Checker = Callable[[Any], list[str]]
+
+
+class ValueReader:
+    """Builds ``ValueSpec``s, reporting problems through ``bad(key, message)``."""
+
+    def __init__(
+        self,
+        bad: Callable[[str, str], None],
+        table: Callable[[Any, str, Iterable[str] | None], dict[str, Any]],
+        variables: dict[str, str],
+    ):
+        self.bad = bad
+        self.table = table
+        self.vars = variables
+
+    def spec(self, raw: Any, key: str) -> ValueSpec | None:
+        """``"x"`` / ``42`` / ``true`` is a constant; a table takes from/template/const."""
+        if not isinstance(raw, dict):
+            return ValueSpec(key, const=raw)
+        self.table(raw, key, SPEC_KEYS)
+        given = [k for k in ("from", "template", "const") if k in raw]
+        if len(given) != 1:
+            self.bad(
+                key,
+                "give exactly one of from, template, const" + (f" (got {given})" if given else ""),
+            )
+            return None
+        path = template = None
+        ok = True
+        if "from" in raw:
+            try:
+                path = parse_path(_str(raw["from"]))
+            except ValueError as exc:
+                self.bad(f"{key}.from", str(exc))
+                ok = False
+        if "template" in raw:
+            try:
+                template = parse_template(_str(raw["template"]), self.vars)
+            except ValueError as exc:
+                self.bad(f"{key}.template", str(exc))
+                ok = False
+        lookup = raw.get("lookup")
+        if lookup is not None and (not isinstance(lookup, dict) or "const" in raw):
+            self.bad(
+                f"{key}.lookup",
+                "a lookup table maps source values (keys) to target values, after from or template",
+            )
+            ok = False
+        optional = raw.get("optional", False)
+        if not isinstance(optional, bool):
+            self.bad(f"{key}.optional", "expected true or false")
+        ref = raw.get("ref")
+        if ref is not None and (not isinstance(ref, str) or (path is None and template is None)):
+            self.bad(
+                f"{key}.ref",
+                "ref names the referenced collection's field to match; use it with from",
+            )
+            ok = False
+        steps = self.steps(raw.get("transforms", []), f"{key}.transforms")
+        if not ok or steps is None:
+            return None
+        kwargs: dict[str, Any] = {"const": raw["const"]} if "const" in raw else {}
+        return ValueSpec(
+            key,
+            path,
+            template,
+            lookup=lookup,
+            steps=steps,
+            optional=bool(optional),
+            ref=ref,
+            **kwargs,
+        )
+
+    def steps(self, raw: Any, key: str) -> tuple[Step, ...] | None:
+        if not isinstance(raw, list):
+            self.bad(key, "expected a list of transforms")
+            return None
+        steps: list[Step] = []
+        ok = True
+        for i, item in enumerate(raw):
+            skey = f"{key}[{i}]"
+            options: dict[str, Any] = {}
+            if isinstance(item, dict):
+                options = {k: v for k, v in item.items() if k != "name"}
+                item = item.get("name")
+            t = TRANSFORMS.get(item) if isinstance(item, str) else None
+            if t is None:
+                self.bad(
+                    skey, f"unknown transform {item!r} (known: {', '.join(sorted(TRANSFORMS))})"
+                )
+                ok = False
+                continue
+            try:
+                options = {k: _fill_vars(v, self.vars) for k, v in options.items()}
+            except ValueError as exc:
+                self.bad(skey, str(exc))
+                ok = False
+                continue
+            for message in t.check_options(options):
+                self.bad(skey, message)
+                ok = False
+            steps.append(Step(skey, t, options))
+        return tuple(steps) if ok else None
+
+    def check_values(self, spec: ValueSpec | None, check: Checker) -> None:
+        """Constants and lookup values are known now: run their transforms and check them."""
+        if spec is None:
+            return
+        known: list[tuple[str, Any]] = []
+        if spec.is_const:
+            known.append((spec.key, spec.const))
+        for k, v in (spec.lookup or {}).items():
+            known.append((f"{spec.key}.lookup.{k}", v))
+        for key, value in known:
+            try:
+                value = spec.apply_steps(value)
+            except EvalError as exc:
+                self.bad(key, str(exc))
+                continue
+            for message in check(value):
+                self.bad(key, message)
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value
+
+
+def _fill_vars(value: Any, variables: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return substitute_vars(value, variables)
+    if isinstance(value, list):
+        return [_fill_vars(v, variables) for v in value]
+    return value
+
+
+def field_problems(f: Field, value: Any) -> list[str]:
+    if is_empty(value):
+        value = f.empty_value()
+    return [m.removeprefix("value: ") for m in check_value(f, value, "value")]
+
+
+def one_of(allowed: Iterable[str], what: str = "") -> Checker:
+    allowed = tuple(allowed)
+
+    def check(value: Any) -> list[str]:
+        if value in allowed:
+            return []
+        return [f"{value!r} is not {what or 'one of'} {list(allowed)}".replace("not  ", "not ")]
+
+    return check
+
+
+def post_checker(f: Field, model: ContentModel) -> Checker:
+    def check(value: Any) -> list[str]:
+        if f.name in POST_LIST_FIELDS:
+            return post_list_problems(value)
+        if f.name in ("author_email", "author_slug") and not is_empty(value):
+            by = f.name.removeprefix("author_")
+            if model.author(**{by: str(value)}) is None:
+                known = [getattr(a, by) for a in model.authors]
+                return [f"unknown author {value!r} (authors in the content model: {known})"]
+            return []
+        return field_problems(f, value)
+
+    return check
+
+
+def post_list_problems(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value
+    if is_empty(items):
+        return []
+    if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        return [f"expected a list of names, got {value!r}"]
+    return []

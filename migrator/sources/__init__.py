@@ -1,0 +1,70 @@
+"""Sources: read an export file as a stream of records, one module per format.
+
+    source = open_source("csv", "export.csv", key="id")
+    for item in source.records():      # Record, or RecordError for a bad record
+        ...
+
+Each format registers its class in ``SOURCES``; its keyword-only constructor arguments
+are the options a mapping's ``[source]`` table may set.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from typing import Any
+
+from migrator.errors import ConfigError
+from migrator.sources.base import Source, SourceStats
+from migrator.sources.csv import CsvSource, CsvStats
+
+# format name -> source class. One entry per format.
+SOURCES: dict[str, type[Source]] = {
+    CsvSource.name: CsvSource,
+}
+
+
+def source_options(format: str) -> list[str]:
+    """The options a format accepts (its constructor's keyword-only arguments)."""
+    parameters = inspect.signature(_source_class(format)).parameters.values()
+    return sorted(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
+def open_source(format: str, path: str | os.PathLike[str], **options: Any) -> Source:
+    """Build the source for ``format`` reading ``path``.
+
+    Raises ``ConfigError`` for an unknown format, an unknown option or a bad option value.
+    The file itself is opened only when ``records()`` is iterated.
+    """
+    cls = _source_class(format)
+    valid = source_options(format)
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise ConfigError(
+            f"unknown option{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))} for format {format!r}; "
+            f"valid options: {', '.join(valid)}",
+            key="source",
+        )
+    return cls(path, **options)  # type: ignore[call-arg]
+
+
+def _source_class(format: str) -> type[Source]:
+    try:
+        return SOURCES[format]
+    except (KeyError, TypeError):
+        raise ConfigError(
+            f"unknown source format {format!r}; known formats: {', '.join(sorted(SOURCES))}",
+            key="source.format",
+        ) from None
+
+
+__all__ = [
+    "SOURCES",
+    "CsvSource",
+    "CsvStats",
+    "Source",
+    "SourceStats",
+    "open_source",
+    "source_options",
+]

@@ -1,0 +1,688 @@
+"""CsvSource against real-world CSV files (csv-spectrum, csvkit traps, CMS exports) and our own.
+
+Expected values come from somewhere other than the code under test: csv-spectrum's JSON,
+the stdlib ``csv.DictReader`` over the whole decoded file, line numbers written into the
+case file itself, or the raw bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import json
+import tracemalloc
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from migrator.errors import RecordError, SourceError
+from migrator.records import Record
+from migrator.sources import CsvSource, open_source
+from migrator.sources import csv as csv_source
+from migrator.sources.base import byte_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+REALDATA = ROOT.parent / "shared" / "realdata" / "csv"
+CASES = ROOT / "tests" / "cases"
+SAMPLES = ROOT / "migrator" / "samples"
+
+needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason="shared real data not present")
+
+
+def read_all(path: Path, **options: object) -> tuple[list[Record], list[RecordError], CsvSource]:
+    source = CsvSource(path, **options)  # type: ignore[arg-type]
+    records: list[Record] = []
+    errors: list[RecordError] = []
+    for item in source.records():
+        (errors if isinstance(item, RecordError) else records).append(item)  # type: ignore[arg-type]
+    return records, errors, source
+
+
+def stdlib_rows(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> list[dict[str, str]]:
+    """The whole file through csv.DictReader: an independent reading to compare with."""
+    text = path.read_bytes().decode(encoding)
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def real(name: str) -> Path:
+    return REALDATA / name
+
+
+# --- csv-spectrum: exact expected parses ----------------------------------------------------
+
+SPECTRUM = [
+    "comma_in_quotes",
+    "empty",
+    "empty_crlf",
+    "escaped_quotes",
+    "json",
+    "location_coordinates",
+    "newlines",
+    "newlines_crlf",
+    "quotes_and_newlines",
+    "simple",
+    "simple_crlf",
+    "utf8",
+]
+
+
+@needs_realdata
+@pytest.mark.parametrize("name", SPECTRUM)
+def test_csv_spectrum_matches_expected_json(name: str) -> None:
+    expected = json.loads((REALDATA / "csvspectrum-expected" / f"{name}.json").read_text())
+    if isinstance(expected, dict):  # location_coordinates.json is one object, not a list
+        expected = [expected]
+    if name == "location_coordinates":
+        # Upstream fixture drift: the JSON says 1234567890, the CSV holds 2095257564.
+        # Everything else (U+FFFD degree signs, bare quotes) must still match exactly.
+        raw = real(f"csvspectrum--{name}.csv").read_bytes()
+        assert b"2095257564" in raw
+        expected[0]["Contact Phone Number"] = "2095257564"
+
+    records, errors, _ = read_all(real(f"csvspectrum--{name}.csv"))
+
+    assert errors == []
+    assert [dict(r.data) for r in records] == expected
+
+
+@needs_realdata
+@pytest.mark.parametrize("name", ["newlines", "newlines_crlf"])
+def test_csv_spectrum_line_numbers_after_multiline_field(name: str) -> None:
+    records, _, _ = read_all(real(f"csvspectrum--{name}.csv"))
+    # header 1, "1,2,3" 2, the two-line field 3-4, "7,8,9" 5
+    assert [r.location.line for r in records] == [2, 3, 5]
+    assert [r.identity for r in records] == ["row:1", "row:2", "row:3"]
+
+
+# --- csvkit traps: what a user sees --------------------------------------------------------
+
+
+@needs_realdata
+@pytest.mark.parametrize(("name", "offset"), [("bad", 0), ("bad_skip_lines", 3)])
+def test_csvkit_ragged_rows_are_reported_and_reading_goes_on(name: str, offset: int) -> None:
+    path = real(f"csvkit--{name}.csv")
+    records, errors, source = read_all(path)
+
+    assert [str(e) for e in errors] == [
+        f"{path}:{2 + offset}, record row:1: expected 3 fields, got 4",
+        f"{path}:{3 + offset}, record row:2: expected 3 fields, got 2",
+    ]
+    assert all(e.file == str(path) for e in errors)
+    assert len(records) == 1
+    assert records[0].data == {
+        "column_a": "0",
+        "column_b": "mixed types.... uh oh",
+        "column_c": "17",
+    }
+    assert records[0].location.line == 4 + offset
+    assert records[0].identity == "row:3"  # ragged rows keep their numbers
+    assert (source.stats.rows, source.stats.errors, source.stats.blank_lines) == (3, 2, offset)
+
+
+@needs_realdata
+def test_csvkit_blanks_are_strings_unless_null_values_given() -> None:
+    records, _, _ = read_all(real("csvkit--blanks.csv"))
+    assert records[0].data == {"a": "", "b": "NA", "c": "N/A", "d": "NONE", "e": "NULL", "f": "."}
+
+    nulls = ["", "NA", "N/A", "NONE", "NULL", "."]
+    records, _, _ = read_all(real("csvkit--blanks.csv"), null_values=nulls)
+    assert records[0].data == dict.fromkeys("abcdef")
+
+
+@needs_realdata
+def test_csvkit_tsv_delimiter_is_sniffed() -> None:
+    records, errors, source = read_all(real("csvkit--dummy.tsv"))
+    assert errors == []
+    assert [dict(r.data) for r in records] == [{"a": "1", "b": "2", "c": "3"}]
+    assert source.stats.delimiter == "\t"
+
+
+@needs_realdata
+def test_csvkit_empty_file_is_a_source_error() -> None:
+    path = real("csvkit--empty.csv")
+    with pytest.raises(SourceError, match="empty file: no header row") as caught:
+        list(CsvSource(path).records())
+    assert caught.value.file == str(path)
+
+
+@needs_realdata
+def test_csvkit_mac_newlines() -> None:
+    records, errors, source = read_all(real("csvkit--mac_newlines.csv"))
+    assert errors == []
+    assert [dict(r.data) for r in records] == [
+        {"a": "1", "b": "2", "c": "3"},
+        {"a": "Once upon\ra time", "b": "5", "c": "6"},
+    ]
+    assert [r.location.line for r in records] == [2, 3]
+    assert source.stats.lines == real("csvkit--mac_newlines.csv").read_bytes().count(b"\r")
+
+
+@needs_realdata
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("csvkit--no_header_row.csv", "'1'"), ("rust-csv--smallpop-no-headers.csv", "'9686'")],
+)
+def test_files_without_header_row_are_refused(name: str, shown: str) -> None:
+    path = real(name)
+    with pytest.raises(SourceError, match="does not look like a header") as caught:
+        list(CsvSource(path).records())
+    assert shown in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:1: ")
+
+
+@needs_realdata
+def test_csvkit_null_byte_is_removed_with_a_warning() -> None:
+    records, errors, source = read_all(real("csvkit--null_byte.csv"))
+    assert errors == []
+    assert records[0].data == {"a": "", "b": "2", "c": "3"}
+    assert records[0].warnings == ("removed NUL bytes from 'a'",)
+    assert str(records[0].location).endswith("csvkit--null_byte.csv:2")
+    assert source.stats.warned == 1
+
+
+@needs_realdata
+def test_csvkit_optional_quote_characters() -> None:
+    records, _, _ = read_all(real("csvkit--optional_quote_characters.csv"))
+    assert [dict(r.data) for r in records] == [{"a": "1", "b": "2", "c": "3"}]
+
+
+@needs_realdata
+def test_csvkit_long_row_of_empty_fields_is_kept_with_a_warning() -> None:
+    records, errors, _ = read_all(real("csvkit--test_empty_columns_long_row.csv"))
+    assert errors == []
+    assert records[0].data == {"a": "", "b": "", "c": ""}
+    assert records[0].warnings == (
+        "4 fields under a 3-column header; dropped 1 empty trailing field",
+    )
+
+
+@needs_realdata
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("csvkit--test_empty_columns_short_row.csv", "expected 3 fields, got 2"),
+        ("csvkit--test_extra_header.csv", "expected 4 fields, got 3"),
+        ("ghost-migrate--fs-utils-malformed-extra-field.csv", "expected 2 fields, got 3"),
+    ],
+)
+def test_short_and_long_rows_are_record_errors(name: str, message: str) -> None:
+    records, errors, _ = read_all(real(name))
+    assert records == []
+    assert [(e.reason, e.line, e.file) for e in errors] == [(message, 2, str(real(name)))]
+
+
+@needs_realdata
+def test_csvkit_header_with_control_whitespace_is_normalised() -> None:
+    path = real("csvkit--test_header_newline.csv")
+    records, _, _ = read_all(path)
+    assert [dict(r.data) for r in records] == [{"start end": "d", "b": "e", "c": "f"}]
+    # The quoted header spans lines broken by LF and by lone CR; the data row starts after.
+    header_end = path.read_bytes().index(b"\nd,e,f")
+    assert records[0].location.line == len(path.read_bytes()[: header_end + 1].splitlines()) + 1
+
+
+@needs_realdata
+@pytest.mark.parametrize(
+    ("name", "encoding", "last"),
+    [
+        ("csvkit--test_latin1.csv", "windows-1252", "©"),
+        ("csvkit--test_utf16_big.csv", "utf-16", "ʤ"),
+        ("csvkit--test_utf16_little.csv", "utf-16", "ʤ"),
+        ("csvkit--test_utf8.csv", "utf-8", "ʤ"),
+        ("csvkit--test_utf8_bom.csv", "utf-8-sig", "ʤ"),
+    ],
+)
+def test_csvkit_encodings_are_detected(name: str, encoding: str, last: str) -> None:
+    records, errors, source = read_all(real(name))
+    assert errors == []
+    assert source.stats.encoding == encoding
+    assert len(records) == 2
+    columns = list(records[0].data)
+    assert columns in (["a", "b", "c"], ["foo", "bar", "baz"])  # no BOM glued to the name
+    assert list(records[1].data.values()) == ["4", "5", last]
+
+
+@needs_realdata
+def test_csvkit_locale_numbers_stay_text() -> None:
+    records, _, _ = read_all(real("csvkit--test_locale.csv"))
+    assert records[0].data == {"a": "1,7", "b": "200.000.000", "c": ""}
+
+
+@needs_realdata
+def test_csvkit_blank_lines_before_header_are_skipped() -> None:
+    records, _, source = read_all(real("csvkit--test_skip_lines.csv"))
+    assert [dict(r.data) for r in records] == [{"a": "1", "b": "2", "c": "3"}]
+    assert records[0].location.line == 5
+    assert source.stats.blank_lines == 3
+
+
+# --- real exports: read completely, checked against an independent reading -------------------
+
+EXPORTS = [
+    ("ghost-migrate--beehiiv-posts.csv", "utf-8"),
+    ("ghost-migrate--fs-utils-example-blank-line.csv", "utf-8"),
+    ("ghost-migrate--mailchimp-subscribed.csv", "utf-8"),
+    ("ghost-migrate--substack-posts.csv", "utf-8"),
+    ("ghost-migrate--wix-empty-header-only.csv", "utf-8"),
+    ("ghost-migrate--wix-posts.csv", "utf-8"),
+    ("registrations-for-woocommerce--sample_products-ptBR.csv", "utf-8"),
+    ("rust-csv--bench-worldcitiespop.csv", "utf-8"),
+    ("rust-csv--uspop-latin1.csv", "latin-1"),
+    ("rust-csv--uspop-null.csv", "utf-8"),
+]
+
+
+@needs_realdata
+@pytest.mark.parametrize(("name", "encoding"), EXPORTS)
+def test_real_exports_read_completely(name: str, encoding: str) -> None:
+    path = real(name)
+    expected = stdlib_rows(path, encoding)
+
+    records, errors, source = read_all(path)
+
+    assert errors == []
+    assert len(records) == len(expected)
+    assert [dict(r.data) for r in records] == expected
+    assert [r.identity for r in records] == [f"row:{n}" for n in range(1, len(expected) + 1)]
+    assert source.stats.records == len(expected)
+    assert all(r.kind == "row" for r in records)
+
+
+@needs_realdata
+def test_worldcitiespop_count_matches_line_count() -> None:
+    path = real("rust-csv--bench-worldcitiespop.csv")
+    data = path.read_bytes()
+    # Every line has an even number of quotes, so no quoted field spans lines and the
+    # row count is the line count: a count that needs no CSV parser.
+    assert all(line.count(b'"') % 2 == 0 for line in data.splitlines())
+    records, errors, source = read_all(path)
+    assert errors == []
+    assert len(records) == data.count(b"\n") - 1
+    assert records[-1].location.line == data.count(b"\n")
+    assert source.stats.lines == data.count(b"\n")
+    quoted = [r for r in records if r.data["City"] == 'kam"yanetspodilskyy']
+    assert [r.data["AccentCity"] for r in quoted] == ['Kam"yanetsPodilskyy']
+
+
+@needs_realdata
+def test_latin1_export_decodes_accents() -> None:
+    records, _, source = read_all(real("rust-csv--uspop-latin1.csv"))
+    assert records[2].data["City"] == "Õakman"
+    assert source.stats.encoding == "windows-1252"
+    assert source.stats.warned == 0  # the whole file is Latin-1: no per-line surprise
+
+
+@needs_realdata
+def test_blank_line_in_the_middle_is_skipped_and_counted() -> None:
+    records, _, source = read_all(real("ghost-migrate--fs-utils-example-blank-line.csv"))
+    assert [r.location.line for r in records] == [2, 3, 4, 6, 7]
+    assert source.stats.blank_lines == 1
+
+
+@needs_realdata
+def test_wix_header_only_yields_nothing() -> None:
+    records, errors, source = read_all(real("ghost-migrate--wix-empty-header-only.csv"))
+    assert (records, errors) == ([], [])
+    assert source.stats.lines == 1
+
+
+@needs_realdata
+def test_colon_delimited_file_needs_the_delimiter_and_says_so() -> None:
+    path = real("rust-csv--smallpop-colon.csv")
+    with pytest.raises(SourceError, match=r"set delimiter = ':'"):
+        list(CsvSource(path).records())
+
+    records, errors, _ = read_all(path, delimiter=":")
+    assert errors == []
+    assert [dict(r.data) for r in records] == stdlib_rows(path, delimiter=":")
+    assert records[0].data["city"] == "Southborough"
+
+
+@needs_realdata
+def test_every_real_csv_file_is_covered() -> None:
+    covered = {f"csvspectrum--{n}.csv" for n in SPECTRUM} | {n for n, _ in EXPORTS}
+    covered |= {
+        "csvkit--bad.csv",
+        "csvkit--bad_skip_lines.csv",
+        "csvkit--blanks.csv",
+        "csvkit--dummy.tsv",
+        "csvkit--empty.csv",
+        "csvkit--mac_newlines.csv",
+        "csvkit--no_header_row.csv",
+        "csvkit--null_byte.csv",
+        "csvkit--optional_quote_characters.csv",
+        "csvkit--test_empty_columns_long_row.csv",
+        "csvkit--test_empty_columns_short_row.csv",
+        "csvkit--test_extra_header.csv",
+        "csvkit--test_header_newline.csv",
+        "csvkit--test_latin1.csv",
+        "csvkit--test_locale.csv",
+        "csvkit--test_skip_lines.csv",
+        "csvkit--test_utf16_big.csv",
+        "csvkit--test_utf16_little.csv",
+        "csvkit--test_utf8.csv",
+        "csvkit--test_utf8_bom.csv",
+        "ghost-migrate--fs-utils-malformed-extra-field.csv",
+        "rust-csv--smallpop-colon.csv",
+        "rust-csv--smallpop-no-headers.csv",
+    }
+    present = {p.name for p in REALDATA.iterdir() if p.is_file()}
+    assert present - covered == set()
+
+
+# --- our own cases -------------------------------------------------------------------------
+
+
+def test_line_numbers_count_quoted_newlines_of_every_kind() -> None:
+    records, errors, source = read_all(CASES / "csv-line-numbers.csv", key="id")
+    assert errors == []
+    assert [r.identity for r in records] == ["1", "2", "3", "4", "5"]
+    # Each row carries the line it starts on, written by hand into the file.
+    assert [r.location.line for r in records] == [int(r.data["expect_line"]) for r in records]
+    assert records[2].data["body"] == "three\nmixed\rendings"
+    assert records[3].data["body"] == 'a "quoted"\r\n\r\nparagraph'
+    assert source.stats.blank_lines == 1
+
+
+def test_identity_by_key_reports_duplicates_and_empty_keys() -> None:
+    path = CASES / "csv-keys.csv"
+    records, errors, source = read_all(path, key="id", kind="person")
+
+    assert [(r.identity, r.data["name"], r.location.line) for r in records] == [
+        ("1", "Ada", 2),
+        ("2", "Grace", 3),
+        ("3", "Spaced key", 7),
+    ]
+    assert all(r.kind == "person" for r in records)
+    assert records[2].data["id"] == " 3 "  # the data keeps the raw value
+    assert [str(e) for e in errors] == [
+        f"{path}:4, record 2, field 'id': duplicate key '2', first seen at line 3",
+        f"{path}:5, field 'id': the key column is empty; every row needs a key",
+        f"{path}:6, field 'id': the key column is empty; every row needs a key",
+        f"{path}:8, record 1, field 'id': duplicate key '1', first seen at line 2",
+    ]
+    assert (source.stats.records, source.stats.errors, source.stats.rows) == (3, 4, 7)
+
+
+def test_identity_by_row_number() -> None:
+    records, errors, _ = read_all(CASES / "csv-keys.csv")
+    assert errors == []
+    assert [r.identity for r in records] == [f"row:{n}" for n in range(1, 8)]
+
+
+def test_missing_key_column_names_the_columns() -> None:
+    with pytest.raises(SourceError, match=r"key column 'slug' is not in the header") as caught:
+        list(CsvSource(CASES / "csv-keys.csv", key="slug").records())
+    assert "columns are: 'id', 'name'" in str(caught.value)
+
+
+def test_unterminated_quote_at_end_of_file() -> None:
+    path = CASES / "csv-unterminated-quote.csv"
+    records, errors, _ = read_all(path)
+    assert [dict(r.data) for r in records] == [{"id": "1", "body": "fine"}]
+    assert [(e.line, e.reason) for e in errors] == [
+        (3, "a quoted field opened on line 3 is never closed")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "delimiter", "first"),
+    [
+        (
+            "csv-semicolon.csv",
+            ";",
+            {"produto": "Caneta", "preço": "1,50", "descrição": "Azul; fina"},
+        ),
+        ("csv-pipe.csv", "|", {"a": "1", "b": "2", "c": "3"}),
+    ],
+)
+def test_delimiter_is_sniffed(name: str, delimiter: str, first: dict[str, str]) -> None:
+    path = CASES / name
+    records, errors, source = read_all(path)
+    assert errors == []
+    assert source.stats.delimiter == delimiter
+    assert records[0].data == first
+    assert [dict(r.data) for r in records] == stdlib_rows(path, delimiter=delimiter)
+
+
+def test_tsv_suffix_prefers_tab_and_tab_alias(tmp_path: Path) -> None:
+    path = tmp_path / "one-column.tsv"
+    path.write_text("title\nHello, world\n")
+    records, _, source = read_all(path)
+    assert source.stats.delimiter == "\t"
+    assert records[0].data == {"title": "Hello, world"}
+
+    records, _, source = read_all(CASES / "csv-pipe.csv", delimiter="tab")
+    assert source.stats.delimiter == "\t"
+    assert records[0].data == {"a|b|c": "1|2|3"}
+
+
+def test_ambiguous_sample_falls_back_to_comma(tmp_path: Path) -> None:
+    path = tmp_path / "ambiguous.csv"
+    path.write_text("a;b,c\n1;2,3\n")  # both ; and , split every row evenly
+    records, _, source = read_all(path)
+    assert source.stats.delimiter == ","
+    assert records[0].data == {"a;b": "1;2", "c": "3"}
+
+
+def test_duplicate_header_is_a_source_error() -> None:
+    path = CASES / "csv-duplicate-header.csv"
+    with pytest.raises(SourceError) as caught:
+        list(CsvSource(path).records())
+    assert str(caught.value) == (
+        f"{path}:1: duplicate column names in the header: 'email' (columns 2 and 4); "
+        "rename them so a mapping can tell them apart"
+    )
+
+
+def test_empty_header_names_become_numbered_columns() -> None:
+    path = CASES / "csv-empty-header-name.csv"
+    records, errors, source = read_all(path)
+    assert errors == []
+    assert records[0].data == {
+        "name": "Ada",
+        "email": "ada@example.com",
+        "column_3": "extra",
+        "column_4": "",
+    }
+    assert source.stats.notes == [
+        f"{path}:1: column 3 has no name; read as 'column_3'",
+        f"{path}:1: column 4 has no name; read as 'column_4'",
+    ]
+
+
+def test_blank_lines_kept_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text("a,b\n1,2\n\n3,4\n")
+    records, errors, source = read_all(path, skip_blank_lines=False)
+    assert [dict(r.data) for r in records] == [{"a": "1", "b": "2"}, {"a": "3", "b": "4"}]
+    assert [(e.line, e.reason) for e in errors] == [(3, "expected 2 fields, got 1")]
+    assert source.stats.blank_lines == 0
+
+
+def test_utf8_file_with_a_late_latin1_line_falls_back_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    filler = b"".join(b"%d,plain ascii text\n" % n for n in range(8000))
+    assert len(filler) > csv_source.SAMPLE_SIZE  # the sample sees only ASCII
+    path.write_bytes(b"id,text\n" + filler + b"8000,caf\xe9 \x93quoted\x94\n")
+
+    records, errors, source = read_all(path)
+
+    assert errors == []
+    assert records[-1].data["text"] == "café “quoted”"
+    line = filler.count(b"\n") + 2
+    assert records[-1].location.line == line
+    assert records[-1].warnings == (f"line {line} is not valid UTF-8; read it as Windows-1252",)
+    assert (source.stats.encoding, source.stats.fallback_lines) == ("utf-8", 1)
+
+
+@needs_realdata
+def test_configured_encoding_is_strict_per_row() -> None:
+    path = real("csvkit--test_latin1.csv")
+    records, errors, _ = read_all(path, encoding="utf-8")
+    assert [dict(r.data) for r in records] == [{"a": "1", "b": "2", "c": "3"}]
+    assert len(errors) == 1
+    assert errors[0].line == 3
+    assert "line 3: bytes A9 at byte 5 are not valid utf-8" in errors[0].reason
+
+    records, errors, _ = read_all(path, encoding="latin-1")
+    assert errors == []
+    assert records[1].data["c"] == "©"
+
+
+def test_truncated_utf16_is_a_source_error(tmp_path: Path) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_bytes("a,b\n1,2\n".encode("utf-16") + b"\x00")
+    with pytest.raises(SourceError, match="not valid utf-16"):
+        list(CsvSource(path).records())
+
+
+def test_field_bigger_than_csv_default_limit(tmp_path: Path) -> None:
+    body = "<p>" + "x" * 500_000 + "</p>"
+    path = tmp_path / "big-field.csv"
+    path.write_text(f'id,body\n1,"{body}"\n2,small\n')
+    records, errors, _ = read_all(path)
+    assert errors == []
+    assert records[0].data["body"] == body
+    assert records[1].location.line == 3
+
+
+def test_csv_error_becomes_a_record_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "limit.csv"
+    path.write_text("id,body\n1," + "y" * 50 + "\n2,ok\n")
+    old = csv.field_size_limit(20)
+    monkeypatch.setattr(csv_source, "FIELD_SIZE_LIMIT", 20)
+    try:
+        records, errors, _ = read_all(path)
+    finally:
+        csv.field_size_limit(old)
+    assert [(e.line, e.reason) for e in errors] == [(2, "field larger than field limit (20)")]
+    assert [dict(r.data) for r in records] == [{"id": "2", "body": "ok"}]
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="file not found"):
+        list(CsvSource(tmp_path / "nope.csv").records())
+    with pytest.raises(SourceError, match="is a directory"):
+        list(CsvSource(tmp_path).records())
+
+
+def test_records_can_be_read_twice_and_stats_reset() -> None:
+    source = CsvSource(CASES / "csv-keys.csv")
+    first = [r.identity for r in source.records() if isinstance(r, Record)]
+    second = [r.identity for r in source.records() if isinstance(r, Record)]
+    assert first == second
+    assert source.stats.records == len(first)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 7, 64])
+def test_byte_lines_split_like_splitlines_at_any_chunk_boundary(chunk_size: int) -> None:
+    data = b'a,b\r\n1,"x\ry"\r\r\n\n2,3\rlast'
+    lines = list(byte_lines(io.BytesIO(data), Path("x"), chunk_size=chunk_size))
+    assert lines == data.splitlines(keepends=True)
+    assert b"".join(lines) == data
+
+
+def _write_posts(path: Path, rows: int) -> int:
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "title", "body"])
+        for n in range(rows):
+            writer.writerow([n, f"Post {n}", f"First paragraph {n}.\n\nSecond, with a comma."])
+    return path.stat().st_size
+
+
+def _peak_memory_while_reading(path: Path) -> tuple[int, int]:
+    source = CsvSource(path)
+    tracemalloc.start()
+    try:
+        count = sum(1 for item in source.records() if isinstance(item, Record))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert source.stats.lines == count * 3 + 1
+    return count, peak
+
+
+def test_large_file_streams_with_bounded_memory(tmp_path: Path) -> None:
+    small_size = _write_posts(tmp_path / "small.csv", 20_000)
+    large_size = _write_posts(tmp_path / "large.csv", 200_000)
+    assert large_size > 9 * small_size
+
+    small_count, small_peak = _peak_memory_while_reading(tmp_path / "small.csv")
+    large_count, large_peak = _peak_memory_while_reading(tmp_path / "large.csv")
+
+    assert (small_count, large_count) == (20_000, 200_000)
+    assert large_peak < large_size / 10, f"peak {large_peak} bytes for {large_size} bytes"
+    # Ten times the rows, about the same memory: it streams.
+    assert large_peak < 1.5 * small_peak + 256 * 1024, (small_peak, large_peak)
+
+
+@pytest.mark.parametrize("name", ["csv-keys.csv", "utf16.csv"])
+def test_stopping_early_closes_the_file(tmp_path: Path, name: str) -> None:
+    path = CASES / name
+    if name == "utf16.csv":
+        path = tmp_path / name
+        path.write_bytes("a,b\n1,2\n3,4\n".encode("utf-16"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        items = CsvSource(path).records()
+        assert isinstance(next(items), Record)
+        items.close()
+        del items
+        gc.collect()
+    assert [w.message for w in caught] == []
+
+
+# --- bundled samples -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "columns"),
+    [
+        (
+            "team_members.csv",
+            "email",
+            ["name", "email", "position", "bio", "photo", "joined", "active"],
+        ),
+        (
+            "blog_posts.csv",
+            "id",
+            ["id", "title", "author_email", "published", "categories", "tags", "body", "status"],
+        ),
+        (
+            "landing_pages.csv",
+            "headline",
+            ["headline", "summary", "body", "price", "launch_date", "featured", "theme"],
+        ),
+    ],
+)
+def test_samples_are_clean(name: str, key: str, columns: list[str]) -> None:
+    path = SAMPLES / name
+    records, errors, source = read_all(path, key=key)
+    assert errors == []
+    assert source.stats.warned == 0
+    assert [dict(r.data) for r in records] == stdlib_rows(path)
+    assert all(list(r.data) == columns for r in records)
+    assert len(records) >= 5
+
+
+def test_blog_post_sample_values_fit_the_demo() -> None:
+    records, _, _ = read_all(SAMPLES / "blog_posts.csv", key="id")
+    assert {r.data["author_email"] for r in records} == {"ada@example.com", "grace@example.com"}
+    assert {r.data["status"] for r in records} == {"publish", "draft"}
+    assert any("\n\n" in (r.data["body"] or "") for r in records)
+    assert any("|" in (r.data["categories"] or "") for r in records)
+
+
+def _names(items: Iterable[Record | RecordError]) -> list[str]:
+    return [type(i).__name__ for i in items]
+
+
+def test_open_source_builds_a_csv_source() -> None:
+    source = open_source("csv", CASES / "csv-pipe.csv", key="a")
+    assert isinstance(source, CsvSource)
+    assert _names(source.records()) == ["Record", "Record"]
