@@ -1,143 +1,167 @@
-"""``migrator demo``: one write of each kind against an in-process emulator, read back.
+"""``migrator demo``: a real migration of the bundled samples into a local emulator.
 
-A stand-in until the engine can run a real migration here; it shows the round trip a
-migration relies on: 202 now, applied later by the background queue, media on the CDN.
+Everything runs on 127.0.0.1 and stops by itself: an emulator serving the example content
+model, a small image host for media fields, and the engine migrating each bundled mapping
+exactly as ``migrator run`` would. A second pass then shows that a re-run sends nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import aiohttp
+import anyio
 import click
 from aiohttp import web
+from rich.console import Console
+from rich.table import Table
 
-from migrator.emulator import EmulatorConfig, run_emulator
+from migrator.emulator import Emulator, EmulatorConfig, run_emulator
 from migrator.emulator.media import sample_png
-from migrator.model import ContentModel, load_content_model
+from migrator.engine import RunOptions, RunStats, run_migration
+from migrator.mapping import load_mapping
+from migrator.model import load_content_model
 
-MODEL = Path("mappings") / "content-model.toml"
-# Beside the package too, so the demo runs from any directory of a source checkout.
-MODEL_FALLBACK = Path(__file__).resolve().parent.parent / MODEL
+ROOT = Path(__file__).resolve().parent.parent
+MAPPINGS = ROOT / "mappings"
+WORKDIR = Path(".migrator") / "demo"
+
+
+@dataclass(frozen=True)
+class DemoJob:
+    mapping: str
+    # Mapping variables pointing media at the demo's image host ({media} is its base URL).
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+JOBS = (
+    DemoJob("team_members.toml", {"media_base": "{media}/img"}),
+    DemoJob("landing_pages.toml"),
+    DemoJob("blog_posts.toml"),
+)
 
 
 @asynccontextmanager
-async def _media_server() -> AsyncIterator[str]:
-    """A tiny local image host, so the emulator's real media download has something to fetch."""
+async def media_host() -> AsyncIterator[str]:
+    """Serves a distinct little PNG for every /img/<name>.png, like an old site's uploads."""
 
     async def image(request: web.Request) -> web.Response:
-        return web.Response(body=sample_png(250, 200, 40), content_type="image/png")
+        digest = hashlib.sha256(request.match_info["name"].encode()).digest()
+        return web.Response(body=sample_png(*digest[:3]), content_type="image/png")
 
     app = web.Application()
-    app.router.add_get("/butter.png", image)
+    app.router.add_get("/img/{name}.png", image)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
         host, port = runner.addresses[0][:2]
-        yield f"http://{host}:{port}/butter.png"
+        yield f"http://{host}:{port}"
     finally:
         await runner.cleanup()
 
 
-def _sample_writes(model: ContentModel, image: str) -> list[tuple[str, str, dict[str, Any]]]:
-    page = {n: f.empty_value() for n, f in model.page_types["landing_page"].fields.items()}
-    page.update(headline="Welcome to the demo", hero_image=image, theme="light")
-    member = {n: f.empty_value() for n, f in model.collections["team_members"].fields.items()}
-    member.update(name="Ada Lovelace", email="ada@example.com", photo=image)
-    return [
-        (
-            "page",
-            "/pages/",
-            {
-                "title": "Welcome",
-                "slug": "welcome",
-                "page_type": "landing_page",
-                "status": "published",
-                "fields": page,
-            },
-        ),
-        (
-            "collection item",
-            "/content/",
-            {"key": "team_members", "status": "published", "fields": [member]},
-        ),
-        (
-            "post",
-            "/posts/",
-            {
-                "title": "Hello, Butter",
-                "slug": "hello-butter",
-                "status": "published",
-                "author": {"email": "ada@example.com"},
-                "categories": ["Demo"],
-                "featured_image": image,
-                "body": "<p>Moved by migrator.</p>",
-            },
-        ),
-    ]
+def _options(job: DemoJob, workdir: Path) -> RunOptions:
+    stem = job.mapping.removesuffix(".toml")
+    return RunOptions(
+        ledger_path=workdir / f"{stem}.ledger.sqlite",
+        failures_path=workdir / f"{stem}.failures.jsonl",
+        preview_path=workdir / f"{stem}.preview.jsonl",
+        rate=50.0,
+        concurrency=4,
+        # The emulator applies writes within a fraction of a second; Butter takes longer.
+        settle_delay=1.0,
+        show_progress=False,
+    )
 
 
-async def _demo(model: ContentModel) -> list[str]:
-    lines = []
-    config = EmulatorConfig(model, write_token="demo-write", read_token="demo-read")
-    async with (
-        _media_server() as image,
-        run_emulator(config) as emu,
-        aiohttp.ClientSession() as http,
-    ):
-        lines.append(f"Emulator at {emu.base_url}; writing one of each kind:")
-        for kind, path, body in _sample_writes(model, image):
-            write_auth = {"Authorization": "Token demo-write"}
-            async with http.post(emu.base_url + path, json=body, headers=write_auth) as resp:
-                lines.append(
-                    f"  {kind:<16} POST /v2{path:<10} -> {resp.status} {await resp.text()}"
-                )
-        await emu.settle()  # Butter applies writes later, in a background queue
+async def _migrate_all(emu: Emulator, media: str, workdir: Path) -> list[tuple[str, RunStats]]:
+    results = []
+    for job in JOBS:
+        variables = {k: v.format(media=media) for k, v in job.variables.items()}
+        mapping = load_mapping(MAPPINGS / job.mapping, variables=variables)
+        assert mapping.default_source is not None
+        stats = await run_migration(
+            mapping,
+            mapping.default_source,
+            _options(job, workdir),
+            base_url=emu.base_url,
+            write_token="demo-write",
+            read_token="demo-read",
+        )
+        results.append((job.mapping, stats))
+    return results
 
-        lines.append("Read back with the read token:")
-        reads = [
-            ("page", "/pages/landing_page/welcome/", lambda d: d["data"]["fields"]["hero_image"]),
-            (
-                "collection item",
-                "/content/team_members/",
-                lambda d: f"id {d['data']['team_members'][0]['meta']['id']}",
-            ),
-            ("post", "/posts/hello-butter/", lambda d: d["data"]["featured_image"]),
-        ]
-        for kind, path, show in reads:
-            params = {"auth_token": "demo-read"}
-            async with http.get(emu.base_url + path, params=params) as resp:
-                data = await resp.json()
-            shown = show(data) if resp.status == 200 else data
-            lines.append(f"  {kind:<16} GET /v2{path:<30} -> {resp.status} {shown}")
+
+def _runs_table(title: str, results: list[tuple[str, RunStats]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("mapping", "read", "accepted", "unchanged", "invalid", "failed", "calls"):
+        table.add_column(column, justify="left" if column == "mapping" else "right")
+    for name, s in results:
+        calls = s.calls_writes + s.calls_reads
+        table.add_row(
+            name, *(str(n) for n in (s.read, s.accepted, s.unchanged, s.invalid, s.failed, calls))
+        )
+    return table
+
+
+async def _demo(console: Console, workdir: Path) -> int:
+    model = load_content_model(MAPPINGS / "content-model.toml")
+    config = EmulatorConfig(model, write_token="demo-write", read_token="demo-read", delay=0.2)
+    async with media_host() as media, run_emulator(config) as emu:
+        console.print(f"ButterCMS emulator at {emu.base_url}, images served from {media}\n")
+        first = await _migrate_all(emu, media, workdir)
+        console.print(_runs_table("First run: every record sent once", first))
+        await emu.settle()  # Butter applies accepted writes later, in a background queue
 
         state = emu.state()
-        counters = state["counters"]
-        lines.append(
-            f"Applied {counters.get('applied', 0)}, failed {counters.get('failed', 0)}; "
-            f"media library: {len(state['media'])} file(s) from "
-            f"{counters.get('media_downloads', 0)} download(s) (same bytes are stored once)."
+        applied = Table(
+            title="What the emulated ButterCMS now holds", title_justify="left", show_header=False
         )
+        applied.add_row("pages", str(sum(len(p) for p in state["pages"].values())))
+        applied.add_row("collection items", str(sum(len(c) for c in state["collections"].values())))
+        applied.add_row("blog posts", str(len(state["posts"])))
+        applied.add_row("media files downloaded to its library", str(len(state["media"])))
+        applied.add_row("writes that failed in the background", str(len(state["failures"])))
+        console.print(applied)
         for failure in state["failures"]:
-            lines.append(f"  failed: {failure['path']}: {failure['reason']}")
-    return lines
+            console.print(f"  background failure: {failure['path']}: {failure['reason']}")
+
+        second = await _migrate_all(emu, media, workdir)
+        console.print(_runs_table("Second run: the ledger remembers, nothing is re-sent", second))
+    problems = sum(s.exit_code != 0 for _, s in first + second) + len(state["failures"])
+    console.print(
+        f"\nLedgers and reports are in {workdir}/ (try: migrator status --ledger "
+        f"{workdir}/team_members.ledger.sqlite).\n"
+        "Rehearse your own export: start `migrator emulator --model mappings/content-model.toml"
+        " --port 8700` and run `migrator run MAPPING --source EXPORT` with BUTTER_API_BASE="
+        "http://127.0.0.1:8700/v2."
+    )
+    return 1 if problems else 0
 
 
 @click.command("demo")
-def demo_command() -> None:
-    """Rehearse against a local ButterCMS: write a page, a collection item and a post,
-    wait for the background queue, read them back.
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=WORKDIR,
+    show_default=True,
+    help="Where the demo keeps its ledgers and reports.",
+)
+def demo_command(workdir: Path) -> None:
+    """Migrate the bundled sample exports into a local ButterCMS emulator, then run
+    again to show that nothing is sent twice. Needs no account and no network.
 
     \b
     Example:
       migrator demo
     """
-    model = load_content_model(MODEL if MODEL.exists() else MODEL_FALLBACK)
-    for line in asyncio.run(_demo(model)):
-        click.echo(line)
+    # Each demo starts a fresh emulator, so it starts from fresh ledgers too.
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    code = anyio.run(_demo, Console(), workdir)
+    raise SystemExit(code)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from migrator.errors import RecordError
 from migrator.records import Record
+from migrator.seen import SeenKeys
 
 Action = Literal["send", "settle", "unchanged", "changed", "skip_failed", "invalid", "filtered"]
 
@@ -36,7 +37,18 @@ def plan_items(
     *,
     retry_failed: bool,
 ) -> Iterator[Planned]:
-    seen: set[tuple[str, str]] = set()
+    with SeenKeys() as seen:
+        yield from _plan(records, compile_record, ledger, seen, retry_failed=retry_failed)
+
+
+def _plan(
+    records: Iterable[Record | RecordError],
+    compile_record: Callable[[Record], Any],
+    ledger: Any,
+    seen: SeenKeys,
+    *,
+    retry_failed: bool,
+) -> Iterator[Planned]:
     for record in records:
         if isinstance(record, RecordError):
             yield Planned("invalid", error=record)
@@ -49,22 +61,22 @@ def plan_items(
         if payload is None:
             yield Planned("filtered")
             continue
-        key = (target_key(payload), payload.identity)
-        if key in seen:
+        target = target_key(payload)
+        first = seen.first_seen(f"{target}\x00{payload.identity}", record.location)
+        if first is not None:
             # Two source records with one identity would overwrite each other's ledger row.
             yield Planned(
                 "invalid",
                 error=RecordError(
-                    "duplicate identity: another record in this export has the same key",
+                    f"duplicate identity {payload.identity!r}, first seen at {first}",
                     file=record.location.file,
                     line=record.location.line,
                     identity=payload.identity,
                 ),
             )
             continue
-        seen.add(key)
-        state = ledger.classify(key[0], payload.identity, payload.hash)
-        entry = ledger.get(key[0], payload.identity) if state != "new" else None
+        state = ledger.classify(target, payload.identity, payload.hash)
+        entry = ledger.get(target, payload.identity) if state != "new" else None
         if state == "failed":
             # A failed record whose input changed is worth sending again without being asked.
             same = entry is not None and entry.payload_hash == payload.hash

@@ -46,17 +46,20 @@ class RunStats:
 
 
 class JsonlWriter:
-    """Append-only JSON lines, flushed per line so a crash keeps what was written."""
+    """JSON lines. ``flush_each``: every line reaches the file at once, so a crash keeps
+    what was written (the failures file); a preview need not pay for that."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, flush_each: bool = True):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[bytes] = path.open("wb")
+        self._flush_each = flush_each
         self.count = 0
 
     def write(self, obj: dict[str, Any]) -> None:
         self._file.write(orjson.dumps(obj, default=str) + b"\n")
-        self._file.flush()
+        if self._flush_each:
+            self._file.flush()
         self.count += 1
 
     def close(self) -> None:

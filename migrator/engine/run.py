@@ -87,7 +87,7 @@ def dry_run(mapping: Any, source_path: Path, options: RunOptions) -> RunStats:
         if options.ledger_path.exists()
         else _NoLedger()
     )
-    preview = JsonlWriter(options.preview_path)
+    preview = JsonlWriter(options.preview_path, flush_each=False)
     failures = JsonlWriter(options.failures_path)
     try:
         for item in plan_items(

@@ -20,6 +20,7 @@ By default empty values (``None``, ``""``, ``[]``) pass through untouched and
 
 from __future__ import annotations
 
+import functools
 import html
 import inspect
 import re
@@ -347,7 +348,14 @@ def date(value: Any, /, format: str | list[str] | None = None, output: str = "da
     """To ISO 8601. ``format`` is the input's strptime format (or a list to try in order);
     without one the input must already be ISO 8601. ``output = "date"`` drops the time."""
     text = _text(value).strip()
-    formats = [format] if isinstance(format, str) else format
+    formats = (format,) if isinstance(format, str) else tuple(format or ())
+    parsed = _parse_date(text, formats)
+    return parsed.date().isoformat() if output == "date" else parsed.isoformat()
+
+
+# strptime is slow and exports repeat the same dates over and over.
+@functools.lru_cache(maxsize=4096)
+def _parse_date(text: str, formats: tuple[str, ...]) -> datetime:
     parsed: datetime | None = None
     if formats:
         for fmt in formats:
@@ -365,4 +373,4 @@ def date(value: Any, /, format: str | list[str] | None = None, output: str = "da
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(f"not an ISO 8601 date: {text!r} (give the input format)") from None
-    return parsed.date().isoformat() if output == "date" else parsed.isoformat()
+    return parsed

@@ -32,7 +32,7 @@ Choices, made so that a user never loses data without being told:
 - **NUL bytes** are removed from values, with a warning on the record naming the fields.
 - **Identity.** ``key=`` names a column whose trimmed value identifies the row across runs;
   an empty value or one seen before is a ``RecordError`` (the first one wins). Seen keys are
-  kept in memory (a dict of key → line: about 100 bytes a row plus the key itself).
+  kept on disk (``migrator.seen.SeenKeys``), so memory stays flat on any number of rows.
   Without ``key`` the identity is ``row:<n>``, n counting data rows (not blank lines),
   ragged ones included, so fixing a bad row does not renumber the others.
 - **Lines.** ``Location.line`` is the physical line (1-based) where the row starts;
@@ -54,6 +54,7 @@ from typing import BinaryIO
 
 from migrator.errors import ConfigError, RecordError, SourceError
 from migrator.records import Location, Record
+from migrator.seen import SeenKeys
 from migrator.sources.base import (
     SAMPLE_SIZE,
     SourceStats,
@@ -312,9 +313,18 @@ class CsvSource:
     def _records(
         self, rows: Iterator[RawRow], columns: list[str]
     ) -> Iterator[Record | RecordError]:
-        stats = self.stats
         key_index = columns.index(self.key) if self.key is not None else None
-        seen_keys: dict[str, int] = {}  # key -> line first seen
+        with SeenKeys() as seen_keys:
+            yield from self._checked_records(rows, columns, key_index, seen_keys)
+
+    def _checked_records(
+        self,
+        rows: Iterator[RawRow],
+        columns: list[str],
+        key_index: int | None,
+        seen_keys: SeenKeys,
+    ) -> Iterator[Record | RecordError]:
+        stats = self.stats
         for row in rows:
             if row.error is None and is_blank(row.fields):
                 if self.skip_blank_lines:
@@ -336,7 +346,7 @@ class CsvSource:
         number: int,
         columns: list[str],
         key_index: int | None,
-        seen_keys: dict[str, int],
+        seen_keys: SeenKeys,
     ) -> Record | RecordError:
         row_identity = f"row:{number}" if key_index is None else None
         if row.error is not None:
@@ -377,11 +387,10 @@ class CsvSource:
             if not identity:
                 message = "the key column is empty; every row needs a key"
                 return self._error(row, message, None, self.key)
-            first = seen_keys.get(identity)
+            first = seen_keys.first_seen(identity, row.start)
             if first is not None:
                 message = f"duplicate key {identity!r}, first seen at line {first}"
                 return self._error(row, message, identity, self.key)
-            seen_keys[identity] = row.start
         return Record(
             identity=identity,
             kind=self.kind,

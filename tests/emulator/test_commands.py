@@ -88,16 +88,3 @@ def test_emulator_help_ends_with_an_example():
         assert flag in done.stdout
     assert "Example:" in done.stdout
     assert done.stdout.rstrip().endswith("--seed 7")
-
-
-def test_demo_command_round_trips_each_kind():
-    done = subprocess.run([*MIGRATOR, "demo"], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
-    assert out.count('-> 202 {"status": "pending"}') == 3
-    assert re.search(
-        r"GET /v2/pages/landing_page/welcome/\s+-> 200 https://cdn\.buttercms\.com/\w{20}", out
-    )
-    assert re.search(r"GET /v2/content/team_members/\s+-> 200 id \d+", out)
-    assert re.search(r"GET /v2/posts/hello-butter/\s+-> 200 https://cdn\.buttercms\.com/", out)
-    assert "Applied 3, failed 0; media library: 1 file(s)" in out

@@ -1,0 +1,67 @@
+"""Identities seen so far in one pass over an export, kept on disk.
+
+Catching a duplicate key needs every key seen before, and an export with ten million
+rows would hold ten million keys. A temporary SQLite file (deleted on close) keeps that
+out of memory: SQLite's page cache is bounded, so memory stays flat however large the
+export is, at a few microseconds a key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import tempfile
+from typing import Any
+
+# SQLite page cache for this table, in KiB (negative = KiB in SQLite's PRAGMA).
+_CACHE_KIB = 4096
+
+
+class SeenKeys:
+    def __init__(self) -> None:
+        fd, self._path = tempfile.mkstemp(prefix="migrator-seen-", suffix=".sqlite")
+        os.close(fd)
+        self._db = sqlite3.connect(self._path, isolation_level=None)
+        # A scratch table: no journal, no fsync; it is thrown away at the end.
+        self._db.executescript(
+            f"""
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            PRAGMA cache_size = -{_CACHE_KIB};
+            CREATE TABLE seen (digest BLOB PRIMARY KEY, first TEXT) WITHOUT ROWID;
+            BEGIN;
+            """
+        )
+
+    def first_seen(self, key: str, where: Any) -> str | None:
+        """Remember ``key`` as seen at ``where``; if it was seen before, return where."""
+        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO seen (digest, first) VALUES (?, ?)", (digest, str(where))
+        )
+        if cursor.rowcount:
+            return None
+        row = self._db.execute("SELECT first FROM seen WHERE digest = ?", (digest,)).fetchone()
+        return str(row[0])
+
+    def close(self) -> None:
+        self._db.close()
+        try:
+            os.unlink(self._path)
+        except FileNotFoundError:
+            pass
+
+    def __enter__(self) -> SeenKeys:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # Generators abandoned mid-way are closed by the garbage collector; clean up then too.
+        if getattr(self, "_db", None) is not None:
+            try:
+                self.close()
+            except Exception:
+                pass

@@ -1,0 +1,61 @@
+"""`migrator demo` as a new user runs it: a real migration of the bundled samples."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "migrator" / "samples"
+MIGRATOR = str(Path(sys.executable).with_name("migrator"))
+
+
+def csv_rows(name: str) -> int:
+    with (SAMPLES / name).open(newline="", encoding="utf-8") as f:
+        return sum(1 for _ in csv.DictReader(f))
+
+
+def table_rows(section: str) -> dict[str, list[int]]:
+    """The numbers of each mapping's row in one of the demo's tables."""
+    rows = {}
+    for line in section.splitlines():
+        match = re.match(r"[│|]\s*(\S+\.toml)\s*[│|](.*)", line)
+        if match:
+            rows[match.group(1)] = [int(n) for n in re.findall(r"\d+", match.group(2))]
+    return rows
+
+
+def test_demo_migrates_every_sample_then_sends_nothing_on_the_second_run(tmp_path):
+    env = {**os.environ, "COLUMNS": "160"}
+    done = subprocess.run(
+        [MIGRATOR, "demo", "--workdir", str(tmp_path / "demo")],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    first, rest = out.split("What the emulated ButterCMS now holds")
+    held, second = rest.split("Second run")
+
+    expected = {
+        "team_members.toml": csv_rows("team_members.csv"),
+        "landing_pages.toml": csv_rows("landing_pages.csv"),
+        "blog_posts.toml": csv_rows("blog_posts.csv"),
+    }
+    first_rows, second_rows = table_rows(first), table_rows(second)
+    for mapping, n in expected.items():
+        read, accepted, unchanged, invalid, failed, calls = first_rows[mapping]
+        assert (read, accepted, unchanged, invalid, failed, calls) == (n, n, 0, 0, 0, n)
+        read, accepted, unchanged, invalid, failed, calls = second_rows[mapping]
+        assert (read, accepted, unchanged, calls) == (n, 0, n, 0)
+
+    held_counts = dict(re.findall(r"│ ([a-z ]+?)\s+│ (\d+)", held))
+    assert held_counts["pages"] == str(expected["landing_pages.toml"])
+    assert held_counts["collection items"] == str(expected["team_members.toml"])
+    assert held_counts["blog posts"] == str(expected["blog_posts.toml"])
+    assert held_counts["writes that failed in the background"] == "0"
+    assert int(held_counts["media files downloaded to its library"]) > 0
+    assert (tmp_path / "demo" / "team_members.ledger.sqlite").exists()
