@@ -22,6 +22,7 @@ from rich.table import Table
 
 from migrator.emulator import Emulator, EmulatorConfig, run_emulator
 from migrator.emulator.media import sample_png
+from migrator.emulator.serve import serve_app
 from migrator.engine import RunOptions, RunStats, run_migration
 from migrator.mapping import load_mapping
 from migrator.model import load_content_model
@@ -55,14 +56,8 @@ async def media_host() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/img/{name}.png", image)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        host, port = runner.addresses[0][:2]
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        yield url
 
 
 def _options(job: DemoJob, workdir: Path) -> RunOptions:

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from migrator.emulator import Emulator, EmulatorConfig, run_emulator
 from migrator.emulator.media import sample_png
+from migrator.emulator.serve import serve_app
 from migrator.model import ContentModel, load_content_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,13 +104,6 @@ async def media_server() -> AsyncIterator[MediaServer]:
     app = web.Application()
     app.router.add_get("/img/{name}.png", image)
     app.router.add_route("*", "/{tail:.*}", anything_else)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        server.url = f"http://{host}:{port}"
+    async with serve_app(app) as url:
+        server.url = url
         yield server
-    finally:
-        await runner.cleanup()

@@ -19,6 +19,7 @@ from migrator.emulator.config import EmulatorConfig, Faults
 from migrator.emulator.faults import ConnectionDropped, FaultInjector, Handler
 from migrator.emulator.media import MediaLibrary
 from migrator.emulator.reads import ReadHandlers
+from migrator.emulator.serve import serve_app
 from migrator.emulator.store import Store
 from migrator.emulator.webhooks import Webhooks
 from migrator.emulator.worker import Worker
@@ -146,18 +147,13 @@ async def run_emulator(config: EmulatorConfig) -> AsyncIterator[Emulator]:
     """
     async with aiohttp.ClientSession() as session:
         emu = Emulator(config, session)
-        runner = web.AppRunner(emu.app(), access_log=None, handle_signals=False)
-        await runner.setup()
         worker = asyncio.create_task(emu.worker.run())
         try:
-            site = web.TCPSite(runner, config.host, config.port)
-            await site.start()
-            host, port = runner.addresses[0][:2]
-            emu.url = f"http://{host}:{port}"
-            log.info("emulator listening", url=emu.base_url, delay=config.delay)
-            yield emu
+            async with serve_app(emu.app(), config.host, config.port) as url:
+                emu.url = url
+                log.info("emulator listening", url=emu.base_url, delay=config.delay)
+                yield emu
         finally:
-            await runner.cleanup()
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker

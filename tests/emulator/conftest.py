@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from migrator.emulator import Emulator
+from migrator.emulator.serve import serve_app
 from migrator.model import ContentModel
 
 
@@ -120,13 +121,6 @@ async def webhook_listener() -> AsyncIterator[Listener]:
 
     app = web.Application()
     app.router.add_post("/hook", receive)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        listener.url = f"http://{host}:{port}/hook"
+    async with serve_app(app) as url:
+        listener.url = f"{url}/hook"
         yield listener
-    finally:
-        await runner.cleanup()
