@@ -19,8 +19,10 @@ from migrator.errors import MigratorError
 COMMANDS: dict[str, str] = {
     "demo": "migrator.demo:demo_command",
     "emulator": "migrator.emulator.command:emulator_command",
+    "inspect": "migrator.inspect.command:inspect_command",
     "status": "migrator.ledger.command:status_command",
     "run": "migrator.engine.command:run_command",
+    "verify": "migrator.verify.command:verify_command",
 }
 
 

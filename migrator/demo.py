@@ -43,6 +43,12 @@ JOBS = (
     DemoJob("team_members.toml", {"media_base": "{media}/img"}),
     DemoJob("landing_pages.toml"),
     DemoJob("blog_posts.toml"),
+    # A two-locale Contentful space export: multi-locale pages, assets fetched as media.
+    DemoJob("contentful_articles.toml", {"media_base": "{media}/img"}),
+    # A WordPress export: posts, pages and a custom post type; its uploads served locally.
+    DemoJob("wordpress_posts.toml", {"media_host": "{media}"}),
+    DemoJob("wordpress_pages.toml", {"media_host": "{media}"}),
+    DemoJob("wordpress_portfolio.toml", {"media_host": "{media}"}),
 )
 
 
@@ -94,13 +100,13 @@ async def _migrate_all(emu: Emulator, media: str, workdir: Path) -> list[tuple[s
 
 def _runs_table(title: str, results: list[tuple[str, RunStats]]) -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("mapping", "read", "accepted", "unchanged", "invalid", "failed", "calls"):
+    columns = ("mapping", "read", "filtered", "accepted", "unchanged", "invalid", "failed", "calls")
+    for column in columns:
         table.add_column(column, justify="left" if column == "mapping" else "right")
     for name, s in results:
         calls = s.calls_writes + s.calls_reads
-        table.add_row(
-            name, *(str(n) for n in (s.read, s.accepted, s.unchanged, s.invalid, s.failed, calls))
-        )
+        numbers = (s.read, s.filtered, s.accepted, s.unchanged, s.invalid, s.failed, calls)
+        table.add_row(name, *(str(n) for n in numbers))
     return table
 
 

@@ -36,7 +36,7 @@ class SeenKeys:
 
     def first_seen(self, key: str, where: Any) -> str | None:
         """Remember ``key`` as seen at ``where``; if it was seen before, return where."""
-        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        digest = _digest(key)
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO seen (digest, first) VALUES (?, ?)", (digest, str(where))
         )
@@ -44,6 +44,12 @@ class SeenKeys:
             return None
         row = self._db.execute("SELECT first FROM seen WHERE digest = ?", (digest,)).fetchone()
         return str(row[0])
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        row = self._db.execute("SELECT 1 FROM seen WHERE digest = ?", (_digest(key),))
+        return row.fetchone() is not None
 
     def close(self) -> None:
         self._db.close()
@@ -65,3 +71,7 @@ class SeenKeys:
                 self.close()
             except Exception:
                 pass
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()

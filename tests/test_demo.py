@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "migrator" / "samples"
@@ -17,6 +19,24 @@ MIGRATOR = str(Path(sys.executable).with_name("migrator"))
 def csv_rows(name: str) -> int:
     with (SAMPLES / name).open(newline="", encoding="utf-8") as f:
         return sum(1 for _ in csv.DictReader(f))
+
+
+def contentful_entries(content_type: str) -> int:
+    export = json.loads((SAMPLES / "contentful.json").read_text(encoding="utf-8"))
+    return sum(e["sys"]["contentType"]["sys"]["id"] == content_type for e in export["entries"])
+
+
+LIVE = {"publish", "draft", "pending", "future", "private"}
+WP = "{http://wordpress.org/export/1.2/}"
+
+
+def wordpress_items(post_type: str, statuses: set[str]) -> int:
+    """Items of one post type and status in the sample, read with the standard library."""
+    root = ElementTree.parse(SAMPLES / "wordpress.xml").getroot()
+    return sum(
+        item.findtext(f"{WP}post_type") == post_type and item.findtext(f"{WP}status") in statuses
+        for item in root.iter("item")
+    )
 
 
 def table_rows(section: str) -> dict[str, list[int]]:
@@ -44,18 +64,29 @@ def test_demo_migrates_every_sample_then_sends_nothing_on_the_second_run(tmp_pat
         "team_members.toml": csv_rows("team_members.csv"),
         "landing_pages.toml": csv_rows("landing_pages.csv"),
         "blog_posts.toml": csv_rows("blog_posts.csv"),
+        "contentful_articles.toml": contentful_entries("article"),
+        "wordpress_posts.toml": wordpress_items("post", LIVE),
+        "wordpress_pages.toml": wordpress_items("page", LIVE),
+        "wordpress_portfolio.toml": wordpress_items("portfolio", {"publish", "draft"}),
     }
     first_rows, second_rows = table_rows(first), table_rows(second)
     for mapping, n in expected.items():
-        read, accepted, unchanged, invalid, failed, calls = first_rows[mapping]
-        assert (read, accepted, unchanged, invalid, failed, calls) == (n, n, 0, 0, 0, n)
-        read, accepted, unchanged, invalid, failed, calls = second_rows[mapping]
-        assert (read, accepted, unchanged, calls) == (n, 0, n, 0)
+        read, filtered, accepted, unchanged, invalid, failed, calls = first_rows[mapping]
+        assert (accepted, unchanged, invalid, failed, calls) == (n, 0, 0, 0, n)
+        assert read == n + filtered
+        read, filtered, accepted, unchanged, invalid, failed, calls = second_rows[mapping]
+        assert (accepted, unchanged, calls) == (0, n, 0)
 
     held_counts = dict(re.findall(r"│ ([a-z ]+?)\s+│ (\d+)", held))
-    assert held_counts["pages"] == str(expected["landing_pages.toml"])
-    assert held_counts["collection items"] == str(expected["team_members.toml"])
-    assert held_counts["blog posts"] == str(expected["blog_posts.toml"])
+    pages = sum(
+        expected[m]
+        for m in ("landing_pages.toml", "contentful_articles.toml", "wordpress_pages.toml")
+    )
+    items = expected["team_members.toml"] + expected["wordpress_portfolio.toml"]
+    posts = expected["blog_posts.toml"] + expected["wordpress_posts.toml"]
+    assert held_counts["pages"] == str(pages)
+    assert held_counts["collection items"] == str(items)
+    assert held_counts["blog posts"] == str(posts)
     assert held_counts["writes that failed in the background"] == "0"
     assert int(held_counts["media files downloaded to its library"]) > 0
     assert (tmp_path / "demo" / "team_members.ledger.sqlite").exists()

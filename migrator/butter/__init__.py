@@ -1,11 +1,12 @@
 """The ButterCMS API client and its error classes."""
 
-from migrator.butter.client import DEFAULT_BASE_URL, ButterClient, CallCounter
+from migrator.butter.client import DEFAULT_BASE_URL, ButterClient, CallCounter, update_body
 from migrator.butter.errors import (
     Ambiguous,
     ApiError,
     AuthFailed,
     FatalError,
+    NotFound,
     NotSent,
     QuotaExhausted,
     Rejected,
@@ -24,6 +25,7 @@ __all__ = [
     "ButterClient",
     "CallCounter",
     "FatalError",
+    "NotFound",
     "NotSent",
     "QuotaExhausted",
     "Rejected",
@@ -32,4 +34,5 @@ __all__ = [
     "Throttled",
     "Unreachable",
     "error_for_response",
+    "update_body",
 ]

@@ -17,12 +17,42 @@ import orjson
 from migrator.butter.errors import (
     Ambiguous,
     ApiError,
+    NotFound,
     NotSent,
     error_for_response,
 )
 
 DEFAULT_BASE_URL = "https://api.buttercms.com/v2"
 CREATE_PATHS = {"page": "pages/", "collection": "content/", "post": "posts/"}
+
+
+def item_path(kind: str, target: str | None, *, slug: str | None, item_id: str | None) -> str:
+    """Where one page, post or collection item is updated or deleted (relative to /v2/)."""
+    if kind == "page":
+        return f"pages/{quote(target or '*')}/{quote(slug or '')}/"
+    if kind == "post":
+        return f"posts/{quote(slug or '')}/"
+    if not item_id:
+        raise ValueError("a collection item is updated or deleted by its id")
+    return f"content/{quote(target or '')}/{quote(str(item_id))}/"
+
+
+def update_body(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A create body in Butter's update (PATCH) shape.
+
+    Pages: ``status`` and ``fields`` (title and slug cannot change). Posts: everything but
+    the slug. Collection items: ``status`` and ``fields`` as an *object* (a create sends a
+    list of one).
+    """
+    if kind == "page":
+        return {k: body[k] for k in ("status", "fields") if body.get(k) is not None}
+    if kind == "post":
+        return {k: v for k, v in body.items() if k != "slug" and v is not None}
+    fields = body.get("fields")
+    out: dict[str, Any] = {"fields": fields[0] if isinstance(fields, list) else fields}
+    if body.get("status") is not None:
+        out["status"] = body["status"]
+    return out
 
 
 @dataclass
@@ -63,18 +93,51 @@ class ButterClient:
         params = {"locale": locale} if locale else None
         await self._write("POST", CREATE_PATHS[kind], body, params=params)
 
+    async def update(
+        self,
+        kind: str,
+        target: str | None,
+        body: dict[str, Any],
+        *,
+        slug: str | None = None,
+        item_id: str | None = None,
+        locale: str | None = None,
+    ) -> None:
+        """PATCH a page (by slug), post (by slug) or collection item (by id) with ``body``
+        in Butter's update shape (``update_body``). Returns on 202; raises otherwise."""
+        params = {"locale": locale} if locale else None
+        path = item_path(kind, target, slug=slug, item_id=item_id)
+        await self._write("PATCH", path, body, params=params)
+
+    async def delete(
+        self, kind: str, target: str | None, *, slug: str | None = None, item_id: str | None = None
+    ) -> bool:
+        """DELETE a post (by slug) or collection item (by id). False: it was already gone.
+        Pages cannot be deleted through the API."""
+        if kind == "page":
+            raise ValueError("ButterCMS's API cannot delete pages")
+        try:
+            await self._write("DELETE", item_path(kind, target, slug=slug, item_id=item_id), None)
+        except NotFound:
+            return False
+        return True
+
     async def _write(
-        self, method: str, path: str, body: dict[str, Any], *, params: dict[str, str] | None
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        *,
+        params: dict[str, str] | None = None,
     ) -> Any:
-        headers = {
-            "Authorization": f"Token {self._write_token}",
-            "Content-Type": "application/json",
-        }
+        headers = {"Authorization": f"Token {self._write_token}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         try:
             async with self._session.request(
                 method,
                 self.base_url + path,
-                data=orjson.dumps(body),
+                data=orjson.dumps(body) if body is not None else None,
                 headers=headers,
                 params=params,
                 allow_redirects=False,
@@ -113,12 +176,21 @@ class ButterClient:
             return await self._read_one(f"posts/{quote(slug or '')}/", None)
         if lookup is None:
             raise ValueError("a collection item is found by a lookup field")
-        field, value = lookup
-        data = await self._read(
-            f"content/{quote(target or '')}/", {f"fields.{field}": value, "page_size": "2"}
-        )
-        items = (data or {}).get("data", {}).get(target, [])
+        items = await self.find_items(target or "", lookup, locale=locale)
         return items[0] if items else None
+
+    async def find_items(
+        self, key: str, lookup: tuple[str, str], *, locale: str | None = None, limit: int = 2
+    ) -> list[dict[str, Any]]:
+        """Collection items whose ``lookup[0]`` field equals ``lookup[1]`` (at most
+        ``limit``: two are enough to tell a duplicate). Each has ``meta.id``."""
+        field, value = lookup
+        params = {f"fields.{field}": value, "page_size": str(limit)}
+        if locale:
+            params["locale"] = locale
+        data = await self._read(f"content/{quote(key)}/", params)
+        items = (data or {}).get("data", {}).get(key, []) if isinstance(data, dict) else []
+        return [i for i in items if isinstance(i, dict)]
 
     async def _read_one(self, path: str, locale: str | None) -> dict[str, Any] | None:
         params = {"locale": locale} if locale else {}

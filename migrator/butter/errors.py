@@ -8,6 +8,7 @@ ApiError
 ├── Ambiguous             the connection died after the request was sent: it may have been
 │                         applied. Never resend a create blindly; read back first.
 ├── Rejected              400: this record is wrong; Butter's messages say why
+│   └── NotFound          404: no such page, post or item (a DELETE of one already gone)
 └── FatalError            stop the run now
     ├── AuthFailed        401
     └── QuotaExhausted    429 "API Calls limit reached." (monthly quota): retrying burns calls
@@ -60,6 +61,10 @@ class Rejected(ApiError):
     def __init__(self, reason: str, *, status: int = 400, body: Any = None):
         super().__init__(reason, status=status, body=body)
         self.reason = reason
+
+
+class NotFound(Rejected):
+    pass
 
 
 class FatalError(ApiError):
@@ -132,4 +137,6 @@ def error_for_response(status: int, headers: Any, body: Any) -> ApiError | None:
         )
     if status >= 500:
         return ServerError(f"ButterCMS server error {status}: {text}", status=status, body=body)
+    if status == 404:
+        return NotFound(f"not found: {text}", status=status, body=body)
     return Rejected(text, status=status, body=body)

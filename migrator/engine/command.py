@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
 import click
@@ -52,6 +54,12 @@ def read_token(env: str, token_file: Path | None, *, what: str) -> str | None:
 )
 @click.option("--retry-failed", is_flag=True, help="Send records that failed in earlier runs.")
 @click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete from ButterCMS the posts and collection items gone from the source (pages "
+    "cannot be deleted through the API: they are reported). Try it with --dry-run first.",
+)
+@click.option(
     "--settle-delay",
     type=float,
     default=20.0,
@@ -89,6 +97,11 @@ def read_token(env: str, token_file: Path | None, *, what: str) -> str | None:
     metavar="NAME=VALUE",
     help="Set a mapping variable, e.g. --var media_base=https://old.example.com/img",
 )
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Afterwards, read every accepted record back and compare (as `migrator verify`).",
+)
 @click.option("--no-progress", is_flag=True, help="No progress display.")
 def run_command(
     mapping: Path,
@@ -98,12 +111,14 @@ def run_command(
     rate: float,
     concurrency: int,
     retry_failed: bool,
+    prune: bool,
     settle_delay: float,
     max_attempts: int,
     token_file: Path | None,
     read_token_file: Path | None,
     api_base: str,
     variables: tuple[str, ...],
+    verify: bool,
     no_progress: bool,
 ) -> None:
     """Migrate the records of an export into ButterCMS, as MAPPING describes.
@@ -132,6 +147,7 @@ def run_command(
         concurrency=concurrency,
         rate=rate,
         retry_failed=retry_failed,
+        prune=prune,
         settle_delay=settle_delay,
         max_attempts=max_attempts,
         dry_run=dry_run,
@@ -158,7 +174,26 @@ def run_command(
         )
     print_summary(stats, dry_run=dry_run, failures_path=failures_path, preview_path=preview_path)
     code = 130 if (stats.aborted or "").startswith("interrupted") else stats.exit_code
+    if verify and not dry_run and not stats.aborted:
+        code = max(
+            code, _verify_after(loaded, Path(source_path), options, api_base, read_token_file)
+        )
     sys.exit(code)
+
+
+def _verify_after(
+    mapping: Any, source: Path, options: RunOptions, api_base: str, token_file: Path | None
+) -> int:
+    from migrator.verify import verify_migration, verify_paths
+    from migrator.verify.summary import print_verify_summary
+
+    opts = dataclasses.replace(options, failures_path=verify_paths(options.ledger_path))
+    token = read_token("BUTTER_READ_TOKEN", token_file, what="read")
+    stats = anyio.run(
+        lambda: verify_migration(mapping, source, opts, base_url=api_base, read_token=token)
+    )
+    print_verify_summary(stats, failures_path=opts.failures_path)
+    return stats.exit_code
 
 
 def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:

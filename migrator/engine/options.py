@@ -26,6 +26,8 @@ class RunOptions:
     # Butter's own migration example waits 20 s.
     settle_delay: float = 20.0
     retry_failed: bool = False
+    # Delete from ButterCMS the posts and collection items gone from the source.
+    prune: bool = False
     dry_run: bool = False
     show_progress: bool = True
 

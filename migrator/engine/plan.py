@@ -1,7 +1,17 @@
 """Plan: source records → payloads → what to do with each, given the ledger.
 
 A synchronous generator shared by dry runs and real runs, so a dry run shows exactly
-what a real run would do.
+what a real run would do:
+
+- ``send``        new (or never applied): create it
+- ``update``      in ButterCMS with another payload: PATCH it (a failed update too)
+- ``settle``      maybe sent by a run that died: read back before sending
+- ``unchanged``   accepted with this very payload: no API call
+- ``skip_failed`` refused before with this very payload (``--retry-failed`` sends it)
+- ``invalid``, ``filtered``
+
+Every identity read goes into ``seen`` (on disk), which ``--prune`` uses afterwards to
+find the records gone from the source.
 """
 
 from __future__ import annotations
@@ -14,7 +24,12 @@ from migrator.errors import RecordError
 from migrator.records import Record
 from migrator.seen import SeenKeys
 
-Action = Literal["send", "settle", "unchanged", "changed", "skip_failed", "invalid", "filtered"]
+Action = Literal[
+    "send", "update", "settle", "unchanged", "skip_failed", "invalid", "filtered", "delete", "refs"
+]
+# Key under which an invalid record's identity is marked seen: it is still in the source,
+# so --prune must not delete it, whatever its target.
+INVALID_SEEN = "?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +45,34 @@ def target_key(payload: Any) -> str:
     return payload.kind if payload.target is None else f"{payload.kind}:{payload.target}"
 
 
+def mapping_target_key(mapping: Any) -> str:
+    """The ledger target every payload of ``mapping`` goes to."""
+    t = mapping.target
+    return t.kind if t.name is None else f"{t.kind}:{t.name}"
+
+
+def seen_key(target: str, identity: str) -> str:
+    return f"{target}\x00{identity}"
+
+
+def was_seen(seen: SeenKeys, target: str, identity: str) -> bool:
+    return seen_key(target, identity) in seen or seen_key(INVALID_SEEN, identity) in seen
+
+
 def plan_items(
     records: Iterable[Record | RecordError],
     compile_record: Callable[[Record], Any],
     ledger: Any,
     *,
     retry_failed: bool,
+    seen: SeenKeys | None = None,
 ) -> Iterator[Planned]:
-    with SeenKeys() as seen:
+    """``seen``: the caller's, to ask afterwards what was read (for ``--prune``)."""
+    if seen is not None:
         yield from _plan(records, compile_record, ledger, seen, retry_failed=retry_failed)
+        return
+    with SeenKeys() as own:
+        yield from _plan(records, compile_record, ledger, own, retry_failed=retry_failed)
 
 
 def _plan(
@@ -51,18 +85,20 @@ def _plan(
 ) -> Iterator[Planned]:
     for record in records:
         if isinstance(record, RecordError):
+            _seen_invalid(seen, record)
             yield Planned("invalid", error=record)
             continue
         try:
             payload = compile_record(record)
         except RecordError as exc:
+            _seen_invalid(seen, exc)
             yield Planned("invalid", error=exc)
             continue
         if payload is None:
             yield Planned("filtered")
             continue
         target = target_key(payload)
-        first = seen.first_seen(f"{target}\x00{payload.identity}", record.location)
+        first = seen.first_seen(seen_key(target, payload.identity), record.location)
         if first is not None:
             # Two source records with one identity would overwrite each other's ledger row.
             yield Planned(
@@ -78,11 +114,30 @@ def _plan(
         state = ledger.classify(target, payload.identity, payload.hash)
         entry = ledger.get(target, payload.identity) if state != "new" else None
         if state == "failed":
-            # A failed record whose input changed is worth sending again without being asked.
+            # A failed record whose input changed is worth sending again without being asked;
+            # one that Butter has (a failed update) is updated, never created a second time.
             same = entry is not None and entry.payload_hash == payload.hash
-            state = "skip_failed" if same and not retry_failed else "send"
+            in_butter = entry is not None and entry.accepted_hash is not None
+            if same and not retry_failed:
+                state = "skip_failed"
+            else:
+                state = "update" if in_butter else "send"
+        elif state == "changed":
+            state = "update"
         elif state == "new":
             state = "send"
         elif state == "in_flight":
             state = "settle"
         yield Planned(state, payload=payload, entry=entry)
+
+
+def _seen_invalid(seen: SeenKeys, error: RecordError) -> None:
+    if error.identity is not None:
+        seen.first_seen(seen_key(INVALID_SEEN, error.identity), "")
+    else:
+        # An unidentified record might be any ledger row: --prune cannot run safely.
+        seen.first_seen(seen_key(INVALID_SEEN, "\x00unidentified"), "")
+
+
+def has_unidentified(seen: SeenKeys) -> bool:
+    return seen_key(INVALID_SEEN, "\x00unidentified") in seen

@@ -30,9 +30,10 @@ class ProgressView:
         if not self.enabled:
             return
         elapsed = time.monotonic() - self._started
-        done = stats.accepted + stats.failed
+        done = stats.accepted + stats.updated + stats.deleted + stats.failed
+        total = stats.to_send + stats.changed + stats.to_delete
         line = (
-            f"read {stats.read:,} · sent {done:,}/{stats.to_send:,} "
+            f"read {stats.read:,} · sent {done:,}/{total:,} "
             f"(accepted {stats.accepted:,}, failed {stats.failed:,}) · "
             f"unchanged {stats.unchanged:,} · invalid {stats.invalid:,} · "
             f"{done / elapsed if elapsed else 0:.1f} writes/s"

@@ -17,11 +17,22 @@ class RunStats:
     filtered: int = 0
     invalid: int = 0
     unchanged: int = 0
-    changed: int = 0
+    changed: int = 0  # changed since the last run: to update
     skipped_failed: int = 0
-    to_send: int = 0
-    accepted: int = 0
+    to_send: int = 0  # new: to create
+    accepted: int = 0  # creates answered 202
+    updated: int = 0  # updates (PATCH) answered 202
     failed: int = 0
+    # --prune
+    to_delete: int = 0
+    deleted: int = 0  # DELETE answered 204 (or 404: already gone)
+    pages_not_deletable: int = 0  # gone from the source; the API cannot delete pages
+    prune_refused: str | None = None
+    planned_deletes: list[str] = field(default_factory=list)  # dry run: what would go
+    # references
+    refs_pending: int = 0  # records written without a reference not found yet
+    refs_patched: int = 0
+    refs_unresolved: int = 0
     retries: int = 0
     throttled: int = 0
     ambiguous: int = 0
@@ -40,7 +51,14 @@ class RunStats:
     def exit_code(self) -> int:
         if self.aborted:
             return 3
-        if self.invalid or self.failed or self.unsettled or self.skipped_failed:
+        if (
+            self.invalid
+            or self.failed
+            or self.unsettled
+            or self.skipped_failed
+            or self.refs_unresolved
+            or self.prune_refused
+        ):
             return 1
         return 0
 

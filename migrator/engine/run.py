@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +17,29 @@ import anyio
 import anyio.lowlevel
 
 from migrator.butter import ButterClient, FatalError
+from migrator.butter.client import item_path
 from migrator.engine.options import RunOptions
-from migrator.engine.plan import Planned, plan_items, target_key
+from migrator.engine.plan import (
+    Planned,
+    has_unidentified,
+    mapping_target_key,
+    plan_items,
+    target_key,
+    was_seen,
+)
 from migrator.engine.progress import ProgressView
 from migrator.engine.report import JsonlWriter, RunStats, failure_line, invalid_line, reason_key
-from migrator.engine.submit import Submitter
-from migrator.ledger import CheckpointLedger
+from migrator.engine.submit import Submitter, split_target
+from migrator.ledger import CheckpointLedger, LedgerEntry, LedgerState
 from migrator.log import get_logger
+from migrator.seen import SeenKeys
 from migrator.sources import open_source
 
 log = get_logger("migrator.run")
 CREATE_PATHS = {"page": "/v2/pages/", "collection": "/v2/content/", "post": "/v2/posts/"}
 # Planning is microseconds a record; give the event loop a turn this often regardless.
 _YIELD_EVERY = 256
+SHOWN_DELETES = 20
 
 
 class _NoLedger:
@@ -39,6 +50,51 @@ class _NoLedger:
 
     def get(self, target: str, identity: str) -> None:
         return None
+
+    def entries(self, target: str | None = None, state: Any = None) -> Iterator[LedgerEntry]:
+        return iter(())
+
+    def ref_id(self, collection: str, match_field: str, value: str) -> str | None:
+        return None
+
+
+def prune_candidates(ledger: Any, target: str, seen: SeenKeys) -> Iterator[LedgerEntry]:
+    """Rows of ``target`` that ButterCMS has and this run's source no longer holds."""
+    for entry in ledger.entries(target):
+        in_butter = entry.state in (LedgerState.ACCEPTED, LedgerState.VERIFIED) or (
+            entry.state == LedgerState.FAILED and entry.accepted_hash is not None
+        )
+        if in_butter and not was_seen(seen, target, entry.identity):
+            yield entry
+
+
+def prune_refusal(stats: RunStats, seen: SeenKeys) -> str | None:
+    """Why --prune must not delete anything after this read of the source, if it must not."""
+    if stats.aborted:
+        return f"the run stopped ({stats.aborted})"
+    if has_unidentified(seen):
+        return (
+            "some records in the source could not be identified (see the failures file), so "
+            "what is gone from it cannot be told; fix them and run again"
+        )
+    return None
+
+
+def report_page_not_deletable(entry: LedgerEntry, stats: RunStats, failures: JsonlWriter) -> None:
+    _, page_type = split_target(entry.target)
+    stats.pages_not_deletable += 1
+    failures.write(
+        failure_line(
+            stage="prune",
+            reason=(
+                "gone from the source, but ButterCMS's API cannot delete pages: delete page "
+                f"{page_type}/{entry.slug} in the dashboard"
+            ),
+            identity=entry.identity,
+            source=entry.source,
+            target=entry.target,
+        )
+    )
 
 
 def _count(stats: RunStats, item: Planned, failures: JsonlWriter) -> None:
@@ -56,8 +112,7 @@ def _count(stats: RunStats, item: Planned, failures: JsonlWriter) -> None:
         stats.filtered += 1
     elif action == "unchanged":
         stats.unchanged += 1
-    elif action == "changed":
-        # Updates arrive with re-imports; until then a changed record is reported, not sent.
+    elif action == "update":
         stats.changed += 1
     elif action == "skip_failed":
         stats.skipped_failed += 1
@@ -76,7 +131,8 @@ def _count(stats: RunStats, item: Planned, failures: JsonlWriter) -> None:
 
 
 def dry_run(mapping: Any, source_path: Path, options: RunOptions) -> RunStats:
-    """Plan without sending: a preview of every payload and every invalid record."""
+    """Plan without sending: a preview of every request and every invalid record, and the
+    API calls they would cost. ``stats.planned_deletes`` lists what --prune would delete."""
     stats = RunStats()
     started = time.monotonic()
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
@@ -90,26 +146,15 @@ def dry_run(mapping: Any, source_path: Path, options: RunOptions) -> RunStats:
     preview = JsonlWriter(options.preview_path, flush_each=False)
     failures = JsonlWriter(options.failures_path)
     try:
-        for item in plan_items(
-            source.records(), compiled, ledger, retry_failed=options.retry_failed
-        ):
-            _count(stats, item, failures)
-            if item.action in ("send", "settle"):
-                p = item.payload
-                path = CREATE_PATHS[p.kind] + (f"?locale={p.locale}" if p.locale else "")
-                preview.write(
-                    {
-                        "action": "create" if item.action == "send" else "read back, then create",
-                        "identity": p.identity,
-                        "source": str(p.source),
-                        "method": "POST",
-                        "path": path,
-                        "body": p.body,
-                    }
-                )
-                stats.calls_writes += 1
-                if item.action == "settle":
-                    stats.calls_reads += 1
+        with SeenKeys() as seen:
+            for item in plan_items(
+                source.records(), compiled, ledger, retry_failed=options.retry_failed, seen=seen
+            ):
+                _count(stats, item, failures)
+                if item.action in ("send", "settle", "update"):
+                    preview.write(_preview_line(item, ledger, stats))
+            if options.prune:
+                _dry_prune(mapping, ledger, seen, stats, preview, failures)
     finally:
         preview.close()
         failures.close()
@@ -117,6 +162,80 @@ def dry_run(mapping: Any, source_path: Path, options: RunOptions) -> RunStats:
             ledger.close()
     stats.elapsed = time.monotonic() - started
     return stats
+
+
+def _preview_line(item: Planned, ledger: Any, stats: RunStats) -> dict[str, Any]:
+    p = item.payload
+    query = f"?locale={p.locale}" if p.locale else ""
+    reads = sum(
+        1
+        for hook in p.refs
+        for key in hook.keys
+        if ledger.ref_id(hook.collection, hook.match_field, key) is None
+    )
+    if item.action == "update":
+        from migrator.butter import update_body
+
+        entry = item.entry
+        item_id = entry.butter_id or ("<id>" if p.kind == "collection" else None)
+        if p.kind == "collection" and not entry.butter_id:
+            reads += 1  # the item id is learnt by reading back
+        path = _shown_path(p.kind, p.target, slug=entry.slug or p.slug, item_id=item_id)
+        line = {"action": "update", "method": "PATCH", "path": path + query}
+        body = update_body(p.kind, p.body)
+    else:
+        line = {
+            "action": "create" if item.action == "send" else "read back, then create",
+            "method": "POST",
+            "path": CREATE_PATHS[p.kind] + query,
+        }
+        body = p.body
+        if item.action == "settle":
+            reads += 1
+    stats.calls_writes += 1
+    stats.calls_reads += reads
+    return {**line, "identity": p.identity, "source": str(p.source), "body": body}
+
+
+def _shown_path(kind: str, name: str | None, *, slug: str | None, item_id: str | None) -> str:
+    # "<id>": learnt by reading back when the real run gets there.
+    return "/v2/" + item_path(kind, name, slug=slug, item_id=item_id).replace("%3Cid%3E", "<id>")
+
+
+def _dry_prune(
+    mapping: Any,
+    ledger: Any,
+    seen: SeenKeys,
+    stats: RunStats,
+    preview: JsonlWriter,
+    failures: JsonlWriter,
+) -> None:
+    refusal = prune_refusal(stats, seen)
+    if refusal:
+        stats.prune_refused = refusal
+        return
+    for entry in prune_candidates(ledger, mapping_target_key(mapping), seen):
+        kind, name = split_target(entry.target)
+        if kind == "page":
+            report_page_not_deletable(entry, stats, failures)
+            continue
+        item_id = entry.butter_id or ("<id>" if kind == "collection" else None)
+        if kind == "collection" and not entry.butter_id:
+            stats.calls_reads += 1
+        stats.to_delete += 1
+        stats.calls_writes += 1
+        path = _shown_path(kind, name, slug=entry.slug, item_id=item_id)
+        if len(stats.planned_deletes) < SHOWN_DELETES:  # the preview file has them all
+            stats.planned_deletes.append(f"{entry.target} {entry.identity} ({path})")
+        preview.write(
+            {
+                "action": "delete (gone from the source)",
+                "method": "DELETE",
+                "path": path,
+                "identity": entry.identity,
+                "source": entry.source,
+            }
+        )
 
 
 async def run_migration(
@@ -170,8 +289,9 @@ async def _pump(
     progress: ProgressView,
 ) -> None:
     send, receive = anyio.create_memory_object_stream[Planned](options.concurrency * 2)
+    target = mapping_target_key(compiled.mapping)
 
-    with anyio.CancelScope() as run_scope:
+    with anyio.CancelScope() as run_scope, SeenKeys() as seen:
 
         def abort(exc: FatalError) -> None:
             if not stats.aborted:
@@ -194,16 +314,71 @@ async def _pump(
                 inner.start_soon(submitter.run_workers, receive)
                 async with send:
                     planned = plan_items(
-                        source.records(), compiled, ledger, retry_failed=options.retry_failed
+                        source.records(),
+                        compiled,
+                        ledger,
+                        retry_failed=options.retry_failed,
+                        seen=seen,
                     )
                     for n, item in enumerate(planned, 1):
                         _count(stats, item, failures)
-                        if item.action in ("send", "settle"):
+                        if item.action in ("send", "settle", "update"):
                             await send.send(item)
                         elif n % _YIELD_EVERY == 0:
                             progress.update(stats)
                             await anyio.lowlevel.checkpoint()
+                    # Only here is the whole source known to be read (a SourceError or an
+                    # abort never gets this far): now what is gone from it may go.
+                    if options.prune:
+                        await _prune(target, ledger, seen, stats, failures, send)
+            if not stats.aborted:
+                await _patch_pending_refs(target, ledger, submitter, options)
             outer.cancel_scope.cancel()
+
+
+async def _prune(
+    target: str,
+    ledger: Any,
+    seen: SeenKeys,
+    stats: RunStats,
+    failures: JsonlWriter,
+    send: Any,
+) -> None:
+    refusal = prune_refusal(stats, seen)
+    if refusal:
+        stats.prune_refused = refusal
+        log.warning("not pruning", reason=refusal)
+        return
+    for entry in prune_candidates(ledger, target, seen):
+        if stats.aborted:
+            return
+        if entry.target.startswith("page:"):
+            report_page_not_deletable(entry, stats, failures)
+            continue
+        stats.to_delete += 1
+        await send.send(Planned("delete", entry=entry))
+
+
+async def _patch_pending_refs(
+    target: str, ledger: Any, submitter: Submitter, options: RunOptions
+) -> None:
+    """Second pass: the references written empty because their items were not found yet
+    (cycles, or the referenced collection migrated later) are resolved again and patched in,
+    once Butter had time to apply this run's creates."""
+    if next(ledger.with_pending_refs(target), None) is None:
+        return
+    if submitter.last_create:
+        wait = submitter.last_create + options.settle_delay - time.monotonic()
+        if wait > 0:
+            log.info("waiting for ButterCMS to apply this run's creates", seconds=round(wait, 1))
+            await anyio.sleep(wait)
+    send, receive = anyio.create_memory_object_stream[Planned](options.concurrency * 2)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(submitter.run_workers, receive)
+        async with send:
+            for entry in ledger.with_pending_refs(target):
+                if entry.state in (LedgerState.ACCEPTED, LedgerState.VERIFIED):
+                    await send.send(Planned("refs", entry=entry))
 
 
 async def _watch_signals(scope: anyio.CancelScope, stats: RunStats) -> None:

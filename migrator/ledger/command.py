@@ -100,8 +100,8 @@ def render(report: dict[str, Any], console: Console) -> None:
     table.add_column("State")
     table.add_column("Records", justify="right")
     for state, n in report["counts"].items():
-        if state == LedgerState.VERIFIED and not n:
-            continue  # no stage verifies yet
+        if state in (LedgerState.VERIFIED, LedgerState.DELETED) and not n:
+            continue  # only shown once `verify` or `run --prune` has been used
         table.add_row(state, str(n))
     table.add_row(Text("total", style="bold"), Text(str(report["total"]), style="bold"))
     console.print(table)

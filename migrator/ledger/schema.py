@@ -9,12 +9,11 @@ import orjson
 
 from migrator.ledger.types import LedgerEntry, LedgerState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 STATES = ", ".join(f"'{s.value}'" for s in LedgerState)
-SCHEMA = f"""
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE records (
+RECORDS_TABLE = f"""
+CREATE TABLE {{name}} (
     target       TEXT NOT NULL,
     identity     TEXT NOT NULL,
     slug         TEXT,
@@ -27,11 +26,32 @@ CREATE TABLE records (
     butter_id    TEXT,
     first_seen   TEXT NOT NULL,     -- ISO 8601, UTC
     updated_at   TEXT NOT NULL,
+    accepted_hash TEXT,             -- v2: what ButterCMS last accepted; NULL = not in Butter
+    pending_refs  TEXT,             -- v2: JSON references still to patch in (see engine.refs)
     PRIMARY KEY (target, identity)
 ) WITHOUT ROWID;
+"""
+INDEXES = """
 -- Holds (state, target, identity): in_flight()/failed() page through a state in key order.
 CREATE INDEX records_by_state ON records (state);
 CREATE INDEX failed_by_reason ON records (reason) WHERE state = 'failed';
+"""
+# v2: ids of collection items learnt by reading back, for references (engine.refs).
+REF_IDS_TABLE = """
+CREATE TABLE ref_ids (
+    collection  TEXT NOT NULL,
+    match_field TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    butter_id   TEXT NOT NULL,
+    PRIMARY KEY (collection, match_field, value)
+) WITHOUT ROWID;
+"""
+SCHEMA = (
+    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+    + RECORDS_TABLE.format(name="records")
+    + INDEXES
+    + REF_IDS_TABLE
+    + """
 CREATE TABLE runs (
     run_id      INTEGER PRIMARY KEY,
     started_at  TEXT NOT NULL,
@@ -43,10 +63,43 @@ CREATE TABLE runs (
     pid         INTEGER
 );
 """
+)
+
+_V1_COLUMNS = (
+    "target, identity, slug, lookup, payload_hash, state, attempts, reason, source, "
+    "butter_id, first_seen, updated_at"
+)
+# v1 → v2 in place, in one transaction: the state CHECK gains 'deleted' (a CHECK cannot be
+# altered, so the table is rebuilt), two columns and the ref_ids table are added. A row
+# accepted or verified in v1 was accepted with its payload_hash.
+UPGRADE_V1 = (
+    "BEGIN IMMEDIATE;"
+    + RECORDS_TABLE.format(name="records_v2")
+    + f"""
+INSERT INTO records_v2 ({_V1_COLUMNS}, accepted_hash)
+    SELECT {_V1_COLUMNS},
+           CASE WHEN state IN ('accepted', 'verified') THEN payload_hash END
+    FROM records;
+DROP TABLE records;
+ALTER TABLE records_v2 RENAME TO records;
+"""
+    + INDEXES
+    + REF_IDS_TABLE
+    + "UPDATE schema_version SET version = 2; COMMIT;"
+)
+# A v1 ledger opened read-only (``status`` or a dry run during an upgrade window) is read
+# through temporary objects that show it in the v2 shape; the file is not touched.
+READONLY_V1 = f"""
+CREATE TEMP VIEW records AS SELECT {_V1_COLUMNS},
+    CASE WHEN state IN ('accepted', 'verified') THEN payload_hash END AS accepted_hash,
+    NULL AS pending_refs
+    FROM main.records;
+CREATE TEMP TABLE ref_ids (collection TEXT, match_field TEXT, value TEXT, butter_id TEXT);
+"""
 
 COLUMNS = (
     "target, identity, state, slug, lookup, payload_hash, attempts, reason, source, "
-    "butter_id, first_seen, updated_at"
+    "butter_id, first_seen, updated_at, accepted_hash, pending_refs"
 )
 
 
@@ -73,6 +126,8 @@ def entry_from_row(row: tuple[Any, ...]) -> LedgerEntry:
         butter_id=row[9],
         first_seen=datetime.fromisoformat(row[10]),
         updated_at=datetime.fromisoformat(row[11]),
+        accepted_hash=row[12],
+        pending_refs=orjson.loads(row[13]) if row[13] else None,
     )
 
 
@@ -98,17 +153,28 @@ WHERE records.state NOT IN ('accepted', 'verified')"""
 
 # butter_id is kept when the answer does not carry one (a 202 usually does not).
 ACCEPT_SQL = """
-UPDATE records SET state = 'accepted', payload_hash = ?, reason = NULL,
-                   butter_id = coalesce(?, butter_id), updated_at = ?
+UPDATE records SET state = 'accepted', payload_hash = ?, accepted_hash = ?,
+                   reason = NULL, butter_id = coalesce(?, butter_id), updated_at = ?
+WHERE target = ? AND identity = ?"""
+
+# An update (PATCH) was accepted: the row was never in flight (a lost update is simply
+# sent again, PATCH being idempotent), and the slug stays the one Butter knows.
+UPDATED_SQL = """
+UPDATE records SET state = 'accepted', payload_hash = ?, accepted_hash = ?, lookup = ?,
+                   source = coalesce(?, source), reason = NULL, updated_at = ?
 WHERE target = ? AND identity = ?"""
 
 # A record can fail before it was ever begun (say, refused by migrator's own checks).
+# An update's failure names the payload Butter refused (its row was never begun).
 FAIL_SQL = """
-INSERT INTO records (target, identity, state, attempts, reason, source, first_seen, updated_at)
-VALUES (?, ?, 'failed', 0, ?, ?, ?, ?)
+INSERT INTO records (target, identity, state, attempts, reason, source, payload_hash,
+                     first_seen, updated_at)
+VALUES (?, ?, 'failed', 0, ?, ?, ?, ?, ?)
 ON CONFLICT (target, identity) DO UPDATE SET
     state = 'failed', reason = excluded.reason,
-    source = coalesce(excluded.source, records.source), updated_at = excluded.updated_at"""
+    source = coalesce(excluded.source, records.source),
+    payload_hash = coalesce(excluded.payload_hash, records.payload_hash),
+    updated_at = excluded.updated_at"""
 
 # Skipping never hides a row that is, or may be, in ButterCMS.
 SKIP_SQL = """

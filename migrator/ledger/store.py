@@ -36,9 +36,12 @@ from migrator.ledger.schema import (
     COLUMNS,
     FAIL_SQL,
     PLAN_SQL,
+    READONLY_V1,
     SCHEMA,
     SCHEMA_VERSION,
     SKIP_SQL,
+    UPDATED_SQL,
+    UPGRADE_V1,
     entry_from_row,
     lookup_json,
     now,
@@ -139,6 +142,11 @@ class CheckpointLedger:
             raise ConfigError(f"{self.path} is not a migrator ledger (no schema_version table)")
         row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
         version = row[0] if row else None
+        if version == 1:
+            # Upgraded in place when opened for a run; read through a v2-shaped view when
+            # opened read-only (the file is then left exactly as it was).
+            conn.executescript(READONLY_V1 if self.readonly else UPGRADE_V1)
+            return
         if version != SCHEMA_VERSION:
             newer = isinstance(version, int) and version > SCHEMA_VERSION
             raise ConfigError(
@@ -255,7 +263,7 @@ class CheckpointLedger:
         """ButterCMS answered 202 for ``payload_hash``. Call only with the answer in hand."""
         changed = self._mark(
             ACCEPT_SQL,
-            (payload_hash, butter_id, now(), target, identity),
+            (payload_hash, payload_hash, butter_id, now(), target, identity),
         )
         if not changed:
             raise LookupError(
@@ -264,13 +272,20 @@ class CheckpointLedger:
             )
 
     def mark_failed(
-        self, target: str, identity: str, reason: str, *, source: str | None = None
+        self,
+        target: str,
+        identity: str,
+        reason: str,
+        *,
+        source: str | None = None,
+        payload_hash: str | None = None,
     ) -> None:
-        """This record failed (refused, or given up on). Creates the row if it never began."""
+        """This record failed (refused, or given up on). Creates the row if it never began.
+        ``payload_hash``: the payload that failed, when it was not begun (an update)."""
         stamp = now()
         self._mark(
             FAIL_SQL,
-            (target, identity, reason, source, stamp, stamp),
+            (target, identity, reason, source, payload_hash, stamp, stamp),
         )
 
     def mark_skipped(
@@ -289,6 +304,92 @@ class CheckpointLedger:
         self._mark(
             "UPDATE records SET butter_id = ?, updated_at = ? WHERE target = ? AND identity = ?",
             (butter_id, now(), target, identity),
+        )
+
+    def mark_updated(
+        self,
+        target: str,
+        identity: str,
+        *,
+        payload_hash: str,
+        lookup: tuple[str, str] | None,
+        source: str | None,
+    ) -> None:
+        """ButterCMS answered 202 to an update (PATCH) of a record it already had."""
+        self._mark(
+            UPDATED_SQL,
+            (payload_hash, payload_hash, lookup_json(lookup), source, now(), target, identity),
+        )
+
+    def mark_verified(self, target: str, identity: str, *, butter_id: str | None = None) -> None:
+        """Read back through the Read API and found as sent."""
+        self._mark(
+            """UPDATE records SET state = 'verified', reason = NULL,
+                      butter_id = coalesce(?, butter_id), updated_at = ?
+               WHERE target = ? AND identity = ? AND state IN ('accepted', 'verified')""",
+            (butter_id, now(), target, identity),
+        )
+
+    def mark_missing(self, target: str, identity: str, reason: str) -> None:
+        """Accepted once, but ButterCMS does not have it: failed, and no longer in Butter
+        (so a retry creates it again instead of updating nothing)."""
+        self._mark(
+            """UPDATE records SET state = 'failed', reason = ?, accepted_hash = NULL,
+                      butter_id = NULL, updated_at = ?
+               WHERE target = ? AND identity = ?""",
+            (reason, now(), target, identity),
+        )
+
+    def mark_deleted(self, target: str, identity: str) -> None:
+        """Deleted from ButterCMS (``run --prune``): kept as history; a record that comes
+        back in the source is created again."""
+        self._mark(
+            """UPDATE records SET state = 'deleted', reason = NULL, accepted_hash = NULL,
+                      butter_id = NULL, pending_refs = NULL, updated_at = ?
+               WHERE target = ? AND identity = ?""",
+            (now(), target, identity),
+        )
+
+    def set_pending_refs(
+        self, target: str, identity: str, refs: list[dict[str, Any]] | None
+    ) -> None:
+        """References sent empty because their items were not found yet (None: all done)."""
+        self._mark(
+            "UPDATE records SET pending_refs = ? WHERE target = ? AND identity = ?",
+            (orjson.dumps(refs).decode() if refs else None, target, identity),
+        )
+
+    def with_pending_refs(self, target: str) -> Iterator[LedgerEntry]:
+        """Rows of ``target`` whose references still wait to be patched in."""
+        for entry in self.entries(target):
+            if entry.pending_refs:
+                yield entry
+
+    def ref_id(self, collection: str, match_field: str, value: str) -> str | None:
+        """The id of the ``collection`` item whose ``match_field`` is ``value``, if known:
+        learnt by an earlier read-back, or a row of this ledger found by that lookup."""
+        with self._mutex:
+            row = self._conn.execute(
+                """SELECT butter_id FROM ref_ids
+                   WHERE collection = ? AND match_field = ? AND value = ?""",
+                (collection, match_field, value),
+            ).fetchone()
+            if row is None:
+                row = self._conn.execute(
+                    """SELECT butter_id FROM records
+                       WHERE target = ? AND lookup = ? AND butter_id IS NOT NULL
+                         AND state IN ('accepted', 'verified') LIMIT 1""",
+                    (f"collection:{collection}", lookup_json((match_field, value))),
+                ).fetchone()
+        return str(row[0]) if row else None
+
+    def remember_ref_id(
+        self, collection: str, match_field: str, value: str, butter_id: str
+    ) -> None:
+        self._mark(
+            """INSERT INTO ref_ids (collection, match_field, value, butter_id)
+               VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET butter_id = excluded.butter_id""",
+            (collection, match_field, value, butter_id),
         )
 
     # ------------------------------------------------------------------ reading

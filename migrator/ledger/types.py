@@ -18,7 +18,8 @@ class LedgerState(StrEnum):
     ``accepted``  ButterCMS answered 202 for exactly ``payload_hash``
     ``failed``    ButterCMS (or migrator) refused it; ``reason`` says why
     ``skipped``   deliberately not sent this time
-    ``verified``  reserved: read back and found equal (a later verify stage)
+    ``verified``  read back through the Read API and found equal to what was sent
+    ``deleted``   deleted from ButterCMS by ``run --prune`` (gone from the source)
     """
 
     PLANNED = "planned"
@@ -27,6 +28,7 @@ class LedgerState(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     VERIFIED = "verified"
+    DELETED = "deleted"
 
 
 Classification = Literal["new", "unchanged", "changed", "failed", "in_flight"]
@@ -48,6 +50,10 @@ class LedgerEntry:
     butter_id: str | None  # the collection item id, once learnt
     first_seen: datetime
     updated_at: datetime
+    # The hash ButterCMS last accepted for this record: set means the record exists in
+    # Butter (a failed update, say, is sent as an update again, never as a create).
+    accepted_hash: str | None = None
+    pending_refs: list[dict[str, Any]] | None = None  # references not yet patched in
 
 
 class FailureExample(NamedTuple):
@@ -112,7 +118,13 @@ class Ledger(Protocol):
     ) -> None: ...
 
     def mark_failed(
-        self, target: str, identity: str, reason: str, *, source: str | None = None
+        self,
+        target: str,
+        identity: str,
+        reason: str,
+        *,
+        source: str | None = None,
+        payload_hash: str | None = None,
     ) -> None: ...
 
     def mark_skipped(
@@ -120,6 +132,38 @@ class Ledger(Protocol):
     ) -> None: ...
 
     def set_butter_id(self, target: str, identity: str, butter_id: str) -> None: ...
+
+    def mark_updated(
+        self,
+        target: str,
+        identity: str,
+        *,
+        payload_hash: str,
+        lookup: tuple[str, str] | None,
+        source: str | None,
+    ) -> None: ...
+
+    def mark_verified(
+        self, target: str, identity: str, *, butter_id: str | None = None
+    ) -> None: ...
+
+    def mark_missing(self, target: str, identity: str, reason: str) -> None: ...
+
+    def mark_deleted(self, target: str, identity: str) -> None: ...
+
+    def set_pending_refs(
+        self, target: str, identity: str, refs: list[dict[str, Any]] | None
+    ) -> None: ...
+
+    def ref_id(self, collection: str, match_field: str, value: str) -> str | None: ...
+
+    def remember_ref_id(
+        self, collection: str, match_field: str, value: str, butter_id: str
+    ) -> None: ...
+
+    def entries(
+        self, target: str | None = None, state: LedgerState | str | None = None
+    ) -> Iterator[LedgerEntry]: ...
 
     def flush(self) -> None: ...
 

@@ -34,14 +34,17 @@ The file format (the shipped mappings are commented examples)::
     headline = { from = "headline_es" }
 
 A value spec is a bare constant (``"x"``, ``42``, ``true``) or a table with one of
-``from`` (dotted source path: ``author.email``, ``tags[0]``), ``template``
+``from`` (dotted source path: ``author.email``, ``tags[0]``; or a list of them, the
+first with a non-empty value wins: ``["title.es", "title.en"]``), ``template``
 (``"{first} {last}"``, ``{{`` for a brace) or ``const``; then optional ``lookup``
-(source value → target value), ``transforms`` (applied in order), ``optional``
+(source value → target value; a ``"*"`` key is the value for anything not listed),
+``transforms`` (applied in order), ``optional``
 (a missing path gives an empty value instead of a record error) and ``ref``
 (collection references only: the values are matched on that field of the referenced
 collection by the engine; see ``Payload.refs``).
 """
 
+from migrator.mapping import wordpress_transforms  # noqa: F401  (registers wpautop & co.)
 from migrator.mapping.load import load_mapping
 from migrator.mapping.payload import Payload, RefHook, body_hash
 from migrator.mapping.spec import Mapping, Target

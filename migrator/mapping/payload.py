@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,8 @@ class Payload:
     means single-locale form, sent as ``?locale=``; ``lookup`` is
     ``(field, value)`` for finding a collection item by reading back.
     ``hash`` is a sha256 of the body, stable across runs and processes; treat
-    ``body`` as read-only.
+    ``body`` as read-only. With ``refs`` the hash covers them too (their keys are not in
+    the body until the engine resolves them, and a changed reference is a change).
     """
 
     kind: str
@@ -53,7 +55,10 @@ class Payload:
     hash: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "hash", body_hash(self.body))
+        hashed = self.body
+        if self.refs:
+            hashed = {"body": self.body, "refs": [dataclasses.astuple(r) for r in self.refs]}
+        object.__setattr__(self, "hash", body_hash(hashed))
 
 
 def body_hash(body: dict[str, Any]) -> str:

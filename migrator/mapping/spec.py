@@ -68,6 +68,8 @@ class Step:
 
 
 _NO_CONST = object()
+# A lookup table's catch-all key: the value for every source value not listed.
+LOOKUP_DEFAULT = "*"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class ValueSpec:
     lookup: dict[str, Any] | None = None
     steps: tuple[Step, ...] = ()
     optional: bool = False  # a missing source path gives an empty value, not an error
+    # `from = [a, b, c]`: b and c, tried in order while the value so far is missing or empty.
+    fallbacks: tuple[SourcePath, ...] = ()
     ref: str | None = None  # resolved by the engine: match on this field of the target
 
     @property
@@ -89,7 +93,9 @@ class ValueSpec:
         return self.const is not _NO_CONST
 
     def evaluate(self, data: AbcMapping[str, Any]) -> Any:
-        if self.path is not None:
+        if self.path is not None and self.fallbacks:
+            value = self._first_filled(data)
+        elif self.path is not None:
             value = self._resolve(self.path, data)
         elif self.template is not None:
             value = self._render(self.template, data)
@@ -110,8 +116,27 @@ class ValueSpec:
             return value
         key = value if isinstance(value, str) else str(value)
         if key not in self.lookup:
+            if LOOKUP_DEFAULT in self.lookup:
+                return copy.deepcopy(self.lookup[LOOKUP_DEFAULT])
             raise EvalError(f"{key!r} is not in the lookup table (keys: {sorted(self.lookup)})")
         return copy.deepcopy(self.lookup[key])
+
+    def _first_filled(self, data: AbcMapping[str, Any]) -> Any:
+        """The first of ``path`` and its fallbacks that has a non-empty value."""
+        assert self.path is not None
+        found: Any = MISSING
+        for path in (self.path, *self.fallbacks):
+            value = path.resolve(data)
+            if not is_empty(value) and value is not MISSING:
+                return value
+            if found is MISSING:
+                found = value
+        if found is MISSING and not self.optional:
+            tried = ", ".join(repr(p.text) for p in (self.path, *self.fallbacks))
+            raise EvalError(
+                f"the record has none of {tried}; add `optional = true` if all may be absent"
+            )
+        return None if found is MISSING else found
 
     def _resolve(self, path: SourcePath, data: AbcMapping[str, Any]) -> Any:
         value = path.resolve(data)

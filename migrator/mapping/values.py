@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from migrator.mapping.paths import parse_path, parse_template, substitute_vars
+from migrator.mapping.paths import SourcePath, parse_path, parse_template, substitute_vars
 from migrator.mapping.spec import POST_LIST_FIELDS, EvalError, Step, ValueSpec
 from migrator.mapping.transforms import TRANSFORMS
 from migrator.model import ContentModel, Field, check_value, is_empty
@@ -46,9 +46,13 @@ class ValueReader:
             return None
         path = template = None
         ok = True
+        fallbacks: list[SourcePath] = []
         if "from" in raw:
+            given_paths = raw["from"] if isinstance(raw["from"], list) else [raw["from"]]
             try:
-                path = parse_path(_str(raw["from"]))
+                if not given_paths:
+                    raise ValueError("expected a source path or a non-empty list of them")
+                path, *fallbacks = (parse_path(_str(p)) for p in given_paths)
             except ValueError as exc:
                 self.bad(f"{key}.from", str(exc))
                 ok = False
@@ -87,6 +91,7 @@ class ValueReader:
             steps=steps,
             optional=bool(optional),
             ref=ref,
+            fallbacks=tuple(fallbacks),
             **kwargs,
         )
 

@@ -16,11 +16,26 @@ from typing import Any
 
 from migrator.errors import ConfigError
 from migrator.sources.base import Source, SourceStats
+from migrator.sources.contentful import ContentfulSource
 from migrator.sources.csv import CsvSource, CsvStats
+from migrator.sources.ghost import GhostSource
+from migrator.sources.json_generic import JsonlSource, JsonSource, NdjsonSource
+from migrator.sources.sanity import SanitySource
+from migrator.sources.strapi import StrapiSource
+from migrator.sources.wxr import WxrSource
 
 # format name -> source class. One entry per format.
 SOURCES: dict[str, type[Source]] = {
     CsvSource.name: CsvSource,
+    WxrSource.name: WxrSource,
+    # JSON exports: the specific formats first (sniffed in this order), generic last.
+    ContentfulSource.name: ContentfulSource,
+    GhostSource.name: GhostSource,
+    SanitySource.name: SanitySource,
+    StrapiSource.name: StrapiSource,
+    JsonSource.name: JsonSource,
+    NdjsonSource.name: NdjsonSource,
+    JsonlSource.name: JsonlSource,
 }
 
 

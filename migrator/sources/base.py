@@ -171,3 +171,22 @@ def byte_lines(raw: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE) -> Itera
             pending = b""
     if pending:
         yield pending
+
+
+# --- the inspect mini-protocol -----------------------------------------------------------
+#
+# `migrator inspect EXPORT` works with any source class that has some of these (all
+# optional; the command says which one is missing):
+#
+#   @classmethod
+#   def sniff(cls, path: Path, head: bytes) -> bool
+#       True when the file (its path, its first 64 KiB) looks like this format; used when
+#       --format is not given. Cheap and side-effect free: no full read.
+#   def describe(self) -> dict[str, Any]
+#       A nested summary (plain dicts, lists, str/int/None) for a person writing a
+#       mapping: what kinds of records there are and how many, their fields or columns,
+#       sample values, and what could not be read. Reads the whole file (streaming).
+#   def scaffold(self, kind: str) -> str
+#       A starter mapping (TOML text) for one record kind; `load_mapping` must accept it
+#       against the shipped content model where the kind's target exists there. Raises
+#       ValueError for an unknown kind.

@@ -50,7 +50,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from migrator.errors import ConfigError, RecordError, SourceError
 from migrator.records import Location, Record
@@ -131,6 +131,24 @@ class CsvSource:
 
     def __repr__(self) -> str:
         return f"CsvSource({str(self.path)!r}, key={self.key!r})"
+
+    # --- the mini-protocol of migrator inspect (see sources.base) ------------------------
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> bool:
+        from migrator.sources.csv_describe import sniff
+
+        return sniff(path, head)
+
+    def describe(self) -> dict[str, Any]:
+        from migrator.sources.csv_describe import describe
+
+        return describe(self)
+
+    def scaffold(self, kind: str) -> str:
+        from migrator.sources.csv_describe import scaffold
+
+        return scaffold(self, kind)
 
     # --- reading -------------------------------------------------------------------------
 

@@ -45,19 +45,6 @@ async def test_full_run_then_a_rerun_sends_nothing(emulator, tmp_path, options):
     assert len(writes(emulator.state())) == 30
 
 
-async def test_a_changed_record_is_reported_not_sent(emulator, tmp_path, options):
-    rows = team_rows(5)
-    source = write_csv(tmp_path / "team.csv", rows)
-    await _run(emulator, source, options())
-    rows[2][2] = "Chief Engineer"
-    rows.append(team_rows(1, start=99)[0])
-    write_csv(source, rows)
-
-    stats = await _run(emulator, source, options())
-    assert (stats.unchanged, stats.changed, stats.accepted) == (4, 1, 1)
-    assert len(writes(emulator.state())) == 6
-
-
 async def test_dry_run_sends_no_write_and_previews_every_payload(emulator, tmp_path, options):
     rows = team_rows(12)
     rows[3][5] = "31/31/2021"  # not a date

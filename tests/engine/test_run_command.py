@@ -131,3 +131,33 @@ async def test_no_write_token_is_a_configuration_error(tmp_path):
     done = await anyio.run_process(run_args(source, tmp_path / "l.sqlite"), env=env, check=False)
     assert done.returncode == 2
     assert "BUTTER_WRITE_TOKEN" in done.stderr.decode()
+
+
+async def test_dry_run_with_prune_lists_what_would_be_deleted(emulator, tmp_path):
+    source = write_csv(tmp_path / "team.csv", team_rows(3))
+    ledger = tmp_path / "l.sqlite"
+    env = cli_env(emulator.base_url)
+    first = await anyio.run_process(run_args(source, ledger), env=env, check=False)
+    assert first.returncode == 0, first.stdout.decode()
+    rows = team_rows(2)
+    rows[0][2] = "Baker"
+    write_csv(source, rows)
+    sent = len(writes(emulator.state()))
+
+    done = await anyio.run_process(
+        run_args(source, ledger, "--dry-run", "--prune"), env=env, check=False
+    )
+    out = " ".join(done.stdout.decode().split())
+    assert done.returncode == 0, out
+    assert "deleted: gone from the source (--prune) │ 1" in out
+    assert "changed since last run (would be updated) │ 1" in out
+    assert "collection:team_members person2@example.com" in out
+    assert len(writes(emulator.state())) == sent, "a dry run sends nothing"
+
+    real = await anyio.run_process(run_args(source, ledger, "--prune"), env=env, check=False)
+    assert real.returncode == 0, real.stdout.decode()
+    await emulator.settle()
+    assert sorted(items_by_email(emulator.state())) == [
+        "person0@example.com",
+        "person1@example.com",
+    ]

@@ -19,7 +19,7 @@ def test_all_names_exist() -> None:
 
 
 def test_registry_maps_format_names_to_classes() -> None:
-    assert SOURCES == {"csv": CsvSource}
+    assert SOURCES["csv"] is CsvSource
     for name, cls in SOURCES.items():
         assert cls.name == name
 
@@ -32,7 +32,9 @@ def test_csv_source_satisfies_the_protocol(tmp_path: Path) -> None:
 
 
 def test_unknown_format_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown source format 'xlsx'; known formats: csv"):
+    with pytest.raises(
+        ConfigError, match=r"unknown source format 'xlsx'; known formats: .*\bcsv\b"
+    ):
         open_source("xlsx", "x.xlsx")
 
 

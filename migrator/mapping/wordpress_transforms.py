@@ -1,0 +1,321 @@
+"""Transforms for WordPress content (registered on import, used by ``mappings/wordpress_*``).
+
+``wpautop``
+    WordPress stores paragraphs as blank lines and renders them with ``wpautop()``;
+    without it a post is one blob. A port of WordPress's function (``br = false``
+    leaves single newlines alone). Content with block-editor comments is returned
+    unchanged, as WordPress does: block HTML already has its paragraphs.
+``shortcodes``
+    ``[caption]`` → ``<figure>`` with ``<figcaption>``; ``[gallery]`` → a ``<figure
+    class="wp-block-gallery">`` of ``<img>``s; ``[embed]URL[/embed]`` → a link;
+    ``[[x]]`` → the literal ``[x]``. Unknown shortcodes are kept (``unknown = "keep"``),
+    reduced to their inner content (``"strip"``) or removed with it (``"drop"``).
+    Galleries need the attachments' URLs, which only the source knows: give the WXR
+    source's ``content_with_media`` ({content, media}) rather than ``content``.
+``strip_blocks``
+    Removes block-editor comments (``<!-- wp:paragraph {...} -->``), keeping the HTML.
+``rebase_url``
+    Points media URLs at a mirror: ``to = "http://127.0.0.1:8000/uploads"`` replaces
+    the scheme and host (and ``strip_path``, if it starts the path). Empty ``to``
+    changes nothing, so a mapping can default to the original host. ``hosts`` limits
+    it to those hosts.
+``pluck``
+    One key of each object in a list: ``categories`` → their names (``key = "name"``).
+``map``
+    A lookup with a fallback: ``table`` maps known values, anything else becomes
+    ``default`` (or stays as it is when no default is given). For authors, say.
+``qtranslate``
+    Picks one language out of qTranslate's ``[:en]Hello[:es]Hola[:]`` or
+    ``<!--:en-->Hello<!--:-->`` markup; text without markup passes through.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from migrator.mapping.transforms import _text, transform
+
+# --------------------------------------------------------------------------- wpautop
+
+_ALLBLOCKS = (
+    r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre"
+    r"|form|map|area|blockquote|address|style|p|h[1-6]|hr|fieldset|legend|section|article"
+    r"|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)"
+)
+_IN_TAGS = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+_BLOCK_MARK = re.compile(r"<!--\s+/?wp:")
+
+
+def _sub(pattern: str, repl: Any, text: str, flags: int = 0) -> str:
+    return re.sub(pattern, repl, text, flags=flags)
+
+
+@transform("wpautop")
+def wpautop(value: Any, /, br: bool = True, skip_blocks: bool = True) -> str:
+    """WordPress's ``wpautop()``: blank lines → ``<p>``, single newlines → ``<br />``."""
+    text = _text(value)
+    if skip_blocks and _BLOCK_MARK.search(text):
+        return text
+    if not text.strip():
+        return ""
+    text += "\n"
+    pre_tags: dict[str, str] = {}
+    if "<pre" in text:
+        parts = text.split("</pre>")
+        last = parts.pop()
+        text = ""
+        for i, part in enumerate(parts):
+            start = part.find("<pre")
+            if start < 0:
+                text += part
+                continue
+            name = f"<pre wp-pre-tag-{i}></pre>"
+            pre_tags[name] = part[start:] + "</pre>"
+            text += part[:start] + name
+        text += last
+    text = _sub(r"<br\s*/?>\s*<br\s*/?>", "\n\n", text)
+    text = _sub(r"(<" + _ALLBLOCKS + r"[\s/>])", r"\n\n\1", text)
+    text = _sub(r"(</" + _ALLBLOCKS + r">)", r"\1\n\n", text)
+    text = _sub(r"(<hr\s*?/?>)", r"\1\n\n", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _IN_TAGS.sub(lambda m: m.group(0).replace("\n", " <!-- wpnl --> "), text)
+    if "<option" in text:
+        text = _sub(r"\s*<option", "<option", text)
+        text = _sub(r"</option>\s*", "</option>", text)
+    if "</object>" in text:
+        text = _sub(r"(<object[^>]*>)\s*", r"\1", text)
+        text = _sub(r"\s*</object>", "</object>", text)
+        text = _sub(r"\s*(</?(?:param|embed)[^>]*>)\s*", r"\1", text)
+    if "<source" in text or "<track" in text:
+        text = _sub(r"([<\[](?:audio|video)[^>\]]*[>\]])\s*", r"\1", text)
+        text = _sub(r"\s*([<\[]/(?:audio|video)[>\]])", r"\1", text)
+        text = _sub(r"\s*(<(?:source|track)[^>]*>)\s*", r"\1", text)
+    if "<figcaption" in text:
+        text = _sub(r"\s*(<figcaption[^>]*>)", r"\1", text)
+        text = _sub(r"</figcaption>\s*", "</figcaption>", text)
+    text = _sub(r"\n\n+", "\n\n", text)
+    pieces = [p for p in re.split(r"\n\s*\n", text) if p]
+    text = "".join("<p>" + p.strip("\n") + "</p>\n" for p in pieces)
+    text = _sub(r"<p>\s*</p>", "", text)
+    text = _sub(r"<p>([^<]+)</(div|address|form)>", r"<p>\1</p></\2>", text)
+    text = _sub(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", r"\1", text)
+    text = _sub(r"<p>(<li.+?)</p>", r"\1", text)
+    text = _sub(r"<p><blockquote([^>]*)>", r"<blockquote\1><p>", text, re.I)
+    text = text.replace("</blockquote></p>", "</p></blockquote>")
+    text = _sub(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)", r"\1", text)
+    text = _sub(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", r"\1", text)
+    if br:
+        text = _sub(
+            r"<(script|style|svg|math).*?</\1>",
+            lambda m: m.group(0).replace("\n", "<WPPreserveNewline />"),
+            text,
+            re.S,
+        )
+        text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
+        text = _sub(r"(?<!<br />)\s*\n", "<br />\n", text)
+        text = text.replace("<WPPreserveNewline />", "\n")
+    text = _sub(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*<br />", r"\1", text)
+    text = _sub(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", r"\1", text)
+    text = _sub(r"\n</p>$", "</p>", text)
+    for name, original in pre_tags.items():
+        text = text.replace(name, original)
+    if "<!-- wpnl -->" in text:
+        text = text.replace(" <!-- wpnl --> ", "\n").replace("<!-- wpnl -->", "\n")
+    return text
+
+
+# --------------------------------------------------------------------------- shortcodes
+
+_SHORTCODE = re.compile(
+    r"\[(\[?)([A-Za-z0-9_-]+)(?![\w-])([^\]/]*(?:/(?!\])[^\]/]*)*?)(?:(/)\]|\](?:(.*?)\[/\2\])?)(\]?)",
+    re.S,
+)
+_ATTR = re.compile(
+    r"""([\w-]+)\s*=\s*"([^"]*)"|([\w-]+)\s*=\s*'([^']*)'|([\w-]+)\s*=\s*([^\s'"]+)|"([^"]*)"|(\S+)"""
+)
+_CAPTION_BODY = re.compile(r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)", re.I | re.S)
+
+
+def shortcode_attrs(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i, m in enumerate(_ATTR.finditer(html.unescape(text))):
+        if m.group(1):
+            out[m.group(1).lower()] = m.group(2)
+        elif m.group(3):
+            out[m.group(3).lower()] = m.group(4)
+        elif m.group(5):
+            out[m.group(5).lower()] = m.group(6)
+        else:
+            out[str(i)] = m.group(7) if m.group(7) is not None else m.group(8)
+    return out
+
+
+def _attr(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+def _caption(attrs: dict[str, str], content: str) -> str:
+    caption = attrs.get("caption", "")
+    m = _CAPTION_BODY.match(content.strip())
+    if m:
+        content, caption = m.group(1), m.group(2).strip() or caption
+    classes = " ".join(c for c in ("wp-caption", attrs.get("align", "")) if c)
+    figure_id = f' id="{_attr(attrs["id"])}"' if attrs.get("id") else ""
+    figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return f'<figure{figure_id} class="{classes}">{content.strip()}{figcaption}</figure>'
+
+
+def _gallery(attrs: dict[str, str], media: dict[str, Any]) -> str:
+    ids = [i.strip() for i in attrs.get("ids", attrs.get("include", "")).split(",") if i.strip()]
+    if not ids:
+        ids = list(media)
+    images = []
+    for i in ids:
+        item = media.get(i)
+        if not isinstance(item, dict) or not item.get("url"):
+            continue
+        img = f'<img src="{_attr(item["url"])}" alt="{_attr(item.get("alt") or "")}">'
+        caption = item.get("caption") or ""
+        figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
+        images.append(f"<figure>{img}{figcaption}</figure>")
+    if not images:
+        return ""
+    columns = attrs.get("columns", "3")
+    return f'<figure class="wp-block-gallery columns-{_attr(columns)}">{"".join(images)}</figure>'
+
+
+def _check_shortcodes(unknown: str = "keep") -> str | None:
+    if unknown not in ("keep", "strip", "drop"):
+        return f"unknown must be 'keep', 'strip' or 'drop', got {unknown!r}"
+    return None
+
+
+@transform("shortcodes", check=_check_shortcodes)
+def shortcodes(value: Any, /, unknown: str = "keep") -> str:
+    """Render WordPress shortcodes as HTML (see the module docstring)."""
+    media: dict[str, Any] = {}
+    if isinstance(value, dict):
+        media = value.get("media") or {}
+        value = value.get("content") or ""
+    text = _text(value)
+
+    def render(m: re.Match[str]) -> str:
+        if m.group(1) == "[" and m.group(6) == "]":  # [[x]] is the escaped literal [x]
+            return m.group(0)[1:-1]
+        name = m.group(2).lower()
+        attrs = shortcode_attrs(m.group(3) or "")
+        inner = m.group(5) or ""
+        if name in ("caption", "wp_caption"):
+            out = _caption(attrs, _SHORTCODE.sub(render, inner))
+        elif name == "gallery":
+            out = _gallery(attrs, media)
+        elif name == "embed":
+            url = inner.strip()
+            out = f'<p><a href="{_attr(url)}">{html.escape(url)}</a></p>' if url else ""
+        elif unknown == "keep":
+            return m.group(0)
+        elif unknown == "strip":
+            out = _SHORTCODE.sub(render, inner)
+        else:
+            out = ""
+        return m.group(1) + out + m.group(6)
+
+    return _SHORTCODE.sub(render, text)
+
+
+# --------------------------------------------------------------------------- blocks
+
+_BLOCK_COMMENT = re.compile(
+    r"<!--\s+/?wp:[a-z][a-z0-9_-]*(?:/[a-z][a-z0-9_-]*)?\s.*?/?-->\n?", re.S
+)
+
+
+@transform("strip_blocks")
+def strip_blocks(value: Any, /) -> str:
+    """Remove block-editor comments, keep the HTML; blank-line runs they leave collapse."""
+    text = _BLOCK_COMMENT.sub("", _text(value))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+@transform("rebase_url", elementwise=True)
+def rebase_url(
+    value: Any, /, to: str = "", hosts: list[str] | None = None, strip_path: str = ""
+) -> str:
+    """``https://old.example.com/wp-content/uploads/a.jpg`` → ``{to}/wp-content/uploads/a.jpg``."""
+    url = _text(value)
+    if not to.strip():
+        return url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "") or not parts.netloc:
+        return url
+    if hosts and (parts.hostname or "").lower() not in {h.lower() for h in hosts}:
+        return url
+    path = parts.path
+    if strip_path and path.startswith(strip_path):
+        path = path[len(strip_path) :]
+    base = urlsplit(to.rstrip("/"))
+    joined = base.path + ("/" + path.lstrip("/") if path else "")
+    return urlunsplit((base.scheme, base.netloc, joined, parts.query, parts.fragment))
+
+
+@transform("pluck")
+def pluck(value: Any, /, key: str) -> Any:
+    """``[{name: "News", slug: "news"}]`` → ``["News"]`` (with ``key = "name"``)."""
+    items = value if isinstance(value, list) else [value]
+    out = [item.get(key) if isinstance(item, dict) else None for item in items]
+    return [v for v in out if v not in (None, "")]
+
+
+@transform("map", skip_empty=False)
+def map_values(value: Any, /, table: dict[str, Any], default: Any = None) -> Any:
+    """``table[value]``; otherwise ``default`` if given, else the value unchanged."""
+    key = value if isinstance(value, str) else "" if value is None else str(value)
+    if key in table:
+        return table[key]
+    return value if default is None else default
+
+
+# --------------------------------------------------------------------------- qTranslate
+
+_QT_BRACKET = re.compile(r"\[:([a-z]{2,3}(?:[_-][A-Za-z]{2,4})?)?\]")
+_QT_COMMENT = re.compile(r"<!--:([a-z]{2,3}(?:[_-][A-Za-z]{2,4})?)?-->")
+
+
+def qtranslate_languages(text: str) -> set[str]:
+    return {m.group(1) for m in _QT_BRACKET.finditer(text) if m.group(1)} | {
+        m.group(1) for m in _QT_COMMENT.finditer(text) if m.group(1)
+    }
+
+
+@transform("qtranslate", elementwise=True)
+def qtranslate(value: Any, /, locale: str) -> str:
+    """The ``locale`` part of qTranslate markup; ``""`` when that language is missing."""
+    text = _text(value)
+    for pattern in (_QT_BRACKET, _QT_COMMENT):
+        if not pattern.search(text):
+            continue
+        parts: dict[str, str] = {}
+        current: str | None = None
+        pos = 0
+        outside = []
+        for m in pattern.finditer(text):
+            chunk = text[pos : m.start()]
+            if current:
+                parts[current] = parts.get(current, "") + chunk
+            else:
+                outside.append(chunk)
+            current = m.group(1)
+            pos = m.end()
+        tail = text[pos:]
+        if current:
+            parts[current] = parts.get(current, "") + tail
+        else:
+            outside.append(tail)
+        return parts.get(locale, "") if parts else "".join(outside)
+    return text

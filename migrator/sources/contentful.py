@@ -1,0 +1,419 @@
+"""Contentful space exports (``contentful space export``): one record per entry.
+
+**Records.** Identity ``sys.id``; kind the content type id. ``data``::
+
+    id, content_type, status          # status: published | changed | draft | archived
+    created_at, updated_at, published_at, tags   # tags: metadata tag ids
+    fields   {field: {locale: value}}  # as exported: only the locales that have a value
+    locales  {locale: {field: value}}  # one view per space locale, Contentful's fallback
+                                       # chain applied (what the web app would show)
+
+so a mapping can say exactly how a partly translated entry falls back::
+
+    headline = { from = "fields.title.es" }                       # Spanish or error
+    headline = { from = ["fields.title.es", "fields.title.en"] }  # else English (mapping)
+    headline = { from = "locales.es.title" }                      # else es's fallbackCode
+
+Non-localized fields hold their value under the default locale only (Contentful's rule);
+the ``locales`` views carry it into every locale.
+
+**Locale codes.** ``locale_map = { "en-US" = "en" }`` renames locales everywhere (field
+keys, views, fallback codes) so paths and Butter's locales agree; unlisted codes stay.
+
+**Values.** A link to an asset becomes the asset's file URL in that locale (else the
+default locale's), protocol-relative ``//images.ctfassets.net/...`` made ``https:``; a
+link to a missing asset becomes null with a warning. A link to an entry becomes the
+linked entry's id, or with ``reference_fields = { person = "name" }`` that field of a
+linked ``person`` entry (in the same locale, else the default one) — what a Butter
+reference matches on (resolving references to Butter items is the engine's job). A link
+to an entry not in the export stays its id, with a warning. Rich Text becomes HTML
+(``richtext.contentful_html``): embedded assets as ``<img>``, embedded entries as a
+``data-entry`` placeholder holding the reference label.
+
+**Streaming, two passes.** Pass 1 streams the whole file once and keeps only what joins
+need: locales, content-type field flags, per asset its URL and title per locale, per
+entry its content type and its reference label — memory grows with the number of
+entries and assets (≈200 bytes each), not with their content. Pass 2 streams
+``entries`` one at a time. ``content_types = ["post"]`` reads only those types.
+
+**Bad input.** An entry without ``sys.id`` or content type, or whose id was seen before
+(the message names the first one's position), is a ``RecordError`` located by its index
+(``file@entries[17]``). A document that breaks part-way yields the entries before the
+break, then a ``RecordError`` at the byte position of the break.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migrator.errors import ConfigError, RecordError
+from migrator.mapping.paths import MISSING
+from migrator.records import Location, Record
+from migrator.seen import SeenKeys
+from migrator.sources.base import SourceStats, as_path
+from migrator.sources.json_stream import (
+    Collector,
+    JsonBroken,
+    head_events,
+    https,
+    identity_text,
+    scan,
+    stream_items,
+    summarize,
+    top_keys,
+)
+from migrator.sources.richtext import Rendering, contentful_html, is_contentful_document
+
+CONTENTFUL_KEYS = frozenset(
+    {"contentTypes", "entries", "assets", "locales", "editorInterfaces", "webhooks", "roles"}
+)
+
+
+@dataclass
+class _Locale:
+    code: str
+    default: bool
+    fallback: str | None
+
+
+@dataclass
+class _Index:
+    """Pass 1: only what the joins need."""
+
+    locales: list[_Locale] = field(default_factory=list)
+    localized: dict[str, dict[str, bool]] = field(default_factory=dict)  # type → field → flag
+    type_names: dict[str, str] = field(default_factory=dict)
+    # asset id → ({locale: file url}, {locale: alt text (description, else title)})
+    assets: dict[str, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
+    entries: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)  # id→type,labels
+    broken: JsonBroken | None = None
+
+    @property
+    def default(self) -> str | None:
+        for loc in self.locales:
+            if loc.default:
+                return loc.code
+        return self.locales[0].code if self.locales else None
+
+
+class ContentfulSource:
+    """A Contentful space export; see the module docstring."""
+
+    name = "contentful"
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        locale_map: dict[str, str] | None = None,
+        content_types: list[str] | None = None,
+        reference_fields: dict[str, str] | None = None,
+    ) -> None:
+        self.path: Path = as_path(path)
+        self.locale_map = _str_dict(locale_map, "locale_map")
+        self.reference_fields = _str_dict(reference_fields, "reference_fields")
+        if content_types is not None and (
+            not isinstance(content_types, list)
+            or not all(isinstance(t, str) and t for t in content_types)
+        ):
+            raise ConfigError("must be a list of content type ids", key="content_types")
+        self.content_types = frozenset(content_types or ())
+        self.stats = SourceStats()
+        self._index: _Index | None = None
+
+    def __repr__(self) -> str:
+        return f"ContentfulSource({str(self.path)!r})"
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> bool:
+        keys = top_keys(head_events(head))
+        return bool(keys) and keys[0] in CONTENTFUL_KEYS
+
+    # --- pass 1 --------------------------------------------------------------------------
+
+    def _code(self, code: Any) -> str:
+        return self.locale_map.get(str(code), str(code))
+
+    def build_index(self) -> _Index:
+        index = _Index()
+        label_fields = frozenset(self.reference_fields.values())
+        current: dict[str, Any] = {}
+
+        def on_item(prefix: str, value: Any) -> None:
+            if not isinstance(value, dict):
+                return
+            sys = value.get("sys") or {}
+            if prefix == "locales.item" and value.get("code"):
+                fallback = value.get("fallbackCode")
+                index.locales.append(
+                    _Locale(
+                        self._code(value["code"]),
+                        bool(value.get("default")),
+                        self._code(fallback) if fallback else None,
+                    )
+                )
+            elif prefix == "contentTypes.item" and sys.get("id"):
+                fields = value.get("fields") or []
+                index.localized[sys["id"]] = {
+                    f["id"]: bool(f.get("localized"))
+                    for f in fields
+                    if isinstance(f, dict) and "id" in f
+                }
+                index.type_names[sys["id"]] = str(value.get("name") or sys["id"])
+            elif prefix == "assets.item" and sys.get("id"):
+                fields = value.get("fields") or {}
+                files = fields.get("file") or {}
+                titles = fields.get("title") or {}
+                descriptions = fields.get("description") or {}
+                urls = {
+                    self._code(loc): https(f["url"])
+                    for loc, f in files.items()
+                    if isinstance(f, dict) and isinstance(f.get("url"), str)
+                }
+                alts = {
+                    self._code(loc): str(text)
+                    for loc, text in {**titles, **descriptions}.items()
+                    if isinstance(text, str) and text
+                }
+                if urls:
+                    index.assets[str(sys["id"])] = (urls, alts)
+
+        collect = Collector(("locales.item", "contentTypes.item", "assets.item"), on_item)
+
+        def on_event(prefix: str, event: str, value: Any) -> None:
+            if not prefix.startswith("entries.item"):
+                collect(prefix, event, value)
+                return
+            if prefix == "entries.item.sys.id" and event == "string":
+                current["id"] = value
+            elif prefix == "entries.item.sys.contentType.sys.id" and event == "string":
+                current["type"] = value
+            elif prefix.startswith("entries.item.fields.") and event in ("string", "number"):
+                parts = prefix.split(".")
+                if len(parts) == 5 and parts[3] in label_fields:
+                    current.setdefault("labels", {}).setdefault(parts[3], {})[
+                        self._code(parts[4])
+                    ] = str(value)
+            elif prefix == "entries.item" and event == "end_map":
+                if "id" in current:
+                    ctype = current.get("type", "")
+                    labels = current.get("labels", {}).get(self.reference_fields.get(ctype), {})
+                    index.entries[current["id"]] = (ctype, labels)
+                current.clear()
+
+        index.broken = scan(self.path, on_event)
+        return index
+
+    # --- pass 2 --------------------------------------------------------------------------
+
+    def records(self) -> Iterator[Record | RecordError]:
+        """Stream the records; re-reads the file on every call and resets ``stats``."""
+        with SeenKeys() as seen:
+            yield from self._records(seen)
+
+    def _records(self, seen: SeenKeys) -> Iterator[Record | RecordError]:
+        stats = self.stats = SourceStats()
+        index = self._index = self.build_index()
+        file = str(self.path)
+        try:
+            for i, raw in stream_items(self.path, "entries.item"):
+                item = self._record(raw, f"entries[{i}]", index, seen)
+                if item is None:
+                    continue
+                if isinstance(item, RecordError):
+                    stats.errors += 1
+                else:
+                    stats.records += 1
+                    stats.warned += bool(item.warnings)
+                yield item
+        except JsonBroken as broken:
+            stats.errors += 1
+            stats.notes.append(f"{file}@{broken.position}: {broken.detail}")
+            yield RecordError(
+                f"{broken.detail}; the entries after this point were not read",
+                file=f"{file}@{broken.position}",
+            )
+
+    def _record(
+        self, raw: Any, position: str, index: _Index, seen: SeenKeys
+    ) -> Record | RecordError | None:
+        where = f"{self.path}@{position}"
+        if not isinstance(raw, dict):
+            return RecordError("an entry must be a JSON object", file=where)
+        sys: dict[str, Any] = raw["sys"] if isinstance(raw.get("sys"), dict) else {}
+        identity = identity_text(sys.get("id"))
+        if identity is None:
+            return RecordError("the entry has no sys.id", file=where, field="sys.id")
+        first = seen.first_seen(identity, position)
+        if first is not None:
+            return RecordError(
+                f"duplicate entry id, first seen at {first}", file=where, identity=identity
+            )
+        ctype = ((sys.get("contentType") or {}).get("sys") or {}).get("id")
+        if not isinstance(ctype, str) or not ctype:
+            return RecordError(
+                "the entry has no content type (sys.contentType.sys.id)",
+                file=where,
+                identity=identity,
+                field="sys.contentType",
+            )
+        if self.content_types and ctype not in self.content_types:
+            return None
+        warnings: list[str] = []
+        fields: dict[str, dict[str, Any]] = {}
+        raw_fields: dict[str, Any] = raw["fields"] if isinstance(raw.get("fields"), dict) else {}
+        for name, per_locale in raw_fields.items():
+            if not isinstance(per_locale, dict):
+                warnings.append(f"field {name!r} is not keyed by locale; skipped")
+                continue
+            fields[name] = {
+                self._code(loc): self._value(v, self._code(loc), index, warnings, name)
+                for loc, v in per_locale.items()
+            }
+        codes = [loc.code for loc in index.locales]
+        codes += sorted({c for v in fields.values() for c in v} - set(codes))
+        localized = index.localized.get(ctype, {})
+        views: dict[str, dict[str, Any]] = {}
+        for code in codes:
+            view: dict[str, Any] = {}
+            for name, values in fields.items():
+                value = self._fallback(values, code, localized.get(name, True), index)
+                if value is not MISSING:
+                    view[name] = value
+            views[code] = view
+        data = {
+            "id": identity,
+            "content_type": ctype,
+            "status": _status(sys),
+            "created_at": sys.get("createdAt"),
+            "updated_at": sys.get("updatedAt"),
+            "published_at": sys.get("publishedAt"),
+            "tags": [
+                t["sys"]["id"]
+                for t in (raw.get("metadata") or {}).get("tags") or ()
+                if isinstance(t, dict) and isinstance(t.get("sys"), dict) and "id" in t["sys"]
+            ],
+            "fields": fields,
+            "locales": views,
+        }
+        return Record(
+            identity, ctype, data, Location(str(self.path), position=position), tuple(warnings)
+        )
+
+    def _fallback(self, values: dict[str, Any], code: str, localized: bool, index: _Index) -> Any:
+        if not localized:
+            default = index.default
+            return values.get(default, values.get(code, MISSING)) if default else MISSING
+        chain = {loc.code: loc.fallback for loc in index.locales}
+        seen: set[str] = set()
+        current: str | None = code
+        while current is not None and current not in seen:
+            if current in values:
+                return values[current]
+            seen.add(current)
+            current = chain.get(current)
+        return MISSING
+
+    def _value(self, value: Any, locale: str, index: _Index, warnings: list[str], name: str) -> Any:
+        if isinstance(value, list):
+            out = [self._value(v, locale, index, warnings, name) for v in value]
+            return [v for v in out if v is not None]
+        if is_contentful_document(value):
+            rendering = Rendering(
+                asset=lambda i: self._asset(i, locale, index),
+                entry=lambda i: self._entry_label(i, locale, index),
+            )
+            html = contentful_html(value, rendering)
+            warnings.extend(f"{name}.{locale}: {w}" for w in rendering.warnings)
+            return html
+        link = _link(value)
+        if link is None:
+            return value
+        kind, target = link
+        if kind == "Asset":
+            found = self._asset(target, locale, index)
+            if found is None:
+                warnings.append(f"{name}.{locale}: links to asset {target!r}, not in the export")
+                return None
+            return found[0]
+        if kind == "Entry":
+            if target not in index.entries:
+                warnings.append(f"{name}.{locale}: links to entry {target!r}, not in the export")
+                return target
+            return self._reference(target, locale, index)
+        return value
+
+    def _asset(self, asset_id: str, locale: str, index: _Index) -> tuple[str, str] | None:
+        found = index.assets.get(asset_id)
+        if found is None:
+            return None
+        urls, alts = found
+        url = _localized(urls, locale, index.default) or next(iter(urls.values()))
+        return url, _localized(alts, locale, index.default) or ""
+
+    def _reference(self, entry_id: str, locale: str, index: _Index) -> str:
+        ctype, labels = index.entries[entry_id]
+        if ctype not in self.reference_fields:
+            return entry_id
+        default = index.default
+        return labels.get(locale) or (labels.get(default) if default else None) or entry_id
+
+    def _entry_label(self, entry_id: str, locale: str, index: _Index) -> tuple[None, str] | None:
+        if entry_id not in index.entries:
+            return None
+        return None, self._reference(entry_id, locale, index)
+
+    # --- inspect -------------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        summary = summarize(self.name, self.records(), lambda r: dict(r.data["fields"]))
+        index = self._index or _Index()
+        summary["locales"] = [
+            {"code": loc.code, "default": loc.default, "fallback": loc.fallback}
+            for loc in index.locales
+        ]
+        summary["content_types"] = {
+            ctype: {"name": index.type_names.get(ctype, ctype), "fields": sorted(flags)}
+            for ctype, flags in sorted(index.localized.items())
+        }
+        summary["assets"] = len(index.assets)
+        return summary
+
+
+def _localized(values: dict[str, str], locale: str, default: str | None) -> str | None:
+    return values.get(locale) or (values.get(default) if default else None)
+
+
+def _link(value: Any) -> tuple[str, str] | None:
+    if not isinstance(value, dict) or set(value) != {"sys"} or not isinstance(value["sys"], dict):
+        return None
+    sys = value["sys"]
+    if sys.get("type") != "Link" or not isinstance(sys.get("id"), str):
+        return None
+    return str(sys.get("linkType")), sys["id"]
+
+
+def _status(sys: dict[str, Any]) -> str:
+    if sys.get("archivedVersion"):
+        return "archived"
+    published = sys.get("publishedVersion")
+    if not published:
+        return "draft"
+    version = sys.get("version")
+    if isinstance(version, int) and isinstance(published, int) and version > published + 1:
+        return "changed"
+    return "published"
+
+
+def _str_dict(value: Any, key: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
+    ):
+        raise ConfigError('must be a table of strings, e.g. { "en-US" = "en" }', key=key)
+    return dict(value)

@@ -1,0 +1,631 @@
+"""WordPress exports (WXR 1.0, 1.1, 1.2): one record per ``<item>``, streamed.
+
+    source = open_source("wxr", "site.WordPress.2024-01-01.xml")
+    for item in source.records():        # Record, or RecordError for an item it skipped
+        ...
+
+**Records.** ``identity`` is the item's ``wp:post_id`` (stable across exports of the same
+site); ``kind`` is its post type (``post``, ``page``, ``attachment``, ``product``...);
+``location`` is the file and the line of its ``<item>``. ``data`` keys (what a mapping's
+``from = "..."`` names; missing values are ``""``, ``None`` or empty):
+
+=====================  ===================================================================
+post_id                the WordPress id (text)
+title, link, guid      as exported; ``description`` and ``pub_date`` (RFC 822) too
+content                ``content:encoded``: raw post HTML (use ``wpautop``/``shortcodes``)
+excerpt                ``excerpt:encoded``
+post_name              the slug as exported (may be empty)
+slug                   ``post_name``, else made from the title, else ``post-<id>``
+status                 publish, draft, pending, private, future, trash, inherit...
+post_type              same as the record's kind
+post_parent            parent's post id (pages, attachments) or None; ``menu_order`` int
+date, date_gmt         ISO 8601 (local without offset; GMT with ``+00:00``); None if unset
+modified, modified_gmt the same for the last change (WXR 1.2)
+author                 {login, email, display_name, first_name, last_name, id} from
+                       ``wp:author`` (WXR 1.0 has none: only ``login``); ``creator`` raw
+categories, tags       [{name, slug}]
+terms                  {taxonomy: [{name, slug}]}: every taxonomy, categories and tags too
+meta                   {key: value}: post meta, PHP-serialized values decoded (a key that
+                       repeats maps to the list of its values)
+comments               [{id, author, author_email, author_url, date, date_gmt, content,
+                       approved, type, parent, user_id, meta}]
+content_with_media     {content, media: {id: attachment}}: what the ``shortcodes`` transform
+                       needs to render ``[gallery]`` (the attachments galleries show)
+featured_image         {id, url, alt, title, caption} via ``_thumbnail_id``, or None
+attachments            [{id, url, alt, title, caption}]: media attached to this item
+attachment_url, alt    attachments only: the file's URL and its alt text
+images                 ``<img src>`` URLs in the content, for the link-rewriting step
+links                  internal links in the content (relative, or to the site's hosts)
+is_sticky              bool; ``password_protected`` bool; ``comment_status``, ``ping_status``
+language               the item's language (Polylang ``language`` term or WPML meta), or None
+translation_group      its translation group (Polylang ``post_translations`` term, WPML
+                       ``_wpml_import_translation_group``), or None
+translations           only with ``group_translations``: {language: data of that item}
+site                   {title, link, language, base_site_url, base_blog_url, wxr_version}
+=====================  ===================================================================
+
+**Two passes.** The first reads the channel's authors and terms, every attachment's URL
+and alt text (an id → URL map: a featured image may point at an attachment further
+down the file), translation groups and which post ids repeat; the second streams the
+items. Memory is one item plus those maps: about 0.5 KB per attachment and one bit per
+post id, whatever the number of posts (see ``bench/wxr_memory.py``).
+
+**Options.** ``post_types``: the types to read (default: all but ``nav_menu_item`` and
+``revision``; name them to get them). ``group_translations``: translations become one
+record, the one in ``default_language`` (else the original, else the first) carrying
+``translations`` {language: data}; a mapping's ``[locales.es.fields]`` then reads
+``translations.es.title``. Items wait in memory until their group is complete.
+
+**Malformed files** are repaired on the way in (see ``wxr_recover``) and parsed in
+lxml's recover mode. An item the parser still had to guess at (say, cut off by the end
+of the file) is yielded as a ``RecordError`` with its line; so is an item without a
+post id or with one seen before. Parser errors outside items go to ``stats.notes``.
+A file that is not XML, or XML that is not a WordPress export, is a ``SourceError``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from migrator.errors import ConfigError, RecordError, SourceError
+from migrator.records import Location, Record
+from migrator.sources.base import SourceStats, as_path, open_binary
+from migrator.sources.wxr_items import (
+    Author,
+    classify,
+    decode_meta,
+    meta_pairs,
+    read_author,
+    read_item,
+    read_term,
+    text,
+    wp_children,
+)
+from migrator.sources.wxr_recover import RepairingReader
+
+DEFAULT_SKIPPED = ("nav_menu_item", "revision")
+KNOWN_VERSIONS = ("1.0", "1.1", "1.2")
+# Only these elements reach Python; the rest stay in lxml's C code.
+_WATCHED = [
+    "{*}item",
+    "{*}author",
+    "{*}category",
+    "{*}tag",
+    "{*}term",
+    "{*}wxr_version",
+    "{*}base_site_url",
+    "{*}base_blog_url",
+    "{*}title",
+    "{*}link",
+    "{*}language",
+    "{*}channel",
+    "{*}rss",
+]
+_SITE_KEYS = ("title", "link", "language")
+_WPML_LANGUAGE = "_wpml_import_language_code"
+_WPML_GROUP = "_wpml_import_translation_group"
+_WPML_SOURCE = "_wpml_import_source_language_code"
+_MAX_NOTES = 50
+_PREMATURE = re.compile(r"Premature end of data|Opening and ending tag mismatch|EndTag")
+
+
+@dataclass
+class WxrStats(SourceStats):
+    items: int = 0  # <item> elements seen
+    skipped_types: dict[str, int] = field(default_factory=dict)
+    repairs: dict[str, int] = field(default_factory=dict)
+    well_formed: bool = True
+    wxr_version: str | None = None
+
+
+@dataclass(slots=True)
+class _Attachment:
+    url: str
+    alt: str
+    title: str
+    caption: str
+    parent: str | None
+
+    def as_dict(self, id: str) -> dict[str, Any]:
+        return {"id": id, "url": self.url, "alt": self.alt, "title": self.title,
+                "caption": self.caption}  # fmt: skip
+
+
+class _IdSet:
+    """Post ids seen so far, in about one bit per possible id (WordPress ids are small
+    integers), so a multi-gigabyte export does not grow a set of a million strings."""
+
+    MAX_BIT = 1 << 28  # larger or non-numeric ids go to a plain set
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        self.other: set[str] = set()
+
+    def add(self, post_id: str) -> bool:
+        """Remember ``post_id``; True if it was already there."""
+        if post_id.isdigit() and len(post_id) < 10 and int(post_id) < self.MAX_BIT:
+            n = int(post_id)
+            byte, bit = divmod(n, 8)
+            if byte >= len(self.bits):
+                self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
+            seen = bool(self.bits[byte] & (1 << bit))
+            self.bits[byte] |= 1 << bit
+            return seen
+        if post_id in self.other:
+            return True
+        self.other.add(post_id)
+        return False
+
+
+@dataclass
+class _Index:
+    """What the first pass learns: small maps, never item contents."""
+
+    site: dict[str, Any] = field(default_factory=dict)
+    authors: dict[str, Author] = field(default_factory=dict)
+    terms: list[dict[str, Any]] = field(default_factory=list)
+    attachments: dict[str, _Attachment] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)  # parent id -> attachment ids
+    groups: dict[str, int] = field(default_factory=dict)  # translation group -> members
+    duplicates: set[str] = field(default_factory=set)  # post ids on more than one item
+    root: str | None = None
+    saw_wp: bool = False
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    repairs: dict[str, int] = field(default_factory=dict)
+
+
+class WxrSource:
+    """Read a WordPress WXR export; see the module docstring for the data keys."""
+
+    name = "wxr"
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        post_types: list[str] | None = None,
+        group_translations: bool = False,
+        default_language: str | None = None,
+    ) -> None:
+        self.path: Path = as_path(path)
+        self._file = str(self.path)
+        if post_types is not None and (
+            isinstance(post_types, str)
+            or not isinstance(post_types, list)
+            or not all(isinstance(t, str) and t for t in post_types)
+        ):
+            raise ConfigError('must be a list of post types, e.g. ["post", "page"]',
+                              key="post_types")  # fmt: skip
+        self.post_types = tuple(post_types) if post_types is not None else None
+        if not isinstance(group_translations, bool):
+            raise ConfigError("must be true or false", key="group_translations")
+        self.group_translations = group_translations
+        if default_language is not None and not isinstance(default_language, str):
+            raise ConfigError('must be a language code, e.g. "en"', key="default_language")
+        self.default_language = default_language
+        self.every_type = False  # set by inspect: read menus and revisions too
+        self.stats = WxrStats()
+
+    def __repr__(self) -> str:
+        return f"WxrSource({self._file!r})"
+
+    def wants(self, post_type: str) -> bool:
+        if self.every_type:
+            return True
+        if self.post_types is not None:
+            return post_type in self.post_types
+        return post_type not in DEFAULT_SKIPPED
+
+    # --- the mini-protocol of migrator inspect (see sources.base) ------------------------
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> bool:
+        return b"wordpress.org/export/" in head or (b"<rss" in head and b"<wp:" in head)
+
+    def describe(self) -> dict[str, Any]:
+        from migrator.sources.wxr_describe import describe
+
+        return describe(self)
+
+    def scaffold(self, kind: str) -> str:
+        from migrator.sources.wxr_describe import scaffold
+
+        return scaffold(self, kind)
+
+    # --- parsing ------------------------------------------------------------------------
+
+    def parse(self, *, repair_cdata: bool, errors: list[tuple[int, str]],
+              repairs: dict[str, int]) -> Iterator[Any]:  # fmt: skip
+        """Yield watched elements at their end; the caller reads then ``release``s them.
+
+        Parser errors are appended to ``errors`` as they appear (line, message).
+        """
+        with open_binary(self.path) as raw:
+            reader = RepairingReader(raw, self.path, repair_cdata=repair_cdata)
+            events = etree.iterparse(
+                reader,
+                events=("end",),
+                tag=_WATCHED,
+                recover=True,
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=True,
+                remove_comments=True,
+                remove_pis=True,
+            )
+            seen = logged = 0
+            try:
+                for _, el in events:
+                    seen += 1
+                    log = events.error_log
+                    if len(log) > logged:
+                        errors.extend((e.line, e.message.strip()) for e in list(log)[logged:])
+                        logged = len(log)
+                    yield el
+            except etree.XMLSyntaxError as exc:
+                if seen == 0:
+                    raise SourceError(f"not an XML file: {exc.msg}", file=self.path) from None
+                errors.append((exc.lineno or 0, f"parsing stopped: {exc.msg}"))
+            log = events.error_log
+            errors.extend((e.line, e.message.strip()) for e in list(log)[logged:])
+            for kind, n in reader.fixes.items():
+                repairs[kind] = repairs.get(kind, 0) + n
+
+    @staticmethod
+    def release(el: Any) -> None:
+        """Free a processed element and everything before it in its parent."""
+        el.clear(keep_tail=False)
+        parent = el.getparent()
+        if parent is not None:
+            while el.getprevious() is not None:
+                del parent[0]
+
+    def scan(self, *, repair_cdata: bool = False) -> _Index:
+        """The first pass: channel facts, attachments, translation groups."""
+        index = _Index()
+        ids = _IdSet()
+        for el in self.parse(repair_cdata=repair_cdata, errors=index.errors,
+                             repairs=index.repairs):  # fmt: skip
+            if index.root is None:
+                index.root = classify(el.getroottree().getroot().tag)[1]
+            kind, local = classify(el.tag)
+            if kind == "wp":
+                index.saw_wp = True
+            if kind == "" and local == "item":
+                self._scan_item(el, index, ids)
+                self.release(el)
+            elif _in_item(el):
+                continue
+            elif kind == "wp" and local == "author":
+                author = read_author(el)
+                if author is not None:
+                    index.authors.setdefault(author.login, author)
+                self.release(el)
+            elif kind == "wp" and local in ("category", "tag", "term"):
+                term = read_term(local, el)
+                if term is not None:
+                    index.terms.append(term)
+                self.release(el)
+            elif kind == "wp" and local in ("wxr_version", "base_site_url", "base_blog_url"):
+                index.site.setdefault(local, text(el))
+            elif kind == "" and local in _SITE_KEYS and _parent_local(el) == "channel":
+                index.site.setdefault(local, text(el))
+        return index
+
+    def _scan_item(self, el: Any, index: _Index, ids: _IdSet) -> None:
+        f = wp_children(el)
+        post_id = f.get("post_id", "")
+        index.saw_wp = index.saw_wp or bool(post_id)
+        if post_id and self.wants(f.get("post_type") or "post") and ids.add(post_id):
+            index.duplicates.add(post_id)
+        if f.get("post_type") == "attachment" and post_id:
+            meta = dict(meta_pairs(el, "postmeta"))
+            parent = f.get("post_parent") or None
+            excerpt = ""
+            for child in el:
+                if classify(child.tag) == ("excerpt", "encoded"):
+                    excerpt = text(child)
+            index.attachments[post_id] = _Attachment(
+                url=f.get("attachment_url") or _child_text(el, "guid"),
+                alt=meta.get("_wp_attachment_image_alt", ""),
+                title=_child_text(el, "title"),
+                caption=excerpt,
+                parent=parent if parent != "0" else None,
+            )
+            if parent and parent != "0":
+                index.children.setdefault(parent, []).append(post_id)
+        if self.group_translations and self.wants(f.get("post_type") or "post"):
+            group, _, _ = _translation(el)
+            if group:
+                index.groups[group] = index.groups.get(group, 0) + 1
+
+    # --- reading ------------------------------------------------------------------------
+
+    def records(self) -> Iterator[Record | RecordError]:
+        """Stream the items (two passes over the file); resets ``stats``."""
+        stats = self.stats = WxrStats()
+        index = self.scan()
+        if index.root is None or (index.root != "rss" and not index.saw_wp):
+            what = f"<{index.root}>" if index.root else "no elements"
+            raise SourceError(
+                f"not a WordPress export (WXR): the root element is {what}, not <rss> "
+                "with wordpress.org/export elements",
+                file=self.path,
+            )
+        stats.well_formed = not index.errors
+        version = index.site.get("wxr_version")
+        stats.wxr_version = version
+        if version is None:
+            stats.notes.append(f"{self.path}: no <wp:wxr_version>; read as WXR 1.2")
+        elif version not in KNOWN_VERSIONS:
+            stats.notes.append(f"{self.path}: unknown WXR version {version!r}; read as 1.2")
+        site = {k: index.site.get(k) for k in (*_SITE_KEYS, "base_site_url", "base_blog_url")}
+        site["wxr_version"] = version
+        hosts = _hosts(site)
+        errors: list[tuple[int, str]] = []
+        pending: _Pending | None = None
+        # First lines of the ids the first pass found more than once (a small map).
+        seen: dict[str, int] = dict.fromkeys(index.duplicates, 0)
+        groups = _Groups(self, index.groups)
+        for el in self.parse(repair_cdata=not stats.well_formed, errors=errors,
+                             repairs=stats.repairs):  # fmt: skip
+            kind, local = classify(el.tag)
+            if kind != "" or local != "item":
+                if not _in_item(el) and local in ("author", "category", "tag", "term"):
+                    self.release(el)
+                continue
+            stats.items += 1
+            line = el.sourceline or 0
+            if pending is not None:
+                yield from self._finish(pending, errors, line, seen, groups)
+            data = read_item(el, index.authors, hosts)
+            self.release(el)
+            pending = _Pending(line, data)
+            self._enrich(data, index, site)
+        if pending is not None:
+            yield from self._finish(pending, errors, None, seen, groups)
+        yield from groups.flush()
+        for line, message in errors:
+            if len(stats.notes) < _MAX_NOTES:
+                stats.notes.append(f"{self.path}:{line}: XML error outside any item: {message}")
+        for repair, n in stats.repairs.items():
+            stats.notes.append(f"{self.path}: repaired on reading: {n} × {repair}")
+
+    def _enrich(self, data: dict[str, Any], index: _Index, site: dict[str, Any]) -> None:
+        post_id = data["post_id"]
+        warnings = data["_warnings"]
+        meta = data["meta"]
+        data["slug"] = (
+            data["post_name"] or _slug(data["title"]) or (f"post-{post_id}" if post_id else "")
+        )
+        data["site"] = site
+        thumb = meta.get("_thumbnail_id")
+        data["featured_image"] = None
+        if isinstance(thumb, str | int) and str(thumb).strip() not in ("", "0"):
+            attachment = index.attachments.get(str(thumb).strip())
+            if attachment is None:
+                warnings.append(f"featured image: attachment {thumb} is not in the export")
+            else:
+                data["featured_image"] = attachment.as_dict(str(thumb).strip())
+        data["attachments"] = [
+            index.attachments[a].as_dict(a)
+            for a in index.children.get(post_id, ())
+            if a in index.attachments
+        ]
+        data["content_with_media"] = {
+            "content": data["content"],
+            "media": _gallery_media(data["content"], post_id, index),
+        }
+        data["alt"] = meta.get("_wp_attachment_image_alt", "") if data["post_type"] == (
+            "attachment") else ""  # fmt: skip
+        language, group = _item_language(data)
+        data["language"] = language
+        data["translation_group"] = group
+
+    def _finish(
+        self,
+        pending: _Pending,
+        errors: list[tuple[int, str]],
+        next_line: int | None,
+        seen: dict[str, int],
+        groups: _Groups,
+    ) -> Iterator[Record | RecordError]:
+        """Decide on an item once the parser is past it: its errors are all logged."""
+        stats = self.stats
+        line, data = pending.line, pending.data
+        mine = [(n, m) for n, m in errors if n >= line and (next_line is None or n < next_line)]
+        if mine:
+            errors[:] = [e for e in errors if e not in mine]
+        post_type = data["post_type"]
+        post_id = data["post_id"]
+        if not self.wants(post_type):
+            stats.skipped_types[post_type] = stats.skipped_types.get(post_type, 0) + 1
+            return
+        problem = None
+        if any(_PREMATURE.search(m) for _, m in mine):
+            problem = "; ".join(f"line {n}: {m}" for n, m in mine)
+            problem = f"the item is incomplete or its tags do not match ({problem})"
+        elif not post_id:
+            problem = "the item has no <wp:post_id> (in a wordpress.org/export namespace)"
+        elif seen.get(post_id):
+            problem = f"duplicate post id {post_id}, first seen at line {seen[post_id]}"
+        if problem is not None:
+            stats.errors += 1
+            yield RecordError(problem, file=self._file, line=line, identity=post_id or None)
+            return
+        if post_id in seen:
+            seen[post_id] = line
+        warnings = data.pop("_warnings")
+        warnings.extend(f"line {n}: XML error repaired by the parser: {m}" for n, m in mine)
+        record = Record(
+            identity=post_id,
+            kind=post_type,
+            data=data,
+            location=Location(self._file, line),
+            warnings=tuple(warnings),
+        )
+        for out in groups.add(record):
+            stats.records += 1
+            stats.warned += bool(out.warnings)
+            yield out
+
+
+@dataclass
+class _Pending:
+    line: int
+    data: dict[str, Any]
+
+
+class _Groups:
+    """``group_translations``: hold the items of a translation group until all are read."""
+
+    def __init__(self, source: WxrSource, sizes: dict[str, int]):
+        self.source = source
+        self.sizes = sizes
+        self.waiting: dict[str, list[Record]] = {}
+
+    def add(self, record: Record) -> Iterable[Record]:
+        group = record.data.get("translation_group")
+        if not self.source.group_translations or not group or self.sizes.get(group, 0) < 2:
+            return (record,)
+        members = self.waiting.setdefault(group, [])
+        members.append(record)
+        if len(members) < self.sizes[group]:
+            return ()
+        del self.waiting[group]
+        return (self.merge(members),)
+
+    def flush(self) -> Iterator[Record]:
+        for group in list(self.waiting):
+            yield self.merge(self.waiting.pop(group))
+
+    def merge(self, members: list[Record]) -> Record:
+        if len(members) == 1:
+            return members[0]
+        default = self.source.default_language
+
+        def rank(r: Record) -> int:
+            if default and r.data.get("language") == default:
+                return 0
+            return 1 if not r.data["meta"].get(_WPML_SOURCE) else 2
+
+        primary = min(members, key=rank)  # min is stable: file order breaks ties
+        translations: dict[str, Mapping[str, Any]] = {}
+        warnings = list(primary.warnings)
+        for r in members:
+            lang = r.data.get("language") or r.identity
+            if lang in translations:
+                warnings.append(
+                    f"two translations in {lang!r}: kept post {translations[lang]['post_id']}"
+                )
+                continue
+            translations[lang] = r.data
+            if r is not primary:
+                warnings.extend(f"translation {r.identity}: {w}" for w in r.warnings)
+        data = {**primary.data, "translations": translations,
+                "translation_ids": [r.identity for r in members]}  # fmt: skip
+        return Record(primary.identity, primary.kind, data, primary.location, tuple(warnings))
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+_GALLERY = re.compile(r"\[gallery\b([^\]]*)\]")
+_IDS = re.compile(r"""\b(?:ids|include)\s*=\s*["']?([\d,\s]+)""")
+
+
+def _gallery_media(content: str, post_id: str, index: _Index) -> dict[str, Any]:
+    """The attachments the content's ``[gallery]`` shortcodes show: their ``ids``, or the
+    item's attached media when a gallery names none (as WordPress does)."""
+    if "[gallery" not in content:
+        return {}
+    ids: list[str] = []
+    for m in _GALLERY.finditer(content):
+        named = _IDS.search(m.group(1))
+        if named:
+            ids.extend(i.strip() for i in named.group(1).split(",") if i.strip())
+        else:
+            ids.extend(index.children.get(post_id, ()))
+    return {i: index.attachments[i].as_dict(i) for i in ids if i in index.attachments}
+
+
+def _slug(title: str) -> str:
+    """The slug WordPress would make of a title, near enough (ASCII, dashes)."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:200]
+
+
+def _in_item(el: Any) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if classify(parent.tag) == ("", "item"):
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _parent_local(el: Any) -> str | None:
+    parent = el.getparent()
+    return classify(parent.tag)[1] if parent is not None else None
+
+
+def _child_text(el: Any, name: str) -> str:
+    for child in el:
+        if classify(child.tag) == ("", name):
+            return text(child)
+    return ""
+
+
+def _hosts(site: dict[str, Any]) -> set[str]:
+    from urllib.parse import urlsplit
+
+    out = set()
+    for key in ("link", "base_site_url", "base_blog_url"):
+        host = urlsplit(site.get(key) or "").hostname
+        if host:
+            out.add(host.lower())
+    return out
+
+
+def _translation(el: Any) -> tuple[str | None, str | None, str | None]:
+    """(group, language, source language) of an item element (Polylang or WPML)."""
+    group = language = None
+    for child in el:
+        if classify(child.tag) == ("", "category"):
+            domain = child.get("domain")
+            if domain == "post_translations":
+                group = child.get("nicename") or text(child)
+            elif domain == "language":
+                language = child.get("nicename") or text(child)
+    if group is None:
+        meta = dict(meta_pairs(el, "postmeta"))
+        group = meta.get(_WPML_GROUP) or None
+        language = language or meta.get(_WPML_LANGUAGE) or None
+        return group, language, meta.get(_WPML_SOURCE) or None
+    return group, language, None
+
+
+def _item_language(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    terms = data["terms"]
+    language = next((t["slug"] or t["name"] for t in terms.get("language", [])), None)
+    group = next((t["slug"] or t["name"] for t in terms.get("post_translations", [])), None)
+    meta = data["meta"]
+    language = language or _str_or_none(meta.get(_WPML_LANGUAGE))
+    group = group or _str_or_none(meta.get(_WPML_GROUP))
+    return language, group
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and str(value) else None
+
+
+__all__ = ["WxrSource", "WxrStats", "decode_meta"]

@@ -1,0 +1,199 @@
+"""``migrator inspect`` for WXR: what an export holds, and a starter mapping for one type."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from migrator.errors import RecordError
+from migrator.mapping.wordpress_transforms import qtranslate_languages
+
+if TYPE_CHECKING:
+    from migrator.sources.wxr import WxrSource
+
+# Distinct meta keys / hosts kept while counting; more are summed as "other".
+_MAX_KEYS = 500
+_SHOWN = 25
+
+
+def _bump(counter: Counter[str], key: str) -> None:
+    if key in counter or len(counter) < _MAX_KEYS:
+        counter[key] += 1
+    else:
+        counter["(other)"] += 1
+
+
+def describe(source: WxrSource) -> dict[str, Any]:
+    """A nested summary: post types with counts and statuses, taxonomies, meta keys per
+    type, locales, authors, attachment hosts, and what could not be read."""
+    every = source.post_types is None
+    types: Counter[str] = Counter()
+    statuses: dict[str, Counter[str]] = {}
+    meta: dict[str, Counter[str]] = {}
+    taxonomies: dict[str, set[str]] = {}
+    locales: Counter[str] = Counter()
+    hosts: Counter[str] = Counter()
+    author_posts: Counter[str] = Counter()
+    comments = 0
+    errors: list[str] = []
+    plugin = None
+    post_types = list(source.post_types) if source.post_types is not None else None
+    reader = type(source)(source.path, post_types=post_types)
+    reader.every_type = every  # inspect shows everything, menus and revisions included
+    for item in reader.records():
+        if isinstance(item, RecordError):
+            errors.append(str(item))
+            continue
+        data = item.data
+        kind = item.kind
+        types[kind] += 1
+        statuses.setdefault(kind, Counter())[data["status"]] += 1
+        for key in data["meta"]:
+            _bump(meta.setdefault(kind, Counter()), key)
+        for taxonomy, terms in data["terms"].items():
+            names = taxonomies.setdefault(taxonomy, set())
+            if len(names) < _MAX_KEYS:
+                names.update(t["slug"] or t["name"] for t in terms)
+        if data["language"]:
+            locales[data["language"]] += 1
+            plugin = plugin or ("polylang" if "language" in data["terms"] else "wpml")
+        else:
+            for code in qtranslate_languages(data["title"] + data["content"][:2000]):
+                locales[code] += 1
+                plugin = "qtranslate"
+        author_posts[data["author"]["login"]] += 1
+        comments += len(data["comments"])
+        if kind == "attachment" and data["attachment_url"]:
+            _bump(hosts, urlsplit(data["attachment_url"]).hostname or "(relative)")
+    stats = reader.stats
+    authors = [{**a, "items": author_posts.get(a["login"], 0)} for a in _authors(reader)]
+    return {
+        "file": str(source.path),
+        "format": "wxr",
+        "wxr_version": stats.wxr_version,
+        "items": stats.items,
+        "post_types": {
+            kind: {"count": n, "statuses": dict(statuses[kind].most_common())}
+            for kind, n in types.most_common()
+        },
+        "taxonomies": {t: len(names) for t, names in sorted(taxonomies.items())},
+        "meta_keys": {
+            kind: dict(counter.most_common(_SHOWN)) for kind, counter in sorted(meta.items())
+        },
+        "locales": {"plugin": plugin, "counts": dict(locales.most_common())} if locales else {},
+        "authors": authors,
+        "comments": comments,
+        "attachment_hosts": dict(hosts.most_common(_SHOWN)),
+        "problems": [*errors[:_SHOWN], f"... and {len(errors) - _SHOWN} more"]
+        if len(errors) > _SHOWN
+        else errors,
+        "notes": list(stats.notes),
+    }
+
+
+def _authors(source: WxrSource) -> list[dict[str, Any]]:
+    index = source.scan()
+    return [a.as_dict() for a in index.authors.values()]
+
+
+_POST_TEMPLATE = """\
+# Starter mapping: WordPress `{kind}` items → ButterCMS blog posts.
+# Made by `migrator inspect {file} --scaffold {kind}`; check it with
+#   migrator run THIS_FILE --dry-run
+# Record data keys: see migrator/sources/wxr.py. Authors must exist in Butter (the
+# content model's [[authors]]): map WordPress emails in the `map` table below.
+
+model = "{model}"
+
+[source]
+format = "wxr"
+path = "{source}"
+post_types = ["{kind}"]
+
+[vars]
+media_host = ""        # a mirror of the old uploads, e.g. http://127.0.0.1:8000
+author_email = ""      # Butter author for WordPress authors not in the table
+
+[filter]
+kind = "{kind}"
+where = {{ status = ["publish", "draft", "pending", "future", "private"] }}
+
+[target]
+kind = "post"
+title = {{ from = "title", transforms = ["strip_html", {{ name = "default", value = "Untitled" }}] }}
+slug = {{ from = "slug", transforms = ["slugify"] }}
+status = {{ from = "status", lookup = {{ publish = "published", draft = "draft", pending = "draft", future = "draft", private = "draft" }} }}
+
+[fields]
+author_email = {{ from = "author.email", transforms = ["lower", {{ name = "map", table = {{ {authors} }}, default = "{{vars.author_email}}" }}] }}
+categories = {{ from = "categories", transforms = [{{ name = "pluck", key = "name" }}] }}
+tags = {{ from = "tags", transforms = [{{ name = "pluck", key = "name" }}] }}
+body = {{ from = "content_with_media", transforms = ["shortcodes", "wpautop", "strip_blocks"] }}
+summary = {{ from = "excerpt", transforms = ["strip_html"] }}
+featured_image = {{ from = "featured_image.url", optional = true, transforms = [{{ name = "rebase_url", to = "{{vars.media_host}}" }}] }}
+featured_image_alt = {{ from = "featured_image.alt", optional = true }}
+{meta}"""  # noqa: E501
+
+_COLLECTION_TEMPLATE = """\
+# Starter mapping: WordPress `{kind}` items → the ButterCMS collection `{kind}`.
+# Made by `migrator inspect {file} --scaffold {kind}`. Describe the collection in your
+# content model ({model}) with the fields below (or rename them to yours), then
+#   migrator run THIS_FILE --dry-run
+# Record data keys: see migrator/sources/wxr.py.
+
+model = "{model}"
+
+[source]
+format = "wxr"
+path = "{source}"
+post_types = ["{kind}"]
+
+[vars]
+media_host = ""        # a mirror of the old uploads, e.g. http://127.0.0.1:8000
+
+[filter]
+kind = "{kind}"
+where = {{ status = ["publish", "draft"] }}
+
+[target]
+kind = "collection"
+collection = "{kind}"
+lookup_field = "slug"
+status = {{ from = "status", lookup = {{ publish = "published", draft = "draft" }} }}
+
+[fields]
+title = {{ from = "title", transforms = ["strip_html", {{ name = "default", value = "Untitled" }}] }}
+slug = {{ from = "slug", transforms = ["slugify"] }}
+summary = {{ from = "excerpt", transforms = ["strip_html"] }}
+body = {{ from = "content_with_media", transforms = ["shortcodes", "wpautop", "strip_blocks"] }}
+image = {{ from = "featured_image.url", optional = true, transforms = [{{ name = "rebase_url", to = "{{vars.media_host}}" }}] }}
+{meta}"""  # noqa: E501
+
+
+def scaffold(source: WxrSource, kind: str, *, model: str = "content-model.toml") -> str:
+    """A starter mapping for one post type: blog posts for ``post``, else a collection
+    named after the type; its meta keys are listed as commented-out fields."""
+    summary = describe(source)
+    if kind not in summary["post_types"]:
+        known = ", ".join(summary["post_types"]) or "none"
+        raise ValueError(f"no {kind!r} items in {source.path} (post types: {known})")
+    keys = [k for k in summary["meta_keys"].get(kind, {}) if not k.startswith("_")]
+    meta = "".join(f'# {_field_name(k)} = {{ from = "meta.{k}", optional = true }}\n' for k in keys)
+    if meta:
+        meta = "# Post meta seen on these items (uncomment what the target has):\n" + meta
+    emails = sorted({a["email"] for a in summary["authors"] if a.get("email")})
+    authors = ", ".join(f'"{e}" = "{e}"' for e in emails)
+    template = _POST_TEMPLATE if kind == "post" else _COLLECTION_TEMPLATE
+    return template.format(
+        kind=kind,
+        file=source.path.name,
+        model=model,
+        source=source.path.resolve().as_posix(),
+        authors=authors,
+        meta=meta,
+    )
+
+
+def _field_name(key: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in key).strip("_").lower() or "field"

@@ -1,0 +1,337 @@
+"""Verify: read every accepted record back through the Read API and compare.
+
+A 202 means *accepted*, not *created*: Butter applies writes in a background queue and
+can still fail them there, silently. So, once Butter had time (``settle_delay`` after the
+record was last sent), each record the ledger holds as accepted is read back — drafts
+with ``preview=1``, every locale that was sent — and compared with what was sent (the
+source is read again and mapped again, so no body needs to be stored):
+
+- equal                   → ledger ``verified`` (and a collection item's id is learnt)
+- absent                  → ``failed``: "missing after acceptance"; no longer in Butter,
+                            so the next ``migrator run --retry-failed`` creates it again
+- present but different   → ``failed`` with the fields that differ; Butter has it, so
+                            ``--retry-failed`` updates it
+- in flight (a run died mid-send) → settled: found → accepted, then verified; absent →
+                            back to planned, and the next run sends it
+
+Reads go through the engine's pool: the same pacing, global pause on throttling, retries
+and clean stop on a bad token or an exhausted quota.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import anyio
+import anyio.lowlevel
+
+from migrator.butter import ButterClient, FatalError, Rejected
+from migrator.engine.options import RunOptions
+from migrator.engine.plan import target_key
+from migrator.engine.report import JsonlWriter, RunStats, failure_line, reason_key
+from migrator.engine.submit import GaveUp, Stopped, Submitter
+from migrator.errors import ConfigError, RecordError
+from migrator.ledger import CheckpointLedger, LedgerEntry, LedgerState
+from migrator.log import get_logger
+from migrator.records import Record
+from migrator.sources import open_source
+from migrator.verify.compare import diff_fields, diff_post
+
+log = get_logger("migrator.verify")
+MISSING = "missing after acceptance (failed in Butter's background queue?)"
+
+
+@dataclass
+class VerifyStats:
+    read: int = 0  # source records
+    checked: int = 0  # read back and compared
+    verified: int = 0
+    differs: int = 0
+    missing: int = 0
+    settled_found: int = 0  # in flight, found applied
+    settled_absent: int = 0  # in flight, not applied: back to planned
+    not_sent: int = 0  # new, failed or planned in the ledger: nothing to verify
+    changed: int = 0  # the source changed since it was sent: run first
+    skipped: int = 0  # invalid or filtered records
+    errors: int = 0  # reads that did not get through
+    calls_reads: int = 0
+    elapsed: float = 0.0
+    aborted: str | None = None
+    failure_reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def exit_code(self) -> int:
+        if self.aborted:
+            return 3
+        return 1 if self.differs or self.missing or self.errors else 0
+
+
+def verify_paths(ledger_path: Path) -> Path:
+    stem = ledger_path.name.removesuffix(".sqlite").removesuffix(".ledger")
+    return ledger_path.with_name(f"{stem}.verify.jsonl")
+
+
+async def verify_migration(
+    mapping: Any,
+    source_path: Path,
+    options: RunOptions,
+    *,
+    base_url: str,
+    read_token: str | None,
+    recheck: bool = False,
+) -> VerifyStats:
+    """``options.failures_path`` receives one line per record that is not as sent.
+    ``recheck``: read back records already verified, or failed after acceptance, too."""
+    if not read_token:
+        raise ConfigError(
+            "verify reads back through the Read API: set BUTTER_READ_TOKEN or pass "
+            "--read-token-file (ButterCMS → Settings → API Tokens → Read API token)"
+        )
+    if not options.ledger_path.exists():
+        raise ConfigError(f"no ledger at {options.ledger_path}; run `migrator run` first")
+    stats = VerifyStats()
+    started = time.monotonic()
+    source = open_source(mapping.source_format, source_path, **mapping.source_options)
+    timeout = aiohttp.ClientTimeout(total=60, connect=10)
+    connector = aiohttp.TCPConnector(limit=options.concurrency * 2)
+    failures = JsonlWriter(options.failures_path)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+            # No write token: verify never writes.
+            client = ButterClient(base_url, "", read_token=read_token, session=session)
+            with CheckpointLedger(options.ledger_path) as ledger:
+                verifier = Verifier(client, ledger, mapping, options, stats, failures, recheck)
+                try:
+                    await verifier.run(source.records())
+                finally:
+                    stats.calls_reads = client.calls.reads
+                    ledger.flush()
+    finally:
+        failures.close()
+        stats.elapsed = time.monotonic() - started
+    return stats
+
+
+class Verifier:
+    def __init__(
+        self,
+        client: ButterClient,
+        ledger: CheckpointLedger,
+        mapping: Any,
+        options: RunOptions,
+        stats: VerifyStats,
+        failures: JsonlWriter,
+        recheck: bool,
+    ):
+        self.client = client
+        self.ledger = ledger
+        self.mapping = mapping
+        self.options = options
+        self.stats = stats
+        self.failures = failures
+        self.states = {LedgerState.ACCEPTED, LedgerState.IN_FLIGHT}
+        if recheck:
+            self.states |= {LedgerState.VERIFIED, LedgerState.FAILED}
+        self._scope = anyio.CancelScope()
+        # The engine's pool machinery: pacing, global pause, retries, fatal stops.
+        self.pool = Submitter(client, ledger, options, RunStats(), failures, on_abort=self._abort)
+        kind, name = mapping.target.kind, mapping.target.name
+        self.fields = (mapping.model.fields_of(kind, name or "") or {}) if kind != "post" else {}
+
+    def _abort(self, exc: FatalError) -> None:
+        if not self.stats.aborted:
+            self.stats.aborted = str(exc)
+            log.error("verify stopped", reason=str(exc))
+        self._scope.cancel()
+
+    async def run(self, records: Any) -> None:
+        compiled = self.mapping.compile()
+        send, receive = anyio.create_memory_object_stream[tuple[Any, LedgerEntry]](
+            self.options.concurrency * 2
+        )
+        with self._scope:
+            async with anyio.create_task_group() as tg:
+                for _ in range(self.options.concurrency):
+                    tg.start_soon(self._worker, receive.clone())
+                receive.close()
+                async with send:
+                    for n, record in enumerate(records, 1):
+                        item = self._plan(record, compiled)
+                        if item is not None:
+                            await send.send(item)
+                        elif n % 256 == 0:
+                            await anyio.lowlevel.checkpoint()
+
+    def _plan(self, record: Record | RecordError, compiled: Any) -> tuple[Any, LedgerEntry] | None:
+        self.stats.read += 1
+        if isinstance(record, RecordError):
+            self.stats.skipped += 1
+            return None
+        try:
+            payload = compiled(record)
+        except RecordError:
+            payload = None
+        if payload is None:
+            self.stats.skipped += 1
+            return None
+        entry = self.ledger.get(target_key(payload), payload.identity)
+        if entry is None or entry.state not in self.states:
+            self.stats.not_sent += 1
+            return None
+        if entry.state == LedgerState.FAILED and entry.accepted_hash is None:
+            self.stats.not_sent += 1  # failed before Butter ever had it
+            return None
+        if entry.state != LedgerState.IN_FLIGHT and entry.accepted_hash != payload.hash:
+            self.stats.changed += 1
+            return None
+        return payload, entry
+
+    async def _worker(self, receive: Any) -> None:
+        async with receive:
+            async for payload, entry in receive:
+                try:
+                    await self._check(payload, entry)
+                except Stopped:
+                    return
+                except (GaveUp, Rejected) as exc:
+                    self.stats.errors += 1
+                    self._report(payload, f"could not read back: {exc}")
+
+    async def _wait_for_butter(self, entry: LedgerEntry) -> None:
+        """Butter applies writes within seconds; reading earlier would find nothing."""
+        wait = entry.updated_at.timestamp() + self.options.settle_delay - time.time()
+        if wait > 0:
+            await anyio.sleep(wait)
+
+    async def _check(self, payload: Any, entry: LedgerEntry) -> None:
+        target = target_key(payload)
+        await self._wait_for_butter(entry)
+        if entry.state == LedgerState.IN_FLIGHT:
+            found = await self.pool.call(
+                lambda: self.client.find(
+                    payload.kind,
+                    payload.target,
+                    slug=entry.slug,
+                    lookup=entry.lookup,
+                    locale=payload.locale,
+                )
+            )
+            if found is None:
+                self.ledger.plan(
+                    target,
+                    payload.identity,
+                    payload_hash=entry.payload_hash or payload.hash,
+                    slug=entry.slug,
+                    lookup=entry.lookup,
+                    source=entry.source,
+                )
+                self.stats.settled_absent += 1
+                log.info("settled: not applied; the next run sends it", identity=payload.identity)
+                return
+            meta = found.get("meta") if isinstance(found, dict) else None
+            self.ledger.mark_accepted(
+                target,
+                payload.identity,
+                payload_hash=entry.payload_hash or payload.hash,
+                butter_id=str(meta["id"]) if isinstance(meta, dict) and "id" in meta else None,
+            )
+            self.stats.settled_found += 1
+            if entry.payload_hash != payload.hash:
+                self.stats.changed += 1
+                return
+            entry = self.ledger.get(target, payload.identity) or entry
+        self.stats.checked += 1
+        problems, butter_id = await self._compare(payload, entry)
+        if problems is None:
+            self.stats.missing += 1
+            self.ledger.mark_missing(target, payload.identity, MISSING)
+            self._report(payload, MISSING)
+        elif problems:
+            self.stats.differs += 1
+            reason = "differs after acceptance: " + "; ".join(problems[:8])
+            if len(problems) > 8:
+                reason += f"; and {len(problems) - 8} more"
+            self.ledger.mark_failed(target, payload.identity, reason)
+            self._report(payload, reason, field=problems[0].split(":")[0])
+        else:
+            self.stats.verified += 1
+            self.ledger.mark_verified(target, payload.identity, butter_id=butter_id)
+
+    async def _compare(
+        self, payload: Any, entry: LedgerEntry
+    ) -> tuple[list[str] | None, str | None]:
+        """(differences, or None when absent; the item id when learnt)."""
+        body, _ = await self.pool.refs.resolve(payload)
+        pending = {ref["field"] for ref in entry.pending_refs or []}
+        if payload.kind == "post":
+            got = await self.pool.call(
+                lambda: self.client.find("post", None, slug=entry.slug, lookup=None)
+            )
+            return (None, None) if got is None else (diff_post(body, got), None)
+        problems: list[str] = []
+        butter_id = None
+        for locale, sent in self._locales(payload, body):
+            sent = {k: v for k, v in sent.items() if k not in pending}
+            prefix = f"{locale}." if locale and not payload.locale else ""
+            if payload.kind == "page":
+                got = await self.pool.call(
+                    functools.partial(
+                        self.client.find,
+                        "page",
+                        payload.target,
+                        slug=entry.slug,
+                        lookup=None,
+                        locale=locale,
+                    )
+                )
+                if got is None:
+                    return None, None
+                problems += diff_fields(self.fields, sent, got.get("fields"), prefix)
+                if body.get("status") == "published" and not got.get("published"):
+                    problems.append("status: sent 'published', read back a draft")
+                continue
+            lookup = entry.lookup or payload.lookup
+            items = await self.pool.call(
+                functools.partial(self.client.find_items, payload.target, lookup, locale=locale)
+            )
+            if not items:
+                return None, None
+            if len(items) > 1:
+                problems.append(f"{lookup[0]}: several items have {lookup[1]!r} (a duplicate?)")
+            meta = items[0].get("meta") or {}
+            butter_id = str(meta["id"]) if "id" in meta else None
+            values = {k: v for k, v in items[0].items() if k != "meta"}
+            problems += diff_fields(self.fields, sent, values, prefix)
+        return problems, butter_id
+
+    def _locales(
+        self, payload: Any, body: dict[str, Any]
+    ) -> list[tuple[str | None, dict[str, Any]]]:
+        fields = body["fields"][0] if payload.kind == "collection" else body["fields"]
+        if payload.locale:
+            return [(payload.locale, fields)]
+        if self.mapping.locales:  # multi-locale form: {locale: values}
+            return list(fields.items())
+        return [(None, fields)]
+
+    def _report(self, payload: Any, reason: str, field: str | None = None) -> None:
+        key = reason_key(reason)
+        self.stats.failure_reasons[key] = self.stats.failure_reasons.get(key, 0) + 1
+        self.failures.write(
+            failure_line(
+                stage="verify",
+                reason=reason,
+                identity=payload.identity,
+                source=str(payload.source),
+                field=field,
+                target=target_key(payload),
+            )
+        )
