@@ -372,18 +372,7 @@ class Submitter:
 
     def _prune_failed(self, entry: Any, why: str) -> None:
         self.stats.failed += 1
-        reason = f"could not delete (gone from the source): {why}"
-        key = reason_key(reason)
-        self.stats.failure_reasons[key] = self.stats.failure_reasons.get(key, 0) + 1
-        self.failures.write(
-            failure_line(
-                stage="prune",
-                reason=reason,
-                identity=entry.identity,
-                source=entry.source,
-                target=entry.target,
-            )
-        )
+        self._report_entry(entry, f"could not delete (gone from the source): {why}", "prune")
 
     # ------------------------------------------------------------------ pending references
 
@@ -442,43 +431,49 @@ class Submitter:
             source=str(payload.source),
         )
 
-    def _warn(self, payload: Any, reason: str) -> None:
+    def _write(
+        self,
+        reason: str,
+        *,
+        stage: str,
+        identity: str,
+        source: str | None,
+        target: str,
+        tally: bool = True,
+    ) -> None:
+        """One line in the failures file; ``tally``: counted in "problems by reason"."""
+        if tally:
+            key = reason_key(reason)
+            self.stats.failure_reasons[key] = self.stats.failure_reasons.get(key, 0) + 1
         self.failures.write(
             failure_line(
-                stage="warning",
-                reason=reason,
-                identity=payload.identity,
-                source=str(payload.source),
-                target=target_key(payload),
+                stage=stage, reason=reason, identity=identity, source=source, target=target
             )
         )
+
+    def _write_payload(
+        self, payload: Any, reason: str, *, stage: str = "api", tally: bool = True
+    ) -> None:
+        self._write(
+            reason,
+            stage=stage,
+            identity=payload.identity,
+            source=str(payload.source),
+            target=target_key(payload),
+            tally=tally,
+        )
+
+    def _warn(self, payload: Any, reason: str) -> None:
+        self._write_payload(payload, reason, stage="warning", tally=False)
 
     def _report(self, payload: Any, reason: str) -> None:
         """A failure the ledger already knows about: count it and write it down."""
         self.stats.failed += 1
-        key = reason_key(reason)
-        self.stats.failure_reasons[key] = self.stats.failure_reasons.get(key, 0) + 1
-        self.failures.write(
-            failure_line(
-                stage="api",
-                reason=reason,
-                identity=payload.identity,
-                source=str(payload.source),
-                target=target_key(payload),
-            )
-        )
+        self._write_payload(payload, reason)
 
     def _report_entry(self, entry: Any, reason: str, stage: str) -> None:
-        key = reason_key(reason)
-        self.stats.failure_reasons[key] = self.stats.failure_reasons.get(key, 0) + 1
-        self.failures.write(
-            failure_line(
-                stage=stage,
-                reason=reason,
-                identity=entry.identity,
-                source=entry.source,
-                target=entry.target,
-            )
+        self._write(
+            reason, stage=stage, identity=entry.identity, source=entry.source, target=entry.target
         )
 
     def _fail(self, payload: Any, reason: str, *, update: bool = False) -> None:
@@ -487,18 +482,7 @@ class Submitter:
         self.ledger.mark_failed(
             target, payload.identity, reason, payload_hash=payload.hash if update else None
         )
-        self.stats.failed += 1
-        key = reason_key(reason)
-        self.stats.failure_reasons[key] = self.stats.failure_reasons.get(key, 0) + 1
-        self.failures.write(
-            failure_line(
-                stage="api",
-                reason=reason,
-                identity=payload.identity,
-                source=str(payload.source),
-                target=target,
-            )
-        )
+        self._report(payload, reason)
         log.warning("record failed", target=target, identity=payload.identity, reason=reason)
 
     # ------------------------------------------------------------------ settling
@@ -518,15 +502,7 @@ class Submitter:
                 "ambiguous: the connection died after sending, so it may have been applied; "
                 "set BUTTER_READ_TOKEN so migrator can check before sending again"
             )
-            self.failures.write(
-                failure_line(
-                    stage="api",
-                    reason=reason,
-                    identity=payload.identity,
-                    source=str(payload.source),
-                    target=target,
-                )
-            )
+            self._write_payload(payload, reason, tally=False)
             return
         found = await self._read_back(payload)
         if found is _ABORTED:
