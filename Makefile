@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
-	$(PY) bench/run.py && $(PY) bench/wxr_memory.py
+	$(PY) bench/run.py && $(PY) bench/wxr_memory.py && $(PY) bench/links.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

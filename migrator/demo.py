@@ -100,12 +100,14 @@ async def _migrate_all(emu: Emulator, media: str, workdir: Path) -> list[tuple[s
 
 def _runs_table(title: str, results: list[tuple[str, RunStats]]) -> Table:
     table = Table(title=title, title_justify="left")
-    columns = ("mapping", "read", "filtered", "accepted", "unchanged", "invalid", "failed", "calls")
+    columns = ("mapping", "read", "filtered", "accepted", "unchanged", "invalid", "failed")
+    columns += ("links", "calls")
     for column in columns:
         table.add_column(column, justify="left" if column == "mapping" else "right")
     for name, s in results:
         calls = s.calls_writes + s.calls_reads
-        numbers = (s.read, s.filtered, s.accepted, s.unchanged, s.invalid, s.failed, calls)
+        links = s.links_rewritten  # old-site URLs in HTML pointed at the new paths
+        numbers = (s.read, s.filtered, s.accepted, s.unchanged, s.invalid, s.failed, links, calls)
         table.add_row(name, *(str(n) for n in numbers))
     return table
 

@@ -45,6 +45,12 @@ class SeenKeys:
         row = self._db.execute("SELECT first FROM seen WHERE digest = ?", (digest,)).fetchone()
         return str(row[0])
 
+    def get(self, key: str) -> str | None:
+        """Where ``key`` was first seen (the value stored with it), or None."""
+        row = self._db.execute("SELECT first FROM seen WHERE digest = ?", (_digest(key),))
+        found = row.fetchone()
+        return None if found is None else str(found[0])
+
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
             return False

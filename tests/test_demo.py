@@ -39,6 +39,18 @@ def wordpress_items(post_type: str, statuses: set[str]) -> int:
     )
 
 
+def old_site_urls(post_type: str, statuses: set[str]) -> int:
+    """hrefs to the bakery's site and images on its media host, in live items' content."""
+    root = ElementTree.parse(SAMPLES / "wordpress.xml").getroot()
+    content = "{http://purl.org/rss/1.0/modules/content/}encoded"
+    return sum(
+        len(re.findall(r'(?:href|src)="https?://(?:bakery\.example\.com|media\.invalid)/', text))
+        for item in root.iter("item")
+        if item.findtext(f"{WP}post_type") == post_type and item.findtext(f"{WP}status") in statuses
+        for text in [item.findtext(content) or ""]
+    )
+
+
 def table_rows(section: str) -> dict[str, list[int]]:
     """The numbers of each mapping's row in one of the demo's tables."""
     rows = {}
@@ -70,12 +82,19 @@ def test_demo_migrates_every_sample_then_sends_nothing_on_the_second_run(tmp_pat
         "wordpress_portfolio.toml": wordpress_items("portfolio", {"publish", "draft"}),
     }
     first_rows, second_rows = table_rows(first), table_rows(second)
+    links = {}
     for mapping, n in expected.items():
-        read, filtered, accepted, unchanged, invalid, failed, calls = first_rows[mapping]
+        read, filtered, accepted, unchanged, invalid, failed, links[mapping], calls = first_rows[
+            mapping
+        ]
         assert (accepted, unchanged, invalid, failed, calls) == (n, 0, 0, 0, n)
         assert read == n + filtered
-        read, filtered, accepted, unchanged, invalid, failed, calls = second_rows[mapping]
+        read, filtered, accepted, unchanged, invalid, failed, _, calls = second_rows[mapping]
         assert (accepted, unchanged, calls) == (0, n, 0)
+    # Only the WordPress mappings have links rules; every old-site URL in a live post's
+    # HTML is rewritten (a [gallery] adds images of its own, so at least these).
+    assert links["team_members.toml"] == links["blog_posts.toml"] == 0
+    assert links["wordpress_posts.toml"] >= old_site_urls("post", LIVE) > 0
 
     held_counts = dict(re.findall(r"│ ([a-z ]+?)\s+│ (\d+)", held))
     pages = sum(

@@ -102,6 +102,26 @@ def read_token(env: str, token_file: Path | None, *, what: str) -> str | None:
     is_flag=True,
     help="Afterwards, read every accepted record back and compare (as `migrator verify`).",
 )
+@click.option(
+    "--check-media",
+    is_flag=True,
+    help="First ask every media URL the run would send (HEAD, rate-limited): records using "
+    "a dead one are reported as invalid and not sent (Butter would fail them after the 202).",
+)
+@click.option(
+    "--media-rate",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="--check-media: requests per second to the media hosts.",
+)
+@click.option(
+    "--media-timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="--check-media: seconds a media host may take to answer.",
+)
 @click.option("--no-progress", is_flag=True, help="No progress display.")
 def run_command(
     mapping: Path,
@@ -119,6 +139,9 @@ def run_command(
     api_base: str,
     variables: tuple[str, ...],
     verify: bool,
+    check_media: bool,
+    media_rate: float,
+    media_timeout: float,
     no_progress: bool,
 ) -> None:
     """Migrate the records of an export into ButterCMS, as MAPPING describes.
@@ -152,6 +175,9 @@ def run_command(
         max_attempts=max_attempts,
         dry_run=dry_run,
         show_progress=not no_progress,
+        check_media=check_media,
+        media_rate=media_rate,
+        media_timeout=media_timeout,
     )
     if dry_run:
         stats = engine.dry_run(loaded, Path(source_path), options)
@@ -172,7 +198,13 @@ def run_command(
                 read_token=read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
             )
         )
-    print_summary(stats, dry_run=dry_run, failures_path=failures_path, preview_path=preview_path)
+    print_summary(
+        stats,
+        dry_run=dry_run,
+        failures_path=failures_path,
+        preview_path=preview_path,
+        warnings_path=options.warnings_path,
+    )
     code = 130 if (stats.aborted or "").startswith("interrupted") else stats.exit_code
     if verify and not dry_run and not stats.aborted:
         code = max(

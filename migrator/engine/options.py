@@ -30,6 +30,20 @@ class RunOptions:
     prune: bool = False
     dry_run: bool = False
     show_progress: bool = True
+    # --check-media: before planning, ask every media URL the run would send (Butter
+    # fails an item whose media it cannot fetch, after the 202). Requests per second to
+    # the media hosts, requests in flight, seconds per request.
+    check_media: bool = False
+    media_rate: float = 10.0
+    media_concurrency: int = 8
+    media_timeout: float = 10.0
+
+    @property
+    def warnings_path(self) -> Path:
+        """Beside the failures file: links not mapped, inline images Butter won't copy."""
+        name = self.failures_path.name
+        stem = name.removesuffix(".jsonl").removesuffix(".failures")
+        return self.failures_path.with_name(f"{stem}.warnings.jsonl")
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -40,6 +54,8 @@ class RunOptions:
             raise ConfigError("--max-attempts must be at least 1")
         if self.settle_delay < 0:
             raise ConfigError("--settle-delay cannot be negative")
+        if not (self.media_rate > 0 and self.media_timeout > 0 and self.media_concurrency >= 1):
+            raise ConfigError("--media-rate and --media-timeout must be positive numbers")
 
 
 def default_paths(mapping_path: Path, ledger: Path | None) -> tuple[Path, Path, Path]:

@@ -38,19 +38,25 @@ class ProgressView:
             f"unchanged {stats.unchanged:,} · invalid {stats.invalid:,} · "
             f"{done / elapsed if elapsed else 0:.1f} writes/s"
         )
+        self.show(
+            line,
+            read=stats.read,
+            to_send=stats.to_send,
+            accepted=stats.accepted,
+            failed=stats.failed,
+            unchanged=stats.unchanged,
+            invalid=stats.invalid,
+        )
+
+    def show(self, line: str, **fields: Any) -> None:
+        """``line`` live on a terminal; otherwise ``fields`` in a log line every few seconds."""
+        if not self.enabled:
+            return
         if self._live is not None:
             self._live.update(line)
         elif time.monotonic() - self._last_log >= LOG_EVERY:
             self._last_log = time.monotonic()
-            log.info(
-                "progress",
-                read=stats.read,
-                to_send=stats.to_send,
-                accepted=stats.accepted,
-                failed=stats.failed,
-                unchanged=stats.unchanged,
-                invalid=stats.invalid,
-            )
+            log.info("progress", **fields)
 
     def close(self) -> None:
         if self._live is not None:

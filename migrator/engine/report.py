@@ -43,6 +43,15 @@ class RunStats:
     elapsed: float = 0.0
     aborted: str | None = None
     failure_reasons: dict[str, int] = field(default_factory=dict)
+    # --check-media (None: not checked); the records using a dead URL count as invalid
+    media_checked: int | None = None  # distinct media URLs checked
+    media_dead: int = 0
+    media_suspicious: int = 0  # an HTML page where a file was expected: sent anyway
+    media_seconds: float = 0.0
+    media_problems: list[str] = field(default_factory=list)  # the first few, for the summary
+    # link rewriting and inline images: the records went through; people should look
+    links_rewritten: int = 0
+    warning_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

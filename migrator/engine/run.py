@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import anyio.lowlevel
 
 from migrator.butter import ButterClient, FatalError
 from migrator.butter.client import item_path
+from migrator.engine.media_check import check_then_guard, check_then_guard_blocking
 from migrator.engine.options import RunOptions
 from migrator.engine.plan import (
     Planned,
@@ -31,6 +33,7 @@ from migrator.engine.progress import ProgressView
 from migrator.engine.report import JsonlWriter, RunStats, failure_line, invalid_line, reason_key
 from migrator.engine.submit import Submitter, split_target
 from migrator.ledger import CheckpointLedger, LedgerEntry, LedgerState
+from migrator.links import link_rewriter
 from migrator.log import get_logger
 from migrator.seen import SeenKeys
 from migrator.sources import open_source
@@ -130,13 +133,40 @@ def _count(stats: RunStats, item: Planned, failures: JsonlWriter) -> None:
         stats.to_send += 1
 
 
+def _note(stats: RunStats, item: Planned, warnings: JsonlWriter) -> None:
+    """Links rewritten, and what a person should look at although the record goes through."""
+    payload = item.payload
+    if payload is None:
+        return
+    stats.links_rewritten += payload.links_rewritten
+    for note in payload.notes:
+        key = reason_key(note.reason)
+        stats.warning_reasons[key] = stats.warning_reasons.get(key, 0) + 1
+        warnings.write(
+            {
+                "identity": payload.identity,
+                "source": str(payload.source),
+                "target": target_key(payload),
+                "field": note.field,
+                "url": note.url,
+                "reason": note.reason,
+            }
+        )
+
+
 def dry_run(mapping: Any, source_path: Path, options: RunOptions) -> RunStats:
     """Plan without sending: a preview of every request and every invalid record, and the
     API calls they would cost. ``stats.planned_deletes`` lists what --prune would delete."""
+    with ExitStack() as stack:
+        return _dry_run(mapping, source_path, options, stack)
+
+
+def _dry_run(mapping: Any, source_path: Path, options: RunOptions, stack: ExitStack) -> RunStats:
     stats = RunStats()
     started = time.monotonic()
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
-    compiled = mapping.compile()
+    links = stack.enter_context(link_rewriter(mapping, source_path))
+    compiled = mapping.compile(links)
     # Read-only: a dry run takes no lock and writes nothing to the ledger.
     ledger: Any = (
         CheckpointLedger(options.ledger_path, readonly=True)
@@ -145,12 +175,18 @@ def dry_run(mapping: Any, source_path: Path, options: RunOptions) -> RunStats:
     )
     preview = JsonlWriter(options.preview_path, flush_each=False)
     failures = JsonlWriter(options.failures_path)
+    warnings = stack.enter_context(closing(JsonlWriter(options.warnings_path)))
     try:
+        if options.check_media:
+            compiled = check_then_guard_blocking(
+                mapping, source_path, compiled, ledger, options, stats
+            )
         with SeenKeys() as seen:
             for item in plan_items(
                 source.records(), compiled, ledger, retry_failed=options.retry_failed, seen=seen
             ):
                 _count(stats, item, failures)
+                _note(stats, item, warnings)
                 if item.action in ("send", "settle", "update"):
                     preview.write(_preview_line(item, ledger, stats))
             if options.prune:
@@ -247,24 +283,57 @@ async def run_migration(
     write_token: str,
     read_token: str | None = None,
 ) -> RunStats:
+    with link_rewriter(mapping, source_path) as links:
+        return await _run_migration(
+            mapping,
+            source_path,
+            options,
+            mapping.compile(links),
+            base_url=base_url,
+            write_token=write_token,
+            read_token=read_token,
+        )
+
+
+async def _run_migration(
+    mapping: Any,
+    source_path: Path,
+    options: RunOptions,
+    compiled: Any,
+    *,
+    base_url: str,
+    write_token: str,
+    read_token: str | None,
+) -> RunStats:
     stats = RunStats()
     started = time.monotonic()
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
-    compiled = mapping.compile()
     timeout = aiohttp.ClientTimeout(total=60, connect=10)
     connector = aiohttp.TCPConnector(limit=options.concurrency * 2)
     failures = JsonlWriter(options.failures_path)
+    warnings = JsonlWriter(options.warnings_path)
     progress = ProgressView(enabled=options.show_progress)
     try:
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             client = ButterClient(base_url, write_token, read_token=read_token, session=session)
             with CheckpointLedger(options.ledger_path) as ledger:
+                if options.check_media:
+                    compiled = await check_then_guard(
+                        mapping, source_path, compiled, ledger, options, stats, progress
+                    )
                 run_id = ledger.start_run(
                     mapping_path=str(mapping.path), source_path=str(source_path)
                 )
                 try:
                     await _pump(
-                        source, compiled, ledger, client, options, stats, failures, progress
+                        source,
+                        compiled,
+                        ledger,
+                        client,
+                        options,
+                        stats,
+                        (failures, warnings),
+                        progress,
                     )
                 finally:
                     stats.calls_writes = client.calls.writes
@@ -275,6 +344,7 @@ async def run_migration(
     finally:
         progress.close()
         failures.close()
+        warnings.close()
     return stats
 
 
@@ -285,9 +355,10 @@ async def _pump(
     client: ButterClient,
     options: RunOptions,
     stats: RunStats,
-    failures: JsonlWriter,
+    reports: tuple[JsonlWriter, JsonlWriter],
     progress: ProgressView,
 ) -> None:
+    failures, warnings = reports
     send, receive = anyio.create_memory_object_stream[Planned](options.concurrency * 2)
     target = mapping_target_key(compiled.mapping)
 
@@ -322,6 +393,7 @@ async def _pump(
                     )
                     for n, item in enumerate(planned, 1):
                         _count(stats, item, failures)
+                        _note(stats, item, warnings)
                         if item.action in ("send", "settle", "update"):
                             await send.send(item)
                         elif n % _YIELD_EVERY == 0:

@@ -17,6 +17,7 @@ def print_summary(
     dry_run: bool,
     failures_path: Path,
     preview_path: Path | None = None,
+    warnings_path: Path | None = None,
     console: Console | None = None,
 ) -> None:
     console = console or Console()
@@ -59,11 +60,14 @@ def print_summary(
         ]
     if stats.filtered:
         rows.append(("filtered out by the mapping", stats.filtered))
+    rows.append(("links to the old site rewritten", stats.links_rewritten))
     rows.append(("time", f"{stats.elapsed:.1f} s"))
     for what, count in rows:
         if count or what in ("records read", "accepted by ButterCMS (202)", "time"):
             table.add_row(what, f"{count:,}" if isinstance(count, int) else count)
     console.print(table)
+    if stats.media_checked is not None:
+        _print_media(stats, failures_path, console)
 
     if stats.failure_reasons:
         reasons = Table(title="Problems by reason", title_justify="left")
@@ -72,6 +76,19 @@ def print_summary(
         for reason, n in sorted(stats.failure_reasons.items(), key=lambda kv: -kv[1])[:10]:
             reasons.add_row(f"{n:,}", escape(reason))
         console.print(reasons)
+
+    if stats.warning_reasons:
+        warned = Table(
+            title="Went through, but look at these (the warnings file lists each)",
+            title_justify="left",
+        )
+        warned.add_column("count", justify="right")
+        warned.add_column("warning")
+        for reason, n in sorted(stats.warning_reasons.items(), key=lambda kv: -kv[1])[:10]:
+            warned.add_row(f"{n:,}", escape(reason))
+        console.print(warned)
+        if warnings_path is not None:
+            console.print(f"Each one (record, field, URL): {escape(str(warnings_path))}")
 
     if stats.planned_deletes:
         deletes = Table(title="--prune would delete (gone from the source)", title_justify="left")
@@ -110,3 +127,19 @@ def print_summary(
             "[green]All records are in ButterCMS's queue.[/] A 202 means accepted; "
             "Butter applies it within seconds."
         )
+
+
+def _print_media(stats: RunStats, failures_path: Path, console: Console) -> None:
+    """--check-media: "media: 120 URLs checked, 2 dead (see …)", then the first few."""
+    line = f"media: {stats.media_checked:,} URLs checked in {stats.media_seconds:.1f} s"
+    line += f", {stats.media_dead:,} dead"
+    if stats.media_dead:
+        line += f" (the records using them are not sent; see {failures_path})"
+    if stats.media_suspicious:
+        line += f", {stats.media_suspicious:,} suspicious (sent anyway)"
+    console.print(escape(line), highlight=False)
+    for problem in stats.media_problems:
+        console.print(f"  {escape(problem)}", highlight=False)
+    shown = len(stats.media_problems)
+    if stats.media_dead + stats.media_suspicious > shown:
+        console.print(f"  ... and {stats.media_dead + stats.media_suspicious - shown:,} more")

@@ -10,8 +10,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from migrator.errors import RecordError
+from migrator.links.html import CDN_HOSTS, img_sources
+from migrator.links.rewrite import LinkRewriter, Note, Rewritten
 from migrator.mapping.payload import Payload, RefHook
 from migrator.mapping.spec import (
     POST_FIELDS,
@@ -26,6 +29,16 @@ from migrator.model import Field, check_fields, check_value, is_empty
 from migrator.records import Record
 
 _TEXT = Field("text", "short_text", required=True)
+INLINE_IMAGE = (
+    "inline image: ButterCMS does not copy images inside page or collection HTML, so it "
+    "keeps loading from this URL; upload it to the media library and update the field"
+)
+
+
+def _on_cdn(url: str) -> bool:
+    return (urlsplit(url).hostname or "") in CDN_HOSTS
+
+
 _FIELD_NAME = re.compile(r"[^.\[:]+")
 
 
@@ -40,8 +53,9 @@ class _Errors:
 class CompiledMapping:
     """Callable: ``compiled(record) -> Payload | None``. Holds no state between calls."""
 
-    def __init__(self, mapping: Mapping):
+    def __init__(self, mapping: Mapping, links: LinkRewriter | None = None):
         self.mapping = mapping
+        self.links = links
         m = mapping
         self.kind = m.target.kind
         self.fields: dict[str, Field] = (
@@ -61,6 +75,13 @@ class CompiledMapping:
             n: dataclasses.replace(f, required=False) if n in refs else f
             for n, f in self.fields.items()
         }
+        # HTML whose links are rewritten and whose inline images are looked at.
+        chosen = m.links.fields if m.links and m.links.fields is not None else None
+        self.html_fields = tuple(
+            n
+            for n, f in self.fields.items()
+            if (f.type == "wysiwyg" if chosen is None else n in chosen)
+        )
 
     def __call__(self, record: Record) -> Payload | None:
         m = self.mapping
@@ -81,18 +102,18 @@ class CompiledMapping:
         refs: list[RefHook] = []
         body: dict[str, Any]
         lookup: tuple[str, str] | None = None
+        html = Rewritten()
         if self.kind == "post":
-            body = {
-                "title": title,
-                "slug": slug,
-                "status": status,
-                **self.post_fields(record, errors),
-            }
+            post = self.post_fields(record, errors)
+            self.post_html(post, html)
+            body = {"title": title, "slug": slug, "status": status, **post}
         else:
             per_locale = {
                 code: self.model_fields(specs, record, code, errors, refs)
                 for code, specs in self.locale_specs.items()
             }
+            for code, values in per_locale.items():
+                self.page_html(values, code, html)
             fields: Any = per_locale[None] if None in per_locale else per_locale
             if self.kind == "page":
                 body = {
@@ -125,7 +146,38 @@ class CompiledMapping:
             lookup=lookup,
             source=record.location,
             refs=tuple(refs),
+            notes=tuple(html.notes),
+            links_rewritten=html.count,
         )
+
+    # ----------------------------------------------------------------------- HTML
+
+    def rewrite(self, values: dict[str, Any], name: str, where: str, out: Rewritten) -> None:
+        if self.links is not None and isinstance(values.get(name), str):
+            values[name] = self.links.html(values[name], where, out)
+
+    def post_html(self, post: dict[str, Any], out: Rewritten) -> None:
+        """Links in the body rewritten; Butter copies inline images of posts into its
+        media library when asked, so it is asked whenever the body has any."""
+        for name in self.html_fields:
+            self.rewrite(post, name, name, out)
+        body = post.get("body")
+        if "upload_images_to_media_library" not in self.mapping.fields and isinstance(body, str):
+            if any(not _on_cdn(src) for src in img_sources(body)):
+                post["upload_images_to_media_library"] = True
+
+    def page_html(self, values: dict[str, Any], locale: str | None, out: Rewritten) -> None:
+        """Links rewritten; inline images noted: Butter fetches no image inside a page's
+        or an item's HTML, so each one keeps pointing where it points now."""
+        for name in self.html_fields:
+            where = f"fields.{locale}.{name}" if locale else f"fields.{name}"
+            self.rewrite(values, name, where, out)
+            text = values.get(name)
+            if not isinstance(text, str):
+                continue
+            for src in dict.fromkeys(img_sources(text)):
+                if src and not _on_cdn(src):
+                    out.notes.append(Note(where, src, INLINE_IMAGE))
 
     # ----------------------------------------------------------------------- values
 

@@ -11,7 +11,7 @@ import importlib
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrator.errors import ConfigError, MappingError, Problem
 from migrator.mapping.paths import SourcePath, parse_path
@@ -19,7 +19,7 @@ from migrator.mapping.spec import KINDS, POST_FIELDS, STATUSES, Filter, Mapping,
 from migrator.mapping.values import ValueReader, field_problems, one_of, post_checker
 from migrator.model import ContentModel, Field, load_content_model
 
-TOP_KEYS = ("model", "source", "vars", "filter", "target", "fields", "locales")
+TOP_KEYS = ("model", "source", "vars", "filter", "target", "fields", "locales", "links")
 TARGET_KEYS = (
     "kind",
     "page_type",
@@ -32,6 +32,9 @@ TARGET_KEYS = (
 )
 FILTER_KEYS = ("kind", "where", "exclude")
 _TEXT = Field("text", "short_text", required=True)
+
+if TYPE_CHECKING:
+    from migrator.links.rules import LinkRules
 
 
 def load_mapping(
@@ -117,6 +120,7 @@ class _Loader:
                 self.bad(
                     "target.lookup_field", f"{target.lookup_field!r} must be mapped in [fields]"
                 )
+        links = self.load_links(raw.get("links"), fmt, model, target)
         if self.problems or model is None or target is None or status is None:
             raise MappingError(self.problems)
         return Mapping(
@@ -135,7 +139,35 @@ class _Loader:
             base_locale=base_locale if locales else None,
             fields=fields,
             locales=locales,
+            links=links,
         )
+
+    def load_links(
+        self, raw: Any, fmt: str, model: ContentModel | None, target: Target | None
+    ) -> LinkRules | None:
+        if raw is None:
+            return None
+        from migrator.links.rules import load_link_rules  # links builds on mapping
+
+        rules = load_link_rules(
+            raw,
+            mapping_file=self.path,
+            source_format=fmt,
+            variables=self.vars,
+            problems=self.problems,
+        )
+        if rules is None or rules.fields is None or target is None or model is None:
+            return rules
+        known = (
+            POST_FIELDS
+            if target.kind == "post"
+            else model.fields_of(target.kind, target.name or "")
+        )
+        for name in rules.fields:
+            f = (known or {}).get(name)
+            if f is None or f.type not in ("wysiwyg", "long_text", "short_text"):
+                self.bad("links.fields", f"{name!r} is not a text field of this target")
+        return rules
 
     def has(self, table: str, name: str) -> bool:
         t = self.raw.get(table)

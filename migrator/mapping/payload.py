@@ -52,6 +52,10 @@ class Payload:
     lookup: tuple[str, str] | None
     source: Location
     refs: tuple[RefHook, ...] = ()
+    # For people, not for Butter: links left unmapped, inline images Butter won't copy
+    # (migrator.links.rewrite.Note), and how many URLs were rewritten. Not hashed.
+    notes: tuple[Any, ...] = field(default=(), compare=False)
+    links_rewritten: int = field(default=0, compare=False)
     hash: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

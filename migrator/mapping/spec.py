@@ -7,13 +7,17 @@ from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrator.mapping.paths import MISSING, SourcePath, Template
 from migrator.mapping.payload import Payload
 from migrator.mapping.transforms import Transform
 from migrator.model import ContentModel, Field, is_empty
 from migrator.records import Record
+
+if TYPE_CHECKING:
+    from migrator.links.rewrite import LinkRewriter
+    from migrator.links.rules import LinkRules
 
 KINDS = ("page", "collection", "post")
 STATUSES = ("draft", "published")
@@ -226,8 +230,10 @@ class Mapping:
     base_locale: str | None  # multi-locale form: the locale [fields] is for
     fields: dict[str, ValueSpec]
     locales: dict[str, dict[str, ValueSpec]] = field(default_factory=dict)
+    links: LinkRules | None = None  # the `links` table: rewriting the old site's URLs
 
-    def compile(self) -> Callable[[Record], Payload | None]:
+    def compile(self, links: LinkRewriter | None = None) -> Callable[[Record], Payload | None]:
+        """``links``: built by the engine from the whole export when ``self.links`` is set."""
         from migrator.mapping.compile import CompiledMapping
 
-        return CompiledMapping(self)
+        return CompiledMapping(self, links)

@@ -1,0 +1,102 @@
+"""URLs in HTML attributes, found and replaced without re-serialising the markup.
+
+A parser round trip would reformat every body it touched (and every payload hash with
+it); these patterns only visit ``href``, ``src`` and ``srcset`` values inside tags and
+leave every other byte as it was. Values are HTML-unescaped before they are handed out
+and escaped again when replaced.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+CDN_HOSTS = frozenset({"cdn.buttercms.com"})
+
+# The tags whose URLs matter (quoted attribute values may hold ">"), then their
+# href/src/srcset values; quoted values only (every editor we read quotes them).
+_TAG = re.compile(r"""<(a|area|img|source)\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
+_ATTR = re.compile(
+    r"""\s(?P<attr>href|src|srcset)\s*=\s*(?P<q>["'])(?P<value>.*?)(?P=q)""",
+    re.IGNORECASE | re.DOTALL,
+)
+_KIND = {"href": "link", "src": "image", "srcset": "image"}
+
+
+class _Value(NamedTuple):
+    """One attribute value: its tag, its name and where it sits in the whole text."""
+
+    tag: str
+    attr: str
+    start: int
+    end: int
+    raw: str
+
+
+def _attrs(text: str) -> Iterator[_Value]:
+    """Every href of <a>/<area> and src/srcset of <img>/<source>, in order."""
+    for tag in _TAG.finditer(text):
+        name = tag.group(1).lower()
+        links = name in ("a", "area")
+        for m in _ATTR.finditer(tag.group(0)):
+            attr = m.group("attr").lower()
+            if (attr == "href") == links:
+                base = tag.start()
+                yield _Value(
+                    name, attr, base + m.start("value"), base + m.end("value"), m.group("value")
+                )
+
+
+def img_sources(text: str) -> list[str]:
+    """The ``src`` of every ``<img>`` (and ``<source>``) in ``text``, in order."""
+    return [html.unescape(v.raw).strip() for v in _attrs(text) if v.attr == "src"]
+
+
+def rewrite_urls(text: str, replace: Callable[[str, str], str | None]) -> str:
+    """``text`` with each URL replaced by ``replace(url, kind)`` (kind ``link`` or
+    ``image``) where it returns a string; None keeps the URL as written."""
+    if "<" not in text:
+        return text
+    out: list[str] = []
+    last = 0
+    for v in _attrs(text):
+        new = (
+            _rewrite_srcset(v.raw, replace)
+            if v.attr == "srcset"
+            else _replace_one(v.raw, _KIND[v.attr], replace)
+        )
+        if new is None:
+            continue
+        out.append(text[last : v.start])
+        out.append(new)
+        last = v.end
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _replace_one(raw: str, kind: str, replace: Callable[[str, str], str | None]) -> str | None:
+    url = html.unescape(raw).strip()
+    if not url:
+        return None
+    new = replace(url, kind)
+    return None if new is None or new == url else html.escape(new, quote=True)
+
+
+def _rewrite_srcset(raw: str, replace: Callable[[str, str], str | None]) -> str | None:
+    """``a.jpg 300w, b.jpg 1024w``: each candidate's URL, descriptors kept."""
+    changed = False
+    candidates = []
+    for candidate in html.unescape(raw).split(","):
+        parts = candidate.strip().split(None, 1)
+        if not parts:
+            continue
+        new = replace(parts[0], "image")
+        if new is not None and new != parts[0]:
+            parts[0] = new
+            changed = True
+        candidates.append(" ".join(parts))
+    return html.escape(", ".join(candidates), quote=True) if changed else None

@@ -1,0 +1,157 @@
+"""The old site's URLs → the new site's paths, learnt in one pass over the export.
+
+Kept on disk (a ``SeenKeys`` scratch table), so a site of a million posts costs no
+memory. URLs are matched the way WordPress resolves them: scheme, ``www.``, case,
+``index.php/`` and trailing slashes do not matter; ``?p=ID``, ``?page_id=ID`` and
+``?attachment_id=ID`` find a post whatever the path; a dated permalink
+(``/2019/05/07/slug/``) or ``/archives/ID`` whose structure changed since still finds
+the post by its slug or id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
+
+from migrator.errors import RecordError
+from migrator.links.rules import LinkRules
+from migrator.mapping.spec import EvalError
+from migrator.records import Record
+from migrator.seen import SeenKeys
+
+ID_PARAMS = ("p", "page_id", "attachment_id")
+_DATE_SEGMENT = re.compile(r"\d{1,4}")
+_SLUG = "slug\x00"
+_AMBIGUOUS = "ambiguous\x00"
+SHOWN_SKIPS = 5
+
+
+def host_key(host: str) -> str:
+    return host.lower().removeprefix("www.")
+
+
+def url_parts(url: str) -> tuple[str, str]:
+    """(path, id query) as compared: ``/2019/05/hello``, ``p=12``."""
+    parts = urlsplit(url.strip())
+    return _path(parts), _ids(parts)
+
+
+def _path(parts: SplitResult) -> str:
+    path = unquote(parts.path).lower()
+    if path.startswith("/index.php"):
+        path = path.removeprefix("/index.php")
+    return path.rstrip("/")
+
+
+def _ids(parts: SplitResult) -> str:
+    if not parts.query:
+        return ""
+    found = [f"{k}={v}" for k, v in parse_qsl(parts.query) if k in ID_PARAMS and v.isdigit()]
+    return "&".join(sorted(found))
+
+
+class LinkIndex:
+    """``add(record)`` while reading; then ``find(url)`` gives the new path or None."""
+
+    def __init__(self, rules: LinkRules):
+        self.rules = rules
+        self.hosts: set[str] = set(rules.domains)
+        self.records = 0  # records indexed
+        self.skipped = 0  # records of a kind with a path whose path could not be built
+        self.skip_reasons: list[str] = []
+        self._map = SeenKeys()
+
+    def close(self) -> None:
+        self._map.close()
+
+    def __enter__(self) -> LinkIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add_all(self, records: Iterable[Record | RecordError]) -> LinkIndex:
+        for record in records:
+            if isinstance(record, Record):
+                self.add(record)
+        return self
+
+    def add(self, record: Record) -> None:
+        self._learn_site(record.data)
+        spec = self.rules.paths.get(record.kind)
+        if spec is None or not self.rules.exclude.matches(record):
+            return
+        try:
+            new = spec.evaluate(record.data)
+        except EvalError as exc:
+            self.skipped += 1
+            if len(self.skip_reasons) < SHOWN_SKIPS:
+                self.skip_reasons.append(f"{record.location}: {exc}")
+            return
+        if not isinstance(new, str) or not new:
+            return
+        self.records += 1
+        for spec in self.rules.old:
+            try:
+                old = spec.evaluate(record.data)
+            except EvalError:
+                continue  # this record has no such URL (say, no guid)
+            if isinstance(old, str) and old.strip():
+                self._add_url(old, new)
+
+    def _learn_site(self, data: Any) -> None:
+        # WordPress exports name their site's URLs on every record (see sources/wxr.py).
+        site = data.get("site") if isinstance(data, dict) else None
+        if isinstance(site, dict):
+            for key in ("link", "base_site_url", "base_blog_url"):
+                host = urlsplit(str(site.get(key) or "")).hostname
+                if host:
+                    self.hosts.add(host_key(host))
+
+    def _add_url(self, url: str, new: str) -> None:
+        parts = urlsplit(url.strip())
+        if parts.hostname:
+            self.hosts.add(host_key(parts.hostname))
+        path, ids = _path(parts), _ids(parts)
+        if ids:
+            self._map.first_seen("?" + ids, new)
+            self._map.first_seen(f"{path}?{ids}", new)
+            return
+        if not path:
+            return  # the home page is no record's
+        self._map.first_seen(path, new)
+        slug = path.rsplit("/", 1)[-1]
+        earlier = self._map.first_seen(_SLUG + slug, new)
+        if earlier is not None and earlier != new:
+            self._map.first_seen(_AMBIGUOUS + slug, "")
+
+    def is_internal(self, host: str | None) -> bool:
+        return not host or host_key(host) in self.hosts
+
+    def find(self, url: str) -> str | None:
+        """The new path for an old URL of this site, or None."""
+        parts = urlsplit(url.strip())
+        path, ids = _path(parts), _ids(parts)
+        if ids:
+            found = self._map.get(f"{path}?{ids}") or self._map.get("?" + ids)
+            if found:
+                return found
+        if path:
+            found = self._map.get(path)
+            if found:
+                return found
+        return self._by_structure(path)
+
+    def _by_structure(self, path: str) -> str | None:
+        """Permalinks of another structure than the export's: /archives/ID, /slug/ or dated
+        (/2019/05/slug/), found by id or by a slug only one record has."""
+        segments = [s for s in path.split("/") if s]
+        if len(segments) == 2 and segments[0] == "archives" and segments[1].isdigit():
+            return self._map.get(f"?p={segments[1]}")
+        if segments and all(_DATE_SEGMENT.fullmatch(s) for s in segments[:-1]):
+            slug = segments[-1]
+            if _AMBIGUOUS + slug not in self._map:
+                return self._map.get(_SLUG + slug)
+        return None

@@ -1,0 +1,95 @@
+"""Rewrite the old site's URLs in HTML: links to migrated records → their new paths,
+files → the media host; what cannot be mapped is noted for the run's warnings file."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+from migrator.links.html import rewrite_urls
+from migrator.links.index import LinkIndex, url_parts
+
+# A link to one of these is to a file, not a page: it moves with the media, not the posts.
+FILE_EXTENSIONS = frozenset(
+    "jpg jpeg png gif webp avif svg bmp tif tiff ico heic pdf doc docx xls xlsx ppt pptx odt "
+    "txt csv zip gz mp3 m4a ogg wav mp4 m4v mov webm avi".split()
+)
+_IGNORED_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:", "ftp:")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a person should look at; the record went through all the same."""
+
+    field: str
+    url: str
+    reason: str
+
+
+@dataclass
+class Rewritten:
+    count: int = 0
+    notes: list[Note] = field(default_factory=list)
+
+
+def is_file(path: str) -> bool:
+    if "/wp-content/uploads/" in path:
+        return True
+    ext = posixpath.splitext(path)[1].lstrip(".").lower()
+    return ext in FILE_EXTENSIONS
+
+
+class LinkRewriter:
+    def __init__(self, index: LinkIndex):
+        self.index = index
+        self.media_host = index.rules.media_host
+
+    def html(self, text: str, field_name: str, out: Rewritten) -> str:
+        seen: set[str] = set()
+
+        def replace(url: str, kind: str) -> str | None:
+            new, problem = self.url(url, kind)
+            if new is not None:
+                out.count += 1
+            elif problem and url not in seen:
+                seen.add(url)
+                out.notes.append(Note(field_name, url, problem))
+            return new
+
+        return rewrite_urls(text, replace)
+
+    def url(self, url: str, kind: str) -> tuple[str | None, str | None]:
+        """(new URL or None, why an internal URL was left as it was or None)."""
+        if url.startswith("#") or url.lower().startswith(_IGNORED_SCHEMES):
+            return None, None
+        parts = urlsplit(url)
+        if parts.scheme not in ("", "http", "https"):
+            return None, None
+        if not self.index.is_internal(parts.hostname):
+            return None, None  # another site's: not ours to change
+        if not parts.netloc and parts.path and not parts.path.startswith("/"):
+            return None, None  # relative to the page ("../x"): cannot be placed
+        if is_file(parts.path):
+            return self.file(parts, kind)
+        if kind == "image":
+            return None, None
+        new = self.index.find(url)
+        if new is None:
+            path, ids = url_parts(url)
+            if path or ids:
+                return None, "links to the old site, but no migrated record has this URL"
+            new = "/"  # the old home page is the new one
+        target = urlsplit(new)
+        if target.netloc and self.index.is_internal(target.hostname) and is_file(target.path):
+            new = self.file(target, "link")[0] or new  # an attachment page → its file
+        return (new + "#" + parts.fragment if parts.fragment else new), None
+
+    def file(self, parts: SplitResult, kind: str) -> tuple[str | None, str | None]:
+        if self.media_host:
+            host = urlsplit(self.media_host)
+            path = host.path.rstrip("/") + parts.path
+            return urlunsplit((host.scheme, host.netloc, path, parts.query, parts.fragment)), None
+        if kind == "link":
+            return None, "links to a file on the old site: set media_host to point it at a copy"
+        return None, None

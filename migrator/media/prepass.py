@@ -1,0 +1,241 @@
+"""The media pass, before planning: every distinct media URL a run would send, checked.
+
+The export is streamed through the compiled mapping (as the engine does); each payload's
+media URLs (``media_urls``) are deduplicated on disk (``SeenKeys``: a huge export keeps
+memory flat) and handed through a bounded stream to checkers that work while the reader
+goes on. What comes back is the dead URLs, each with where it was first seen, and
+``guard`` turns them into ``RecordError``s the plan reports like any invalid record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+
+from migrator.errors import RecordError
+from migrator.links.rewrite import Note
+from migrator.log import get_logger
+from migrator.media.check import CheckOptions, MediaChecker, UrlCheck
+from migrator.media.urls import field_name, media_urls
+from migrator.model import ContentModel
+from migrator.records import Record
+from migrator.seen import SeenKeys
+
+log = get_logger("migrator.media")
+# Reading and compiling is microseconds a record: give the checkers a turn this often.
+_YIELD_EVERY = 64
+# Dead (and suspicious) URLs logged one by one at warning level; the rest at debug.
+LOG_FIRST = 20
+
+
+@dataclass(frozen=True, slots=True)
+class MediaUse:
+    """Where a URL was first met: which record, where in the export, which field."""
+
+    identity: str
+    source: str
+    field: str
+
+    def __str__(self) -> str:
+        return f"record {self.identity} ({self.source}), field {self.field}"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaProblem:
+    url: str
+    reason: str
+    first: MediaUse
+
+
+@dataclass
+class MediaReport:
+    records: int = 0  # payloads whose media was looked at
+    skipped: int = 0  # payloads that will not be sent (unchanged): not checked
+    uses: int = 0  # media URLs in those payloads, repeats included
+    checked: int = 0  # distinct URLs checked
+    requests: int = 0  # HTTP requests made to the media hosts
+    dead: dict[str, MediaProblem] = field(default_factory=dict)
+    suspicious: dict[str, MediaProblem] = field(default_factory=dict)
+    elapsed: float = 0.0
+    queued: int = 0  # distinct URLs handed to the checkers so far (for progress)
+
+    def reasons(self) -> dict[str, str]:
+        """Dead URL → reason: what ``guard`` takes."""
+        return {url: p.reason for url, p in self.dead.items()}
+
+    def doubts(self) -> dict[str, str]:
+        """Suspicious URL → reason (sent anyway; noted in the warnings file)."""
+        return {url: p.reason for url, p in self.suspicious.items()}
+
+
+async def check_media(
+    records: Iterable[Record | RecordError],
+    compiled: Callable[[Record], Any],
+    model: ContentModel,
+    options: CheckOptions | None = None,
+    *,
+    skip: Callable[[Any], bool] | None = None,
+    on_progress: Callable[[MediaReport], None] | None = None,
+) -> MediaReport:
+    """Check every distinct media URL of the payloads ``compiled`` makes of ``records``.
+
+    Bad records (``RecordError``, yielded or raised) and filtered ones are passed over:
+    the plan reports them. ``skip(payload)`` true: nothing will be sent for it (unchanged
+    since the last run), so its media is not checked."""
+    options = options or CheckOptions()
+    report = MediaReport()
+    started = time.monotonic()
+
+    def notify(report: MediaReport) -> None:
+        report.elapsed = time.monotonic() - started
+        if on_progress is not None:
+            on_progress(report)
+
+    send, receive = anyio.create_memory_object_stream[tuple[str, MediaUse]](options.concurrency * 4)
+
+    async def checker_task(checker: MediaChecker, stream: Any) -> None:
+        async with stream:
+            async for url, use in stream:
+                _record(report, await checker.check(url), use)
+                notify(report)
+
+    with SeenKeys() as seen:
+        async with MediaChecker(options) as checker, anyio.create_task_group() as workers:
+            async with receive:
+                for _ in range(options.concurrency):
+                    workers.start_soon(checker_task, checker, receive.clone())
+            async with send:
+                for n, record in enumerate(records, 1):
+                    for url, use in _uses(record, compiled, model, skip, report):
+                        if seen.first_seen(url, "") is None:
+                            report.queued += 1
+                            await send.send((url, use))
+                    if n % _YIELD_EVERY == 0:
+                        notify(report)
+                        await anyio.lowlevel.checkpoint()
+        report.requests = checker.requests
+    notify(report)
+    log.info(
+        "media checked",
+        urls=report.checked,
+        dead=len(report.dead),
+        suspicious=len(report.suspicious),
+        requests=report.requests,
+        seconds=round(report.elapsed, 2),
+    )
+    return report
+
+
+def _uses(
+    record: Record | RecordError,
+    compiled: Callable[[Record], Any],
+    model: ContentModel,
+    skip: Callable[[Any], bool] | None,
+    report: MediaReport,
+) -> list[tuple[str, MediaUse]]:
+    if isinstance(record, RecordError):
+        return []
+    try:
+        payload = compiled(record)
+    except RecordError:
+        return []  # the plan reports it, with its reason
+    if payload is None:
+        return []
+    if skip is not None and skip(payload):
+        report.skipped += 1
+        return []
+    report.records += 1
+    source = str(record.location)
+    uses = [
+        (url, MediaUse(record.identity, source, path)) for path, url in media_urls(payload, model)
+    ]
+    report.uses += len(uses)
+    return uses
+
+
+def _record(report: MediaReport, result: UrlCheck, use: MediaUse) -> None:
+    report.checked += 1
+    if result.verdict == "ok":
+        return
+    found = report.dead if result.verdict == "dead" else report.suspicious
+    found[result.url] = MediaProblem(result.url, result.reason, use)
+    # A host that is gone makes thousands of dead URLs: the first few are enough in the log
+    # (the failures file lists every record).
+    emit = log.warning if len(found) <= LOG_FIRST else log.debug
+    emit(f"{result.verdict} media", url=result.url, reason=result.reason, first_seen=str(use))
+
+
+def describe(url: str, reason: str) -> str:
+    """``https://x/a.jpg answered 404 Not Found`` / ``https://x/a.jpg: connection refused``."""
+    return f"{url} answered {reason}" if reason[:1].isdigit() else f"{url}: {reason}"
+
+
+class MediaGuard:
+    """``compiled`` with one more check: a payload using a dead media URL raises
+    ``RecordError`` (so the plan reports it as invalid and nothing is sent for it)."""
+
+    def __init__(
+        self,
+        compiled: Callable[[Record], Any],
+        dead: Mapping[str, str],
+        model: ContentModel,
+        *,
+        skip: Callable[[Any], bool] | None = None,
+        suspicious: Mapping[str, str] | None = None,
+    ):
+        self.compiled = compiled
+        self.dead = dead
+        self.suspicious = suspicious or {}
+        self.model = model
+        self.skip = skip
+        # The engine reads the mapping off the compiled function.
+        self.mapping = getattr(compiled, "mapping", None)
+
+    def __call__(self, record: Record) -> Any:
+        payload = self.compiled(record)
+        if payload is None or not (self.dead or self.suspicious):
+            return payload
+        if self.skip is not None and self.skip(payload):
+            return payload
+        urls = list(media_urls(payload, self.model))
+        problems = [(path, url, self.dead[url]) for path, url in urls if url in self.dead]
+        if not problems:
+            # Sent anyway, and listed in the run's warnings file for a person to look at.
+            notes = tuple(
+                Note(path, url, f"suspicious media: {describe(url, self.suspicious[url])}")
+                for path, url in urls
+                if url in self.suspicious
+            )
+            return dataclasses.replace(payload, notes=payload.notes + notes) if notes else payload
+        message = "; ".join(
+            f"media field {path}: {describe(url, reason)}" for path, url, reason in problems
+        )
+        loc = record.location
+        raise RecordError(
+            f"{message}: Butter would fail this item",
+            file=loc.file if loc.line is not None or loc.position is None else str(loc),
+            line=loc.line,
+            identity=record.identity,
+            field=field_name(problems[0][0]),
+        )
+
+
+def guard(
+    compiled: Callable[[Record], Any],
+    dead: Mapping[str, str],
+    *,
+    model: ContentModel | None = None,
+    skip: Callable[[Any], bool] | None = None,
+    suspicious: Mapping[str, str] | None = None,
+) -> MediaGuard:
+    """``compiled``, refusing the payloads that use a URL of ``dead`` (url → reason) and
+    noting on them the ``suspicious`` ones. ``model`` defaults to the compiled mapping's;
+    ``skip`` as in ``check_media``."""
+    model = model or compiled.mapping.model  # type: ignore[attr-defined]
+    return MediaGuard(compiled, dead, model, skip=skip, suspicious=suspicious)

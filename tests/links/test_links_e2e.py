@@ -1,0 +1,171 @@
+"""A WordPress site migrated into the emulator with its links rewritten: posts, pages and
+portfolio items link to each other through every kind of old URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from migrator.engine import dry_run, run_migration
+from migrator.mapping import load_mapping
+
+pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_WXR = ROOT / "migrator" / "samples" / "wordpress.xml"
+OLD = "https://bakery.example.com"
+
+# (old URL as a writer linked it, what the new site's link must be)
+LINKS = [
+    (f"{OLD}/2024/03/butter-three-ways/", "/blog/butter-three-ways"),
+    ("http://www.bakery.example.com/2024/03/butter-three-ways", "/blog/butter-three-ways"),
+    ("/?p=12", "/blog/a-morning-at-the-bakery"),
+    ("https://bakery.wordpress.com/?page_id=21#hours", "/visit#hours"),
+    (f"{OLD}/about/visit/", "/visit"),
+    (f"{OLD}/portfolio/smith-wedding/", "/portfolio/smith-wedding"),
+    (f"{OLD}/2023/12/01/our-first-sourdough/", "/blog/our-first-sourdough"),
+    (f"{OLD}/archives/11", "/blog/butter-three-ways"),
+    (f"{OLD}/", "/"),
+]
+UNMAPPED = [f"{OLD}/category/recipes/", f"{OLD}/2023/01/old-price-list/"]  # archive; trashed
+KEPT = ["https://en.wikipedia.org/wiki/Sourdough", "mailto:hello@bakery.example.com"]
+
+
+def anchors(urls: list[str]) -> str:
+    return " ".join(f'<a href="{u}">link {i}</a>' for i, u in enumerate(urls))
+
+
+def site_export(tmp_path: Path) -> Path:
+    text = SAMPLE_WXR.read_text(encoding="utf-8")
+    post = "Read <a href="
+    assert post in text
+    every = [old for old, _ in LINKS] + UNMAPPED + KEPT
+    text = text.replace(post, anchors(every) + "\n\n" + post, 1)
+    page = "Come in and say hello."
+    text = text.replace(
+        page,
+        page + '\n\n<img src="http://media.invalid/img/green.png" alt="The shop"> '
+        f'<a href="{OLD}/2024/04/a-morning-at-the-bakery/">our mornings</a>',
+    )
+    path = tmp_path / "export.xml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def hrefs(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'href="([^"]*)"', html)
+
+
+def lines(path: Path) -> list[dict]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+async def test_links_in_bodies_point_to_the_new_paths(emulator, media_server, tmp_path, options):
+    export = site_export(tmp_path)
+    mappings = {
+        name: load_mapping(
+            ROOT / "mappings" / f"wordpress_{name}.toml",
+            variables={"media_host": media_server.url},
+        )
+        for name in ("posts", "pages", "portfolio")
+    }
+    results = {}
+    for name, mapping in mappings.items():
+        opts = options(
+            ledger_path=tmp_path / f"{name}.sqlite",
+            failures_path=tmp_path / f"{name}.failures.jsonl",
+        )
+        results[name] = (
+            await run_migration(
+                mapping, export, opts, base_url=emulator.base_url, write_token="w-token"
+            ),
+            opts,
+        )
+    await emulator.settle()
+    state = emulator.state()
+    assert state["failures"] == []
+
+    body = state["posts"]["our-first-sourdough"]["body"]
+    links = hrefs(body)
+    expected = [new for _, new in LINKS] + UNMAPPED + KEPT
+    assert links[: len(expected)] == expected
+    # The link that was in the sample already: the about page.
+    assert "/about" in links[len(expected) :]
+
+    # The post's inline image was copied into Butter's media library (from the media host).
+    posts, posts_opts = results["posts"]
+    assert "https://cdn.buttercms.com/" in body and "media.invalid" not in body
+    assert "/img/red.png" in media_server.requests
+    sent = [r for r in state["requests"] if r["path"] == "/v2/posts/"]
+    assert sent, "posts were sent"
+
+    # What could not be mapped is in the warnings file, once per record and URL.
+    warned = lines(posts_opts.warnings_path)
+    assert sorted(w["url"] for w in warned if w["identity"] == "10") == sorted(UNMAPPED)
+    assert all("no migrated record" in w["reason"] for w in warned)
+    assert posts.links_rewritten >= len(LINKS) + 2  # + the about link and the inline image
+
+    # A page: its link rewritten; its inline image noted, since Butter won't fetch it.
+    about = state["pages"]["landing_page"]["about"]["fields"]["en"]["body"]
+    assert '<a href="/blog/a-morning-at-the-bakery">' in about
+    assert f'src="{media_server.url}/img/green.png"' in about, "moved to the media host"
+    _, pages_opts = results["pages"]
+    (note,) = [w for w in lines(pages_opts.warnings_path) if w["identity"] == "20"]
+    assert note["field"] == "fields.body" and note["url"] == f"{media_server.url}/img/green.png"
+    assert "does not copy images" in note["reason"]
+
+
+async def test_a_dry_run_shows_the_rewritten_bodies(media_server, tmp_path, options):
+    export = site_export(tmp_path)
+    mapping = load_mapping(
+        ROOT / "mappings" / "wordpress_posts.toml", variables={"media_host": media_server.url}
+    )
+    opts = options()
+    stats = dry_run(mapping, export, opts)
+    (first,) = [p for p in lines(opts.preview_path) if p["identity"] == "10"]
+    assert hrefs(first["body"]["body"])[: len(LINKS)] == [new for _, new in LINKS]
+    assert first["body"]["upload_images_to_media_library"] is True
+    assert stats.warning_reasons and stats.links_rewritten >= len(LINKS)
+
+
+async def test_a_post_added_later_turns_an_unmapped_link_into_an_update(
+    emulator, media_server, tmp_path, options
+):
+    """A link to a post not migrated yet is reported; once the post is in the export the
+    linking post's payload changes, so a re-import updates it."""
+    export = tmp_path / "export.xml"
+    text = SAMPLE_WXR.read_text(encoding="utf-8")
+    future = f"{OLD}/2024/06/rye-bread/"
+    text = text.replace("Read <a href=", f'<a href="{future}">rye</a>\n\nRead <a href=', 1)
+    export.write_text(text, encoding="utf-8")
+    mapping = load_mapping(
+        ROOT / "mappings" / "wordpress_posts.toml", variables={"media_host": media_server.url}
+    )
+    opts = options()
+    first = await run_migration(
+        mapping, export, opts, base_url=emulator.base_url, write_token="w-token"
+    )
+    assert first.accepted == 5 and [w["url"] for w in lines(opts.warnings_path)] == [future]
+
+    # The new post: a copy of post 11 as post 16, at the URL the first post links to.
+    start = text.index("<item>", text.index("<wp:post_id>10</wp:post_id>"))
+    post11 = text[start : text.index("</item>", start) + len("</item>")]
+    added = (
+        post11.replace("<wp:post_id>11<", "<wp:post_id>16<")
+        .replace("2024/03/butter-three-ways", "2024/06/rye-bread")
+        .replace("<![CDATA[butter-three-ways]]>", "<![CDATA[rye-bread]]>")
+        .replace("?p=11", "?p=16")
+    )
+    export.write_text(text.replace("</channel>", added + "\n</channel>"), encoding="utf-8")
+    await emulator.settle()
+    second = await run_migration(
+        mapping, export, opts, base_url=emulator.base_url, write_token="w-token"
+    )
+    await emulator.settle()
+    assert (second.accepted, second.updated, second.unchanged) == (1, 1, 4)
+    assert lines(opts.warnings_path) == []
+    body = emulator.state()["posts"]["our-first-sourdough"]["body"]
+    assert '<a href="/blog/rye-bread">rye</a>' in body

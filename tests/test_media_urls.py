@@ -1,0 +1,152 @@
+"""``media_urls``: every URL a payload makes Butter download, with its field path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from migrator.mapping import Payload
+from migrator.media import media_urls
+from migrator.media.urls import field_name
+from migrator.model import ContentModel, parse_content_model
+from migrator.records import Location
+
+CDN = "https://cdn.buttercms.com/AbCdEf"
+
+
+@pytest.fixture(scope="module")
+def model() -> ContentModel:
+    raw = {
+        "locales": {"default": "en", "available": ["en", "es"]},
+        "components": {
+            "hero": {"fields": {"headline": "short_text", "image": "media"}},
+            "quote": {"fields": {"text": "long_text"}},
+        },
+        "page_types": {
+            "landing": {
+                "fields": {
+                    "headline": "short_text",
+                    "hero_image": "media",
+                    "gallery": {
+                        "type": "repeater",
+                        "fields": {"caption": "short_text", "picture": "media"},
+                    },
+                    "banner": {"type": "component", "component": "hero"},
+                    "sections": {"type": "component_picker", "components": ["hero", "quote"]},
+                }
+            }
+        },
+        "collections": {"people": {"fields": {"name": "short_text", "photo": "media"}}},
+    }
+    return parse_content_model(raw, "model.toml")
+
+
+def payload(kind: str, target: str | None, body: dict[str, Any]) -> Payload:
+    return Payload(kind, target, "id-1", None, body, None, None, Location("in.csv", 2))
+
+
+def test_page_fields_nested_in_repeaters_components_and_pickers(model) -> None:
+    fields = {
+        "headline": "https://not-media.example.com/x.jpg",  # a text field: not fetched
+        "hero_image": "https://old.example.com/hero.jpg",
+        "gallery": [
+            {"caption": "a", "picture": "https://old.example.com/g0.jpg"},
+            {"caption": "b", "picture": ""},
+            {"caption": "c", "picture": CDN},
+        ],
+        "banner": {"headline": "h", "image": "https://old.example.com/banner.jpg"},
+        "sections": [
+            {"quote": {"text": "q"}},
+            {"hero": {"headline": "h", "image": "https://old.example.com/s1.jpg"}},
+        ],
+    }
+    body = {"title": "t", "slug": "t", "page_type": "landing", "fields": fields}
+    assert list(media_urls(payload("page", "landing", body), model)) == [
+        ("hero_image", "https://old.example.com/hero.jpg"),
+        ("gallery[0].picture", "https://old.example.com/g0.jpg"),
+        ("banner.image", "https://old.example.com/banner.jpg"),
+        ("sections[1].hero.image", "https://old.example.com/s1.jpg"),
+    ]
+
+
+def test_multi_locale_page_names_the_locale(model) -> None:
+    body = {
+        "title": "t",
+        "slug": "t",
+        "page_type": "landing",
+        "fields": {
+            "en": {"hero_image": "https://old.example.com/en.jpg", "gallery": []},
+            "es": {"hero_image": "https://old.example.com/es.jpg", "banner": {"image": ""}},
+        },
+    }
+    assert list(media_urls(payload("page", "landing", body), model)) == [
+        ("hero_image (en)", "https://old.example.com/en.jpg"),
+        ("hero_image (es)", "https://old.example.com/es.jpg"),
+    ]
+
+
+def test_collection_items_single_and_multi_locale(model) -> None:
+    single = {
+        "key": "people",
+        "status": "published",
+        "fields": [{"name": "A", "photo": "http://h/a.png"}],
+    }
+    multi = {
+        "key": "people",
+        "status": "published",
+        "fields": [{"en": {"name": "A", "photo": "http://h/a.png"}, "es": {"photo": CDN}}],
+    }
+    assert list(media_urls(payload("collection", "people", single), model)) == [
+        ("photo", "http://h/a.png")
+    ]
+    assert list(media_urls(payload("collection", "people", multi), model)) == [
+        ("photo (en)", "http://h/a.png")
+    ]
+
+
+def test_post_featured_image_and_body_images_only_when_uploaded(model) -> None:
+    html = (
+        '<p><img src="https://old.example.com/a.jpg" alt="a">'
+        '<img src="/relative/b.jpg"><img src="data:image/png;base64,xx">'
+        f'<img src="{CDN}"><img src="https://old.example.com/c.jpg?w=1&amp;h=2"></p>'
+        '<a href="https://old.example.com/page">a link</a>'
+    )
+    body = {
+        "title": "t",
+        "slug": "t",
+        "featured_image": "https://old.example.com/feature.jpg",
+        "body": html,
+        "upload_images_to_media_library": True,
+    }
+    assert list(media_urls(payload("post", None, body), model)) == [
+        ("featured_image", "https://old.example.com/feature.jpg"),
+        ("body <img>", "https://old.example.com/a.jpg"),
+        ("body <img>", "https://old.example.com/c.jpg?w=1&h=2"),
+    ]
+    not_uploaded = {**body, "upload_images_to_media_library": False, "featured_image": ""}
+    assert list(media_urls(payload("post", None, not_uploaded), model)) == []
+
+
+def test_field_name_is_the_top_level_field() -> None:
+    assert [
+        field_name(p)
+        for p in ("photo", "gallery[0].picture", "banner.image", "hero_image (es)", "body <img>")
+    ] == ["photo", "gallery", "banner", "hero_image", "body"]
+
+
+def test_public_api() -> None:
+    import migrator.media
+
+    assert set(migrator.media.__all__) == {
+        "CheckOptions",
+        "MediaChecker",
+        "MediaGuard",
+        "MediaProblem",
+        "MediaReport",
+        "UrlCheck",
+        "check_media",
+        "guard",
+        "media_urls",
+    }
+    assert all(hasattr(migrator.media, name) for name in migrator.media.__all__)
