@@ -22,7 +22,7 @@ from aiohttp import web
 
 from migrator.emulator.media import sample_png
 from migrator.emulator.serve import serve_app
-from migrator.engine import RunOptions, run_migration
+from migrator.engine import run_migration
 from migrator.errors import RecordError
 from migrator.mapping import load_mapping
 from migrator.media import CheckOptions, MediaChecker, check_media, guard
@@ -31,7 +31,7 @@ from migrator.records import Location, Record
 from tests.engine.conftest import MIGRATOR, cli_env, write_csv, writes
 
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "mappings" / "content-model.toml"
 PNG = sample_png(10, 20, 30)
 
@@ -104,22 +104,6 @@ async def image_host() -> AsyncIterator[ImageHost]:
     async with serve_app(app) as url:
         host.url = url
         yield host
-
-
-@pytest.fixture
-def options(tmp_path: Path):
-    def make(**overrides) -> RunOptions:
-        values: dict = dict(
-            ledger_path=tmp_path / "run.ledger.sqlite",
-            failures_path=tmp_path / "run.failures.jsonl",
-            preview_path=tmp_path / "run.preview.jsonl",
-            rate=500.0,
-            settle_delay=0.2,
-            show_progress=False,
-        )
-        return RunOptions(**(values | overrides))
-
-    return make
 
 
 def closed_port_url() -> str:
