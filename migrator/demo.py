@@ -100,8 +100,8 @@ async def _migrate_all(emu: Emulator, media: str, workdir: Path) -> list[tuple[s
 
 def _runs_table(title: str, results: list[tuple[str, RunStats]]) -> Table:
     table = Table(title=title, title_justify="left")
-    columns = ("mapping", "read", "filtered", "accepted", "unchanged", "invalid", "failed")
-    columns += ("links", "calls")
+    columns: tuple[str, ...] = ("mapping", "read", "filtered", "accepted", "unchanged")
+    columns += ("invalid", "failed", "links", "calls")
     for column in columns:
         table.add_column(column, justify="left" if column == "mapping" else "right")
     for name, s in results:
