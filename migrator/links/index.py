@@ -93,13 +93,14 @@ class LinkIndex:
         if not isinstance(new, str) or not new:
             return
         self.records += 1
+        done: set[tuple[str, str]] = set()  # a guid is often ?p=ID: each URL once
         for spec in self.rules.old:
             try:
                 old = spec.evaluate(record.data)
             except EvalError:
                 continue  # this record has no such URL (say, no guid)
             if isinstance(old, str) and old.strip():
-                self._add_url(old, new)
+                self._add_url(old, new, done)
 
     def _learn_site(self, data: Any) -> None:
         # WordPress exports name their site's URLs on every record (see sources/wxr.py).
@@ -110,14 +111,18 @@ class LinkIndex:
                 if host:
                     self.hosts.add(host_key(host))
 
-    def _add_url(self, url: str, new: str) -> None:
+    def _add_url(self, url: str, new: str, done: set[tuple[str, str]]) -> None:
         parts = urlsplit(url.strip())
         if parts.hostname:
             self.hosts.add(host_key(parts.hostname))
         path, ids = _path(parts), _ids(parts)
+        if (path, ids) in done:
+            return
+        done.add((path, ids))
         if ids:
             self._map.first_seen("?" + ids, new)
-            self._map.first_seen(f"{path}?{ids}", new)
+            if path:
+                self._map.first_seen(f"{path}?{ids}", new)
             return
         if not path:
             return  # the home page is no record's
