@@ -25,7 +25,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import anyio
-from aiolimiter import AsyncLimiter
 
 from migrator.butter import (
     Ambiguous,
@@ -49,6 +48,7 @@ from migrator.engine.refs import (
 )
 from migrator.engine.report import JsonlWriter, RunStats, failure_line, reason_key
 from migrator.log import get_logger
+from migrator.pacing import paced_limiter
 
 log = get_logger("migrator.submit")
 T = TypeVar("T")
@@ -106,11 +106,7 @@ class Submitter:
         self.stats = stats
         self.failures = failures
         self.gate = PauseGate()
-        # Evenly spaced writes: at most a tenth of a second's worth at once (one write at
-        # Butter's 5/s), never a whole second's burst. A bucket of exactly one loses ~5% of
-        # the rate to wake-up latency at high rates; this keeps the average exact.
-        burst = max(1.0, options.rate / 10)
-        self.limiter = AsyncLimiter(burst, burst / options.rate)
+        self.limiter = paced_limiter(options.rate)
         self._on_abort = on_abort
         self._on_done = on_done
         self._task_group: anyio.abc.TaskGroup | None = None

@@ -26,11 +26,11 @@ from typing import Literal
 
 import aiohttp
 import anyio
-from aiolimiter import AsyncLimiter
 from yarl import URL
 
 from migrator.errors import ConfigError
 from migrator.log import get_logger
+from migrator.pacing import paced_limiter
 
 log = get_logger("migrator.media")
 Verdict = Literal["ok", "dead", "suspicious"]
@@ -82,10 +82,7 @@ class MediaChecker:
 
     def __init__(self, options: CheckOptions | None = None):
         self.options = options or CheckOptions()
-        rate = self.options.rate
-        # Evenly spaced, as the engine paces writes: a tenth of a second's worth at once.
-        burst = max(1.0, rate / 10)
-        self._limiter = AsyncLimiter(burst, burst / rate)
+        self._limiter = paced_limiter(self.options.rate)
         self._slots = anyio.CapacityLimiter(self.options.concurrency)
         self._timeout = aiohttp.ClientTimeout(total=self.options.timeout)
         self._session: aiohttp.ClientSession | None = None
