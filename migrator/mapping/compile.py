@@ -75,13 +75,11 @@ class CompiledMapping:
             n: dataclasses.replace(f, required=False) if n in refs else f
             for n, f in self.fields.items()
         }
-        # HTML whose links are rewritten and whose inline images are looked at.
-        chosen = m.links.fields if m.links and m.links.fields is not None else None
-        self.html_fields = tuple(
-            n
-            for n, f in self.fields.items()
-            if (f.type == "wysiwyg" if chosen is None else n in chosen)
-        )
+        # The HTML (WYSIWYG) fields: their inline images are looked at; their links are
+        # rewritten, unless the links rules name the fields to rewrite.
+        self.html_fields = tuple(n for n, f in self.fields.items() if f.type == "wysiwyg")
+        chosen = m.links.fields if m.links else None
+        self.link_fields = self.html_fields if chosen is None else chosen
 
     def __call__(self, record: Record) -> Payload | None:
         m = self.mapping
@@ -159,7 +157,7 @@ class CompiledMapping:
     def post_html(self, post: dict[str, Any], out: Rewritten) -> None:
         """Links in the body rewritten; Butter copies inline images of posts into its
         media library when asked, so it is asked whenever the body has any."""
-        for name in self.html_fields:
+        for name in self.link_fields:
             self.rewrite(post, name, name, out)
         body = post.get("body")
         if "upload_images_to_media_library" not in self.mapping.fields and isinstance(body, str):
@@ -169,10 +167,11 @@ class CompiledMapping:
     def page_html(self, values: dict[str, Any], locale: str | None, out: Rewritten) -> None:
         """Links rewritten; inline images noted: Butter fetches no image inside a page's
         or an item's HTML, so each one keeps pointing where it points now."""
-        for name in self.html_fields:
+        for name in dict.fromkeys(self.link_fields + self.html_fields):
             where = f"fields.{locale}.{name}" if locale else f"fields.{name}"
-            self.rewrite(values, name, where, out)
-            text = values.get(name)
+            if name in self.link_fields:
+                self.rewrite(values, name, where, out)
+            text = values.get(name) if name in self.html_fields else None
             if not isinstance(text, str):
                 continue
             for src in dict.fromkeys(img_sources(text)):

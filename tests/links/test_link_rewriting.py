@@ -235,3 +235,27 @@ def test_a_missing_links_file_is_named(tmp_path):
         load_mapping(tmp_path / "m.toml")
     (problem,) = [p for p in caught.value.problems if p.key == "links"]
     assert "wordpress-links.toml" in problem.message and "not found" in problem.message
+
+
+# --------------------------------------------------------------------------- inline images
+
+
+def test_inline_images_in_page_html_are_noted_without_any_links_rules():
+    """Butter copies no image inside a page's HTML: each one is a note, the page goes."""
+    compiled = load_mapping(ROOT / "mappings" / "landing_pages.toml").compile()
+    row = {
+        "headline": "Sale",
+        "summary": "",
+        "body": '<p><img src="https://old.example.com/a.png"><img src="https://old.example.com/a.png">'
+        '<img src="https://cdn.buttercms.com/XYZ"></p>',
+        "price": "1",
+        "launch_date": "2024-03-01",
+        "featured": "y",
+        "theme": "",
+    }
+    payload = compiled(Record("sale", "row", row, Location("pages.csv", 2)))
+    assert payload is not None and payload.links_rewritten == 0
+    assert [(n.field, n.url) for n in payload.notes] == [
+        ("fields.body", "https://old.example.com/a.png")
+    ], "once per URL; Butter's own CDN is not noted"
+    assert "does not copy images" in payload.notes[0].reason
