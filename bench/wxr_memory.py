@@ -82,6 +82,20 @@ def generate(path: Path, megabytes: int) -> int:
     return items
 
 
+def generate_media_heavy(path: Path, posts: int) -> int:
+    """A media library of a site: 19 attachments per (short) post, each post's featured
+    image its first one. Returns the item count."""
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(HEAD)
+        for p in range(posts):
+            i = p * 20 + 1
+            fh.write(POST.format(i=i, body="A short post.", thumb=i + 1))
+            for k in range(1, 20):
+                fh.write(ATTACHMENT.format(i=i + k, parent=i))
+        fh.write("</channel>\n</rss>\n")
+    return posts * 20
+
+
 def child(path: str) -> None:
     """Read the export fully; print JSON with the count, time and peak RSS."""
     from migrator.records import Record
@@ -144,6 +158,25 @@ def main() -> None:
         f"wxr peak memory, {args.large_mb} MB vs {args.small_mb} MB export: "
         f"{large['peak_mib'] / small['peak_mib']:.2f}x (flat is 1.00x; the file is "
         f"{args.large_mb / args.small_mb:.0f}x bigger)"
+    )
+    # Attachments are indexed in the first pass (a featured image may come later in the
+    # file): a media-heavy export shows whether that index stays out of memory.
+    heavy = {}
+    with tempfile.TemporaryDirectory(prefix="wxr-bench-") as tmp:
+        for posts in (5_000, 25_000):
+            path = Path(tmp) / f"media-{posts}.xml"
+            items = generate_media_heavy(path, posts)
+            r = measure(path)
+            assert r["records"] == items and r["errors"] == 0, (r, items)
+            heavy[posts] = r
+            print(
+                f"wxr media-heavy, {items:>7,} items ({items * 19 // 20:,} attachments, "
+                f"{path.stat().st_size / 2**20:.0f} MiB): {items / r['seconds']:>7,.0f} items/s, "
+                f"peak RSS {r['peak_mib']:.1f} MiB"
+            )
+    print(
+        "wxr peak memory, 5x the attachments: "
+        f"{heavy[25_000]['peak_mib'] / heavy[5_000]['peak_mib']:.2f}x (flat is 1.00x)"
     )
 
 

@@ -45,10 +45,10 @@ site                   {title, link, language, base_site_url, base_blog_url, wxr
 =====================  ===================================================================
 
 **Two passes.** The first reads the channel's authors and terms, every attachment's URL
-and alt text (an id → URL map: a featured image may point at an attachment further
-down the file), translation groups and which post ids repeat; the second streams the
-items. Memory is one item plus those maps: about 0.5 KB per attachment and one bit per
-post id, whatever the number of posts (see ``bench/wxr_memory.py``).
+and alt text (a featured image may point at an attachment further down the file; kept
+on disk by ``wxr_media.AttachmentIndex``), translation groups and which post ids repeat;
+the second streams the items. Memory is one item plus small maps and one bit per post
+id, whatever the number of posts or attachments (see ``bench/wxr_memory.py``).
 
 **Options.** ``post_types``: the types to read (default: all but ``nav_menu_item`` and
 ``revision``; name them to get them). ``group_translations``: translations become one
@@ -89,6 +89,7 @@ from migrator.sources.wxr_items import (
     text,
     wp_children,
 )
+from migrator.sources.wxr_media import AttachmentIndex
 from migrator.sources.wxr_recover import RepairingReader
 
 DEFAULT_SKIPPED = ("nav_menu_item", "revision")
@@ -126,19 +127,6 @@ class WxrStats(SourceStats):
     wxr_version: str | None = None
 
 
-@dataclass(slots=True)
-class _Attachment:
-    url: str
-    alt: str
-    title: str
-    caption: str
-    parent: str | None
-
-    def as_dict(self, id: str) -> dict[str, Any]:
-        return {"id": id, "url": self.url, "alt": self.alt, "title": self.title,
-                "caption": self.caption}  # fmt: skip
-
-
 class _IdSet:
     """Post ids seen so far, in about one bit per possible id (WordPress ids are small
     integers), so a multi-gigabyte export does not grow a set of a million strings."""
@@ -172,8 +160,7 @@ class _Index:
     site: dict[str, Any] = field(default_factory=dict)
     authors: dict[str, Author] = field(default_factory=dict)
     terms: list[dict[str, Any]] = field(default_factory=list)
-    attachments: dict[str, _Attachment] = field(default_factory=dict)
-    children: dict[str, list[str]] = field(default_factory=dict)  # parent id -> attachment ids
+    attachments: AttachmentIndex = field(default_factory=AttachmentIndex)  # on disk
     groups: dict[str, int] = field(default_factory=dict)  # translation group -> members
     duplicates: set[str] = field(default_factory=set)  # post ids on more than one item
     root: str | None = None
@@ -334,15 +321,14 @@ class WxrSource:
             for child in el:
                 if classify(child.tag) == ("excerpt", "encoded"):
                     excerpt = text(child)
-            index.attachments[post_id] = _Attachment(
+            index.attachments.add(
+                post_id,
                 url=f.get("attachment_url") or _child_text(el, "guid"),
                 alt=meta.get("_wp_attachment_image_alt", ""),
                 title=_child_text(el, "title"),
                 caption=excerpt,
-                parent=parent if parent != "0" else None,
+                parent=parent if parent and parent != "0" else None,
             )
-            if parent and parent != "0":
-                index.children.setdefault(parent, []).append(post_id)
         if self.group_translations and self.wants(f.get("post_type") or "post"):
             group, _, _ = _translation(el)
             if group:
@@ -354,6 +340,12 @@ class WxrSource:
         """Stream the items (two passes over the file); resets ``stats``."""
         stats = self.stats = WxrStats()
         index = self.scan()
+        try:
+            yield from self._items(index, stats)
+        finally:
+            index.attachments.close()
+
+    def _items(self, index: _Index, stats: WxrStats) -> Iterator[Record | RecordError]:
         if index.root is None or (index.root != "rss" and not index.saw_wp):
             what = f"<{index.root}>" if index.root else "no elements"
             raise SourceError(
@@ -415,12 +407,8 @@ class WxrSource:
             if attachment is None:
                 warnings.append(f"featured image: attachment {thumb} is not in the export")
             else:
-                data["featured_image"] = attachment.as_dict(str(thumb).strip())
-        data["attachments"] = [
-            index.attachments[a].as_dict(a)
-            for a in index.children.get(post_id, ())
-            if a in index.attachments
-        ]
+                data["featured_image"] = attachment
+        data["attachments"] = index.attachments.children(post_id) if post_id else []
         data["content_with_media"] = {
             "content": data["content"],
             "media": _gallery_media(data["content"], post_id, index),
@@ -548,14 +536,17 @@ def _gallery_media(content: str, post_id: str, index: _Index) -> dict[str, Any]:
     item's attached media when a gallery names none (as WordPress does)."""
     if "[gallery" not in content:
         return {}
-    ids: list[str] = []
+    media: dict[str, Any] = {}
     for m in _GALLERY.finditer(content):
         named = _IDS.search(m.group(1))
         if named:
-            ids.extend(i.strip() for i in named.group(1).split(",") if i.strip())
+            for i in (i.strip() for i in named.group(1).split(",")):
+                found = index.attachments.get(i) if i and i not in media else None
+                if found is not None:
+                    media[i] = found
         else:
-            ids.extend(index.children.get(post_id, ()))
-    return {i: index.attachments[i].as_dict(i) for i in ids if i in index.attachments}
+            media.update((a["id"], a) for a in index.attachments.children(post_id))
+    return media
 
 
 def _slug(title: str) -> str:

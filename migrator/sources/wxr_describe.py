@@ -94,6 +94,7 @@ def describe(source: WxrSource) -> dict[str, Any]:
 
 def _authors(source: WxrSource) -> list[dict[str, Any]]:
     index = source.scan()
+    index.attachments.close()  # only the authors are wanted here
     return [a.as_dict() for a in index.authors.values()]
 
 
