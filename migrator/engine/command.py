@@ -10,12 +10,16 @@ from typing import Any
 
 import anyio
 import click
+from rich.console import Console
+from rich.table import Table
 
 from migrator.butter import DEFAULT_BASE_URL
 from migrator.engine import run as engine
 from migrator.engine.options import RunOptions, default_paths
+from migrator.engine.order import run_order
+from migrator.engine.report import RunStats
 from migrator.engine.summary import print_summary
-from migrator.errors import ConfigError
+from migrator.errors import ConfigError, MappingError
 from migrator.mapping import load_mapping
 
 
@@ -30,17 +34,23 @@ def read_token(env: str, token_file: Path | None, *, what: str) -> str | None:
 
 
 @click.command("run")
-@click.argument("mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "mappings",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
 @click.option(
     "--source",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The export to read (default: the mapping's own `source.path`).",
+    help="The export to read (default: each mapping's own `source.path`).",
 )
 @click.option("--dry-run", is_flag=True, help="Send nothing: print the plan, write a preview.")
 @click.option(
     "--ledger",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Checkpoint ledger (default: beside the mapping, <mapping>.ledger.sqlite).",
+    help="Checkpoint ledger (default: beside the mapping, <mapping>.ledger.sqlite); "
+    "with one mapping only.",
 )
 @click.option(
     "--rate",
@@ -124,7 +134,7 @@ def read_token(env: str, token_file: Path | None, *, what: str) -> str | None:
 )
 @click.option("--no-progress", is_flag=True, help="No progress display.")
 def run_command(
-    mapping: Path,
+    mappings: tuple[Path, ...],
     source: Path | None,
     dry_run: bool,
     ledger: Path | None,
@@ -144,10 +154,15 @@ def run_command(
     media_timeout: float,
     no_progress: bool,
 ) -> None:
-    """Migrate the records of an export into ButterCMS, as MAPPING describes.
+    """Migrate the records of an export into ButterCMS, as each MAPPING describes.
 
     Every acceptance is recorded in a checkpoint ledger: after a crash, Ctrl-C or
     on a re-run nothing already accepted is sent again.
+
+    Several mappings (one export, or each its own `source.path`) run one after the
+    other, each with its own ledger; a mapping that references a collection's items
+    runs after the mappings that fill that collection, and references still missing
+    at the end (a cycle) are patched in by a second pass.
 
     Exit codes: 0 all accepted, 1 some records failed, 2 usage or configuration
     error, 3 run aborted (bad token, API quota exhausted).
@@ -157,60 +172,156 @@ def run_command(
       export BUTTER_WRITE_TOKEN=...   BUTTER_READ_TOKEN=...
       migrator run mappings/team_members.toml --source team.csv --dry-run
       migrator run mappings/team_members.toml --source team.csv --rate 5
+      migrator run mappings/wordpress_*.toml --source export.xml --var media_host=...
     """
-    loaded = load_mapping(mapping, variables=_parse_vars(variables))
-    source_path = source or loaded.default_source
-    if source_path is None:
-        raise click.UsageError("no --source given and the mapping names no source.path")
-    ledger_path, failures_path, preview_path = default_paths(mapping, ledger)
-    options = RunOptions(
-        ledger_path=ledger_path,
-        failures_path=failures_path,
-        preview_path=preview_path,
-        concurrency=concurrency,
-        rate=rate,
-        retry_failed=retry_failed,
-        prune=prune,
-        settle_delay=settle_delay,
-        max_attempts=max_attempts,
-        dry_run=dry_run,
-        show_progress=not no_progress,
-        check_media=check_media,
-        media_rate=media_rate,
-        media_timeout=media_timeout,
-    )
-    if dry_run:
-        stats = engine.dry_run(loaded, Path(source_path), options)
-    else:
+    if ledger is not None and len(mappings) > 1:
+        raise click.UsageError(
+            "--ledger names one ledger: give it with a single mapping (each mapping keeps "
+            "its own, beside it)"
+        )
+    several = len(mappings) > 1
+    loaded = _load_all(mappings, _parse_vars(variables), several=several)
+    jobs = []
+    for mapping in run_order(loaded):
+        source_path = source or mapping.default_source
+        if source_path is None:
+            raise click.UsageError(
+                f"{mapping.path}: no --source given and the mapping names no source.path"
+            )
+        ledger_path, failures_path, preview_path = default_paths(mapping.path, ledger)
+        options = RunOptions(
+            ledger_path=ledger_path,
+            failures_path=failures_path,
+            preview_path=preview_path,
+            concurrency=concurrency,
+            rate=rate,
+            retry_failed=retry_failed,
+            prune=prune,
+            settle_delay=settle_delay,
+            max_attempts=max_attempts,
+            dry_run=dry_run,
+            show_progress=not no_progress,
+            check_media=check_media,
+            media_rate=media_rate,
+            media_timeout=media_timeout,
+        )
+        jobs.append(_Job(mapping, Path(source_path), options))
+    tokens: tuple[str | None, str | None] = (None, None)
+    if not dry_run:
         write_token = read_token("BUTTER_WRITE_TOKEN", token_file, what="write")
         if not write_token:
             raise ConfigError(
                 "no write token: set BUTTER_WRITE_TOKEN or pass --token-file "
                 "(ButterCMS → Settings → API Tokens → Write API token)"
             )
-        stats = anyio.run(
+        tokens = (write_token, read_token("BUTTER_READ_TOKEN", read_token_file, what="read"))
+
+    console = Console()
+    for n, job in enumerate(jobs, 1):
+        if several:
+            console.rule(f"{job.mapping.path.name} ({n}/{len(jobs)})")
+        _run_job(job, api_base, tokens, console)
+        if job.stats is not None and job.stats.aborted:
+            break  # a bad token or a spent quota stops the others too
+    if several and not dry_run:
+        # A cycle between mappings: the references a mapping could not find when it ran
+        # exist now. Running it again sends nothing else (its records are unchanged).
+        for job in jobs:
+            if job.stats is not None and job.stats.refs_unresolved and not job.stats.aborted:
+                console.rule(f"{job.mapping.path.name}: second pass for its references")
+                _run_job(job, api_base, tokens, console)
+    code = 0
+    for job in jobs:
+        if job.stats is None:
+            continue
+        stats = job.stats
+        job_code = 130 if (stats.aborted or "").startswith("interrupted") else stats.exit_code
+        if verify and not dry_run and not stats.aborted:
+            job_code = max(
+                job_code,
+                _verify_after(job.mapping, job.source, job.options, api_base, read_token_file),
+            )
+        code = max(code, job_code)
+    if several:
+        _print_overview(jobs, dry_run=dry_run, console=console)
+    sys.exit(code)
+
+
+@dataclasses.dataclass
+class _Job:
+    mapping: Any
+    source: Path
+    options: RunOptions
+    stats: RunStats | None = None
+
+
+def _load_all(paths: tuple[Path, ...], variables: dict[str, str], *, several: bool) -> list[Any]:
+    """Every mapping checked, every problem of every one reported together."""
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(load_mapping(path, variables=variables, only_declared=several))
+        except MappingError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise MappingError(problems)
+    if several:
+        declared = {name for m in loaded for name in m.variables}
+        unknown = sorted(set(variables) - declared)
+        if unknown:
+            raise click.BadParameter(
+                f"{', '.join(unknown)}: declared in no mapping's [vars] "
+                f"(declared: {sorted(declared)})",
+                param_hint="--var",
+            )
+    return loaded
+
+
+def _run_job(
+    job: _Job, api_base: str, tokens: tuple[str | None, str | None], console: Console
+) -> None:
+    options = job.options
+    if options.dry_run:
+        job.stats = engine.dry_run(job.mapping, job.source, options)
+    else:
+        write_token, read_token_ = tokens
+        assert write_token is not None
+        job.stats = anyio.run(
             lambda: engine.run_migration(
-                loaded,
-                Path(source_path),
+                job.mapping,
+                job.source,
                 options,
                 base_url=api_base,
                 write_token=write_token,
-                read_token=read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
+                read_token=read_token_,
             )
         )
     print_summary(
-        stats,
-        dry_run=dry_run,
-        failures_path=failures_path,
-        preview_path=preview_path,
+        job.stats,
+        dry_run=options.dry_run,
+        failures_path=options.failures_path,
+        preview_path=options.preview_path,
         warnings_path=options.warnings_path,
+        console=console,
     )
-    code = 130 if (stats.aborted or "").startswith("interrupted") else stats.exit_code
-    if verify and not dry_run and not stats.aborted:
-        code = max(
-            code, _verify_after(loaded, Path(source_path), options, api_base, read_token_file)
-        )
-    sys.exit(code)
+
+
+def _print_overview(jobs: list[_Job], *, dry_run: bool, console: Console) -> None:
+    table = Table(title="All mappings", title_justify="left")
+    for column in ("mapping", "read", "sent" if not dry_run else "to send", "unchanged"):
+        table.add_column(column, justify="left" if column == "mapping" else "right")
+    for column in ("invalid", "failed", "links", "calls"):
+        table.add_column(column, justify="right")
+    for job in jobs:
+        s = job.stats
+        if s is None:
+            table.add_row(job.mapping.path.name, "not run")
+            continue
+        sent = s.to_send + s.changed if dry_run else s.accepted + s.updated + s.deleted
+        numbers = (s.read, sent, s.unchanged, s.invalid, s.failed, s.links_rewritten)
+        calls = f"{s.calls_writes} + {s.calls_reads}"
+        table.add_row(job.mapping.path.name, *(f"{n:,}" for n in numbers), calls)
+    console.print(table)
 
 
 def _verify_after(

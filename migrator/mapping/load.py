@@ -38,12 +38,18 @@ if TYPE_CHECKING:
 
 
 def load_mapping(
-    path: str | Path, model: ContentModel | None = None, *, variables: dict[str, str] | None = None
+    path: str | Path,
+    model: ContentModel | None = None,
+    *,
+    variables: dict[str, str] | None = None,
+    only_declared: bool = False,
 ) -> Mapping:
     """Parse and check a mapping file; raises ``MappingError`` listing every problem.
 
     ``model`` overrides the content model file the mapping names; ``variables``
-    overrides values of its ``[vars]`` table (the command line's ``--var k=v``).
+    overrides values of its ``[vars]`` table (the command line's ``--var k=v``); one it
+    does not declare is a problem, unless ``only_declared`` (several mappings share the
+    command line's variables: each takes those it declares).
     """
     path = Path(path)
     try:
@@ -52,7 +58,11 @@ def load_mapping(
         raise MappingError([Problem(str(path), "", "mapping file not found")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise MappingError([Problem(str(path), "", f"not valid TOML: {exc}")]) from None
-    return _Loader(path, raw, model, dict(variables or {})).load()
+    overrides = dict(variables or {})
+    if only_declared:
+        declared = raw["vars"] if isinstance(raw.get("vars"), dict) else {}
+        overrides = {k: v for k, v in overrides.items() if k in declared}
+    return _Loader(path, raw, model, overrides).load()
 
 
 class _Loader:
