@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,26 @@ def _count(stats: RunStats, item: Planned, failures: JsonlWriter) -> None:
         stats.to_send += 1
 
 
+@contextmanager
+def _link_rewriter(mapping: Any, source_path: Path, options: RunOptions) -> Iterator[Any]:
+    """``link_rewriter``, with progress while the export's URLs are indexed."""
+    if mapping.links is None:
+        yield None
+        return
+    progress = ProgressView(enabled=options.show_progress)
+
+    def shown(n: int) -> None:
+        line = f"indexing the export's URLs for link rewriting: {n:,} records read"
+        progress.show(line, stage="links", records=n)
+
+    try:
+        with link_rewriter(mapping, source_path, on_progress=shown) as links:
+            progress.close()
+            yield links
+    finally:
+        progress.close()
+
+
 def _note(stats: RunStats, item: Planned, warnings: JsonlWriter) -> None:
     """Links rewritten, and what a person should look at although the record goes through."""
     payload = item.payload
@@ -165,7 +185,7 @@ def _dry_run(mapping: Any, source_path: Path, options: RunOptions, stack: ExitSt
     stats = RunStats()
     started = time.monotonic()
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
-    links = stack.enter_context(link_rewriter(mapping, source_path))
+    links = stack.enter_context(_link_rewriter(mapping, source_path, options))
     compiled = mapping.compile(links)
     # Read-only: a dry run takes no lock and writes nothing to the ledger.
     ledger: Any = (
@@ -181,14 +201,18 @@ def _dry_run(mapping: Any, source_path: Path, options: RunOptions, stack: ExitSt
             compiled = check_then_guard_blocking(
                 mapping, source_path, compiled, ledger, options, stats
             )
+        progress = stack.enter_context(closing(ProgressView(enabled=options.show_progress)))
         with SeenKeys() as seen:
-            for item in plan_items(
+            planned = plan_items(
                 source.records(), compiled, ledger, retry_failed=options.retry_failed, seen=seen
-            ):
+            )
+            for n, item in enumerate(planned, 1):
                 _count(stats, item, failures)
                 _note(stats, item, warnings)
                 if item.action in ("send", "settle", "update"):
                     preview.write(_preview_line(item, ledger, stats))
+                if n % _YIELD_EVERY == 0:
+                    _show_plan(progress, stats)
             if options.prune:
                 _dry_prune(mapping, ledger, seen, stats, preview, failures)
     finally:
@@ -198,6 +222,14 @@ def _dry_run(mapping: Any, source_path: Path, options: RunOptions, stack: ExitSt
             ledger.close()
     stats.elapsed = time.monotonic() - started
     return stats
+
+
+def _show_plan(progress: ProgressView, stats: RunStats) -> None:
+    line = (
+        f"planning: read {stats.read:,} · new {stats.to_send:,} · changed {stats.changed:,} · "
+        f"unchanged {stats.unchanged:,} · invalid {stats.invalid:,}"
+    )
+    progress.show(line, stage="plan", read=stats.read, new=stats.to_send, invalid=stats.invalid)
 
 
 def _preview_line(item: Planned, ledger: Any, stats: RunStats) -> dict[str, Any]:
@@ -283,7 +315,7 @@ async def run_migration(
     write_token: str,
     read_token: str | None = None,
 ) -> RunStats:
-    with link_rewriter(mapping, source_path) as links:
+    with _link_rewriter(mapping, source_path, options) as links:
         return await _run_migration(
             mapping,
             source_path,

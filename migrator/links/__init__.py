@@ -8,7 +8,7 @@ compiles the mapping with a rewriter (``rewrite``) that changes ``href``/``src``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,15 +20,18 @@ from migrator.log import get_logger
 
 __all__ = ["LinkIndex", "LinkRewriter", "LinkRules", "Note", "link_rewriter"]
 log = get_logger("migrator.links")
-_LOG_EVERY = 50_000
+_PROGRESS_EVERY = 1_000
 # Source options that narrow what is read (WXR's post types) or merge records (grouped
 # translations): the index reads every item of the export as it is.
 _NARROWING = ("post_types", "group_translations")
 
 
 @contextmanager
-def link_rewriter(mapping: Any, source_path: Path) -> Iterator[LinkRewriter | None]:
-    """The mapping's rewriter, its index built from ``source_path`` (None without rules)."""
+def link_rewriter(
+    mapping: Any, source_path: Path, *, on_progress: Callable[[int], None] | None = None
+) -> Iterator[LinkRewriter | None]:
+    """The mapping's rewriter, its index built from ``source_path`` (None without rules).
+    ``on_progress(records read)`` is called as the export is read."""
     if mapping.links is None:
         yield None
         return
@@ -42,8 +45,8 @@ def link_rewriter(mapping: Any, source_path: Path) -> Iterator[LinkRewriter | No
         for n, record in enumerate(source.records(), 1):
             if not isinstance(record, Exception):
                 index.add(record)
-            if n % _LOG_EVERY == 0:
-                log.info("indexing URLs", records=n)
+            if on_progress is not None and n % _PROGRESS_EVERY == 0:
+                on_progress(n)
         log.debug(
             "link index built",
             records=index.records,
