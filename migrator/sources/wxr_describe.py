@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -36,6 +37,8 @@ def describe(source: WxrSource) -> dict[str, Any]:
     hosts: Counter[str] = Counter()
     author_posts: Counter[str] = Counter()
     comments = 0
+    permalinks: dict[str, Counter[str]] = {}
+    internal_links = linking_items = 0
     errors: list[str] = []
     plugin = None
     post_types = list(source.post_types) if source.post_types is not None else None
@@ -64,6 +67,11 @@ def describe(source: WxrSource) -> dict[str, Any]:
                 plugin = "qtranslate"
         author_posts[data["author"]["login"]] += 1
         comments += len(data["comments"])
+        if data["link"]:
+            _bump(permalinks.setdefault(kind, Counter()), permalink_shape(data))
+        if data["links"]:
+            internal_links += len(data["links"])
+            linking_items += 1
         if kind == "attachment" and data["attachment_url"]:
             _bump(hosts, urlsplit(data["attachment_url"]).hostname or "(relative)")
     stats = reader.stats
@@ -85,11 +93,44 @@ def describe(source: WxrSource) -> dict[str, Any]:
         "authors": authors,
         "comments": comments,
         "attachment_hosts": dict(hosts.most_common(_SHOWN)),
+        # What a mapping's `links` rules need: where each type lived, and how many links
+        # in the content point at the site itself (they are rewritten).
+        "permalinks": {
+            kind: dict(counter.most_common(3)) for kind, counter in sorted(permalinks.items())
+        },
+        "internal_links": {"links": internal_links, "items": linking_items},
         "problems": [*errors[:_SHOWN], f"... and {len(errors) - _SHOWN} more"]
         if len(errors) > _SHOWN
         else errors,
         "notes": list(stats.notes),
     }
+
+
+def permalink_shape(data: Mapping[str, Any]) -> str:
+    """``https://x.com/2024/03/hello/`` → ``x.com/%year%/%monthnum%/%postname%/``; a
+    child page's or an attachment's parents become ``%parent%``."""
+    parts = urlsplit(data["link"])
+    out: list[str] = []
+    date = data.get("date") or ""
+    for segment in parts.path.split("/"):
+        if segment and segment == data["post_name"]:
+            segment = "%postname%"
+        elif segment and segment == data["post_id"]:
+            segment = "%post_id%"
+        elif len(segment) == 4 and segment == date[:4]:
+            segment = "%year%"
+        elif len(segment) == 2 and segment == date[5:7] and "%year%" in out:
+            segment = "%monthnum%"
+        elif len(segment) == 2 and segment == date[8:10] and "%monthnum%" in out:
+            segment = "%day%"
+        out.append(segment)
+    if data.get("post_parent") and "%postname%" in out:
+        # Hierarchical: what stands between the date (if any) and the name is the parents'.
+        last = out.index("%postname%")
+        first = max((i + 1 for i, seg in enumerate(out[:last]) if seg.startswith("%")), default=1)
+        out[first:last] = ["%parent%"] if last > first else []
+    query = parts.query.replace(data["post_id"], "%post_id%") if data["post_id"] else parts.query
+    return (parts.hostname or "") + "/".join(out) + (f"?{query}" if query else "")
 
 
 def _authors(source: WxrSource) -> list[dict[str, Any]]:

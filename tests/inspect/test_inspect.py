@@ -103,3 +103,20 @@ def test_an_unknown_format_asks_for_format(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["inspect", str(path)])
     assert result.exit_code != 0
     assert "give --format" in str(result.exception) + result.output
+
+
+def test_permalink_shapes_and_internal_links_help_write_links_rules() -> None:
+    result = invoke(str(SAMPLE), "--json")
+    assert result.exit_code == 0, result.output
+    summary = orjson.loads(result.output)
+    shapes = summary["permalinks"]
+    host = "bakery.example.com"
+    # The live posts' dated permalinks; the trashed one's link keeps its old slug.
+    assert shapes["post"][f"{host}/%year%/%monthnum%/%postname%/"] == 5
+    assert shapes["page"] == {f"{host}/%postname%/": 1, f"{host}/%parent%/%postname%/": 1}
+    assert shapes["portfolio"] == {f"{host}/portfolio/%postname%/": 2}
+    assert shapes["attachment"] == {f"{host}/%year%/%monthnum%/%parent%/%postname%/": 3}
+    # Links in the content to the site itself: counted independently from the file.
+    raw = SAMPLE.read_text(encoding="utf-8")
+    hrefs = re.findall(rf'href="https?://{re.escape(host)}[^"]*"', raw)
+    assert summary["internal_links"]["links"] == len(hrefs) > 0
