@@ -91,7 +91,7 @@ def _tally(stats: RunStats, report: MediaReport) -> None:
     stats.media_suspicious = len(report.suspicious)
     stats.media_seconds = report.elapsed
     for kind, problems in (("dead", report.dead), ("suspicious", report.suspicious)):
-        for problem in list(problems.values())[:SHOWN_MEDIA]:
+        for problem in problems.first[:SHOWN_MEDIA]:
             stats.media_problems.append(
                 f"{kind}: {describe(problem.url, problem.reason)} — first in {problem.first}"
             )

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import anyio.lowlevel
@@ -32,6 +32,8 @@ log = get_logger("migrator.media")
 _YIELD_EVERY = 64
 # Dead (and suspicious) URLs logged one by one at warning level; the rest at debug.
 LOG_FIRST = 20
+# Problems kept in memory, with where they were first met, for the summary.
+KEEP_FIRST = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,42 @@ class MediaProblem:
     first: MediaUse
 
 
+class Problems:
+    """URL → its problem. On disk: when an old host is gone, every one of its URLs is dead,
+    and an export can hold a million. The first ones are kept in memory for the summary."""
+
+    def __init__(self) -> None:
+        self._reasons = SeenKeys()
+        self.first: list[MediaProblem] = []
+        self._count = 0
+
+    def add(self, problem: MediaProblem) -> None:
+        if self._reasons.first_seen(problem.url, problem.reason) is None:
+            self._count += 1
+            if len(self.first) < KEEP_FIRST:
+                self.first.append(problem)
+
+    def __contains__(self, url: object) -> bool:
+        return url in self._reasons
+
+    def __getitem__(self, url: str) -> str:
+        reason = self._reasons.get(url)
+        if reason is None:
+            raise KeyError(url)
+        return reason
+
+    def __len__(self) -> int:
+        return self._count
+
+
+class UrlReasons(Protocol):
+    """What ``guard`` needs: ``url in reasons`` and ``reasons[url]`` (a dict will do)."""
+
+    def __contains__(self, url: object, /) -> bool: ...
+    def __getitem__(self, url: str, /) -> str: ...
+    def __len__(self) -> int: ...
+
+
 @dataclass
 class MediaReport:
     records: int = 0  # payloads whose media was looked at
@@ -60,18 +98,18 @@ class MediaReport:
     uses: int = 0  # media URLs in those payloads, repeats included
     checked: int = 0  # distinct URLs checked
     requests: int = 0  # HTTP requests made to the media hosts
-    dead: dict[str, MediaProblem] = field(default_factory=dict)
-    suspicious: dict[str, MediaProblem] = field(default_factory=dict)
+    dead: Problems = field(default_factory=Problems)
+    suspicious: Problems = field(default_factory=Problems)
     elapsed: float = 0.0
     queued: int = 0  # distinct URLs handed to the checkers so far (for progress)
 
-    def reasons(self) -> dict[str, str]:
+    def reasons(self) -> Problems:
         """Dead URL → reason: what ``guard`` takes."""
-        return {url: p.reason for url, p in self.dead.items()}
+        return self.dead
 
-    def doubts(self) -> dict[str, str]:
+    def doubts(self) -> Problems:
         """Suspicious URL → reason (sent anyway; noted in the warnings file)."""
-        return {url: p.reason for url, p in self.suspicious.items()}
+        return self.suspicious
 
 
 async def check_media(
@@ -164,7 +202,7 @@ def _record(report: MediaReport, result: UrlCheck, use: MediaUse) -> None:
     if result.verdict == "ok":
         return
     found = report.dead if result.verdict == "dead" else report.suspicious
-    found[result.url] = MediaProblem(result.url, result.reason, use)
+    found.add(MediaProblem(result.url, result.reason, use))
     # A host that is gone makes thousands of dead URLs: the first few are enough in the log
     # (the failures file lists every record).
     emit = log.warning if len(found) <= LOG_FIRST else log.debug
@@ -183,11 +221,11 @@ class MediaGuard:
     def __init__(
         self,
         compiled: Callable[[Record], Any],
-        dead: Mapping[str, str],
+        dead: UrlReasons,
         model: ContentModel,
         *,
         skip: Callable[[Any], bool] | None = None,
-        suspicious: Mapping[str, str] | None = None,
+        suspicious: UrlReasons | None = None,
     ):
         self.compiled = compiled
         self.dead = dead
@@ -228,11 +266,11 @@ class MediaGuard:
 
 def guard(
     compiled: Callable[[Record], Any],
-    dead: Mapping[str, str],
+    dead: UrlReasons,
     *,
     model: ContentModel | None = None,
     skip: Callable[[Any], bool] | None = None,
-    suspicious: Mapping[str, str] | None = None,
+    suspicious: UrlReasons | None = None,
 ) -> MediaGuard:
     """``compiled``, refusing the payloads that use a URL of ``dead`` (url → reason) and
     noting on them the ``suspicious`` ones. ``model`` defaults to the compiled mapping's;

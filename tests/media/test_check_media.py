@@ -411,7 +411,8 @@ async def test_the_pass_streams_records_and_skips_bad_ones(image_host, tmp_path)
     ]
     report = await check_media(iter(records), mapping.compile(), mapping.model)
     assert (report.records, report.uses, report.checked) == (2, 2, 2)
-    (problem,) = report.dead.values()
+    (problem,) = report.dead.first
+    assert len(report.dead) == 1 and report.dead[problem.url] == "404 Not Found"
     assert problem.url == f"{u}/gone/2.png" and problem.reason == "404 Not Found"
     assert (problem.first.identity, problem.first.source, problem.first.field) == (
         "c",

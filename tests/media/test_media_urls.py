@@ -139,3 +139,17 @@ def test_public_api() -> None:
     import migrator.media
 
     assert all(hasattr(migrator.media, name) for name in migrator.media.__all__)
+
+
+def test_problems_keep_every_url_on_disk_and_only_the_first_in_memory() -> None:
+    from migrator.media.prepass import KEEP_FIRST, MediaProblem, MediaUse, Problems
+
+    problems = Problems()
+    use = MediaUse("r1", "export.xml:3", "photo")
+    for n in range(5_000):  # a gone host: every URL of it dead
+        problems.add(MediaProblem(f"https://gone.example/{n}.jpg", "connection refused", use))
+    problems.add(MediaProblem("https://gone.example/0.jpg", "again", use))  # counted once
+    assert len(problems) == 5_000 and len(problems.first) == KEEP_FIRST
+    assert problems["https://gone.example/4999.jpg"] == "connection refused"
+    assert problems["https://gone.example/0.jpg"] == "connection refused", "the first reason"
+    assert "https://gone.example/5000.jpg" not in problems
