@@ -22,6 +22,8 @@ ALLOWED_ATTRS = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start"},
+    # Only when a mapping keeps iframes (embedded videos): html_clean(keep = ["iframe"]).
+    "iframe": {"src", "width", "height", "title", "allow", "allowfullscreen", "frameborder"},
 }
 DROP_WITH_CONTENT = frozenset(
     {"script", "style", "iframe", "object", "embed", "noscript", "template"}
@@ -103,8 +105,10 @@ class _Cleaner(HTMLParser):
 
 
 def clean_html(text: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> str:
-    drop_set = DROP_WITH_CONTENT | {t.lower() for t in drop}
-    allowed = (ALLOWED_TAGS | {t.lower() for t in keep}) - drop_set
+    kept = {t.lower() for t in keep}
+    # A tag the mapping keeps is kept even if it is dropped by default (an iframe embed).
+    drop_set = (DROP_WITH_CONTENT - kept) | {t.lower() for t in drop}
+    allowed = (ALLOWED_TAGS | kept) - drop_set
     cleaner = _Cleaner(frozenset(allowed), frozenset(drop_set))
     cleaner.feed(text)
     return cleaner.result()

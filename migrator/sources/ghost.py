@@ -4,8 +4,9 @@ and Content API responses (``{"posts": [...]}`` / ``{"pages": [...]}``).
 **Records.** One per post and page. Identity ``id``; kind ``post`` or ``page`` (``type``,
 or the older ``page: true``). ``data`` is the post as exported plus, joined:
 
-    body          html where present; else the Lexical document rendered as HTML
-                  (a mobiledoc-only post gets "" and a warning)
+    body          html where present; else the Lexical document (Ghost 5+), else the
+                  Mobiledoc (Ghost 1.x–4.x) rendered as Ghost renders its html
+                  (``lexical.py``, ``mobiledoc.py``, cards in ``ghost_cards.py``)
     tags          [{name, slug, visibility}] in Ghost's order (internal #tags included)
     tag_names     public tag names only (no #internal tags)
     primary_tag   the first public tag, or null
@@ -26,6 +27,13 @@ embed tags and authors, so they need no first pass.
 first one's position) is a ``RecordError`` located by index (``file@db[0].data.posts[4]``);
 a join row naming a missing tag or user is a warning on the post. A document that breaks
 part-way yields the posts before the break, then a ``RecordError`` at the byte position.
+A lexical or mobiledoc that is not valid JSON or not of its format leaves the body empty
+with a warning naming the post (the other one is rendered if the post has both); a card
+or node that cannot be rendered is left out with a warning naming it.
+
+**Options.** ``site_url``: the old site's address, put where Ghost wrote ``__GHOST_URL__``
+(default: nothing, so those URLs become site-relative; Butter cannot fetch a relative
+image: set it, or a mapping's ``rebase_url``, for media).
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources.base import SourceStats, as_path, open_binary
+from migrator.sources.ghost_cards import GhostRender, MalformedDocument
 from migrator.sources.json_stream import (
     Collector,
     JsonBroken,
@@ -53,7 +62,8 @@ from migrator.sources.json_stream import (
     summarize,
     top_keys,
 )
-from migrator.sources.richtext import Rendering, lexical_html
+from migrator.sources.lexical import ghost_lexical_html
+from migrator.sources.mobiledoc import ghost_version, mobiledoc_html
 
 META_FIELDS = (
     "meta_title",
@@ -83,8 +93,10 @@ class GhostSource:
 
     name = "ghost"
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, site_url: str = "") -> None:
         self.path: Path = as_path(path)
+        # Ghost 4+ stores its own URL as __GHOST_URL__ in links and images.
+        self.site_url = site_url.rstrip("/")
         self.stats = SourceStats()
         self._index: _Index | None = None
 
@@ -236,8 +248,9 @@ class GhostSource:
             primary_tag=public[0] if public else None,
             authors=authors,
             primary_author=authors[0] if authors else None,
-            body=self._body(raw, warnings),
+            body=_body(identity, raw, warnings),
         )
+        data = _site_url(data, self.site_url)
         return Record(
             identity, kind, data, Location(str(self.path), position=position), tuple(warnings)
         )
@@ -258,26 +271,6 @@ class GhostSource:
                 warnings.append(f"linked to {what} {other!r}, which is not in the export")
         return out
 
-    @staticmethod
-    def _body(raw: dict[str, Any], warnings: list[str]) -> str:
-        html = raw.get("html")
-        if isinstance(html, str) and html.strip():
-            return html
-        lexical = raw.get("lexical")
-        if isinstance(lexical, str) and lexical.strip():
-            try:
-                document = orjson.loads(lexical)
-            except orjson.JSONDecodeError:
-                warnings.append("lexical is not valid JSON; body left empty")
-                return ""
-            rendering = Rendering()
-            body = lexical_html(document, rendering) if isinstance(document, dict) else ""
-            warnings.extend(rendering.warnings)
-            return body
-        if raw.get("mobiledoc"):
-            warnings.append("only mobiledoc content (no html): body left empty")
-        return ""
-
     # --- inspect -------------------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:
@@ -293,3 +286,67 @@ def _tag(t: dict[str, Any]) -> dict[str, Any]:
         "internal" if isinstance(name, str) and name.startswith("#") else "public"
     )
     return {"name": name, "slug": t.get("slug"), "visibility": visibility}
+
+
+# A renderer's own checks raise MalformedDocument; the others are a safety net, so that one
+# odd post is a warning, never the end of the run.
+_UNRENDERABLE = (
+    MalformedDocument,
+    RecursionError,
+    TypeError,
+    ValueError,
+    LookupError,
+    AttributeError,
+)
+
+
+def _body(identity: str, raw: dict[str, Any], warnings: list[str]) -> str:
+    """The post's html; else its lexical, else its mobiledoc, rendered."""
+    html = raw.get("html")
+    if isinstance(html, str) and html.strip():
+        return html
+    failed: list[str] = []
+    for name in ("lexical", "mobiledoc"):
+        source = raw.get(name)
+        if source is None or (isinstance(source, str) and not source.strip()):
+            continue
+        try:
+            document = orjson.loads(source) if isinstance(source, str) else source
+        except orjson.JSONDecodeError as exc:
+            failed.append(f"{name} is not valid JSON ({exc})")
+            continue
+        try:
+            if name == "lexical":
+                rendering = GhostRender(ghost_version=5)
+                body = ghost_lexical_html(document, rendering)
+            else:
+                version = ghost_version(document) if isinstance(document, dict) else 2
+                rendering = GhostRender(ghost_version=version)
+                body = mobiledoc_html(document, rendering)
+        except _UNRENDERABLE as exc:
+            detail = exc if isinstance(exc, MalformedDocument) else f"{type(exc).__name__}: {exc}"
+            failed.append(f"{name} is malformed ({detail})")
+            continue
+        if failed:
+            warnings.append(f"post {identity}: {'; '.join(failed)}; rendered the {name} instead")
+        warnings.extend(rendering.warnings)
+        return body
+    if failed:
+        warnings.append(f"post {identity}: {'; '.join(failed)}; body left empty")
+    return ""
+
+
+GHOST_URL = "__GHOST_URL__"
+
+
+def _site_url(value: Any, site_url: str) -> Any:
+    """Every ``__GHOST_URL__`` (Ghost 4+'s placeholder for its own address, in bodies,
+    images and canonical URLs) replaced: by ``site_url``, or by nothing, which leaves
+    site-relative URLs (``/my-post/``) that link rewriting knows as the old site's."""
+    if isinstance(value, str):
+        return value.replace(GHOST_URL, site_url) if GHOST_URL in value else value
+    if isinstance(value, dict):
+        return {k: _site_url(v, site_url) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_site_url(v, site_url) for v in value]
+    return value

@@ -1,4 +1,5 @@
-"""Structured rich text → HTML: Contentful Rich Text, Sanity Portable Text, Ghost Lexical.
+"""Structured rich text → HTML: Contentful Rich Text and Sanity Portable Text (Ghost's are
+in lexical.py and mobiledoc.py).
 
 Every piece of text and every attribute is escaped here, so a ``<script>`` typed into an
 editor arrives as text, never as markup. Links keep only http(s), mailto, tel, relative
@@ -263,68 +264,3 @@ def _pt_spans(block: dict[str, Any], r: Rendering) -> str:
                 r.warn(f"annotation {defs[mark].get('_type')!r} is not supported; kept the text")
         out.append(text)
     return "".join(out)
-
-
-# --- Ghost Lexical -----------------------------------------------------------------------
-
-_LEX_FORMATS = (
-    (1, "strong"),
-    (2, "em"),
-    (4, "s"),
-    (8, "u"),
-    (16, "code"),
-    (32, "sub"),
-    (64, "sup"),
-)
-
-
-def lexical_html(root: dict[str, Any], rendering: Rendering | None = None) -> str:
-    """Render Ghost's Lexical JSON (the common nodes and the image/html cards) as HTML."""
-    r = rendering or Rendering()
-    node = root.get("root", root)
-    return _lex_children(node, r)
-
-
-def _lex_children(node: dict[str, Any], r: Rendering) -> str:
-    return "".join(_lex_node(c, r) for c in node.get("children") or () if isinstance(c, dict))
-
-
-def _lex_node(node: dict[str, Any], r: Rendering) -> str:
-    kind = node.get("type")
-    if kind in ("text", "extended-text"):
-        out = esc(node.get("text", ""))
-        fmt = node.get("format")
-        fmt = fmt if isinstance(fmt, int) else 0
-        for bit, tag in _LEX_FORMATS:
-            if fmt & bit:
-                out = f"<{tag}>{out}</{tag}>"
-        return out
-    if kind == "linebreak":
-        return "<br>"
-    if kind in ("paragraph", "extended-paragraph"):
-        return f"<p>{_lex_children(node, r)}</p>"
-    if kind in ("heading", "extended-heading"):
-        level = node.get("tag") if node.get("tag") in _CF_BLOCKS.values() else "h2"
-        return f"<{level}>{_lex_children(node, r)}</{level}>"
-    if kind in ("quote", "extended-quote", "aside"):
-        return f"<blockquote>{_lex_children(node, r)}</blockquote>"
-    if kind == "list":
-        tag = "ol" if node.get("listType") == "number" else "ul"
-        return f"<{tag}>{_lex_children(node, r)}</{tag}>"
-    if kind == "listitem":
-        return f"<li>{_lex_children(node, r)}</li>"
-    if kind == "link":
-        return _link(node.get("url"), _lex_children(node, r))
-    if kind == "image":
-        src = safe_href(node.get("src"))
-        if not src:
-            return ""
-        return f'<img src="{esc(src)}" alt="{esc(node.get("alt") or "")}">'
-    if kind == "horizontalrule":
-        return "<hr>"
-    if kind == "html":
-        return str(node.get("html") or "")  # already HTML; the mapping's html_clean sanitises
-    if kind == "codeblock":
-        return f"<pre><code>{esc(node.get('code') or '')}</code></pre>"
-    r.warn(f"lexical node {kind!r} is not supported; kept its text")
-    return _lex_children(node, r)

@@ -143,9 +143,12 @@ def test_ghost_posts_on_real_exports() -> None:
         None,  # no author: the account owner
     ]
     assert out[0].body["tags"] == ["News"] and out[0].body["categories"] == ["News"]
+    # A Lexical-only post: its image card rendered as Ghost renders it, then cleaned.
     assert out[2].body["body"] == (
-        '<img src="https://example.com/images/lexical-image.jpg" alt="">'
+        '<figure><img src="https://example.com/images/lexical-image.jpg" alt="" width="800" '
+        'height="600"></figure>'
     )
+    assert out[2].body["upload_images_to_media_library"] is True, "Butter copies the image"
     api = payloads(mapping, REALDATA / "ghost-migrate--ghost-content-api-posts.json")
     assert api[0].body["summary"] == "Welcome, it's great to have you here."
     for p in out + api:

@@ -214,3 +214,21 @@ def test_builtin_names() -> None:
         "suffix",
         "replace",
     } <= set(TRANSFORMS)
+
+
+def test_html_clean_keeps_iframes_only_when_asked() -> None:
+    from migrator.mapping.transforms import TRANSFORMS
+
+    clean = TRANSFORMS["html_clean"]
+    embed = (
+        '<figure><iframe src="https://www.youtube.com/embed/x" width="200" onload="x()" '
+        "allowfullscreen></iframe></figure><script>bad()</script>"
+    )
+    assert clean(embed) == "<figure></figure>"
+    assert clean(embed, keep=["iframe"]) == (
+        '<figure><iframe src="https://www.youtube.com/embed/x" width="200" allowfullscreen="">'
+        "</iframe></figure>"
+    )
+    assert clean('<iframe src="javascript:alert(1)"></iframe>', keep=["iframe"]) == (
+        "<iframe></iframe>"
+    )

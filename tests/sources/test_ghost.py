@@ -11,7 +11,6 @@ import pytest
 from migrator.errors import RecordError, SourceError
 from migrator.records import Record
 from migrator.sources import GhostSource
-from migrator.sources.richtext import lexical_html
 
 REALDATA = Path("/work/shared/realdata/json")
 
@@ -98,7 +97,7 @@ def test_body_from_lexical_when_html_is_missing(tmp_path: Path) -> None:
                     ],
                 },
                 {"type": "image", "src": "https://x.test/i.png", "alt": "pic"},
-                {"type": "bookmark", "children": []},
+                {"type": "product", "productTitle": "Mug"},
             ],
         }
     }
@@ -106,12 +105,12 @@ def test_body_from_lexical_when_html_is_missing(tmp_path: Path) -> None:
     path.write_bytes(export([post("p", html=None, lexical=orjson.dumps(lexical).decode())]))
     (record,), _ = read(path)
     assert record.data["body"] == (
-        "<h2>Hi</h2><p><strong>a&lt;b</strong><br>"
+        '<h2 id="hi">Hi</h2><p><strong>a&lt;b</strong><br>'
         '<a href="https://x.test"><em><strong>go</strong></em></a></p>'
-        '<ul><li>one</li></ul><img src="https://x.test/i.png" alt="pic">'
+        '<ul><li>one</li></ul><figure class="kg-card kg-image-card">'
+        '<img src="https://x.test/i.png" class="kg-image" alt="pic" loading="lazy"></figure>'
     )
-    assert record.warnings == ("lexical node 'bookmark' is not supported; kept its text",)
-    assert lexical_html({"root": {"children": []}}) == ""
+    assert record.warnings == ("lexical node 'product' is not supported; left out",)
 
 
 def test_bad_posts_and_a_truncated_export(tmp_path: Path) -> None:
@@ -149,3 +148,26 @@ def test_sniff_tells_ghost_from_the_other_json_exports() -> None:
     summary = GhostSource(REALDATA / "ghost-migrate--ghost-export-db-wrapped.json").describe()
     assert (summary["records"], summary["tags"], summary["users"]) == (3, 2, 2)
     assert summary["types"]["post"]["fields"]["tag_names"]["count"] == 3
+
+
+@pytest.mark.parametrize(
+    ("site_url", "link", "image"),
+    [
+        ("", "/hello/", "/content/images/a.jpg"),
+        ("https://blog.example.com/", "https://blog.example.com/hello/",
+         "https://blog.example.com/content/images/a.jpg"),
+    ],
+)  # fmt: skip
+def test_ghost_url_placeholders_become_the_site_or_site_relative(
+    tmp_path: Path, site_url: str, link: str, image: str
+) -> None:
+    html = '<p><a href="__GHOST_URL__/hello/">hi</a></p>'
+    path = tmp_path / "g.json"
+    path.write_bytes(
+        export([post("p", html=html, feature_image="__GHOST_URL__/content/images/a.jpg")])
+    )
+    (record,) = list(GhostSource(path, site_url=site_url).records())
+    assert isinstance(record, Record)
+    assert record.data["body"] == f'<p><a href="{link}">hi</a></p>'
+    assert record.data["html"] == f'<p><a href="{link}">hi</a></p>'
+    assert record.data["feature_image"] == image
