@@ -2,7 +2,9 @@
 
 Generic over formats: a source class may define ``sniff`` (format detection),
 ``describe`` (the summary) and ``scaffold`` (a starter mapping); see
-``migrator.sources.base``.
+``migrator.sources.base``. ``scaffold`` returns the mapping's TOML text, or a
+``Scaffold`` (the JSON sources) that also holds the content model tables the mapping
+assumes: the mapping ends with them as a comment, ``--model-out`` writes them to a file.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from rich.tree import Tree
 from migrator.errors import ConfigError
 from migrator.sources import SOURCES, open_source
 from migrator.sources.base import SAMPLE_SIZE
+from migrator.sources.json_describe import Scaffold
 
 EXAMPLE = """\b
 Examples:
   migrator inspect site.WordPress.2024-05-01.xml
+  migrator inspect space.json --scaffold blogPost --out mappings/blog.toml \\
+      --model-out blog-model.toml
   migrator inspect site.xml --scaffold post --out mappings/my_posts.toml
 """
 
@@ -86,32 +91,34 @@ def _scalar(value: Any) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where --scaffold writes the mapping (default: print it).",
 )
+@click.option(
+    "--model-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where --scaffold writes the content model tables the mapping assumes, to add "
+    "to your content model file (JSON formats; the mapping ends with them as a comment).",
+)
 def inspect_command(
-    export: Path, fmt: str | None, as_json: bool, kind: str | None, out: Path | None
+    export: Path,
+    fmt: str | None,
+    as_json: bool,
+    kind: str | None,
+    out: Path | None,
+    model_out: Path | None,
 ) -> None:
     """Show what is inside EXPORT: record kinds and counts, fields, meta keys, locales,
     authors, media hosts, and what could not be read, to write a mapping from.
 
-    With --scaffold KIND, write a starter mapping for one record kind (a WordPress post
-    type, say) instead.
+    With --scaffold KIND, write a starter mapping for one record kind instead: a
+    WordPress post type, a Contentful content type, a Sanity _type, a Strapi content
+    type, or for other JSON a records path ([*], data.items[*]) or a type value.
     """
     fmt = fmt or detect_format(export)
     source: Any = open_source(fmt, export)
     if kind is not None:
-        if not hasattr(source, "scaffold"):
-            raise click.UsageError(f"the {fmt} source cannot scaffold a mapping")
-        try:
-            text = source.scaffold(kind)
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
-        if out is None:
-            click.echo(text, nl=False)
-        else:
-            out.write_text(text, encoding="utf-8")
-            click.echo(f"wrote {out}", err=True)
+        write_scaffold(source, fmt, kind, out, model_out)
         return
-    if out is not None:
-        raise click.UsageError("--out goes with --scaffold")
+    if out is not None or model_out is not None:
+        raise click.UsageError("--out and --model-out go with --scaffold")
     if not hasattr(source, "describe"):
         raise click.UsageError(f"the {fmt} source cannot describe an export")
     summary = source.describe()
@@ -119,3 +126,32 @@ def inspect_command(
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
     else:
         render(summary, Console(soft_wrap=True))
+
+
+def write_scaffold(
+    source: Any, fmt: str, kind: str, out: Path | None, model_out: Path | None
+) -> None:
+    if not hasattr(source, "scaffold"):
+        raise click.UsageError(f"the {fmt} source cannot scaffold a mapping")
+    try:
+        result: str | Scaffold = source.scaffold(kind)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    text, model = (result.mapping, result.model) if isinstance(result, Scaffold) else (result, None)
+    if model_out is not None and model is None:
+        raise click.UsageError(
+            f"the {fmt} scaffold targets the shipped content model: there is no --model-out"
+        )
+    if model_out is not None and model is not None:
+        model_out.write_text(model, encoding="utf-8")
+        click.echo(f"wrote {model_out} (add it to your content model file)", err=True)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out}", err=True)
+    if model is not None and model_out is None:
+        click.echo(
+            "its content model tables are at its end (--model-out writes them to a file)",
+            err=True,
+        )

@@ -186,7 +186,8 @@ def byte_lines(raw: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE) -> Itera
 #       A nested summary (plain dicts, lists, str/int/None) for a person writing a
 #       mapping: what kinds of records there are and how many, their fields or columns,
 #       sample values, and what could not be read. Reads the whole file (streaming).
-#   def scaffold(self, kind: str) -> str
+#   def scaffold(self, kind: str) -> str | Scaffold
 #       A starter mapping (TOML text) for one record kind; `load_mapping` must accept it
 #       against the shipped content model where the kind's target exists there. Raises
-#       ValueError for an unknown kind.
+#       ValueError for an unknown kind. The JSON sources return a `json_describe.Scaffold`
+#       (the mapping and the content model tables it assumes: `inspect --model-out`).

@@ -54,7 +54,9 @@ from migrator.errors import ConfigError, RecordError
 from migrator.mapping.paths import MISSING
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
+from migrator.sources import contentful_describe
 from migrator.sources.base import SourceStats, as_path
+from migrator.sources.json_describe import Scaffold
 from migrator.sources.json_stream import (
     Collector,
     JsonBroken,
@@ -382,6 +384,10 @@ class ContentfulSource:
         }
         summary["assets"] = len(index.assets)
         return summary
+
+    def scaffold(self, kind: str) -> Scaffold:
+        """A starter mapping for content type ``kind``, from its field definitions."""
+        return contentful_describe.scaffold(self, kind)
 
 
 def _localized(values: dict[str, str], locale: str, default: str | None) -> str | None:

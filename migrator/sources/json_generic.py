@@ -37,7 +37,9 @@ from migrator.errors import ConfigError, RecordError
 from migrator.mapping.paths import MISSING, SourcePath, parse_path
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
+from migrator.sources import json_generic_describe
 from migrator.sources.base import SourceStats, as_path
+from migrator.sources.json_describe import Scaffold
 from migrator.sources.json_stream import (
     JsonBroken,
     head_events,
@@ -207,6 +209,10 @@ class JsonSource:
     def describe(self) -> dict[str, Any]:
         return summarize(self.name, self.records(), records_path=self.records_path)
 
+    def scaffold(self, kind: str) -> Scaffold:
+        """A starter mapping for the records at a path (``items[*]``) or of one type."""
+        return json_generic_describe.scaffold(self, kind)
+
 
 class NdjsonSource:
     """NDJSON / JSON Lines: one JSON object a line; see the module docstring."""
@@ -262,6 +268,10 @@ class NdjsonSource:
 
     def describe(self) -> dict[str, Any]:
         return summarize(self.name, self.records())
+
+    def scaffold(self, kind: str) -> Scaffold:
+        """A starter mapping for every line (``record``) or the lines of one type."""
+        return json_generic_describe.scaffold(self, kind)
 
 
 class JsonlSource(NdjsonSource):

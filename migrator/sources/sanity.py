@@ -47,7 +47,9 @@ from migrator.errors import ConfigError, RecordError
 from migrator.mapping.paths import MISSING, SourcePath, parse_path
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
+from migrator.sources import sanity_describe
 from migrator.sources.base import SourceStats, as_path
+from migrator.sources.json_describe import Scaffold
 from migrator.sources.json_generic import REPLACEMENT_WARNING
 from migrator.sources.json_stream import head_lines, ndjson_lines, summarize
 from migrator.sources.richtext import Rendering, is_portable_text, portable_text_html
@@ -297,6 +299,10 @@ class SanitySource:
         summary = summarize(self.name, self.records())
         summary["skipped"] = list(self.stats.notes)
         return summary
+
+    def scaffold(self, kind: str) -> Scaffold:
+        """A starter mapping for documents of ``_type`` ``kind``, from their values."""
+        return sanity_describe.scaffold(self, kind)
 
 
 def _with_warning(record: Record, warning: str) -> Record:

@@ -38,7 +38,9 @@ import ijson
 
 from migrator.errors import ConfigError, RecordError
 from migrator.records import Location, Record
+from migrator.sources import strapi_describe
 from migrator.sources.base import CHUNK_SIZE, SourceStats, as_path, open_binary
+from migrator.sources.json_describe import Scaffold
 from migrator.sources.json_stream import (
     Builder,
     CountingReader,
@@ -274,3 +276,7 @@ class StrapiSource:
         summary["locales"] = sorted({loc for loc, _ in index.entries.values() if loc})
         summary["uploads"] = len(index.files)
         return summary
+
+    def scaffold(self, kind: str) -> Scaffold:
+        """A starter mapping for the content type ``kind``, from its entries' values."""
+        return strapi_describe.scaffold(self, kind)
