@@ -185,41 +185,30 @@ def _dry_run(mapping: Any, source_path: Path, options: RunOptions, stack: ExitSt
     stats = RunStats()
     started = time.monotonic()
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
-    links = stack.enter_context(_link_rewriter(mapping, source_path, options))
-    compiled = mapping.compile(links)
+    compiled = mapping.compile(stack.enter_context(_link_rewriter(mapping, source_path, options)))
     # Read-only: a dry run takes no lock and writes nothing to the ledger.
-    ledger: Any = (
-        CheckpointLedger(options.ledger_path, readonly=True)
-        if options.ledger_path.exists()
-        else _NoLedger()
-    )
-    preview = JsonlWriter(options.preview_path, flush_each=False)
-    failures = JsonlWriter(options.failures_path)
+    ledger: Any = _NoLedger()
+    if options.ledger_path.exists():
+        ledger = stack.enter_context(closing(CheckpointLedger(options.ledger_path, readonly=True)))
+    preview = stack.enter_context(closing(JsonlWriter(options.preview_path, flush_each=False)))
+    failures = stack.enter_context(closing(JsonlWriter(options.failures_path)))
     warnings = stack.enter_context(closing(JsonlWriter(options.warnings_path)))
-    try:
-        if options.check_media:
-            compiled = check_then_guard_blocking(
-                mapping, source_path, compiled, ledger, options, stats
-            )
-        progress = stack.enter_context(closing(ProgressView(enabled=options.show_progress)))
-        with SeenKeys() as seen:
-            planned = plan_items(
-                source.records(), compiled, ledger, retry_failed=options.retry_failed, seen=seen
-            )
-            for n, item in enumerate(planned, 1):
-                _count(stats, item, failures)
-                _note(stats, item, warnings)
-                if item.action in ("send", "settle", "update"):
-                    preview.write(_preview_line(item, ledger, stats))
-                if n % _YIELD_EVERY == 0:
-                    _show_plan(progress, stats)
-            if options.prune:
-                _dry_prune(mapping, ledger, seen, stats, preview, failures)
-    finally:
-        preview.close()
-        failures.close()
-        if isinstance(ledger, CheckpointLedger):
-            ledger.close()
+    if options.check_media:
+        compiled = check_then_guard_blocking(mapping, source_path, compiled, ledger, options, stats)
+    progress = stack.enter_context(closing(ProgressView(enabled=options.show_progress)))
+    seen = stack.enter_context(SeenKeys())
+    planned = plan_items(
+        source.records(), compiled, ledger, retry_failed=options.retry_failed, seen=seen
+    )
+    for n, item in enumerate(planned, 1):
+        _count(stats, item, failures)
+        _note(stats, item, warnings)
+        if item.action in ("send", "settle", "update"):
+            preview.write(_preview_line(item, ledger, stats))
+        if n % _YIELD_EVERY == 0:
+            _show_plan(progress, stats)
+    if options.prune:
+        _dry_prune(mapping, ledger, seen, stats, preview, failures)
     stats.elapsed = time.monotonic() - started
     return stats
 
