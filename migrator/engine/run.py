@@ -304,68 +304,37 @@ async def run_migration(
     write_token: str,
     read_token: str | None = None,
 ) -> RunStats:
-    with _link_rewriter(mapping, source_path, options) as links:
-        return await _run_migration(
-            mapping,
-            source_path,
-            options,
-            mapping.compile(links),
-            base_url=base_url,
-            write_token=write_token,
-            read_token=read_token,
-        )
-
-
-async def _run_migration(
-    mapping: Any,
-    source_path: Path,
-    options: RunOptions,
-    compiled: Any,
-    *,
-    base_url: str,
-    write_token: str,
-    read_token: str | None,
-) -> RunStats:
     stats = RunStats()
     started = time.monotonic()
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
     timeout = aiohttp.ClientTimeout(total=60, connect=10)
-    connector = aiohttp.TCPConnector(limit=options.concurrency * 2)
-    failures = JsonlWriter(options.failures_path)
-    warnings = JsonlWriter(options.warnings_path)
-    progress = ProgressView(enabled=options.show_progress)
-    try:
+    with ExitStack() as stack:
+        # The ledger first: a run already holding it stops this one before any work.
+        ledger = stack.enter_context(CheckpointLedger(options.ledger_path))
+        compiled = mapping.compile(
+            stack.enter_context(_link_rewriter(mapping, source_path, options))
+        )
+        failures = stack.enter_context(closing(JsonlWriter(options.failures_path)))
+        warnings = stack.enter_context(closing(JsonlWriter(options.warnings_path)))
+        progress = stack.enter_context(closing(ProgressView(enabled=options.show_progress)))
+        connector = aiohttp.TCPConnector(limit=options.concurrency * 2)
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             client = ButterClient(base_url, write_token, read_token=read_token, session=session)
-            with CheckpointLedger(options.ledger_path) as ledger:
-                if options.check_media:
-                    compiled = await check_then_guard(
-                        mapping, source_path, compiled, ledger, options, stats, progress
-                    )
-                run_id = ledger.start_run(
-                    mapping_path=str(mapping.path), source_path=str(source_path)
+            if options.check_media:
+                compiled = await check_then_guard(
+                    mapping, source_path, compiled, ledger, options, stats, progress
                 )
-                try:
-                    await _pump(
-                        source,
-                        compiled,
-                        ledger,
-                        client,
-                        options,
-                        stats,
-                        (failures, warnings),
-                        progress,
-                    )
-                finally:
-                    stats.calls_writes = client.calls.writes
-                    stats.calls_reads = client.calls.reads
-                    stats.elapsed = time.monotonic() - started
-                    ledger.flush()
-                    ledger.finish_run(run_id, counts=stats.as_dict(), exit_code=stats.exit_code)
-    finally:
-        progress.close()
-        failures.close()
-        warnings.close()
+            run_id = ledger.start_run(mapping_path=str(mapping.path), source_path=str(source_path))
+            try:
+                await _pump(
+                    source, compiled, ledger, client, options, stats, (failures, warnings), progress
+                )
+            finally:
+                stats.calls_writes = client.calls.writes
+                stats.calls_reads = client.calls.reads
+                stats.elapsed = time.monotonic() - started
+                ledger.flush()
+                ledger.finish_run(run_id, counts=stats.as_dict(), exit_code=stats.exit_code)
     return stats
 
 
