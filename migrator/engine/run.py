@@ -134,10 +134,11 @@ def _count(stats: RunStats, item: Planned, failures: JsonlWriter) -> None:
 
 
 @contextmanager
-def _link_rewriter(mapping: Any, source_path: Path, options: RunOptions) -> Iterator[Any]:
-    """``link_rewriter``, with progress while the export's URLs are indexed."""
+def compiled_mapping(mapping: Any, source_path: Path, options: RunOptions) -> Iterator[Any]:
+    """``mapping`` compiled as runs send it: with its link rewriter when it has links rules
+    (the export's URLs indexed first, with progress). Verify maps again the same way."""
     if mapping.links is None:
-        yield None
+        yield mapping.compile()
         return
     progress = ProgressView(enabled=options.show_progress)
 
@@ -148,7 +149,7 @@ def _link_rewriter(mapping: Any, source_path: Path, options: RunOptions) -> Iter
     try:
         with link_rewriter(mapping, source_path, on_progress=shown) as links:
             progress.close()
-            yield links
+            yield mapping.compile(links)
     finally:
         progress.close()
 
@@ -185,7 +186,7 @@ def _dry_run(mapping: Any, source_path: Path, options: RunOptions, stack: ExitSt
     stats = RunStats()
     started = time.monotonic()
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
-    compiled = mapping.compile(stack.enter_context(_link_rewriter(mapping, source_path, options)))
+    compiled = stack.enter_context(compiled_mapping(mapping, source_path, options))
     # Read-only: a dry run takes no lock and writes nothing to the ledger.
     ledger: Any = _NoLedger()
     if options.ledger_path.exists():
@@ -311,9 +312,7 @@ async def run_migration(
     with ExitStack() as stack:
         # The ledger first: a run already holding it stops this one before any work.
         ledger = stack.enter_context(CheckpointLedger(options.ledger_path))
-        compiled = mapping.compile(
-            stack.enter_context(_link_rewriter(mapping, source_path, options))
-        )
+        compiled = stack.enter_context(compiled_mapping(mapping, source_path, options))
         failures = stack.enter_context(closing(JsonlWriter(options.failures_path)))
         warnings = stack.enter_context(closing(JsonlWriter(options.warnings_path)))
         progress = stack.enter_context(closing(ProgressView(enabled=options.show_progress)))

@@ -34,6 +34,7 @@ from migrator.butter import ButterClient, FatalError, Rejected
 from migrator.engine.options import RunOptions
 from migrator.engine.plan import target_key
 from migrator.engine.report import JsonlWriter, RunStats, failure_line, reason_key
+from migrator.engine.run import compiled_mapping
 from migrator.engine.submit import GaveUp, Stopped, Submitter
 from migrator.errors import ConfigError, RecordError
 from migrator.ledger import CheckpointLedger, LedgerEntry, LedgerState
@@ -107,10 +108,13 @@ async def verify_migration(
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             # No write token: verify never writes.
             client = ButterClient(base_url, "", read_token=read_token, session=session)
-            with CheckpointLedger(options.ledger_path) as ledger:
+            with (
+                CheckpointLedger(options.ledger_path) as ledger,
+                compiled_mapping(mapping, source_path, options) as compiled,
+            ):
                 verifier = Verifier(client, ledger, mapping, options, stats, failures, recheck)
                 try:
-                    await verifier.run(source.records())
+                    await verifier.run(source.records(), compiled)
                 finally:
                     stats.calls_reads = client.calls.reads
                     ledger.flush()
@@ -152,8 +156,8 @@ class Verifier:
             log.error("verify stopped", reason=str(exc))
         self._scope.cancel()
 
-    async def run(self, records: Any) -> None:
-        compiled = self.mapping.compile()
+    async def run(self, records: Any, compiled: Any) -> None:
+        """``compiled``: the mapping as the run compiled it (``compiled_mapping``)."""
         send, receive = anyio.create_memory_object_stream[tuple[Any, LedgerEntry]](
             self.options.concurrency * 2
         )

@@ -269,3 +269,22 @@ async def test_run_with_verify_and_the_verify_command(emulator, media_server, tm
         check=False,
     )
     assert no_token.returncode == 2 and "BUTTER_READ_TOKEN" in no_token.stderr.decode()
+
+
+async def test_a_wordpress_site_with_rewritten_links_and_copied_images_verifies(
+    emulator, media_server, tmp_path, options
+):
+    """What verify maps again must be what run sent: links rewritten the same way, and
+    inline images Butter moved to its CDN are not a difference."""
+    export = ROOT / "migrator" / "samples" / "wordpress.xml"
+    mapping = load_mapping(
+        ROOT / "mappings" / "wordpress_posts.toml", variables={"media_host": media_server.url}
+    )
+    opts = options()
+    sent = await migrate(emulator, mapping, export, opts)
+    assert sent.accepted == 5 and sent.links_rewritten > 0
+    body = emulator.state()["posts"]["our-first-sourdough"]["body"]
+    assert 'href="/about"' in body and "https://cdn.buttercms.com/" in body
+
+    stats = await verify(emulator, mapping, export, opts)
+    assert (stats.verified, stats.changed, stats.differs) == (5, 0, 0), lines(opts.failures_path)
