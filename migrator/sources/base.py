@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from migrator.errors import RecordError, SourceError
 from migrator.records import Record
@@ -51,6 +51,15 @@ class SourceStats:
     warned: int = 0  # Records yielded with at least one warning
     # File-level notes (a renamed column, a guessed encoding) for the summary.
     notes: list[str] = field(default_factory=list)
+
+    def count(self, item: Any) -> Any:
+        """Tally a yielded ``Record`` or ``RecordError``; returns it, to yield."""
+        if isinstance(item, RecordError):
+            self.errors += 1
+        else:
+            self.records += 1
+            self.warned += bool(item.warnings)
+        return item
 
 
 # --- opening files -----------------------------------------------------------------------

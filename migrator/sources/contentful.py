@@ -60,6 +60,7 @@ from migrator.sources.json_describe import Scaffold
 from migrator.sources.json_stream import (
     Collector,
     JsonBroken,
+    cut_off,
     head_events,
     https,
     identity_text,
@@ -224,21 +225,10 @@ class ContentfulSource:
         try:
             for i, raw in stream_items(self.path, "entries.item"):
                 item = self._record(raw, f"entries[{i}]", index, seen)
-                if item is None:
-                    continue
-                if isinstance(item, RecordError):
-                    stats.errors += 1
-                else:
-                    stats.records += 1
-                    stats.warned += bool(item.warnings)
-                yield item
+                if item is not None:
+                    yield stats.count(item)
         except JsonBroken as broken:
-            stats.errors += 1
-            stats.notes.append(f"{file}@{broken.position}: {broken.detail}")
-            yield RecordError(
-                f"{broken.detail}; the entries after this point were not read",
-                file=f"{file}@{broken.position}",
-            )
+            yield cut_off(stats, file, broken, "entries")
 
     def _record(
         self, raw: Any, position: str, index: _Index, seen: SeenKeys

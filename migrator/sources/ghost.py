@@ -55,6 +55,7 @@ from migrator.sources.ghost_cards import GhostRender, MalformedDocument
 from migrator.sources.json_stream import (
     Collector,
     JsonBroken,
+    cut_off,
     head_events,
     identity_text,
     scan,
@@ -193,19 +194,9 @@ class GhostSource:
                 where = f"{label}.{name}" if label else name
                 for i, raw in stream_items(self.path, f"{base}{name}.item"):
                     item = self._record(raw, f"{where}[{i}]", index, seen, embedded=not base)
-                    if isinstance(item, RecordError):
-                        stats.errors += 1
-                    else:
-                        stats.records += 1
-                        stats.warned += bool(item.warnings)
-                    yield item
+                    yield stats.count(item)
         except JsonBroken as broken:
-            stats.errors += 1
-            stats.notes.append(f"{file}@{broken.position}: {broken.detail}")
-            yield RecordError(
-                f"{broken.detail}; the posts after this point were not read",
-                file=f"{file}@{broken.position}",
-            )
+            yield cut_off(stats, file, broken, "posts")
 
     def _record(
         self, raw: Any, position: str, index: _Index, seen: SeenKeys, *, embedded: bool

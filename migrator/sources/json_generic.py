@@ -42,6 +42,7 @@ from migrator.sources.base import SourceStats, as_path
 from migrator.sources.json_describe import Scaffold
 from migrator.sources.json_stream import (
     JsonBroken,
+    cut_off,
     head_events,
     head_lines,
     identity_text,
@@ -166,20 +167,15 @@ class JsonSource:
         try:
             for index, value in stream_items(self.path, prefix):
                 if prefix:
-                    yield self._count(self._record(value, index, f"{label}[{index}]", seen))
+                    yield stats.count(self._record(value, index, f"{label}[{index}]", seen))
                 elif isinstance(value, list) and self.records_path is None:
                     # A top-level list read whole: only when its start could not be seen.
                     for i, item in enumerate(value):
-                        yield self._count(self._record(item, i, f"[{i}]", seen))
+                        yield stats.count(self._record(item, i, f"[{i}]", seen))
                 else:
-                    yield self._count(self._record(value, index, "$", seen))
+                    yield stats.count(self._record(value, index, "$", seen))
         except JsonBroken as broken:
-            stats.errors += 1
-            stats.notes.append(f"{file}@{broken.position}: {broken.detail}")
-            yield RecordError(
-                f"{broken.detail}; the records after this point were not read",
-                file=f"{file}@{broken.position}",
-            )
+            yield cut_off(stats, file, broken, "records")
 
     def _prefix(self) -> tuple[str, str]:
         if self.records_path is not None:
@@ -197,14 +193,6 @@ class JsonSource:
     ) -> Record | RecordError:
         location = Location(str(self.path), position=position)
         return self.options.record(value, f"index:{index}", location, seen)
-
-    def _count(self, item: Record | RecordError) -> Record | RecordError:
-        if isinstance(item, RecordError):
-            self.stats.errors += 1
-        else:
-            self.stats.records += 1
-            self.stats.warned += bool(item.warnings)
-        return item
 
     def describe(self) -> dict[str, Any]:
         return summarize(self.name, self.records(), records_path=self.records_path)
@@ -259,12 +247,7 @@ class NdjsonSource:
                 item = self.options.record(
                     line.value, f"line:{line.number}", location, seen, warnings
                 )
-            if isinstance(item, RecordError):
-                stats.errors += 1
-            else:
-                stats.records += 1
-                stats.warned += bool(item.warnings)
-            yield item
+            yield stats.count(item)
 
     def describe(self) -> dict[str, Any]:
         return summarize(self.name, self.records())

@@ -42,6 +42,17 @@ class JsonBroken(Exception):
         super().__init__(f"{position}: {detail}")
 
 
+def cut_off(stats: Any, file: str, broken: JsonBroken, what: str) -> RecordError:
+    """The error a document that breaks part-way ends with (noted in ``stats``): the
+    ``what`` (entries, posts...) after ``broken.position`` were not read."""
+    stats.errors += 1
+    stats.notes.append(f"{file}@{broken.position}: {broken.detail}")
+    return RecordError(
+        f"{broken.detail}; the {what} after this point were not read",
+        file=f"{file}@{broken.position}",
+    )
+
+
 class CountingReader:
     """A binary file that remembers which bytes the parser has been given."""
 

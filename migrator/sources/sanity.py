@@ -152,14 +152,9 @@ class SanitySource:
             item = self._record(line.number, line.value, line.error, index, seen, skipped)
             if item is None:
                 continue
-            if isinstance(item, RecordError):
-                stats.errors += 1
-            else:
-                if line.replacement_chars:
-                    item = _with_warning(item, REPLACEMENT_WARNING)
-                stats.records += 1
-                stats.warned += bool(item.warnings)
-            yield item
+            if isinstance(item, Record) and line.replacement_chars:
+                item = _with_warning(item, REPLACEMENT_WARNING)
+            yield stats.count(item)
         for what, n in skipped.items():
             if n:
                 stats.notes.append(f"{file}: skipped {n} {what}")

@@ -45,6 +45,7 @@ from migrator.sources.json_stream import (
     Builder,
     CountingReader,
     JsonBroken,
+    cut_off,
     head_events,
     identity_text,
     summarize,
@@ -204,17 +205,9 @@ class StrapiSource:
                 if len(members) < len(group):
                     continue
                 del pending[group]
-                item = self._record(uid, kind, members, index)
-                stats.records += 1
-                stats.warned += bool(item.warnings)
-                yield item
+                yield stats.count(self._record(uid, kind, members, index))
         except JsonBroken as broken:
-            stats.errors += 1
-            stats.notes.append(f"{file}@{broken.position}: {broken.detail}")
-            yield RecordError(
-                f"{broken.detail}; the entries after this point were not read",
-                file=f"{file}@{broken.position}",
-            )
+            yield cut_off(stats, file, broken, "entries")
 
     def _record(
         self,
