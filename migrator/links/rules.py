@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import Problem
-from migrator.mapping.paths import parse_path, substitute_vars
 from migrator.mapping.spec import Filter, ValueSpec
 from migrator.mapping.values import ValueReader
+from migrator.paths import parse_path, substitute_vars
 
 KEYS = ("domains", "media_host", "fields", "old", "paths", "exclude")
 # Where WordPress answers for a post besides its permalink: the ids WordPress itself

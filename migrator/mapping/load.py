@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migrator.errors import ConfigError, MappingError, Problem
-from migrator.mapping.paths import SourcePath, parse_path
 from migrator.mapping.spec import KINDS, POST_FIELDS, STATUSES, Filter, Mapping, Target, ValueSpec
 from migrator.mapping.values import ValueReader, field_problems, one_of, post_checker
 from migrator.model import ContentModel, Field, load_content_model
+from migrator.paths import SourcePath, parse_path
 
 TOP_KEYS = ("model", "source", "vars", "filter", "target", "fields", "locales", "links")
 TARGET_KEYS = (

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from migrator.mapping.paths import MISSING, SourcePath, Template
 from migrator.mapping.payload import Payload
 from migrator.mapping.transforms import Transform
 from migrator.model import ContentModel, Field, is_empty
+from migrator.paths import MISSING, SourcePath, Template
 from migrator.records import Record
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from migrator.mapping.paths import SourcePath, parse_path, parse_template, substitute_vars
 from migrator.mapping.spec import POST_LIST_FIELDS, EvalError, Step, ValueSpec
 from migrator.mapping.transforms import TRANSFORMS
 from migrator.model import ContentModel, Field, check_value, is_empty
+from migrator.paths import SourcePath, parse_path, parse_template, substitute_vars
 
 SPEC_KEYS = ("from", "template", "const", "lookup", "transforms", "optional", "ref")
 

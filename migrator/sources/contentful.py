@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import ConfigError, RecordError
-from migrator.mapping.paths import MISSING
+from migrator.paths import MISSING
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources import contentful_describe

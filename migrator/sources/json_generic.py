@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import ConfigError, RecordError
-from migrator.mapping.paths import MISSING, SourcePath, parse_path
+from migrator.paths import MISSING, SourcePath, parse_path
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources import json_generic_describe

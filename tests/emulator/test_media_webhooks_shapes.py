@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_data import REALDATA, needs_realdata
 
 from .conftest import Butter, Listener, member, page_body, page_fields
 
 pytestmark = pytest.mark.anyio
 
-# CI keeps shared/ beside the checkout, as here.
-ROOT = Path(__file__).resolve().parents[2]
-RECORDINGS = ROOT.parent / "shared" / "realdata" / "json" / "buttercms-reference"
+RECORDINGS = REALDATA / "json" / "buttercms-reference"
 
 
 async def test_media_is_downloaded_once_per_content(butter: Butter, content_model, media_server):
@@ -159,6 +157,7 @@ async def _sample_content(butter: Butter, model) -> None:
     await butter.emu.settle()
 
 
+@needs_realdata(RECORDINGS)
 async def test_page_shapes_match_recordings(butter: Butter, content_model):
     await _sample_content(butter, content_model)
     real_one = _recorded("buttercms-python-vcr--test_page_get.json")
@@ -175,6 +174,7 @@ async def test_page_shapes_match_recordings(butter: Butter, content_model):
     assert set(picker) == {"type", "fields"}  # the reading form our pickers follow
 
 
+@needs_realdata(RECORDINGS)
 async def test_collection_shapes_match_recordings(butter: Butter, content_model):
     await _sample_content(butter, content_model)
     real = _recorded("buttercms-python-vcr--test_content_field_get.json")
@@ -191,6 +191,7 @@ async def test_collection_shapes_match_recordings(butter: Butter, content_model)
     assert _keys(ours_keys) == _keys(real_keys)
 
 
+@needs_realdata(RECORDINGS)
 async def test_post_shape_matches_recording(butter: Butter, content_model):
     await _sample_content(butter, content_model)
     real = _recorded("buttercms-python-vcr--test_post_get.json")

@@ -10,13 +10,14 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
+from shared_data import REALDATA, needs_realdata
 
 from migrator.cli import cli
 from migrator.mapping import load_mapping
 from migrator.model import load_content_model
 
 ROOT = Path(__file__).resolve().parents[2]
-THEME = ROOT.parent / "shared" / "realdata" / "wxr" / "wpimporter--theme-unit-test-data.xml"
+THEME = REALDATA / "wxr" / "wpimporter--theme-unit-test-data.xml"
 SAMPLE = ROOT / "migrator" / "samples" / "wordpress.xml"
 MODEL = ROOT / "mappings" / "content-model.toml"
 pytestmark = pytest.mark.timeout(60)
@@ -27,7 +28,7 @@ def invoke(*args: str):
     return result
 
 
-@pytest.mark.skipif(not THEME.exists(), reason="../shared/realdata is not there")
+@needs_realdata(THEME)
 def test_json_summary_of_the_theme_unit_test_data() -> None:
     result = invoke(str(THEME), "--json")
     assert result.exit_code == 0, result.output

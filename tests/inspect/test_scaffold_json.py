@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from shared_data import REALDATA, needs_realdata
 
 from migrator.cli import cli
 from migrator.mapping import Mapping, Payload, load_mapping
@@ -17,7 +18,7 @@ from migrator.records import Record
 from migrator.sources import open_source
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL = ROOT.parent / "shared" / "realdata" / "json"
+REAL = REALDATA / "json"
 GATSBY = REAL / "contentful-starter-gatsby-blog--export.json"
 EMPLOYEES = REAL / "sanity-import--employees.ndjson"
 REFERENCES = REAL / "sanity-import--references.ndjson"
@@ -29,7 +30,7 @@ SAMPLE = ROOT / "migrator" / "samples" / "contentful.json"  # two locales: en-US
 
 pytestmark = [
     pytest.mark.timeout(60),
-    pytest.mark.skipif(not REAL.exists(), reason="../shared/realdata is not there"),
+    needs_realdata(REAL),
 ]
 
 

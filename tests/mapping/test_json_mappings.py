@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from shared_data import REALDATA as SHARED
+from shared_data import needs_realdata
 
 from migrator.errors import MappingError, RecordError
 from migrator.mapping import Mapping, Payload, load_mapping
@@ -16,7 +18,7 @@ from migrator.sources import open_source
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "cases"
-REALDATA = Path("/work/shared/realdata/json")
+REALDATA = SHARED / "json"
 
 POST = """
 [source]
@@ -133,7 +135,7 @@ def test_contentful_articles_on_the_bundled_sample() -> None:
         assert_valid(mapping, p)
 
 
-@pytest.mark.skipif(not REALDATA.is_dir(), reason="shared realdata not mounted")
+@needs_realdata(REALDATA)
 def test_ghost_posts_on_real_exports() -> None:
     mapping = load_mapping(ROOT / "mappings" / "ghost_posts.toml")
     out = payloads(mapping, REALDATA / "ghost-migrate--ghost-export-db-wrapped.json")
@@ -169,7 +171,7 @@ def test_sanity_posts_on_a_case_export() -> None:
         assert_valid(mapping, p)
 
 
-@pytest.mark.skipif(not REALDATA.is_dir(), reason="shared realdata not mounted")
+@needs_realdata(REALDATA)
 def test_strapi_restaurants_on_a_real_export() -> None:
     mapping = load_mapping(ROOT / "mappings" / "strapi_restaurants.toml")
     out = payloads(mapping, REALDATA / "strapi-import-export-entries--data-create.json")
@@ -182,7 +184,7 @@ def test_strapi_restaurants_on_a_real_export() -> None:
         assert_valid(mapping, p)
 
 
-@pytest.mark.skipif(not REALDATA.is_dir(), reason="shared realdata not mounted")
+@needs_realdata(REALDATA)
 def test_json_blog_posts_on_a_blogger_response() -> None:
     mapping = load_mapping(ROOT / "mappings" / "json_blog_posts.toml")
     out = payloads(mapping, REALDATA / "ghost-migrate--blogger-api-response.json")

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
+from shared_data import REALDATA, needs_realdata
 
 from migrator.engine import RunOptions, run_migration
 from migrator.errors import RecordError
@@ -20,7 +21,7 @@ from migrator.sources.richtext import Rendering, contentful_html
 ROOT = Path(__file__).resolve().parents[2]
 TWO_LOCALES = ROOT / "tests" / "cases" / "json-contentful-two-locales.json"
 MAPPING = ROOT / "mappings" / "contentful_articles.toml"
-GATSBY = Path("/work/shared/realdata/json/contentful-starter-gatsby-blog--export.json")
+GATSBY = REALDATA / "json" / "contentful-starter-gatsby-blog--export.json"
 
 
 def records(path: Path, **options: Any) -> dict[str, Record]:
@@ -127,7 +128,7 @@ def test_locale_codes_kept_without_a_map_and_links_as_ids() -> None:
     assert welcome["fields"]["author"] == {"en-US": "ada"}
 
 
-@pytest.mark.skipif(not GATSBY.exists(), reason="shared realdata not mounted")
+@needs_realdata(GATSBY)
 def test_gatsby_rich_text_and_assets_against_json_load() -> None:
     raw = json.loads(GATSBY.read_text(encoding="utf-8"))
     by_id = records(GATSBY, reference_fields={"person": "name"})

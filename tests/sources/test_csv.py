@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from shared_data import REALDATA as SHARED
+from shared_data import needs_realdata as needs_shared
 
 from migrator.errors import RecordError, SourceError
 from migrator.records import Record
@@ -25,11 +27,11 @@ from migrator.sources import csv as csv_source
 from migrator.sources.base import byte_lines
 
 ROOT = Path(__file__).resolve().parents[2]
-REALDATA = ROOT.parent / "shared" / "realdata" / "csv"
+REALDATA = SHARED / "csv"
 CASES = ROOT / "tests" / "cases"
 SAMPLES = ROOT / "migrator" / "samples"
 
-needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason="shared real data not present")
+needs_realdata = needs_shared(REALDATA)
 
 
 def read_all(path: Path, **options: object) -> tuple[list[Record], list[RecordError], CsvSource]:

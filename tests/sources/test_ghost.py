@@ -7,12 +7,14 @@ from typing import Any
 
 import orjson
 import pytest
+from shared_data import REALDATA as SHARED
+from shared_data import needs_realdata
 
 from migrator.errors import RecordError, SourceError
 from migrator.records import Record
 from migrator.sources import GhostSource
 
-REALDATA = Path("/work/shared/realdata/json")
+REALDATA = SHARED / "json"
 
 
 def export(posts: list[dict[str, Any]], *, wrapped: bool = True, **tables: Any) -> bytes:
@@ -133,7 +135,7 @@ def test_not_a_ghost_export(tmp_path: Path) -> None:
         list(GhostSource(path).records())
 
 
-@pytest.mark.skipif(not REALDATA.is_dir(), reason="shared realdata not mounted")
+@needs_realdata(REALDATA)
 def test_sniff_tells_ghost_from_the_other_json_exports() -> None:
     def sniff(name: str) -> bool:
         path = REALDATA / name

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_data import REALDATA as SHARED
+from shared_data import needs_realdata as needs_shared
 
 from migrator.records import Record
 from migrator.sources import GhostSource
 from migrator.sources.ghost_cards import GhostRender, MalformedDocument
 from migrator.sources.lexical import ghost_lexical_html
 
-REALDATA = Path("/work/shared/realdata/json")
-needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason="shared realdata not mounted")
+REALDATA = SHARED / "json"
+needs_realdata = needs_shared(REALDATA)
 
 
 def render(*children: dict[str, Any]) -> tuple[str, list[str]]:

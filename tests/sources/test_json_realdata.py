@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_data import REALDATA as SHARED
+from shared_data import needs_realdata
 
 from migrator.errors import RecordError
 from migrator.records import Record
 from migrator.sources import open_source
 
-REALDATA = Path("/work/shared/realdata/json")
-pytestmark = pytest.mark.skipif(not REALDATA.is_dir(), reason="shared realdata not mounted")
+REALDATA = SHARED / "json"
+pytestmark = needs_realdata(REALDATA)
 
 
 def _load(path: Path) -> Any:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
+from shared_data import REALDATA, needs_realdata
 
 from migrator.errors import RecordError
 from migrator.records import Record
 from migrator.sources import StrapiSource
 
-CREATE = Path("/work/shared/realdata/json/strapi-import-export-entries--data-create.json")
+CREATE = REALDATA / "json" / "strapi-import-export-entries--data-create.json"
 
 
-@pytest.mark.skipif(not CREATE.exists(), reason="shared realdata not mounted")
+@needs_realdata(CREATE)
 def test_localizations_joined_and_media_resolved() -> None:
     raw = json.loads(CREATE.read_text(encoding="utf-8"))["data"]
     items = list(StrapiSource(CREATE, default_locale="en", media_fields=["logo"]).records())

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from shared_data import REALDATA, needs_realdata
 
 from migrator.emulator.media import sample_png
 from migrator.engine import run_migration
@@ -25,7 +26,7 @@ from tests.engine.conftest import options  # noqa: F401  (the RunOptions fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS = ROOT / "mappings"
-THEME = ROOT.parent / "shared" / "realdata" / "wxr" / "wpimporter--theme-unit-test-data.xml"
+THEME = REALDATA / "wxr" / "wpimporter--theme-unit-test-data.xml"
 SAMPLE = ROOT / "migrator" / "samples" / "wordpress.xml"
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(120)]
 
@@ -79,7 +80,7 @@ async def migrate(name: str, source: Path, emulator, options, media_host: str): 
     return mapping, stats
 
 
-@pytest.mark.skipif(not THEME.exists(), reason="../shared/realdata is not there")
+@needs_realdata(THEME)
 async def test_theme_unit_test_data_into_the_emulator(emulator, mirror, options) -> None:  # noqa: F811
     mirror_url, requests = mirror
     posts_mapping, posts = await migrate("posts", THEME, emulator, options, mirror_url)

@@ -11,12 +11,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from shared_data import REALDATA as SHARED
 
 from migrator.errors import RecordError, SourceError
 from migrator.records import Record
 from migrator.sources import open_source
 
-REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "wxr"
+REALDATA = SHARED / "wxr"
 FILES = sorted(REALDATA.glob("*.xml")) if REALDATA.is_dir() else []
 pytestmark = [
     pytest.mark.skipif(not FILES, reason="../shared/realdata/wxr is not there"),
