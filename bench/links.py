@@ -80,8 +80,8 @@ def measure(mapping_path: Path, source: Path, tmp: Path, traced: bool) -> tuple[
     peak = tracemalloc.get_traced_memory()[1] if traced else 0
     if traced:
         tracemalloc.stop()
-    assert stats.invalid == 0, stats.failure_reasons
-    return stats.to_send / elapsed, peak, stats.links_rewritten
+    assert stats.plan.invalid == 0, stats.failure_reasons
+    return stats.plan.to_send / elapsed, peak, stats.plan.links_rewritten
 
 
 def main() -> None:

@@ -69,7 +69,7 @@ def bench_dry_run(tmp: Path) -> None:
         elapsed = time.perf_counter() - started
         peaks[rows] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        assert stats.to_send == rows, stats
+        assert stats.plan.to_send == rows, stats
         print(
             f"dry run, {rows:>7,} rows: {rows / elapsed:>9,.0f} records/s "
             f"(traced; peak Python memory {peaks[rows] / 2**20:.1f} MiB)"

@@ -21,7 +21,7 @@ COMMANDS: dict[str, str] = {
     "emulator": "migrator.emulator.command:emulator_command",
     "inspect": "migrator.inspect.command:inspect_command",
     "status": "migrator.ledger.command:status_command",
-    "run": "migrator.engine.command:run_command",
+    "run": "migrator.site.command:run_command",
     "verify": "migrator.verify.command:verify_command",
 }
 

@@ -105,9 +105,18 @@ def _runs_table(title: str, results: list[tuple[str, RunStats]]) -> Table:
     for column in columns:
         table.add_column(column, justify="left" if column == "mapping" else "right")
     for name, s in results:
-        calls = s.calls_writes + s.calls_reads
-        links = s.links_rewritten  # old-site URLs in HTML pointed at the new paths
-        numbers = (s.read, s.filtered, s.accepted, s.unchanged, s.invalid, s.failed, links, calls)
+        plan, sent = s.plan, s.sent
+        links = plan.links_rewritten  # old-site URLs in HTML pointed at the new paths
+        numbers = (
+            plan.read,
+            plan.filtered,
+            sent.accepted,
+            plan.unchanged,
+            plan.invalid,
+            sent.failed,
+            links,
+            s.calls.total,
+        )
         table.add_row(name, *(str(n) for n in numbers))
     return table
 

@@ -6,6 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# JSON as exports hold it and ButterCMS takes and gives it: the one place its looseness is
+# spelled out, so the typed stages (the engine, verify) name it instead of ``Any``.
+JsonObject = dict[str, Any]
+JsonValue = Any
+
 
 @dataclass(frozen=True, slots=True)
 class Location:

@@ -1,6 +1,12 @@
-"""The ButterCMS API client and its error classes."""
+"""The ButterCMS API client, its error classes and the one retry policy."""
 
-from migrator.butter.client import DEFAULT_BASE_URL, ButterClient, CallCounter, update_body
+from migrator.butter.client import (
+    DEFAULT_BASE_URL,
+    ButterClient,
+    CallCounter,
+    item_path,
+    update_body,
+)
 from migrator.butter.errors import (
     Ambiguous,
     ApiError,
@@ -16,6 +22,14 @@ from migrator.butter.errors import (
     Unreachable,
     error_for_response,
 )
+from migrator.butter.retry import (
+    GaveUp,
+    PauseGate,
+    Retrier,
+    RetryCounts,
+    RetryPolicy,
+    Stopped,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -25,14 +39,21 @@ __all__ = [
     "ButterClient",
     "CallCounter",
     "FatalError",
+    "GaveUp",
     "NotFound",
     "NotSent",
+    "PauseGate",
     "QuotaExhausted",
     "Rejected",
     "RetriableError",
+    "Retrier",
+    "RetryCounts",
+    "RetryPolicy",
     "ServerError",
+    "Stopped",
     "Throttled",
     "Unreachable",
     "error_for_response",
+    "item_path",
     "update_body",
 ]

@@ -1,16 +1,34 @@
-"""The engine: plan each record against the ledger, then submit with a worker pool."""
+"""The engine: plan each record against the ledger, then send it with a worker pool (or,
+in a dry run, write what would be sent). One pipeline for both: ``pipeline.py``."""
 
+from migrator.engine.counts import MediaCounts, PlanCounts, RunStats, SendCounts
 from migrator.engine.options import RunOptions, default_paths
-from migrator.engine.plan import Planned, plan_items
-from migrator.engine.report import RunStats
-from migrator.engine.run import dry_run, run_migration
+from migrator.engine.plan import Compiled, Planned, mapping_target_key, plan_items, target_key
+from migrator.engine.refs import RefResolver
+from migrator.engine.report import JsonlWriter, failure_line, reason_key, tally
+from migrator.engine.run import compiled_mapping, dry_run, plan_migration, run_migration
+from migrator.engine.summary import print_summary
 
 __all__ = [
+    "Compiled",
+    "JsonlWriter",
+    "MediaCounts",
+    "PlanCounts",
     "Planned",
+    "RefResolver",
     "RunOptions",
     "RunStats",
+    "SendCounts",
+    "compiled_mapping",
     "default_paths",
     "dry_run",
+    "failure_line",
+    "mapping_target_key",
     "plan_items",
+    "plan_migration",
+    "print_summary",
+    "reason_key",
     "run_migration",
+    "tally",
+    "target_key",
 ]

@@ -1,33 +1,29 @@
 """``--check-media``: the media pass wired into a run, before planning.
 
 Dry runs and real runs both call ``check_then_guard``: every media URL the run would send
-is checked (``migrator.media``), the figures go to ``RunStats``, and the compiled mapping
+is checked (``migrator.media``), the figures go to ``MediaCounts``, and the compiled mapping
 comes back guarded, so the plan reports the records that use a dead URL as invalid (in
 the failures file, not sent) and sends the rest.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import anyio
-
+from migrator.engine.counts import MediaCounts
 from migrator.engine.options import RunOptions
-from migrator.engine.plan import target_key
+from migrator.engine.plan import Compiled, LedgerView, target_key
 from migrator.engine.progress import ProgressView
-from migrator.engine.report import RunStats
-from migrator.media import CheckOptions, MediaReport, check_media, guard
-from migrator.media.prepass import describe
+from migrator.mapping import Mapping, Payload
+from migrator.media import CheckOptions, MediaReport, check_media, describe, guard
 from migrator.sources import open_source
 
-# Dead and suspicious URLs kept in RunStats for the summary (the failures file has all).
+# Dead and suspicious URLs kept in MediaCounts for the summary (the failures file has all).
 SHOWN_MEDIA = 5
 
 
-def unchanged_in(ledger: Any) -> Callable[[Any], bool]:
+def unchanged_in(ledger: LedgerView) -> Callable[[Payload], bool]:
     """Payloads the run will not send (accepted before with this very body)."""
     return lambda payload: (
         ledger.classify(target_key(payload), payload.identity, payload.hash) == "unchanged"
@@ -35,14 +31,14 @@ def unchanged_in(ledger: Any) -> Callable[[Any], bool]:
 
 
 async def check_then_guard(
-    mapping: Any,
+    mapping: Mapping,
     source_path: Path,
-    compiled: Callable[[Any], Any],
-    ledger: Any,
+    compiled: Compiled,
+    ledger: LedgerView,
     options: RunOptions,
-    stats: RunStats,
+    counts: MediaCounts,
     progress: ProgressView,
-) -> Callable[[Any], Any]:
+) -> Compiled:
     """Check the media of every payload that would be sent; return ``compiled`` guarded.
     Runs before the run is recorded in the ledger: Ctrl-C here leaves nothing behind."""
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
@@ -59,40 +55,20 @@ async def check_then_guard(
         skip=skip,
         on_progress=lambda r: progress.show(_progress_line(r), stage="media", checked=r.checked),
     )
-    _tally(stats, report)
+    _tally(counts, report)
     return guard(
         compiled, report.reasons(), model=mapping.model, skip=skip, suspicious=report.doubts()
     )
 
 
-def check_then_guard_blocking(
-    mapping: Any,
-    source_path: Path,
-    compiled: Callable[[Any], Any],
-    ledger: Any,
-    options: RunOptions,
-    stats: RunStats,
-) -> Callable[[Any], Any]:
-    """``check_then_guard`` for a dry run, which is synchronous (an event loop of its own)."""
-    progress = ProgressView(enabled=options.show_progress)
-    try:
-        return anyio.run(
-            functools.partial(
-                check_then_guard, mapping, source_path, compiled, ledger, options, stats, progress
-            )
-        )
-    finally:
-        progress.close()
-
-
-def _tally(stats: RunStats, report: MediaReport) -> None:
-    stats.media_checked = report.checked
-    stats.media_dead = len(report.dead)
-    stats.media_suspicious = len(report.suspicious)
-    stats.media_seconds = report.elapsed
+def _tally(counts: MediaCounts, report: MediaReport) -> None:
+    counts.checked = report.checked
+    counts.dead = len(report.dead)
+    counts.suspicious = len(report.suspicious)
+    counts.seconds = report.elapsed
     for kind, problems in (("dead", report.dead), ("suspicious", report.suspicious)):
         for problem in problems.first[:SHOWN_MEDIA]:
-            stats.media_problems.append(
+            counts.problems.append(
                 f"{kind}: {describe(problem.url, problem.reason)} — first in {problem.first}"
             )
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from migrator.butter import RetryPolicy
 from migrator.errors import ConfigError
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    ledger_path: Path
-    failures_path: Path
-    preview_path: Path
+    """How a run goes. The files default to the working directory; ``beside(mapping)``
+    puts them next to a mapping file, as the command line does."""
+
+    ledger_path: Path = Path("migrator.ledger.sqlite")
+    failures_path: Path = Path("migrator.failures.jsonl")
+    preview_path: Path = Path("migrator.preview.jsonl")
     concurrency: int = 4
     # Writes per second. Butter's own bulk guide paces one write every 200 ms.
     rate: float = 5.0
@@ -45,6 +50,25 @@ class RunOptions:
         stem = name.removesuffix(".jsonl").removesuffix(".failures")
         return self.failures_path.with_name(f"{stem}.warnings.jsonl")
 
+    def beside(self, mapping_path: Path, ledger: Path | None = None) -> RunOptions:
+        """These options with the ledger (``ledger``, else ``<mapping>.ledger.sqlite``)
+        and the reports beside it."""
+        ledger_path, failures_path, preview_path = default_paths(mapping_path, ledger)
+        return dataclasses.replace(
+            self, ledger_path=ledger_path, failures_path=failures_path, preview_path=preview_path
+        )
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The policy every request to ButterCMS in this run follows."""
+        return RetryPolicy(
+            rate=self.rate,
+            max_attempts=self.max_attempts,
+            max_throttles=self.max_throttles,
+            backoff_base=self.backoff_base,
+            backoff_cap=self.backoff_cap,
+        )
+
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ConfigError("--concurrency must be at least 1")
@@ -52,6 +76,7 @@ class RunOptions:
             raise ConfigError("--rate must be a positive number of writes per second")
         if self.max_attempts < 1:
             raise ConfigError("--max-attempts must be at least 1")
+        self.retry_policy  # noqa: B018  (checks the retry limits)
         if self.settle_delay < 0:
             raise ConfigError("--settle-delay cannot be negative")
         if not (self.media_rate > 0 and self.media_timeout > 0 and self.media_concurrency >= 1):

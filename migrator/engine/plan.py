@@ -18,15 +18,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from migrator.errors import RecordError
+from migrator.ledger import Classification, LedgerEntry, LedgerView
+from migrator.mapping import Mapping, Payload
 from migrator.records import Record
 from migrator.seen import SeenKeys
+
+# A mapping compiled for a run: a record → its payload, or None when filtered out.
+Compiled = Callable[[Record], Payload | None]
 
 Action = Literal[
     "send", "update", "settle", "unchanged", "skip_failed", "invalid", "filtered", "delete", "refs"
 ]
+# What each ledger classification means for the record ("failed" depends on more).
+_ACTIONS: dict[Classification, Action] = {
+    "new": "send",
+    "changed": "update",
+    "in_flight": "settle",
+    "unchanged": "unchanged",
+    "failed": "send",
+}
 # Key under which an invalid record's identity is marked seen: it is still in the source,
 # so --prune must not delete it, whatever its target.
 INVALID_SEEN = "?"
@@ -35,17 +48,23 @@ INVALID_SEEN = "?"
 @dataclass(frozen=True, slots=True)
 class Planned:
     action: Action
-    payload: Any = None  # migrator.mapping.Payload
+    payload: Payload | None = None
     error: RecordError | None = None
-    entry: Any = None  # migrator.ledger.LedgerEntry, when the ledger knows the record
+    entry: LedgerEntry | None = None  # when the ledger knows the record
 
 
-def target_key(payload: Any) -> str:
+def target_key(payload: Payload) -> str:
     """The ledger's name for a payload's target: ``page:<type>``, ``collection:<key>``, ``post``."""
     return payload.kind if payload.target is None else f"{payload.kind}:{payload.target}"
 
 
-def mapping_target_key(mapping: Any) -> str:
+def split_target(target: str) -> tuple[str, str | None]:
+    """``page:landing_page`` → (``page``, ``landing_page``); ``post`` → (``post``, None)."""
+    kind, _, name = target.partition(":")
+    return kind, name or None
+
+
+def mapping_target_key(mapping: Mapping) -> str:
     """The ledger target every payload of ``mapping`` goes to."""
     t = mapping.target
     return t.kind if t.name is None else f"{t.kind}:{t.name}"
@@ -61,8 +80,8 @@ def was_seen(seen: SeenKeys, target: str, identity: str) -> bool:
 
 def plan_items(
     records: Iterable[Record | RecordError],
-    compile_record: Callable[[Record], Any],
-    ledger: Any,
+    compile_record: Compiled,
+    ledger: LedgerView,
     *,
     retry_failed: bool,
     seen: SeenKeys | None = None,
@@ -77,8 +96,8 @@ def plan_items(
 
 def _plan(
     records: Iterable[Record | RecordError],
-    compile_record: Callable[[Record], Any],
-    ledger: Any,
+    compile_record: Compiled,
+    ledger: LedgerView,
     seen: SeenKeys,
     *,
     retry_failed: bool,
@@ -113,22 +132,17 @@ def _plan(
             continue
         state = ledger.classify(target, payload.identity, payload.hash)
         entry = ledger.get(target, payload.identity) if state != "new" else None
+        action: Action = _ACTIONS[state]
         if state == "failed":
             # A failed record whose input changed is worth sending again without being asked;
             # one that Butter has (a failed update) is updated, never created a second time.
             same = entry is not None and entry.payload_hash == payload.hash
             in_butter = entry is not None and entry.accepted_hash is not None
             if same and not retry_failed:
-                state = "skip_failed"
+                action = "skip_failed"
             else:
-                state = "update" if in_butter else "send"
-        elif state == "changed":
-            state = "update"
-        elif state == "new":
-            state = "send"
-        elif state == "in_flight":
-            state = "settle"
-        yield Planned(state, payload=payload, entry=entry)
+                action = "update" if in_butter else "send"
+        yield Planned(action, payload=payload, entry=entry)
 
 
 def _seen_invalid(seen: SeenKeys, error: RecordError) -> None:

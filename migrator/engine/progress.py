@@ -6,6 +6,7 @@ import sys
 import time
 from typing import Any
 
+from migrator.engine.counts import RunStats
 from migrator.log import get_logger
 
 log = get_logger("migrator.progress")
@@ -26,27 +27,37 @@ class ProgressView:
             self._live = Live(console=Console(stderr=True), refresh_per_second=4, transient=True)
             self._live.start()
 
-    def update(self, stats: Any) -> None:
+    def update(self, stats: RunStats) -> None:
         if not self.enabled:
             return
+        plan, sent = stats.plan, stats.sent
         elapsed = time.monotonic() - self._started
-        done = stats.accepted + stats.updated + stats.deleted + stats.failed
-        total = stats.to_send + stats.changed + stats.to_delete
+        done = sent.accepted + sent.updated + sent.deleted + sent.failed
+        total = plan.to_send + plan.changed + plan.to_delete
         line = (
-            f"read {stats.read:,} · sent {done:,}/{total:,} "
-            f"(accepted {stats.accepted:,}, failed {stats.failed:,}) · "
-            f"unchanged {stats.unchanged:,} · invalid {stats.invalid:,} · "
+            f"read {plan.read:,} · sent {done:,}/{total:,} "
+            f"(accepted {sent.accepted:,}, failed {sent.failed:,}) · "
+            f"unchanged {plan.unchanged:,} · invalid {plan.invalid:,} · "
             f"{done / elapsed if elapsed else 0:.1f} writes/s"
         )
         self.show(
             line,
-            read=stats.read,
-            to_send=stats.to_send,
-            accepted=stats.accepted,
-            failed=stats.failed,
-            unchanged=stats.unchanged,
-            invalid=stats.invalid,
+            read=plan.read,
+            to_send=plan.to_send,
+            accepted=sent.accepted,
+            failed=sent.failed,
+            unchanged=plan.unchanged,
+            invalid=plan.invalid,
         )
+
+    def show_plan(self, stats: RunStats) -> None:
+        """A dry run's progress: what the plan holds so far."""
+        plan = stats.plan
+        line = (
+            f"planning: read {plan.read:,} · new {plan.to_send:,} · changed {plan.changed:,} · "
+            f"unchanged {plan.unchanged:,} · invalid {plan.invalid:,}"
+        )
+        self.show(line, stage="plan", read=plan.read, new=plan.to_send, invalid=plan.invalid)
 
     def show(self, line: str, **fields: Any) -> None:
         """``line`` live on a terminal; otherwise ``fields`` in a log line every few seconds."""

@@ -4,8 +4,8 @@ Every answer is classified by ``migrator.butter.errors``; this module only decid
 what each class means for the record and the run:
 
 - accepted (202)       → ledger says accepted, only now (saved progress never runs ahead)
-- throttled (429 short)→ every worker pauses until Retry-After has passed
-- 5xx, not connected   → retry with capped exponential backoff and jitter, bounded
+- throttled, 5xx, not connected → retried by the one policy (``migrator.butter.retry``):
+                         a global pause, capped backoff with jitter, bounded
 - rejected (400)       → this record failed with Butter's reason; the run goes on
 - ambiguous            → the write may have been applied: after Butter's processing delay,
                          read back, and create only if it is absent
@@ -19,26 +19,27 @@ the old payload" until the new one's 202 is in hand, so a crash re-sends the upd
 from __future__ import annotations
 
 import functools
-import random
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import anyio
+import anyio.abc
+from anyio.streams.memory import MemoryObjectReceiveStream
 
 from migrator.butter import (
     Ambiguous,
     ButterClient,
-    FatalError,
-    NotSent,
+    GaveUp,
     Rejected,
-    RetriableError,
-    Throttled,
-    Unreachable,
+    Retrier,
+    Stopped,
     update_body,
 )
+from migrator.engine.counts import SendCounts
 from migrator.engine.options import RunOptions
-from migrator.engine.plan import Planned, target_key
+from migrator.engine.plan import Planned, split_target, target_key
 from migrator.engine.refs import (
     RefResolver,
     describe_missing,
@@ -46,74 +47,41 @@ from migrator.engine.refs import (
     patch_fields,
     ref_value,
 )
-from migrator.engine.report import JsonlWriter, RunStats, failure_line, reason_key
+from migrator.engine.report import JsonlWriter, failure_line, tally
+from migrator.ledger import Ledger, LedgerEntry
 from migrator.log import get_logger
-from migrator.pacing import paced_limiter
+from migrator.mapping import Payload
 
 log = get_logger("migrator.submit")
 T = TypeVar("T")
 
 
-class GaveUp(Exception):
-    """An idempotent request could not get through; ``str()`` says why."""
-
-
-class Stopped(Exception):
-    """The run was aborted (bad token, quota) while this request waited."""
-
-
-def split_target(target: str) -> tuple[str, str | None]:
-    """``page:landing_page`` → (``page``, ``landing_page``); ``post`` → (``post``, None)."""
-    kind, _, name = target.partition(":")
-    return kind, name or None
-
-
-class PauseGate:
-    """A global pause: the first worker to see a throttle stops them all until it lifts."""
-
-    def __init__(self) -> None:
-        self._resume_at = 0.0
-
-    def pause(self, seconds: float) -> None:
-        self._resume_at = max(self._resume_at, time.monotonic() + seconds)
-
-    async def wait(self) -> None:
-        # A loop, not an Event: another throttle may push the resume time further out.
-        while (delay := self._resume_at - time.monotonic()) > 0:  # noqa: ASYNC110
-            await anyio.sleep(delay)
-
-
-def backoff(attempt: int, base: float, cap: float) -> float:
-    """Capped exponential backoff with full jitter (no retry storms, no unbounded waits)."""
-    return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
-
-
 class Submitter:
+    """The worker pool. It owns ``counts``; pacing and retries are ``retrier``'s."""
+
     def __init__(
         self,
         client: ButterClient,
-        ledger: Any,
+        ledger: Ledger,
         options: RunOptions,
-        stats: RunStats,
+        retrier: Retrier,
         failures: JsonlWriter,
         *,
-        on_abort: Callable[[FatalError], None],
         on_done: Callable[[], None] = lambda: None,
     ):
+        """``retrier``: its ``on_fatal`` stops the run."""
         self.client = client
         self.ledger = ledger
         self.options = options
-        self.stats = stats
+        self.retrier = retrier
         self.failures = failures
-        self.gate = PauseGate()
-        self.limiter = paced_limiter(options.rate)
-        self._on_abort = on_abort
+        self.counts = SendCounts()
         self._on_done = on_done
         self._task_group: anyio.abc.TaskGroup | None = None
         self.refs = RefResolver(client, ledger, self.call)
         self.last_create = 0.0  # monotonic time of the last accepted create
 
-    async def run_workers(self, receive: Any) -> None:
+    async def run_workers(self, receive: MemoryObjectReceiveStream[Planned]) -> None:
         """Consume planned items with ``concurrency`` workers until the stream closes."""
         async with anyio.create_task_group() as tg:
             self._task_group = tg
@@ -121,7 +89,7 @@ class Submitter:
                 for _ in range(self.options.concurrency):
                     tg.start_soon(self._worker, receive.clone())
 
-    async def _worker(self, receive: Any) -> None:
+    async def _worker(self, receive: MemoryObjectReceiveStream[Planned]) -> None:
         async with receive:
             async for item in receive:
                 await self.handle(item)
@@ -130,15 +98,20 @@ class Submitter:
         try:
             if item.action == "settle":
                 # Left in flight by an earlier run that crashed: maybe applied, maybe not.
-                self.stats.ambiguous += 1
+                assert item.payload is not None and item.entry is not None
+                self.counts.ambiguous += 1
                 await self._settle(item.payload, item.entry, sent_at=_wall_to_monotonic(item.entry))
             elif item.action == "update":
+                assert item.payload is not None and item.entry is not None
                 await self._update(item.payload, item.entry)
             elif item.action == "delete":
+                assert item.entry is not None
                 await self._delete(item.entry)
             elif item.action == "refs":
+                assert item.entry is not None
                 await self._patch_refs(item.entry)
             else:
+                assert item.payload is not None
                 await self._send(item.payload)
         except Stopped:
             pass
@@ -147,46 +120,24 @@ class Submitter:
     # ------------------------------------------------------------------ idempotent calls
 
     async def call(self, request: Callable[[], Awaitable[T]]) -> T:
-        """An idempotent request (PATCH, DELETE, a read), paced and retried like a create.
+        """An idempotent request (PATCH, DELETE, a read) under the retry policy.
 
         Raises ``Rejected`` (this record is wrong), ``GaveUp`` (retries exhausted) or
-        ``Stopped`` (the run is aborting: the abort is already signalled)."""
-        attempts = throttles = 0
-        while True:
-            await self._acquire()
-            try:
-                return await request()
-            except Throttled as exc:
-                self.stats.throttled += 1
-                throttles += 1
-                self.gate.pause(exc.retry_after)
-                if throttles > self.options.max_throttles:
-                    raise GaveUp(f"throttled {throttles} times in a row") from None
-            except (RetriableError, Ambiguous) as exc:
-                # Sending an idempotent request again is safe, even after an ambiguous end.
-                attempts += 1
-                if attempts >= self.options.max_attempts:
-                    if isinstance(exc, NotSent):
-                        self._on_abort(Unreachable(f"ButterCMS is unreachable: {exc}"))
-                        raise Stopped from None
-                    raise GaveUp(f"gave up after {attempts} attempts: {exc}") from None
-                self.stats.retries += 1
-                await anyio.sleep(
-                    backoff(attempts, self.options.backoff_base, self.options.backoff_cap)
-                )
-            except FatalError as exc:
-                self._on_abort(exc)
-                raise Stopped from None
+        ``Stopped`` (the run is stopping: already signalled)."""
+        return await self.retrier.call(request)
 
-    async def item_id(self, target: str, entry: Any, locale: str | None = None) -> str | None:
+    async def item_id(
+        self, target: str, entry: LedgerEntry, locale: str | None = None
+    ) -> str | None:
         """A collection item's id: from the ledger, else learnt by reading back (and kept)."""
         if entry.butter_id:
             return str(entry.butter_id)
-        if entry.lookup is None or not self.client.can_read:
+        lookup = entry.lookup
+        if lookup is None or not self.client.can_read:
             return None
         _, key = split_target(target)
         items = await self.call(
-            lambda: self.client.find_items(key or "", entry.lookup, locale=locale, limit=1)
+            lambda: self.client.find_items(key or "", lookup, locale=locale, limit=1)
         )
         meta = items[0].get("meta") if items else None
         found = meta.get("id") if isinstance(meta, dict) else None
@@ -197,23 +148,16 @@ class Submitter:
 
     # ------------------------------------------------------------------ sending
 
-    async def _acquire(self) -> None:
-        await self.gate.wait()
-        await self.limiter.acquire()
-        # A pause may have begun while this worker waited for its turn.
-        await self.gate.wait()
-
-    async def _send(self, payload: Any, *, attempts: int = 0) -> None:
+    async def _send(self, payload: Payload, *, attempts: int = 0) -> None:
         target = target_key(payload)
-        throttles = 0
-        bound = log.bind(target=target, identity=payload.identity)
         try:
             body, pending = await self.refs.resolve(payload)
         except (Rejected, GaveUp) as exc:
             self._fail(payload, f"resolving references: {exc}")
             return
-        while True:
-            await self._acquire()
+
+        async def create() -> None:
+            # In flight, durably, before each attempt leaves: a crash is then settled.
             self.ledger.begin(
                 target,
                 payload.identity,
@@ -222,60 +166,42 @@ class Submitter:
                 lookup=payload.lookup,
                 source=str(payload.source),
             )
-            try:
-                await self.client.create(payload.kind, body, locale=payload.locale)
-            except Throttled as exc:
-                self.stats.throttled += 1
-                throttles += 1
-                self.gate.pause(exc.retry_after)
-                bound.info("throttled", retry_after=exc.retry_after)
-                if throttles > self.options.max_throttles:
-                    self._fail(payload, f"throttled {throttles} times in a row")
-                    return
-                continue
-            except RetriableError as exc:
-                attempts += 1
-                if attempts >= self.options.max_attempts and isinstance(exc, NotSent):
-                    # Nothing can get through: stop instead of failing every record in turn.
-                    self._unsend(payload)
-                    self._on_abort(Unreachable(f"ButterCMS is unreachable: {exc}"))
-                    return
-                if attempts >= self.options.max_attempts:
-                    self._fail(payload, f"gave up after {attempts} attempts: {exc}")
-                    return
-                self.stats.retries += 1
-                delay = backoff(attempts, self.options.backoff_base, self.options.backoff_cap)
-                bound.info("retrying", error=str(exc), attempt=attempts, delay=round(delay, 2))
-                await anyio.sleep(delay)
-                continue
-            except Ambiguous as exc:
-                # The ledger row stays in flight until a read-back settles it.
-                self.stats.ambiguous += 1
-                bound.warning("ambiguous", error=str(exc))
-                assert self._task_group is not None
-                self._task_group.start_soon(self._settle_later, payload, time.monotonic())
-                return
-            except Rejected as exc:
-                self._fail(payload, f"rejected by ButterCMS: {exc.reason}")
-                return
-            except FatalError as exc:
-                self._unsend(payload)
-                self._on_abort(exc)
-                return
-            self.ledger.mark_accepted(target, payload.identity, payload_hash=payload.hash)
-            self._note_pending(target, payload.identity, pending)
-            self.stats.accepted += 1
-            self.last_create = time.monotonic()
+            await self.client.create(payload.kind, body, locale=payload.locale)
+
+        context = {"target": target, "identity": payload.identity}
+        try:
+            await self.retrier.call(create, idempotent=False, attempts=attempts, context=context)
+        except Ambiguous as exc:
+            # The ledger row stays in flight until a read-back settles it.
+            self.counts.ambiguous += 1
+            log.warning("ambiguous", error=str(exc), **context)
+            assert self._task_group is not None
+            self._task_group.start_soon(self._settle_later, payload, time.monotonic())
             return
+        except GaveUp as exc:
+            self._fail(payload, str(exc))
+            return
+        except Rejected as exc:
+            self._fail(payload, f"rejected by ButterCMS: {exc.reason}")
+            return
+        except Stopped:
+            # A bad token, a spent quota, or nothing gets through: the run stops instead of
+            # failing every record in turn; this one goes back to planned.
+            self._unsend(payload)
+            return
+        self.ledger.mark_accepted(target, payload.identity, payload_hash=payload.hash)
+        self._note_pending(target, payload.identity, pending)
+        self.counts.accepted += 1
+        self.last_create = time.monotonic()
 
     def _note_pending(self, target: str, identity: str, pending: list[dict[str, Any]]) -> None:
         self.ledger.set_pending_refs(target, identity, pending or None)
         if pending:
-            self.stats.refs_pending += 1
+            self.counts.refs_pending += 1
 
     # ------------------------------------------------------------------ updating
 
-    async def _update(self, payload: Any, entry: Any) -> None:
+    async def _update(self, payload: Payload, entry: LedgerEntry) -> None:
         """PATCH a record Butter already has: pages and posts by the slug Butter knows,
         collection items by id (from the ledger, or learnt by reading back)."""
         target = target_key(payload)
@@ -318,9 +244,9 @@ class Submitter:
             source=str(payload.source),
         )
         self._note_pending(target, payload.identity, pending)
-        self.stats.updated += 1
+        self.counts.updated += 1
 
-    def _update_without_id(self, payload: Any, entry: Any) -> None:
+    def _update_without_id(self, payload: Payload, entry: LedgerEntry) -> None:
         target = target_key(payload)
         if not self.client.can_read:
             self._fail(
@@ -339,7 +265,7 @@ class Submitter:
 
     # ------------------------------------------------------------------ deleting (--prune)
 
-    async def _delete(self, entry: Any) -> None:
+    async def _delete(self, entry: LedgerEntry) -> None:
         kind, name = split_target(entry.target)
         try:
             item_id = None
@@ -358,7 +284,7 @@ class Submitter:
             self._prune_failed(entry, str(exc))
             return
         self.ledger.mark_deleted(entry.target, entry.identity)
-        self.stats.deleted += 1
+        self.counts.deleted += 1
         log.info(
             "deleted: gone from the source",
             target=entry.target,
@@ -366,13 +292,13 @@ class Submitter:
             already_gone=not removed,
         )
 
-    def _prune_failed(self, entry: Any, why: str) -> None:
-        self.stats.failed += 1
+    def _prune_failed(self, entry: LedgerEntry, why: str) -> None:
+        self.counts.failed += 1
         self._report_entry(entry, f"could not delete (gone from the source): {why}", "prune")
 
     # ------------------------------------------------------------------ pending references
 
-    async def _patch_refs(self, entry: Any) -> None:
+    async def _patch_refs(self, entry: LedgerEntry) -> None:
         """Resolve the references a record was written without, and PATCH them in."""
         kind, name = split_target(entry.target)
         still: list[dict[str, Any]] = []
@@ -382,7 +308,7 @@ class Submitter:
                 ids, missing = await self.refs.resolve_hook(hook)
                 if missing:
                     still.append(data)
-                    self.stats.refs_unresolved += 1
+                    self.counts.refs_unresolved += 1
                     self._report_entry(entry, describe_missing(hook, missing), stage="refs")
                     continue
                 item_id = None
@@ -390,7 +316,7 @@ class Submitter:
                     item_id = await self.item_id(entry.target, entry, query_locale)
                     if item_id is None:
                         still.append(data)
-                        self.stats.refs_unresolved += 1
+                        self.counts.refs_unresolved += 1
                         self._report_entry(
                             entry, "reference not patched in: the item's id is unknown", "refs"
                         )
@@ -407,16 +333,16 @@ class Submitter:
                         locale=query_locale,
                     )
                 )
-                self.stats.refs_patched += 1
+                self.counts.refs_patched += 1
         except (Rejected, GaveUp) as exc:
-            self.stats.refs_unresolved += 1
+            self.counts.refs_unresolved += 1
             self._report_entry(entry, f"reference not patched in: {exc}", "refs")
             return
         self.ledger.set_pending_refs(entry.target, entry.identity, still or None)
 
     # ------------------------------------------------------------------ reporting
 
-    def _unsend(self, payload: Any) -> None:
+    def _unsend(self, payload: Payload) -> None:
         """Nothing was applied: the record goes back to planned for the next run."""
         self.ledger.plan(
             target_key(payload),
@@ -435,12 +361,11 @@ class Submitter:
         identity: str,
         source: str | None,
         target: str,
-        tally: bool = True,
+        counted: bool = True,
     ) -> None:
-        """One line in the failures file; ``tally``: counted in "problems by reason"."""
-        if tally:
-            key = reason_key(reason)
-            self.stats.failure_reasons[key] = self.stats.failure_reasons.get(key, 0) + 1
+        """One line in the failures file; ``counted``: in "problems by reason"."""
+        if counted:
+            tally(self.counts.failure_reasons, reason)
         self.failures.write(
             failure_line(
                 stage=stage, reason=reason, identity=identity, source=source, target=target
@@ -448,7 +373,7 @@ class Submitter:
         )
 
     def _write_payload(
-        self, payload: Any, reason: str, *, stage: str = "api", tally: bool = True
+        self, payload: Payload, reason: str, *, stage: str = "api", counted: bool = True
     ) -> None:
         self._write(
             reason,
@@ -456,23 +381,23 @@ class Submitter:
             identity=payload.identity,
             source=str(payload.source),
             target=target_key(payload),
-            tally=tally,
+            counted=counted,
         )
 
-    def _warn(self, payload: Any, reason: str) -> None:
-        self._write_payload(payload, reason, stage="warning", tally=False)
+    def _warn(self, payload: Payload, reason: str) -> None:
+        self._write_payload(payload, reason, stage="warning", counted=False)
 
-    def _report(self, payload: Any, reason: str) -> None:
+    def _report(self, payload: Payload, reason: str) -> None:
         """A failure the ledger already knows about: count it and write it down."""
-        self.stats.failed += 1
+        self.counts.failed += 1
         self._write_payload(payload, reason)
 
-    def _report_entry(self, entry: Any, reason: str, stage: str) -> None:
+    def _report_entry(self, entry: LedgerEntry, reason: str, stage: str) -> None:
         self._write(
             reason, stage=stage, identity=entry.identity, source=entry.source, target=entry.target
         )
 
-    def _fail(self, payload: Any, reason: str, *, update: bool = False) -> None:
+    def _fail(self, payload: Payload, reason: str, *, update: bool = False) -> None:
         target = target_key(payload)
         # A failed update names the refused payload; the row keeps what Butter has.
         self.ledger.mark_failed(
@@ -483,81 +408,66 @@ class Submitter:
 
     # ------------------------------------------------------------------ settling
 
-    async def _settle_later(self, payload: Any, sent_at: float) -> None:
+    async def _settle_later(self, payload: Payload, sent_at: float) -> None:
         await self._settle(payload, None, sent_at=sent_at)
 
-    async def _settle(self, payload: Any, entry: Any, *, sent_at: float) -> None:
+    async def _settle(self, payload: Payload, entry: LedgerEntry | None, *, sent_at: float) -> None:
         """Read back an ambiguous create; send it again only if Butter does not have it."""
         target = target_key(payload)
         wait = sent_at + self.options.settle_delay - time.monotonic()
         if wait > 0:
             await anyio.sleep(wait)
         if not self.client.can_read:
-            self.stats.unsettled += 1
+            self.counts.unsettled += 1
             reason = (
                 "ambiguous: the connection died after sending, so it may have been applied; "
                 "set BUTTER_READ_TOKEN so migrator can check before sending again"
             )
-            self._write_payload(payload, reason, tally=False)
+            self._write_payload(payload, reason, counted=False)
             return
         found = await self._read_back(payload)
         if found is _ABORTED:
             return
         if found is not None:
             meta = found.get("meta") if isinstance(found, dict) else None
-            sent_hash = entry.payload_hash if entry is not None else payload.hash
+            sent_hash = (entry.payload_hash if entry is not None else None) or payload.hash
             self.ledger.mark_accepted(
                 target,
                 payload.identity,
                 payload_hash=sent_hash,
                 butter_id=meta.get("id") if isinstance(meta, dict) else None,
             )
-            self.stats.found_on_read_back += 1
-            self.stats.accepted += 1
+            self.counts.found_on_read_back += 1
+            self.counts.accepted += 1
             log.info("settled: already applied", target=target, identity=payload.identity)
             return
         log.info("settled: absent, sending again", target=target, identity=payload.identity)
         await self._send(payload, attempts=1)
 
-    async def _read_back(self, payload: Any) -> Any:
-        attempts = 0
-        while True:
-            await self._acquire()
-            try:
-                return await self.client.find(
+    async def _read_back(self, payload: Payload) -> Any:
+        try:
+            return await self.retrier.call(
+                lambda: self.client.find(
                     payload.kind,
                     payload.target,
                     slug=payload.slug,
                     lookup=payload.lookup,
                     locale=payload.locale,
                 )
-            except Throttled as exc:
-                self.gate.pause(exc.retry_after)
-            except RetriableError:
-                attempts += 1
-                if attempts >= self.options.max_attempts:
-                    self.stats.unsettled += 1
-                    return _ABORTED
-                await anyio.sleep(
-                    backoff(attempts, self.options.backoff_base, self.options.backoff_cap)
-                )
-            except FatalError as exc:
-                self._on_abort(exc)
-                return _ABORTED
+            )
+        except (GaveUp, Rejected) as exc:
+            self.counts.unsettled += 1
+            self._write_payload(payload, f"ambiguous, and reading it back failed: {exc}")
+            return _ABORTED
+        except Stopped:
+            return _ABORTED
 
 
 _ABORTED = object()
 
 
-def _wall_to_monotonic(entry: Any) -> float:
+def _wall_to_monotonic(entry: LedgerEntry) -> float:
     """When an earlier run sent this record, on this process's monotonic clock."""
-    updated = getattr(entry, "updated_at", None)
-    if not updated:
-        return time.monotonic()
-    from datetime import datetime
-
-    try:
-        sent = datetime.fromisoformat(str(updated)).timestamp()
-    except ValueError:
-        return time.monotonic()
+    updated = entry.updated_at
+    sent = updated.timestamp() if isinstance(updated, datetime) else time.time()
     return time.monotonic() - max(0.0, time.time() - sent)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from migrator.engine.report import RunStats
+from migrator.engine.counts import MediaCounts, RunStats
 
 
 def print_summary(
@@ -21,53 +21,56 @@ def print_summary(
     console: Console | None = None,
 ) -> None:
     console = console or Console()
+    plan, sent, retry, calls, media = stats.plan, stats.sent, stats.retry, stats.calls, stats.media
     title = "Dry run: nothing was sent" if dry_run else "Migration run"
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
-    rows: list[tuple[str, int | str]] = [("records read", stats.read)]
+    rows: list[tuple[str, int | str]] = [("records read", plan.read)]
     if dry_run:
         rows += [
-            ("deleted: gone from the source (--prune)", stats.to_delete),
-            ("pages gone from the source (cannot be deleted)", stats.pages_not_deletable),
-            ("changed since last run (would be updated)", stats.changed),
-            ("new (would be created)", stats.to_send),
-            ("unchanged (nothing to send)", stats.unchanged),
-            ("invalid", stats.invalid),
-            ("earlier failures not retried", stats.skipped_failed),
+            ("deleted: gone from the source (--prune)", plan.to_delete),
+            ("pages gone from the source (cannot be deleted)", plan.pages_not_deletable),
+            ("changed since last run (would be updated)", plan.changed),
+            ("new (would be created)", plan.to_send),
+            ("unchanged (nothing to send)", plan.unchanged),
+            ("invalid", plan.invalid),
+            ("earlier failures not retried", plan.skipped_failed),
             (
                 "API calls this run would spend (writes + reads)",
-                f"{stats.calls_writes} + {stats.calls_reads}",
+                f"{calls.writes} + {calls.reads}",
             ),
         ]
     else:
         rows += [
-            ("accepted by ButterCMS (202)", stats.accepted),
-            ("  of which found already applied on read-back", stats.found_on_read_back),
-            ("updated (changed since last run)", stats.updated),
-            ("deleted: gone from the source (--prune)", stats.deleted),
-            ("pages gone from the source (cannot be deleted)", stats.pages_not_deletable),
-            ("failed", stats.failed),
-            ("invalid input (not sent)", stats.invalid),
-            ("unchanged (skipped, no API call)", stats.unchanged),
-            ("earlier failures not retried", stats.skipped_failed),
-            ("references patched in afterwards", stats.refs_patched),
-            ("references still unresolved", stats.refs_unresolved),
-            ("ambiguous sends settled by reading back", stats.ambiguous),
-            ("left unsettled", stats.unsettled),
-            ("retries / throttled answers", f"{stats.retries} / {stats.throttled}"),
-            ("API calls spent (writes + reads)", f"{stats.calls_writes} + {stats.calls_reads}"),
+            ("accepted by ButterCMS (202)", sent.accepted),
+            ("  of which found already applied on read-back", sent.found_on_read_back),
+            ("updated (changed since last run)", sent.updated),
+            ("deleted: gone from the source (--prune)", sent.deleted),
+            ("pages gone from the source (cannot be deleted)", plan.pages_not_deletable),
+            ("failed", sent.failed),
+            ("invalid input (not sent)", plan.invalid),
+            ("unchanged (skipped, no API call)", plan.unchanged),
+            ("earlier failures not retried", plan.skipped_failed),
+            ("references patched in afterwards", sent.refs_patched),
+            ("references still unresolved", sent.refs_unresolved),
+            ("ambiguous sends settled by reading back", sent.ambiguous),
+            ("left unsettled", sent.unsettled),
+            ("retries / throttled answers", f"{retry.retries} / {retry.throttled}"),
+            ("API calls spent (writes + reads)", f"{calls.writes} + {calls.reads}"),
         ]
-    if stats.filtered:
-        rows.append(("filtered out by the mapping", stats.filtered))
-    rows.append(("links to the old site rewritten", stats.links_rewritten))
+    if plan.filtered:
+        rows.append(("filtered out by the mapping", plan.filtered))
+    rows.append(("links to the old site rewritten", plan.links_rewritten))
     rows.append(("time", f"{stats.elapsed:.1f} s"))
     for what, count in rows:
         if count or what in ("records read", "accepted by ButterCMS (202)", "time"):
             table.add_row(what, f"{count:,}" if isinstance(count, int) else count)
     console.print(table)
-    if stats.media_checked is not None:
-        _print_media(stats, failures_path, console)
+    if media.checked is not None:
+        _print_media(media, failures_path, console)
+    for note in stats.source_notes:
+        console.print(f"source: {escape(note)}", highlight=False)
 
     if stats.failure_reasons:
         reasons = Table(title="Problems by reason", title_justify="left")
@@ -77,14 +80,14 @@ def print_summary(
             reasons.add_row(f"{n:,}", escape(reason))
         console.print(reasons)
 
-    if stats.warning_reasons:
+    if plan.warning_reasons:
         warned = Table(
             title="Went through, but look at these (the warnings file lists each)",
             title_justify="left",
         )
         warned.add_column("count", justify="right")
         warned.add_column("warning")
-        for reason, n in sorted(stats.warning_reasons.items(), key=lambda kv: -kv[1])[:10]:
+        for reason, n in sorted(plan.warning_reasons.items(), key=lambda kv: -kv[1])[:10]:
             warned.add_row(f"{n:,}", escape(reason))
         console.print(warned)
         if warnings_path is not None:
@@ -95,14 +98,14 @@ def print_summary(
         deletes.add_column("record and request")
         for line in stats.planned_deletes:
             deletes.add_row(escape(line))
-        if stats.to_delete > len(stats.planned_deletes):
-            deletes.add_row(f"... and {stats.to_delete - len(stats.planned_deletes):,} more")
+        if plan.to_delete > len(stats.planned_deletes):
+            deletes.add_row(f"... and {plan.to_delete - len(stats.planned_deletes):,} more")
         console.print(deletes)
-    if stats.prune_refused:
-        console.print("[bold yellow]Nothing was pruned:[/]", escape(stats.prune_refused))
-    if stats.pages_not_deletable:
+    if plan.prune_refused:
+        console.print("[bold yellow]Nothing was pruned:[/]", escape(plan.prune_refused))
+    if plan.pages_not_deletable:
         console.print(
-            f"{stats.pages_not_deletable:,} page(s) are gone from the source, but ButterCMS's "
+            f"{plan.pages_not_deletable:,} page(s) are gone from the source, but ButterCMS's "
             "API cannot delete pages: they are listed in the failures file; delete them in "
             "the dashboard."
         )
@@ -111,13 +114,7 @@ def print_summary(
         console.print("Accepted records are kept in the ledger; run again to continue.")
     if dry_run and preview_path is not None:
         console.print(f"Every payload that would be sent: {escape(str(preview_path))}")
-    if (
-        stats.invalid
-        or stats.failed
-        or stats.skipped_failed
-        or stats.unsettled
-        or stats.refs_unresolved
-    ):
+    if plan.invalid or sent.failed or plan.skipped_failed or sent.unsettled or sent.refs_unresolved:
         console.print(
             f"Records to fix (identity, source line, reason): {escape(str(failures_path))}\n"
             "Fix them and run again: accepted records are not sent twice."
@@ -129,17 +126,17 @@ def print_summary(
         )
 
 
-def _print_media(stats: RunStats, failures_path: Path, console: Console) -> None:
+def _print_media(media: MediaCounts, failures_path: Path, console: Console) -> None:
     """--check-media: "media: 120 URLs checked, 2 dead (see …)", then the first few."""
-    line = f"media: {stats.media_checked:,} URLs checked in {stats.media_seconds:.1f} s"
-    line += f", {stats.media_dead:,} dead"
-    if stats.media_dead:
+    line = f"media: {media.checked:,} URLs checked in {media.seconds:.1f} s"
+    line += f", {media.dead:,} dead"
+    if media.dead:
         line += f" (the records using them are not sent; see {failures_path})"
-    if stats.media_suspicious:
-        line += f", {stats.media_suspicious:,} suspicious (sent anyway)"
+    if media.suspicious:
+        line += f", {media.suspicious:,} suspicious (sent anyway)"
     console.print(escape(line), highlight=False)
-    for problem in stats.media_problems:
+    for problem in media.problems:
         console.print(f"  {escape(problem)}", highlight=False)
-    shown = len(stats.media_problems)
-    if stats.media_dead + stats.media_suspicious > shown:
-        console.print(f"  ... and {stats.media_dead + stats.media_suspicious - shown:,} more")
+    shown = len(media.problems)
+    if media.dead + media.suspicious > shown:
+        console.print(f"  ... and {media.dead + media.suspicious - shown:,} more")

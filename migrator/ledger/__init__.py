@@ -36,11 +36,13 @@ from migrator.ledger.lock import LedgerLock
 from migrator.ledger.store import SCHEMA_VERSION, CheckpointLedger
 from migrator.ledger.types import (
     Classification,
+    EmptyLedger,
     FailureExample,
     FailureGroup,
     Ledger,
     LedgerEntry,
     LedgerState,
+    LedgerView,
     RunInfo,
 )
 
@@ -48,11 +50,13 @@ __all__ = [
     "SCHEMA_VERSION",
     "CheckpointLedger",
     "Classification",
+    "EmptyLedger",
     "FailureExample",
     "FailureGroup",
     "Ledger",
     "LedgerEntry",
     "LedgerLock",
     "LedgerState",
+    "LedgerView",
     "RunInfo",
 ]

@@ -157,6 +157,8 @@ class Ledger(Protocol):
 
     def ref_id(self, collection: str, match_field: str, value: str) -> str | None: ...
 
+    def with_pending_refs(self, target: str) -> Iterator[LedgerEntry]: ...
+
     def remember_ref_id(
         self, collection: str, match_field: str, value: str, butter_id: str
     ) -> None: ...
@@ -170,3 +172,36 @@ class Ledger(Protocol):
     def in_flight(self) -> Iterator[LedgerEntry]: ...
 
     def failed(self) -> Iterator[LedgerEntry]: ...
+
+
+class LedgerView(Protocol):
+    """The read half of a ledger: all a plan needs. A dry run on an export never migrated
+    before plans against an empty one (``EmptyLedger``)."""
+
+    def get(self, target: str, identity: str) -> LedgerEntry | None: ...
+
+    def classify(self, target: str, identity: str, payload_hash: str) -> Classification: ...
+
+    def entries(
+        self, target: str | None = None, state: LedgerState | str | None = None
+    ) -> Iterator[LedgerEntry]: ...
+
+    def ref_id(self, collection: str, match_field: str, value: str) -> str | None: ...
+
+
+class EmptyLedger:
+    """A ledger with nothing in it: everything is new, nothing is written."""
+
+    def get(self, target: str, identity: str) -> LedgerEntry | None:
+        return None
+
+    def classify(self, target: str, identity: str, payload_hash: str) -> Classification:
+        return "new"
+
+    def entries(
+        self, target: str | None = None, state: LedgerState | str | None = None
+    ) -> Iterator[LedgerEntry]:
+        return iter(())
+
+    def ref_id(self, collection: str, match_field: str, value: str) -> str | None:
+        return None

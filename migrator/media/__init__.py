@@ -8,7 +8,14 @@ URL a run sends (``migrator run --check-media``).
 """
 
 from migrator.media.check import CheckOptions, MediaChecker, UrlCheck
-from migrator.media.prepass import MediaGuard, MediaProblem, MediaReport, check_media, guard
+from migrator.media.prepass import (
+    MediaGuard,
+    MediaProblem,
+    MediaReport,
+    check_media,
+    describe,
+    guard,
+)
 from migrator.media.urls import media_urls
 
 __all__ = [
@@ -19,6 +26,7 @@ __all__ = [
     "MediaReport",
     "UrlCheck",
     "check_media",
+    "describe",
     "guard",
     "media_urls",
 ]

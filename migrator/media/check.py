@@ -28,9 +28,9 @@ import aiohttp
 import anyio
 from yarl import URL
 
+from migrator.butter import GaveUp, Retrier, RetryPolicy, Throttled
 from migrator.errors import ConfigError
 from migrator.log import get_logger
-from migrator.pacing import paced_limiter
 
 log = get_logger("migrator.media")
 Verdict = Literal["ok", "dead", "suspicious"]
@@ -82,7 +82,9 @@ class MediaChecker:
 
     def __init__(self, options: CheckOptions | None = None):
         self.options = options or CheckOptions()
-        self._limiter = paced_limiter(self.options.rate)
+        # The one retry policy: paced; a 429 pauses the checks, then asks again, twice.
+        policy = RetryPolicy(rate=self.options.rate, max_attempts=1, max_throttles=THROTTLE_RETRIES)
+        self._retrier = Retrier(policy, service="media host")
         self._slots = anyio.CapacityLimiter(self.options.concurrency)
         self._timeout = aiohttp.ClientTimeout(total=self.options.timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -127,44 +129,46 @@ class MediaChecker:
     async def _ask(self, url: str) -> UrlCheck:
         # A host that throttles the check has not said the file is gone: wait as it asks,
         # try again, and if it still says 429 report the URL unchecked (sent anyway).
-        for attempt in range(1, THROTTLE_RETRIES + 2):
-            result, retry_after = await self._ask_once(url)
-            if result.status != 429:
-                return result
-            if attempt <= THROTTLE_RETRIES:
-                await anyio.sleep(retry_after if retry_after is not None else attempt)
-        return UrlCheck(
-            url,
-            "suspicious",
-            f"{result.reason}: the host throttled the check, so it is not known to be dead",
-            result.status,
-            result.content_type,
-        )
+        try:
+            return await self._retrier.call(lambda: self._ask_once(url))
+        except GaveUp as exc:
+            assert isinstance(exc.last, Throttled)
+            result: UrlCheck = exc.last.body
+            return UrlCheck(
+                url,
+                "suspicious",
+                f"{result.reason}: the host throttled the check, so it is not known to be dead",
+                result.status,
+                result.content_type,
+            )
 
-    async def _ask_once(self, url: str) -> tuple[UrlCheck, float | None]:
+    async def _ask_once(self, url: str) -> UrlCheck:
+        """One check (HEAD, or GET where HEAD is refused); a 429 raises ``Throttled``."""
         assert self._session is not None, "use `async with MediaChecker(...)`"
-        await self._limiter.acquire()
         self.requests += 1
         async with self._session.head(url, allow_redirects=True, timeout=self._timeout) as resp:
             if resp.status not in HEAD_REFUSED:
-                return _verdict(url, resp), _retry_after(resp)
-        await self._limiter.acquire()
+                return _unless_throttled(_verdict(url, resp), resp)
+        await self._retrier.acquire()
         self.requests += 1
         async with self._session.get(
             url, allow_redirects=True, timeout=self._timeout, headers={"Range": "bytes=0-0"}
         ) as resp:
-            result = _verdict(url, resp), _retry_after(resp)
+            result = _unless_throttled(_verdict(url, resp), resp)
             # A host that ignores Range sends the whole file: drop the connection rather
             # than read it.
             resp.close()
             return result
 
 
-def _retry_after(resp: aiohttp.ClientResponse) -> float | None:
+def _unless_throttled(result: UrlCheck, resp: aiohttp.ClientResponse) -> UrlCheck:
+    if result.status != 429:
+        return result
     try:
-        return min(float(resp.headers.get("Retry-After", "")), MAX_RETRY_AFTER)
+        wait = min(float(resp.headers.get("Retry-After", "")), MAX_RETRY_AFTER)
     except ValueError:
-        return None
+        wait = 1.0
+    raise Throttled(f"throttled: {result.reason}", retry_after=wait, body=result)
 
 
 def _verdict(url: str, resp: aiohttp.ClientResponse) -> UrlCheck:

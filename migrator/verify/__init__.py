@@ -2,5 +2,13 @@
 
 from migrator.verify.compare import diff_fields, diff_post
 from migrator.verify.run import VerifyStats, verify_migration, verify_paths
+from migrator.verify.summary import print_verify_summary
 
-__all__ = ["VerifyStats", "diff_fields", "diff_post", "verify_migration", "verify_paths"]
+__all__ = [
+    "VerifyStats",
+    "diff_fields",
+    "diff_post",
+    "print_verify_summary",
+    "verify_migration",
+    "verify_paths",
+]

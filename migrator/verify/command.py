@@ -9,8 +9,8 @@ import anyio
 import click
 
 from migrator.butter import DEFAULT_BASE_URL
-from migrator.engine.command import _parse_vars, read_token
-from migrator.engine.options import RunOptions, default_paths
+from migrator.config import parse_vars, read_token
+from migrator.engine import RunOptions, default_paths
 from migrator.mapping import load_mapping
 from migrator.verify.run import verify_migration, verify_paths
 from migrator.verify.summary import print_verify_summary
@@ -71,7 +71,7 @@ def verify_command(
       export BUTTER_READ_TOKEN=...
       migrator verify mappings/team_members.toml --source team.csv
     """
-    loaded = load_mapping(mapping, variables=_parse_vars(variables))
+    loaded = load_mapping(mapping, variables=parse_vars(variables))
     source_path = source or loaded.default_source
     if source_path is None:
         raise click.UsageError("no --source given and the mapping names no source.path")

@@ -14,34 +14,45 @@ source is read again and mapped again, so no body needs to be stored):
 - in flight (a run died mid-send) → settled: found → accepted, then verified; absent →
                             back to planned, and the next run sends it
 
-Reads go through the engine's pool: the same pacing, global pause on throttling, retries
-and clean stop on a bad token or an exhausted quota.
+Reads follow the run's retry policy (``migrator.butter.Retrier``): the same pacing,
+global pause on throttling, retries and clean stop on a bad token or an exhausted quota.
 """
 
 from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import aiohttp
 import anyio
 import anyio.lowlevel
+from anyio.streams.memory import MemoryObjectReceiveStream
 
-from migrator.butter import ButterClient, FatalError, Rejected
-from migrator.engine.options import RunOptions
-from migrator.engine.plan import target_key
-from migrator.engine.report import JsonlWriter, RunStats, failure_line, reason_key
-from migrator.engine.run import compiled_mapping
-from migrator.engine.submit import GaveUp, Stopped, Submitter
+from migrator.butter import ButterClient, FatalError, GaveUp, Rejected, Retrier, Stopped
+from migrator.engine import (
+    Compiled,
+    JsonlWriter,
+    RefResolver,
+    RunOptions,
+    compiled_mapping,
+    failure_line,
+    tally,
+    target_key,
+)
 from migrator.errors import ConfigError, RecordError
 from migrator.ledger import CheckpointLedger, LedgerEntry, LedgerState
 from migrator.log import get_logger
-from migrator.records import Record
+from migrator.mapping import Mapping, Payload
+from migrator.model import Field
+from migrator.records import JsonObject, Record
 from migrator.sources import open_source
 from migrator.verify.compare import diff_fields, diff_post
+
+T = TypeVar("T")
 
 log = get_logger("migrator.verify")
 MISSING = "missing after acceptance (failed in Butter's background queue?)"
@@ -65,7 +76,7 @@ class VerifyStats:
     aborted: str | None = None
     failure_reasons: dict[str, int] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
     @property
@@ -81,7 +92,7 @@ def verify_paths(ledger_path: Path) -> Path:
 
 
 async def verify_migration(
-    mapping: Any,
+    mapping: Mapping,
     source_path: Path,
     options: RunOptions,
     *,
@@ -129,7 +140,7 @@ class Verifier:
         self,
         client: ButterClient,
         ledger: CheckpointLedger,
-        mapping: Any,
+        mapping: Mapping,
         options: RunOptions,
         stats: VerifyStats,
         failures: JsonlWriter,
@@ -145,10 +156,16 @@ class Verifier:
         if recheck:
             self.states |= {LedgerState.VERIFIED, LedgerState.FAILED}
         self._scope = anyio.CancelScope()
-        # The engine's pool machinery: pacing, global pause, retries, fatal stops.
-        self.pool = Submitter(client, ledger, options, RunStats(), failures, on_abort=self._abort)
+        # The run's retry policy: pacing, global pause, retries; a fatal answer stops.
+        self.retrier = Retrier(options.retry_policy, on_fatal=self._abort)
+        self.refs = RefResolver(client, ledger, self._read)
         kind, name = mapping.target.kind, mapping.target.name
-        self.fields = (mapping.model.fields_of(kind, name or "") or {}) if kind != "post" else {}
+        self.fields: dict[str, Field] = (
+            (mapping.model.fields_of(kind, name or "") or {}) if kind != "post" else {}
+        )
+
+    async def _read(self, request: Callable[[], Awaitable[T]]) -> T:
+        return await self.retrier.call(request)
 
     def _abort(self, exc: FatalError) -> None:
         if not self.stats.aborted:
@@ -156,9 +173,9 @@ class Verifier:
             log.error("verify stopped", reason=str(exc))
         self._scope.cancel()
 
-    async def run(self, records: Any, compiled: Any) -> None:
+    async def run(self, records: Iterable[Record | RecordError], compiled: Compiled) -> None:
         """``compiled``: the mapping as the run compiled it (``compiled_mapping``)."""
-        send, receive = anyio.create_memory_object_stream[tuple[Any, LedgerEntry]](
+        send, receive = anyio.create_memory_object_stream[tuple[Payload, LedgerEntry]](
             self.options.concurrency * 2
         )
         with self._scope:
@@ -174,7 +191,9 @@ class Verifier:
                         elif n % 256 == 0:
                             await anyio.lowlevel.checkpoint()
 
-    def _plan(self, record: Record | RecordError, compiled: Any) -> tuple[Any, LedgerEntry] | None:
+    def _plan(
+        self, record: Record | RecordError, compiled: Compiled
+    ) -> tuple[Payload, LedgerEntry] | None:
         self.stats.read += 1
         if isinstance(record, RecordError):
             self.stats.skipped += 1
@@ -198,7 +217,9 @@ class Verifier:
             return None
         return payload, entry
 
-    async def _worker(self, receive: Any) -> None:
+    async def _worker(
+        self, receive: MemoryObjectReceiveStream[tuple[Payload, LedgerEntry]]
+    ) -> None:
         async with receive:
             async for payload, entry in receive:
                 try:
@@ -215,11 +236,11 @@ class Verifier:
         if wait > 0:
             await anyio.sleep(wait)
 
-    async def _check(self, payload: Any, entry: LedgerEntry) -> None:
+    async def _check(self, payload: Payload, entry: LedgerEntry) -> None:
         target = target_key(payload)
         await self._wait_for_butter(entry)
         if entry.state == LedgerState.IN_FLIGHT:
-            found = await self.pool.call(
+            found = await self._read(
                 lambda: self.client.find(
                     payload.kind,
                     payload.target,
@@ -270,13 +291,13 @@ class Verifier:
             self.ledger.mark_verified(target, payload.identity, butter_id=butter_id)
 
     async def _compare(
-        self, payload: Any, entry: LedgerEntry
+        self, payload: Payload, entry: LedgerEntry
     ) -> tuple[list[str] | None, str | None]:
         """(differences, or None when absent; the item id when learnt)."""
-        body, _ = await self.pool.refs.resolve(payload)
+        body, _ = await self.refs.resolve(payload)
         pending = {ref["field"] for ref in entry.pending_refs or []}
         if payload.kind == "post":
-            got = await self.pool.call(
+            got = await self._read(
                 lambda: self.client.find("post", None, slug=entry.slug, lookup=None)
             )
             return (None, None) if got is None else (diff_post(body, got), None)
@@ -286,7 +307,7 @@ class Verifier:
             sent = {k: v for k, v in sent.items() if k not in pending}
             prefix = f"{locale}." if locale and not payload.locale else ""
             if payload.kind == "page":
-                got = await self.pool.call(
+                got = await self._read(
                     functools.partial(
                         self.client.find,
                         "page",
@@ -303,7 +324,8 @@ class Verifier:
                     problems.append("status: sent 'published', read back a draft")
                 continue
             lookup = entry.lookup or payload.lookup
-            items = await self.pool.call(
+            assert lookup is not None and payload.target is not None  # a collection item's
+            items = await self._read(
                 functools.partial(self.client.find_items, payload.target, lookup, locale=locale)
             )
             if not items:
@@ -316,9 +338,7 @@ class Verifier:
             problems += diff_fields(self.fields, sent, values, prefix)
         return problems, butter_id
 
-    def _locales(
-        self, payload: Any, body: dict[str, Any]
-    ) -> list[tuple[str | None, dict[str, Any]]]:
+    def _locales(self, payload: Payload, body: JsonObject) -> list[tuple[str | None, JsonObject]]:
         fields = body["fields"][0] if payload.kind == "collection" else body["fields"]
         if payload.locale:
             return [(payload.locale, fields)]
@@ -326,9 +346,8 @@ class Verifier:
             return list(fields.items())
         return [(None, fields)]
 
-    def _report(self, payload: Any, reason: str, field: str | None = None) -> None:
-        key = reason_key(reason)
-        self.stats.failure_reasons[key] = self.stats.failure_reasons.get(key, 0) + 1
+    def _report(self, payload: Payload, reason: str, field: str | None = None) -> None:
+        tally(self.stats.failure_reasons, reason)
         self.failures.write(
             failure_line(
                 stage="verify",

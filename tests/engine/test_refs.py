@@ -80,7 +80,7 @@ async def test_page_references_resolve_to_the_collection_item_ids(emulator, tmp_
 
     stats, opts = await run(emulator, pages_mapping(tmp_path), pages_csv(tmp_path), options, "p")
 
-    assert (stats.accepted, stats.refs_pending, stats.exit_code) == (2, 0, 0)
+    assert (stats.sent.accepted, stats.sent.refs_pending, stats.exit_code) == (2, 0, 0)
     state = emulator.state()
     assert state["failures"] == []
     assert team_page(state, "about") == [ids["person0@example.com"], ids["person2@example.com"]]
@@ -88,7 +88,7 @@ async def test_page_references_resolve_to_the_collection_item_ids(emulator, tmp_
     assert state["pages"]["landing_page"]["about"]["fields"]["en"]["related_pages"] == ["contact"]
     # One read per distinct member, kept in the ledger: person2 is read once, not twice.
     reads = [r for r in state["requests"][before:] if r["method"] == "GET"]
-    assert len(reads) <= 3 and stats.calls_reads == len(reads)
+    assert len(reads) <= 3 and stats.calls.reads == len(reads)
     with CheckpointLedger(opts.ledger_path, readonly=True) as ledger:
         assert ledger.ref_id("team_members", "email", "person2@example.com") == str(
             ids["person2@example.com"]
@@ -101,7 +101,7 @@ async def test_page_references_resolve_to_the_collection_item_ids(emulator, tmp_
         header=["headline", "members", "related"],
     )
     again, _ = await run(emulator, pages_mapping(tmp_path), source, options, "p")
-    assert (again.updated, again.unchanged) == (1, 1)
+    assert (again.sent.updated, again.plan.unchanged) == (1, 1)
     assert team_page(emulator.state(), "about") == [ids["person1@example.com"]]
 
 
@@ -111,7 +111,7 @@ async def test_references_to_items_not_migrated_yet_are_patched_in_later(
     pages = pages_mapping(tmp_path)
     first, opts = await run(emulator, pages, pages_csv(tmp_path), options, "p")
     # Written without the references; the end-of-run pass still finds no team member.
-    assert (first.accepted, first.refs_pending, first.refs_unresolved) == (2, 2, 2)
+    assert (first.sent.accepted, first.sent.refs_pending, first.sent.refs_unresolved) == (2, 2, 2)
     assert first.exit_code == 1
     state = emulator.state()
     assert team_page(state, "about") == [] and state["failures"] == []
@@ -125,7 +125,7 @@ async def test_references_to_items_not_migrated_yet_are_patched_in_later(
 
     again, _ = await run(emulator, pages, pages_csv(tmp_path), options, "p")
 
-    assert (again.unchanged, again.refs_patched, again.refs_unresolved) == (2, 2, 0)
+    assert (again.plan.unchanged, again.sent.refs_patched, again.sent.refs_unresolved) == (2, 2, 0)
     assert again.exit_code == 0
     patches = [
         (r["method"], r["path"])
@@ -142,7 +142,7 @@ async def test_references_to_items_not_migrated_yet_are_patched_in_later(
     assert state["pages"]["landing_page"]["about"]["fields"]["en"]["headline"] == "About"
 
     third, _ = await run(emulator, pages, pages_csv(tmp_path), options, "p")
-    assert third.calls_writes + third.calls_reads == 0, "nothing pending any more"
+    assert third.calls.writes + third.calls.reads == 0, "nothing pending any more"
 
 
 PEOPLE_MODEL = """
@@ -185,8 +185,8 @@ async def test_a_reference_cycle_within_one_run_is_resolved(make_emulator, tmp_p
         concurrency=1, settle_delay=0.05,
     )  # fmt: skip
 
-    assert (stats.accepted, stats.refs_unresolved, stats.exit_code) == (3, 0, 0)
-    assert stats.refs_pending >= 1 and stats.refs_patched == stats.refs_pending
+    assert (stats.sent.accepted, stats.sent.refs_unresolved, stats.exit_code) == (3, 0, 0)
+    assert stats.sent.refs_pending >= 1 and stats.sent.refs_patched == stats.sent.refs_pending
     state = emulator.state()
     assert state["failures"] == []
     people = {i["fields"]["en"]["name"]: i for i in state["collections"]["people"].values()}

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from migrator.engine import dry_run, plan_items, run_migration
+from migrator.engine import plan_items, plan_migration, run_migration
 from migrator.ledger import CheckpointLedger
 from migrator.mapping import load_mapping
 from tests.engine.conftest import TEAM_MAPPING, items_by_email, team_rows, write_csv
@@ -44,7 +44,7 @@ async def test_team_reimport_updates_creates_skips_and_prunes(emulator, tmp_path
     rows = team_rows(5)
     source = write_csv(tmp_path / "team.csv", rows)
     first = await run(emulator, mapping, source, options())
-    assert first.accepted == 5
+    assert first.sent.accepted == 5
     ids = {e: items[0]["id"] for e, items in items_by_email(emulator.state()).items()}
 
     rows[2][2] = "Chief Engineer"  # edited
@@ -54,8 +54,13 @@ async def test_team_reimport_updates_creates_skips_and_prunes(emulator, tmp_path
     before = len(emulator.state()["requests"])
     stats = await run(emulator, mapping, source, options(prune=True))
 
-    assert (stats.unchanged, stats.changed, stats.updated) == (3, 1, 1)
-    assert (stats.accepted, stats.to_delete, stats.deleted, stats.failed) == (1, 1, 1, 0)
+    assert (stats.plan.unchanged, stats.plan.changed, stats.sent.updated) == (3, 1, 1)
+    assert (stats.sent.accepted, stats.plan.to_delete, stats.sent.deleted, stats.sent.failed) == (
+        1,
+        1,
+        1,
+        0,
+    )
     assert stats.exit_code == 0
     sent = requests_since(emulator, before)
     id2, id4 = ids["person2@example.com"], ids["person4@example.com"]
@@ -85,7 +90,7 @@ async def test_team_reimport_updates_creates_skips_and_prunes(emulator, tmp_path
     write_csv(source, rows)
     before = len(emulator.state()["requests"])
     again = await run(emulator, mapping, source, options(prune=True))
-    assert (again.updated, again.unchanged, again.deleted) == (1, 4, 0)
+    assert (again.sent.updated, again.plan.unchanged, again.sent.deleted) == (1, 4, 0)
     assert requests_since(emulator, before) == [("PATCH", f"/v2/content/team_members/{id2}/", 202)]
     with CheckpointLedger(options().ledger_path, readonly=True) as ledger:
         counts = ledger.counts()
@@ -95,7 +100,7 @@ async def test_team_reimport_updates_creates_skips_and_prunes(emulator, tmp_path
     rows.append(team_rows(1, start=4)[0])
     write_csv(source, rows)
     back = await run(emulator, mapping, source, options(prune=True))
-    assert (back.accepted, back.unchanged) == (1, 5)
+    assert (back.sent.accepted, back.plan.unchanged) == (1, 5)
     assert len(items_by_email(emulator.state())["person4@example.com"]) == 1
 
 
@@ -105,7 +110,7 @@ async def test_without_prune_nothing_is_deleted(emulator, tmp_path, options):
     await run(emulator, mapping, source, options())
     write_csv(source, team_rows(2))
     stats = await run(emulator, mapping, source, options())
-    assert (stats.unchanged, stats.deleted, stats.to_delete) == (2, 0, 0)
+    assert (stats.plan.unchanged, stats.sent.deleted, stats.plan.to_delete) == (2, 0, 0)
     assert emulator.state()["deleted"]["collection_items"] == []
 
 
@@ -121,7 +126,7 @@ async def test_prune_never_runs_after_an_aborted_run(make_emulator, tmp_path, op
     emulator.faults.monthly_quota = len(emulator.state()["requests"])
     stats = await run(emulator, mapping, source, options(prune=True, concurrency=1))
     assert stats.aborted and "quota" in stats.aborted
-    assert stats.deleted == 0 and stats.exit_code == 3
+    assert stats.sent.deleted == 0 and stats.exit_code == 3
     assert not [r for r in emulator.state()["requests"] if r["method"] == "DELETE"]
 
 
@@ -134,8 +139,8 @@ async def test_prune_is_refused_when_a_record_cannot_be_identified(emulator, tmp
     rows[1][1] = ""
     write_csv(source, rows)
     stats = await run(emulator, mapping, source, options(prune=True))
-    assert stats.prune_refused and "could not be identified" in stats.prune_refused
-    assert stats.deleted == 0 and stats.exit_code == 1
+    assert stats.plan.prune_refused and "could not be identified" in stats.plan.prune_refused
+    assert stats.sent.deleted == 0 and stats.exit_code == 1
     assert emulator.state()["deleted"]["collection_items"] == []
 
 
@@ -151,12 +156,17 @@ async def test_dry_run_lists_updates_and_deletions_with_their_cost(emulator, tmp
     before = len(emulator.state()["requests"])
 
     opts = options(dry_run=True, prune=True)
-    stats = dry_run(mapping, source, opts)
+    stats = await plan_migration(mapping, source, opts)
 
     assert requests_since(emulator, before) == [], "a dry run sends nothing"
-    assert (stats.changed, stats.to_send, stats.unchanged, stats.to_delete) == (1, 1, 2, 1)
+    assert (stats.plan.changed, stats.plan.to_send, stats.plan.unchanged, stats.plan.to_delete) == (
+        1,
+        1,
+        2,
+        1,
+    )
     # PATCH + POST + DELETE, and two reads to learn the ids of the patched and deleted items.
-    assert (stats.calls_writes, stats.calls_reads) == (3, 2)
+    assert (stats.calls.writes, stats.calls.reads) == (3, 2)
     assert stats.planned_deletes == [
         "collection:team_members person3@example.com (/v2/content/team_members/<id>/)"
     ]
@@ -242,7 +252,7 @@ async def test_a_wordpress_export_changed_and_reimported(emulator, media_server,
 
     for name, mapping in mappings.items():
         stats = await run(emulator, mapping, export, opts(name))
-        assert stats.exit_code == 0 and stats.failed == 0, name
+        assert stats.exit_code == 0 and stats.sent.failed == 0, name
     state = emulator.state()
     assert state["failures"] == [] and len(state["posts"]) == 5
     portfolio_ids = {i["fields"]["en"]["slug"]: i["id"] for i in
@@ -256,11 +266,16 @@ async def test_a_wordpress_export_changed_and_reimported(emulator, media_server,
     }
 
     posts, portfolio, pages = results["posts"], results["portfolio"], results["pages"]
-    assert (posts.accepted, posts.updated, posts.unchanged, posts.deleted) == (1, 1, 2, 2)
-    assert (portfolio.accepted, portfolio.updated, portfolio.unchanged) == (0, 0, 1)
-    assert portfolio.deleted == 1
-    assert (pages.unchanged, pages.deleted, pages.pages_not_deletable) == (1, 0, 1)
-    assert all(s.failed == 0 for s in results.values())
+    assert (posts.sent.accepted, posts.sent.updated, posts.plan.unchanged, posts.sent.deleted) == (
+        1,
+        1,
+        2,
+        2,
+    )
+    assert (portfolio.sent.accepted, portfolio.sent.updated, portfolio.plan.unchanged) == (0, 0, 1)
+    assert portfolio.sent.deleted == 1
+    assert (pages.plan.unchanged, pages.sent.deleted, pages.plan.pages_not_deletable) == (1, 0, 1)
+    assert all(s.sent.failed == 0 for s in results.values())
     smith = portfolio_ids["smith-wedding"]
     assert sorted(requests_since(emulator, before)) == sorted(
         [
@@ -292,7 +307,7 @@ async def test_a_wordpress_export_changed_and_reimported(emulator, media_server,
     before = len(emulator.state()["requests"])
     for name, mapping in mappings.items():
         stats = await run(emulator, mapping, export, opts(name, prune=True))
-        assert stats.calls_writes + stats.calls_reads == 0, name
+        assert stats.calls.writes + stats.calls.reads == 0, name
     assert requests_since(emulator, before) == []
 
 
@@ -306,7 +321,7 @@ async def test_posts_are_updated_by_slug_even_when_the_slug_changed(emulator, tm
     write_csv(source, [row], header)
     opts = options()
     stats = await run(emulator, mapping, source, opts)
-    assert stats.updated == 1
+    assert stats.sent.updated == 1
     posts = emulator.state()["posts"]
     assert list(posts) == ["hello"] and posts["hello"]["title"] == "Hello again"
     (warning,) = failures(opts.failures_path)
@@ -325,7 +340,7 @@ async def test_a_dropped_update_is_sent_again_not_lost(make_emulator, tmp_path, 
     emulator.faults.drop_after_rate = 0.5  # PATCHes applied, but no answer
     stats = await run(emulator, mapping, source, options(max_attempts=20))
     emulator.faults.drop_after_rate = 0.0
-    assert stats.updated == 4 and stats.failed == 0
+    assert stats.sent.updated == 4 and stats.sent.failed == 0
     by_email = items_by_email(emulator.state())
     assert all(len(v) == 1 and v[0]["fields"]["en"]["position"] == "Baker"
                for v in by_email.values())  # fmt: skip

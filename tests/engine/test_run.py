@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from migrator.emulator import Faults
-from migrator.engine import dry_run, run_migration
+from migrator.engine import plan_migration, run_migration
 from migrator.mapping import load_mapping
 from tests.engine.conftest import TEAM_MAPPING, items_by_email, team_rows, write_csv, writes
 
@@ -32,7 +32,7 @@ async def test_full_run_then_a_rerun_sends_nothing(emulator, tmp_path, options):
     await emulator.settle()
     state = emulator.state()
 
-    assert stats.accepted == 30 and stats.failed == 0 and stats.exit_code == 0
+    assert stats.sent.accepted == 30 and stats.sent.failed == 0 and stats.exit_code == 0
     by_email = items_by_email(state)
     assert sorted(by_email) == sorted(f"person{i}@example.com" for i in range(30))
     assert all(len(items) == 1 for items in by_email.values())
@@ -40,8 +40,8 @@ async def test_full_run_then_a_rerun_sends_nothing(emulator, tmp_path, options):
     assert len(writes(state)) == 30
 
     again = await _run(emulator, source, options())
-    assert again.unchanged == 30 and again.to_send == 0 and again.accepted == 0
-    assert again.calls_writes == 0 and again.exit_code == 0
+    assert again.plan.unchanged == 30 and again.plan.to_send == 0 and again.sent.accepted == 0
+    assert again.calls.writes == 0 and again.exit_code == 0
     assert len(writes(emulator.state())) == 30
 
 
@@ -51,12 +51,12 @@ async def test_dry_run_sends_no_write_and_previews_every_payload(emulator, tmp_p
     source = write_csv(tmp_path / "team.csv", rows)
     opts = options(dry_run=True)
 
-    stats = dry_run(load_mapping(TEAM_MAPPING), source, opts)
+    stats = await plan_migration(load_mapping(TEAM_MAPPING), source, opts)
 
     assert emulator.state()["requests"] == []
     assert not opts.ledger_path.exists(), "a dry run must not create the ledger"
-    assert (stats.to_send, stats.invalid) == (11, 1)
-    assert stats.calls_writes == 11
+    assert (stats.plan.to_send, stats.plan.invalid) == (11, 1)
+    assert stats.calls.writes == 11
     preview = [orjson.loads(line) for line in opts.preview_path.read_bytes().splitlines()]
     assert len(preview) == 11
     assert preview[0]["method"] == "POST" and preview[0]["path"] == "/v2/content/"
@@ -74,9 +74,9 @@ async def test_server_errors_and_throttling_are_survived(make_emulator, tmp_path
     stats = await _run(emulator, source, options(rate=100, concurrency=6, max_attempts=10))
     await emulator.settle()
 
-    assert stats.accepted == 40 and stats.failed == 0
-    assert stats.retries > 0, "the 5xx fault should have forced retries"
-    assert stats.throttled > 0, "the throttle fault should have answered 429"
+    assert stats.sent.accepted == 40 and stats.sent.failed == 0
+    assert stats.retry.retries > 0, "the 5xx fault should have forced retries"
+    assert stats.retry.throttled > 0, "the throttle fault should have answered 429"
     statuses = {r["status"] for r in emulator.state()["requests"]}
     assert {202, 429} <= statuses and statuses & {500, 502, 503}
     by_email = items_by_email(emulator.state())
@@ -96,8 +96,8 @@ async def test_dropped_connections_leave_no_duplicate(make_emulator, tmp_path, o
     assert sorted(by_email) == sorted(f"person{i}@example.com" for i in range(40))
     duplicates = {email: len(v) for email, v in by_email.items() if len(v) > 1}
     assert duplicates == {}
-    assert stats.ambiguous > 0 and stats.found_on_read_back > 0
-    assert stats.accepted == 40 and stats.unsettled == 0
+    assert stats.sent.ambiguous > 0 and stats.sent.found_on_read_back > 0
+    assert stats.sent.accepted == 40 and stats.sent.unsettled == 0
 
 
 async def test_without_a_read_token_an_ambiguous_send_is_not_repeated(
@@ -109,7 +109,7 @@ async def test_without_a_read_token_an_ambiguous_send_is_not_repeated(
     stats = await _run(emulator, source, options(settle_delay=0.0), read_token=None)
     await emulator.settle()
 
-    assert stats.unsettled == 3 and stats.accepted == 0 and stats.exit_code == 1
+    assert stats.sent.unsettled == 3 and stats.sent.accepted == 0 and stats.exit_code == 1
     assert len(writes(emulator.state())) == 3, "each create was sent exactly once"
     reasons = [orjson.loads(x)["reason"] for x in options().failures_path.read_bytes().splitlines()]
     assert all("BUTTER_READ_TOKEN" in r for r in reasons)
@@ -131,7 +131,7 @@ async def test_bad_rows_are_reported_while_good_rows_go_through(emulator, tmp_pa
     stats = await _run(emulator, source, opts)
     await emulator.settle()
 
-    assert stats.accepted == 3 and stats.invalid == 3 and stats.exit_code == 1
+    assert stats.sent.accepted == 3 and stats.plan.invalid == 3 and stats.exit_code == 1
     assert sorted(items_by_email(emulator.state())) == [
         "ann@example.com",
         "bob@example.com",
@@ -157,14 +157,14 @@ async def test_butter_rejections_fail_the_record_and_the_run_goes_on(
     opts = options(concurrency=1)
     stats = await _run(emulator, source, opts)
 
-    assert (stats.accepted, stats.failed, stats.exit_code) == (2, 2, 1)
+    assert (stats.sent.accepted, stats.sent.failed, stats.exit_code) == (2, 2, 1)
     lines = [orjson.loads(x) for x in opts.failures_path.read_bytes().splitlines()]
     assert [x["identity"] for x in lines] == ["person2@example.com", "person3@example.com"]
     assert "Collection Item Limit Reached" in lines[0]["reason"]
 
     # Failed records are not re-sent unless asked; with --retry-failed they are.
     again = await _run(emulator, source, opts)
-    assert again.skipped_failed == 2 and again.calls_writes == 0
+    assert again.plan.skipped_failed == 2 and again.calls.writes == 0
     emulator.faults.caps = {}
     retried = await _run(emulator, source, options(retry_failed=True))
-    assert retried.accepted == 2 and retried.exit_code == 0
+    assert retried.sent.accepted == 2 and retried.exit_code == 0

@@ -7,8 +7,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from migrator.engine.order import referenced_collections, run_order
 from migrator.mapping import load_mapping
+from migrator.site import referenced_collections, run_order
 from tests.engine.conftest import (
     MIGRATOR,
     TEAM_MAPPING,

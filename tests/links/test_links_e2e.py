@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from migrator.engine import dry_run, run_migration
+from migrator.engine import plan_migration, run_migration
 from migrator.mapping import load_mapping
 
 pytestmark = pytest.mark.anyio
@@ -106,7 +106,7 @@ async def test_links_in_bodies_point_to_the_new_paths(emulator, media_server, tm
     warned = lines(posts_opts.warnings_path)
     assert sorted(w["url"] for w in warned if w["identity"] == "10") == sorted(UNMAPPED)
     assert all("no migrated record" in w["reason"] for w in warned)
-    assert posts.links_rewritten >= len(LINKS) + 2  # + the about link and the inline image
+    assert posts.plan.links_rewritten >= len(LINKS) + 2  # + the about link and the inline image
 
     # A page: its link rewritten; its inline image noted, since Butter won't fetch it.
     about = state["pages"]["landing_page"]["about"]["fields"]["en"]["body"]
@@ -124,11 +124,11 @@ async def test_a_dry_run_shows_the_rewritten_bodies(media_server, tmp_path, opti
         ROOT / "mappings" / "wordpress_posts.toml", variables={"media_host": media_server.url}
     )
     opts = options()
-    stats = dry_run(mapping, export, opts)
+    stats = await plan_migration(mapping, export, opts)
     (first,) = [p for p in lines(opts.preview_path) if p["identity"] == "10"]
     assert hrefs(first["body"]["body"])[: len(LINKS)] == [new for _, new in LINKS]
     assert first["body"]["upload_images_to_media_library"] is True
-    assert stats.warning_reasons and stats.links_rewritten >= len(LINKS)
+    assert stats.plan.warning_reasons and stats.plan.links_rewritten >= len(LINKS)
 
 
 async def test_a_post_added_later_turns_an_unmapped_link_into_an_update(
@@ -148,7 +148,7 @@ async def test_a_post_added_later_turns_an_unmapped_link_into_an_update(
     first = await run_migration(
         mapping, export, opts, base_url=emulator.base_url, write_token="w-token"
     )
-    assert first.accepted == 5 and [w["url"] for w in lines(opts.warnings_path)] == [future]
+    assert first.sent.accepted == 5 and [w["url"] for w in lines(opts.warnings_path)] == [future]
 
     # The new post: a copy of post 11 as post 16, at the URL the first post links to.
     start = text.index("<item>", text.index("<wp:post_id>10</wp:post_id>"))
@@ -165,7 +165,7 @@ async def test_a_post_added_later_turns_an_unmapped_link_into_an_update(
         mapping, export, opts, base_url=emulator.base_url, write_token="w-token"
     )
     await emulator.settle()
-    assert (second.accepted, second.updated, second.unchanged) == (1, 1, 4)
+    assert (second.sent.accepted, second.sent.updated, second.plan.unchanged) == (1, 1, 4)
     assert lines(opts.warnings_path) == []
     body = emulator.state()["posts"]["our-first-sourdough"]["body"]
     assert '<a href="/blog/rye-bread">rye</a>' in body

@@ -272,8 +272,8 @@ async def test_a_run_sends_only_the_records_whose_media_butter_can_fetch(
     state = emulator.state()
 
     # What the user is told.
-    assert (stats.media_checked, stats.media_dead, stats.media_suspicious) == (6, 2, 1)
-    assert (stats.accepted, stats.invalid, stats.exit_code) == (6, 2, 1)
+    assert (stats.media.checked, stats.media.dead, stats.media.suspicious) == (6, 2, 1)
+    assert (stats.sent.accepted, stats.plan.invalid, stats.exit_code) == (6, 2, 1)
     problems = {line["identity"]: line for line in failure_lines(opts.failures_path)}
     assert sorted(problems) == ["down@example.com", "gone@example.com"]
     gone = problems["gone@example.com"]
@@ -328,7 +328,7 @@ async def test_unchanged_records_are_not_checked_again(
     before = len(image_host.checker_requests())
     again = await run()
     # Only the two dead records are still to send; their URLs are checked again.
-    assert (again.unchanged, again.invalid, again.media_checked) == (6, 2, 2)
+    assert (again.plan.unchanged, again.plan.invalid, again.media.checked) == (6, 2, 2)
     assert len(image_host.checker_requests()) - before == 1, "the refusing host costs nothing"
 
 
@@ -351,7 +351,12 @@ async def test_posts_featured_image_and_body_images(emulator, image_host, tmp_pa
     await emulator.settle()
     state = emulator.state()
 
-    assert (stats.accepted, stats.invalid, stats.media_checked, stats.media_dead) == (1, 2, 4, 2)
+    assert (stats.sent.accepted, stats.plan.invalid, stats.media.checked, stats.media.dead) == (
+        1,
+        2,
+        4,
+        2,
+    )
     problems = {line["identity"]: line for line in failure_lines(opts.failures_path)}
     assert problems["2"]["field"] == "featured_image"
     assert problems["2"]["reason"].startswith(

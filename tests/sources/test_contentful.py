@@ -239,7 +239,7 @@ async def test_two_locale_export_migrates_as_multi_locale_pages(
     await emulator.settle()
     state = emulator.state()
     assert state["failures"] == []
-    assert stats.accepted == 4 and stats.failed == 0 and stats.exit_code == 0
+    assert stats.sent.accepted == 4 and stats.sent.failed == 0 and stats.exit_code == 0
     pages = state["pages"]["landing_page"]
     assert sorted(pages) == ["pricing-explained", "roadmap-2024", "we-are-hiring", "welcome"]
     welcome = pages["welcome"]["fields"]

@@ -97,8 +97,8 @@ async def test_theme_unit_test_data_into_the_emulator(emulator, mirror, options)
         re.search(rb"post_type>\s*(?:<!\[CDATA\[)?(\w+)", i).group(1).decode() for i in items
     )
     assert len(want_posts) == typed["post"] and len(want_pages) == typed["page"]
-    assert (posts.accepted, posts.invalid, posts.failed) == (len(want_posts), 0, 0)
-    assert (pages.accepted, pages.invalid, pages.failed) == (len(want_pages), 0, 0)
+    assert (posts.sent.accepted, posts.plan.invalid, posts.sent.failed) == (len(want_posts), 0, 0)
+    assert (pages.sent.accepted, pages.plan.invalid, pages.sent.failed) == (len(want_pages), 0, 0)
     assert len(state["posts"]) == len(want_posts)
     assert len(state["pages"]["landing_page"]) == len(want_pages)
     with_image = [r for r in want_posts if r.data["featured_image"]]
@@ -116,7 +116,7 @@ async def test_the_bundled_sample_into_the_emulator(emulator, media_server, opti
     state = emulator.state()
 
     assert state["failures"] == []
-    assert {name: stats.accepted for name, (_, stats) in results.items()} == {
+    assert {name: stats.sent.accepted for name, (_, stats) in results.items()} == {
         "posts": 5,  # six posts, one in the trash
         "pages": 2,
         "portfolio": 2,

@@ -76,7 +76,7 @@ async def test_verify_catches_a_write_that_failed_in_the_background(
     # person2's photo does not exist: Butter answers 202, then fails the item in its queue.
     source = team(tmp_path, ["red.png", "", "missing.png", "green.png"])
     run_stats = await migrate(emulator, mapping, source, options())
-    assert run_stats.accepted == 4 and run_stats.exit_code == 0, "a 202 is all a run sees"
+    assert run_stats.sent.accepted == 4 and run_stats.exit_code == 0, "a 202 is all a run sees"
     assert len(emulator.state()["failures"]) == 1
 
     opts = options(failures_path=verify_paths(options().ledger_path))
@@ -104,7 +104,7 @@ async def test_verify_catches_a_write_that_failed_in_the_background(
     # Fixed at the source and retried: created again (Butter does not have it), then verified.
     source = team(tmp_path, ["red.png", "", "blue.png", "green.png"])
     again = await migrate(emulator, mapping, source, options(retry_failed=True))
-    assert (again.accepted, again.updated, again.unchanged) == (1, 0, 3)
+    assert (again.sent.accepted, again.sent.updated, again.plan.unchanged) == (1, 0, 3)
     stats = await verify(emulator, mapping, source, opts)
     assert (stats.checked, stats.verified, stats.exit_code) == (1, 1, 0)
     assert set(states(options()).values()) == {LedgerState.VERIFIED}
@@ -139,7 +139,7 @@ async def test_verify_names_the_fields_that_differ(emulator, media_server, tmp_p
     assert entry.accepted_hash is not None, "Butter has it: a retry updates it"
 
     retried = await migrate(emulator, mapping, source, options(retry_failed=True))
-    assert (retried.updated, retried.accepted) == (1, 0)
+    assert (retried.sent.updated, retried.sent.accepted) == (1, 0)
     stats = await verify(emulator, mapping, source, opts)
     assert (stats.verified, stats.differs, stats.exit_code) == (1, 0, 0)
 
@@ -207,7 +207,7 @@ async def test_in_flight_creates_are_settled_by_verify(make_emulator, tmp_path, 
     # No read token during the run: the dropped creates cannot be settled, so they stay
     # in flight (applied, as it happens).
     run_stats = await migrate(emulator, mapping, source, options(settle_delay=0.0), read_token=None)
-    assert run_stats.unsettled == 3
+    assert run_stats.sent.unsettled == 3
     emulator.faults.drop_after_rate = 0.0
 
     opts = options(failures_path=verify_paths(options().ledger_path))
@@ -282,7 +282,7 @@ async def test_a_wordpress_site_with_rewritten_links_and_copied_images_verifies(
     )
     opts = options()
     sent = await migrate(emulator, mapping, export, opts)
-    assert sent.accepted == 5 and sent.links_rewritten > 0
+    assert sent.sent.accepted == 5 and sent.plan.links_rewritten > 0
     body = emulator.state()["posts"]["our-first-sourdough"]["body"]
     assert 'href="/about"' in body and "https://cdn.buttercms.com/" in body
 

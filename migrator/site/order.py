@@ -9,10 +9,11 @@ the given order; what could not be resolved is patched in by a second pass after
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+
+from migrator.mapping import Mapping
 
 
-def referenced_collections(mapping: Any) -> set[str]:
+def referenced_collections(mapping: Mapping) -> set[str]:
     """The collections whose items ``mapping``'s reference fields point at."""
     target = mapping.target
     if target.kind == "post":
@@ -27,14 +28,14 @@ def referenced_collections(mapping: Any) -> set[str]:
     }
 
 
-def filled_collection(mapping: Any) -> str | None:
+def filled_collection(mapping: Mapping) -> str | None:
     return mapping.target.name if mapping.target.kind == "collection" else None
 
 
-def run_order(mappings: Sequence[Any]) -> list[Any]:
+def run_order(mappings: Sequence[Mapping]) -> list[Mapping]:
     """``mappings`` ordered so that each runs after those filling what it references."""
     pending = list(mappings)
-    ordered: list[Any] = []
+    ordered: list[Mapping] = []
     while pending:
         for m in pending:
             needs = referenced_collections(m)

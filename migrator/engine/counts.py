@@ -1,0 +1,110 @@
+"""What a run counted, one owner per part: the plan, the sends, the retry policy, the
+media check and the API client each write their own counters, and ``RunStats`` only
+holds them together for the summary, the ledger's run row and the exit code."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from migrator.butter import CallCounter, RetryCounts
+
+
+@dataclass
+class PlanCounts:
+    """Written by the pipeline while it plans (``pipeline.py``)."""
+
+    read: int = 0
+    filtered: int = 0
+    invalid: int = 0
+    unchanged: int = 0
+    changed: int = 0  # changed since the last run: to update
+    skipped_failed: int = 0
+    to_send: int = 0  # new: to create
+    # --prune
+    to_delete: int = 0
+    pages_not_deletable: int = 0  # gone from the source; the API cannot delete pages
+    prune_refused: str | None = None
+    # link rewriting and inline images: the records went through; people should look
+    links_rewritten: int = 0
+    # reason → count (``report.tally``): plain dicts, so the stats serialise as they are
+    warning_reasons: dict[str, int] = field(default_factory=dict)
+    failure_reasons: dict[str, int] = field(default_factory=dict)  # invalid input
+
+
+@dataclass
+class SendCounts:
+    """Written by the worker pool (``submit.py``) as answers arrive."""
+
+    accepted: int = 0  # creates answered 202
+    updated: int = 0  # updates (PATCH) answered 202
+    deleted: int = 0  # DELETE answered 204 (or 404: already gone)
+    failed: int = 0
+    refs_pending: int = 0  # records written without a reference not found yet
+    refs_patched: int = 0
+    refs_unresolved: int = 0
+    ambiguous: int = 0
+    found_on_read_back: int = 0
+    unsettled: int = 0
+    failure_reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class MediaCounts:
+    """Written by ``--check-media`` (``media_check.py``); ``checked`` None: not checked."""
+
+    checked: int | None = None  # distinct media URLs checked
+    dead: int = 0  # the records using them count as invalid
+    suspicious: int = 0  # an HTML page where a file was expected: sent anyway
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)  # the first few, for the summary
+
+
+@dataclass
+class RunStats:
+    plan: PlanCounts = field(default_factory=PlanCounts)
+    sent: SendCounts = field(default_factory=SendCounts)
+    retry: RetryCounts = field(default_factory=RetryCounts)
+    media: MediaCounts = field(default_factory=MediaCounts)
+    # Spent by the client (a real run), or what the run would spend (a dry run).
+    calls: CallCounter = field(default_factory=CallCounter)
+    # A dry run's --prune: the first deletions it would send (the preview file has all).
+    planned_deletes: list[str] = field(default_factory=list)
+    # What the source noticed about the file (an encoding guessed, types skipped).
+    source_notes: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    aborted: str | None = None
+
+    @property
+    def failure_reasons(self) -> dict[str, int]:
+        """Problems by reason, input and API together."""
+        merged = dict(self.plan.failure_reasons)
+        for reason, n in self.sent.failure_reasons.items():
+            merged[reason] = merged.get(reason, 0) + n
+        return merged
+
+    @property
+    def interrupted(self) -> bool:
+        return (self.aborted or "").startswith("interrupted")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all accepted, 1 some records need attention, 3 stopped, 130 interrupted."""
+        if self.interrupted:
+            return 130
+        if self.aborted:
+            return 3
+        plan, sent = self.plan, self.sent
+        if (
+            plan.invalid
+            or sent.failed
+            or sent.unsettled
+            or plan.skipped_failed
+            or sent.refs_unresolved
+            or plan.prune_refused
+        ):
+            return 1
+        return 0

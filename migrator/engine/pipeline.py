@@ -1,0 +1,209 @@
+"""The one pipeline of a run: source records → plan → a sink.
+
+A real run and a dry run are the same pump; only the sink differs. ``SendSink`` hands
+each item to the worker pool; ``PreviewSink`` (``preview.py``) writes the request it would
+make and counts what it would cost. Prune planning is part of the pump too, so a dry run
+lists exactly the deletions a real run would send.
+
+The pump owns ``PlanCounts``: what was read, planned, left out, and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import anyio
+import anyio.lowlevel
+from anyio.streams.memory import MemoryObjectSendStream
+
+from migrator.engine.counts import PlanCounts
+from migrator.engine.plan import (
+    Compiled,
+    LedgerView,
+    Planned,
+    has_unidentified,
+    plan_items,
+    split_target,
+    target_key,
+    was_seen,
+)
+from migrator.engine.report import JsonlWriter, failure_line, invalid_line, tally
+from migrator.errors import RecordError
+from migrator.ledger import LedgerEntry, LedgerState
+from migrator.log import get_logger
+from migrator.records import Record
+from migrator.seen import SeenKeys
+
+log = get_logger("migrator.pipeline")
+# What goes to the sink; the other actions are only counted (and reported).
+SENDABLE = frozenset({"send", "settle", "update"})
+# Planning is microseconds a record; give the event loop a turn this often regardless.
+YIELD_EVERY = 256
+
+
+class Sink(Protocol):
+    async def put(self, item: Planned) -> None: ...
+
+
+class SendSink:
+    """Items go to the worker pool through a bounded stream: a slow API slows the reader."""
+
+    def __init__(self, stream: MemoryObjectSendStream[Planned]):
+        self.stream = stream
+
+    async def put(self, item: Planned) -> None:
+        await self.stream.send(item)
+
+
+@dataclass(frozen=True)
+class Reports:
+    """The files a run leaves for people: what failed, and what went through but needs a
+    look (unmapped links, inline images Butter won't copy)."""
+
+    failures: JsonlWriter
+    warnings: JsonlWriter
+
+
+@dataclass(frozen=True)
+class Pump:
+    """One read of the source, planned against the ledger, each item to ``sink``."""
+
+    compiled: Compiled
+    ledger: LedgerView
+    target: str  # the ledger target of every payload (``mapping_target_key``)
+    counts: PlanCounts
+    reports: Reports
+    retry_failed: bool = False
+    prune: bool = False
+
+    async def run(
+        self,
+        records: Iterable[Record | RecordError],
+        sink: Sink,
+        *,
+        aborted: Callable[[], str | None] = lambda: None,
+        on_progress: Callable[[], None] = lambda: None,
+    ) -> None:
+        with SeenKeys() as seen:
+            planned = plan_items(
+                records, self.compiled, self.ledger, retry_failed=self.retry_failed, seen=seen
+            )
+            for n, item in enumerate(planned, 1):
+                self._tally(item)
+                self._note(item)
+                if item.action in SENDABLE:
+                    await sink.put(item)
+                if n % YIELD_EVERY == 0:
+                    on_progress()
+                    await anyio.lowlevel.checkpoint()
+            # Only here is the whole source known to be read (a SourceError or an abort
+            # never gets this far): now what is gone from it may go.
+            if self.prune:
+                await self._prune(seen, sink, aborted)
+        on_progress()
+
+    def _tally(self, item: Planned) -> None:
+        """Count a planned item and report the ones that will not be sent."""
+        counts = self.counts
+        counts.read += 1
+        action = item.action
+        if action == "invalid":
+            assert item.error is not None
+            counts.invalid += 1
+            tally(counts.failure_reasons, item.error.reason)
+            self.reports.failures.write(invalid_line(item.error))
+        elif action == "filtered":
+            counts.filtered += 1
+        elif action == "unchanged":
+            counts.unchanged += 1
+        elif action == "update":
+            counts.changed += 1
+        elif action == "skip_failed":
+            assert item.payload is not None
+            counts.skipped_failed += 1
+            reason = (item.entry.reason if item.entry else None) or "failed in an earlier run"
+            self.reports.failures.write(
+                failure_line(
+                    stage="api",
+                    reason=f"{reason} (not retried: use --retry-failed)",
+                    identity=item.payload.identity,
+                    source=str(item.payload.source),
+                    target=target_key(item.payload),
+                )
+            )
+        else:
+            counts.to_send += 1
+
+    def _note(self, item: Planned) -> None:
+        """Links rewritten, and what a person should look at although the record goes."""
+        payload = item.payload
+        if payload is None:
+            return
+        self.counts.links_rewritten += payload.links_rewritten
+        for note in payload.notes:
+            tally(self.counts.warning_reasons, note.reason)
+            self.reports.warnings.write(
+                {
+                    "identity": payload.identity,
+                    "source": str(payload.source),
+                    "target": target_key(payload),
+                    "field": note.field,
+                    "url": note.url,
+                    "reason": note.reason,
+                }
+            )
+
+    async def _prune(self, seen: SeenKeys, sink: Sink, aborted: Callable[[], str | None]) -> None:
+        refusal = prune_refusal(aborted(), seen)
+        if refusal:
+            self.counts.prune_refused = refusal
+            log.warning("not pruning", reason=refusal)
+            return
+        for entry in prune_candidates(self.ledger, self.target, seen):
+            if aborted():
+                return
+            if entry.target.startswith("page:"):
+                self._page_not_deletable(entry)
+                continue
+            self.counts.to_delete += 1
+            await sink.put(Planned("delete", entry=entry))
+
+    def _page_not_deletable(self, entry: LedgerEntry) -> None:
+        _, page_type = split_target(entry.target)
+        self.counts.pages_not_deletable += 1
+        self.reports.failures.write(
+            failure_line(
+                stage="prune",
+                reason=(
+                    "gone from the source, but ButterCMS's API cannot delete pages: delete "
+                    f"page {page_type}/{entry.slug} in the dashboard"
+                ),
+                identity=entry.identity,
+                source=entry.source,
+                target=entry.target,
+            )
+        )
+
+
+def prune_candidates(ledger: LedgerView, target: str, seen: SeenKeys) -> Iterator[LedgerEntry]:
+    """Rows of ``target`` that ButterCMS has and this run's source no longer holds."""
+    for entry in ledger.entries(target):
+        in_butter = entry.state in (LedgerState.ACCEPTED, LedgerState.VERIFIED) or (
+            entry.state == LedgerState.FAILED and entry.accepted_hash is not None
+        )
+        if in_butter and not was_seen(seen, target, entry.identity):
+            yield entry
+
+
+def prune_refusal(aborted: str | None, seen: SeenKeys) -> str | None:
+    """Why --prune must not delete anything after this read of the source, if it must not."""
+    if aborted:
+        return f"the run stopped ({aborted})"
+    if has_unidentified(seen):
+        return (
+            "some records in the source could not be identified (see the failures file), so "
+            "what is gone from it cannot be told; fix them and run again"
+        )
+    return None

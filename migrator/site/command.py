@@ -1,0 +1,238 @@
+"""`migrator run`: parse the options, run the site (``runner.py``), print what happened."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import anyio
+import click
+from rich.console import Console
+from rich.table import Table
+
+from migrator.butter import DEFAULT_BASE_URL
+from migrator.config import parse_vars, read_token
+from migrator.engine import RunOptions, print_summary
+from migrator.site.runner import Butter, Job, load_site, run_site, site_jobs
+from migrator.verify import print_verify_summary
+
+
+@click.command("run")
+@click.argument(
+    "mappings",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The export to read (default: each mapping's own `source.path`).",
+)
+@click.option("--dry-run", is_flag=True, help="Send nothing: print the plan, write a preview.")
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Checkpoint ledger (default: beside the mapping, <mapping>.ledger.sqlite); "
+    "with one mapping only.",
+)
+@click.option(
+    "--rate",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Writes per second (Butter's guidance: one every 200 ms).",
+)
+@click.option(
+    "--concurrency", type=int, default=4, show_default=True, help="Requests in flight at once."
+)
+@click.option("--retry-failed", is_flag=True, help="Send records that failed in earlier runs.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete from ButterCMS the posts and collection items gone from the source (pages "
+    "cannot be deleted through the API: they are reported). Try it with --dry-run first.",
+)
+@click.option(
+    "--settle-delay",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="Seconds to let Butter apply a write before reading it back to settle an ambiguous send.",
+)
+@click.option(
+    "--max-attempts",
+    type=int,
+    default=6,
+    show_default=True,
+    help="Attempts per record on 5xx, timeouts and connection errors.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the write token (else BUTTER_WRITE_TOKEN).",
+)
+@click.option(
+    "--read-token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the read token, used to settle doubts (else BUTTER_READ_TOKEN).",
+)
+@click.option(
+    "--api-base",
+    envvar="BUTTER_API_BASE",
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    help="API base URL (env BUTTER_API_BASE), e.g. an emulator.",
+)
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a mapping variable, e.g. --var media_base=https://old.example.com/img",
+)
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Afterwards, read every accepted record back and compare (as `migrator verify`).",
+)
+@click.option(
+    "--check-media",
+    is_flag=True,
+    help="First ask every media URL the run would send (HEAD, rate-limited): records using "
+    "a dead one are reported as invalid and not sent (Butter would fail them after the 202).",
+)
+@click.option(
+    "--media-rate",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="--check-media: requests per second to the media hosts.",
+)
+@click.option(
+    "--media-timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="--check-media: seconds a media host may take to answer.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress display.")
+def run_command(
+    mappings: tuple[Path, ...],
+    source: Path | None,
+    dry_run: bool,
+    ledger: Path | None,
+    rate: float,
+    concurrency: int,
+    retry_failed: bool,
+    prune: bool,
+    settle_delay: float,
+    max_attempts: int,
+    token_file: Path | None,
+    read_token_file: Path | None,
+    api_base: str,
+    variables: tuple[str, ...],
+    verify: bool,
+    check_media: bool,
+    media_rate: float,
+    media_timeout: float,
+    no_progress: bool,
+) -> None:
+    """Migrate the records of an export into ButterCMS, as each MAPPING describes.
+
+    Every acceptance is recorded in a checkpoint ledger: after a crash, Ctrl-C or
+    on a re-run nothing already accepted is sent again.
+
+    Several mappings (one export, or each its own `source.path`) run one after the
+    other, each with its own ledger; a mapping that references a collection's items
+    runs after the mappings that fill that collection, and references still missing
+    at the end (a cycle) are patched in by a second pass.
+
+    Exit codes: 0 all accepted, 1 some records failed, 2 usage or configuration
+    error, 3 run aborted (bad token, API quota exhausted).
+
+    \b
+    Example:
+      export BUTTER_WRITE_TOKEN=...   BUTTER_READ_TOKEN=...
+      migrator run mappings/team_members.toml --source team.csv --dry-run
+      migrator run mappings/team_members.toml --source team.csv --rate 5
+      migrator run mappings/wordpress_*.toml --source export.xml --var media_host=...
+    """
+    options = RunOptions(
+        concurrency=concurrency,
+        rate=rate,
+        retry_failed=retry_failed,
+        prune=prune,
+        settle_delay=settle_delay,
+        max_attempts=max_attempts,
+        dry_run=dry_run,
+        show_progress=not no_progress,
+        check_media=check_media,
+        media_rate=media_rate,
+        media_timeout=media_timeout,
+    )
+    loaded = load_site(mappings, parse_vars(variables))
+    jobs = site_jobs(loaded, options=options, source=source, ledger=ledger)
+    butter = Butter(api_base)
+    if not dry_run:
+        butter = Butter(
+            api_base,
+            read_token("BUTTER_WRITE_TOKEN", token_file, what="write"),
+            read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
+        )
+    printer = _Printer(Console(), several=len(jobs) > 1)
+    result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
+    if len(jobs) > 1:
+        _print_overview(jobs, dry_run=dry_run, console=printer.console)
+    sys.exit(result.exit_code)
+
+
+class _Printer:
+    """The site's events as a person reads them: a rule per mapping, then its summary."""
+
+    def __init__(self, console: Console, *, several: bool):
+        self.console = console
+        self.several = several
+
+    def job_started(self, job: Job, n: int, total: int, *, second_pass: bool) -> None:
+        if second_pass:
+            self.console.rule(f"{job.name}: second pass for its references")
+        elif self.several:
+            self.console.rule(f"{job.name} ({n}/{total})")
+
+    def job_finished(self, job: Job) -> None:
+        assert job.stats is not None
+        options = job.options
+        print_summary(
+            job.stats,
+            dry_run=options.dry_run,
+            failures_path=options.failures_path,
+            preview_path=options.preview_path,
+            warnings_path=options.warnings_path,
+            console=self.console,
+        )
+
+    def job_verified(self, job: Job) -> None:
+        assert job.verified is not None
+        print_verify_summary(job.verified, failures_path=job.verified_path)
+
+
+def _print_overview(jobs: list[Job], *, dry_run: bool, console: Console) -> None:
+    table = Table(title="All mappings", title_justify="left")
+    for column in ("mapping", "read", "sent" if not dry_run else "to send", "unchanged"):
+        table.add_column(column, justify="left" if column == "mapping" else "right")
+    for column in ("invalid", "failed", "links", "calls"):
+        table.add_column(column, justify="right")
+    for job in jobs:
+        s = job.stats
+        if s is None:
+            table.add_row(job.name, "not run")
+            continue
+        plan, sent = s.plan, s.sent
+        done = (
+            plan.to_send + plan.changed if dry_run else sent.accepted + sent.updated + sent.deleted
+        )
+        numbers = (plan.read, done, plan.unchanged, plan.invalid, sent.failed, plan.links_rewritten)
+        calls = f"{s.calls.writes} + {s.calls.reads}"
+        table.add_row(job.name, *(f"{n:,}" for n in numbers), calls)
+    console.print(table)
