@@ -151,7 +151,8 @@ async def test_a_429_without_retry_after_is_the_exhausted_quota(scripted, sessio
 
 
 async def test_the_quota_message_with_a_long_retry_after_is_fatal(scripted, session):
-    server = scripted([status(429, {"detail": "API Calls limit reached."}, **{"Retry-After": "86400"})])
+    quota = status(429, {"detail": "API Calls limit reached."}, **{"Retry-After": "86400"})
+    server = scripted([quota])
     with pytest.raises(QuotaExhausted):
         await create(Retrier(FAST), client(server, session))
     assert len(server.received) == 1
