@@ -7,6 +7,7 @@ this module only gathers them, so the commands list stays in one place.
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 
 import click
@@ -59,11 +60,17 @@ def cli(log_json: bool, log_level: str) -> None:
     log.configure(json=True if log_json else None, level=log_level)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # SIGTERM outside a run's pump (which handles it itself) stops like Ctrl-C: exit 130.
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

@@ -20,9 +20,7 @@ from aiohttp import web
 from rich.console import Console
 from rich.table import Table
 
-from migrator.emulator import Emulator, EmulatorConfig, run_emulator
-from migrator.emulator.media import sample_png
-from migrator.emulator.serve import serve_app
+from migrator.emulator import Emulator, EmulatorConfig, run_emulator, sample_png, serve_app
 from migrator.engine import RunOptions, RunStats, run_migration
 from migrator.mapping import load_mapping
 from migrator.model import load_content_model

@@ -7,6 +7,8 @@ asynchronous background queue, real media downloads, webhooks, and faults on dem
 """
 
 from migrator.emulator.config import EmulatorConfig, Faults
+from migrator.emulator.media import sample_png
+from migrator.emulator.serve import serve_app
 from migrator.emulator.server import Emulator, run_emulator
 
-__all__ = ["Emulator", "EmulatorConfig", "Faults", "run_emulator"]
+__all__ = ["Emulator", "EmulatorConfig", "Faults", "run_emulator", "sample_png", "serve_app"]

@@ -5,9 +5,9 @@ holds them together for the summary, the ledger's run row and the exit code."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from migrator.butter import CallCounter, RetryCounts
+from migrator.records import JsonObject
 
 
 @dataclass
@@ -87,7 +87,7 @@ class RunStats:
     def interrupted(self) -> bool:
         return (self.aborted or "").startswith("interrupted")
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return asdict(self)
 
     @property

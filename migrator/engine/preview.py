@@ -3,12 +3,11 @@ and the API calls it would cost (Butter bills every call, reads included)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from migrator.butter import CallCounter, item_path, update_body
 from migrator.engine.pipeline import SENDABLE
 from migrator.engine.plan import LedgerView, Planned, split_target
 from migrator.engine.report import JsonlWriter
+from migrator.records import JsonObject
 
 CREATE_PATHS = {"page": "/v2/pages/", "collection": "/v2/content/", "post": "/v2/posts/"}
 # Deletions listed in the summary; the preview file has them all.
@@ -28,7 +27,7 @@ class PreviewSink:
         elif item.action == "delete":
             self.preview.write(self._delete_line(item))
 
-    def _write_line(self, item: Planned) -> dict[str, Any]:
+    def _write_line(self, item: Planned) -> JsonObject:
         p = item.payload
         assert p is not None
         query = f"?locale={p.locale}" if p.locale else ""
@@ -60,7 +59,7 @@ class PreviewSink:
         self.calls.reads += reads
         return {**line, "identity": p.identity, "source": str(p.source), "body": body}
 
-    def _delete_line(self, item: Planned) -> dict[str, Any]:
+    def _delete_line(self, item: Planned) -> JsonObject:
         entry = item.entry
         assert entry is not None
         kind, name = split_target(entry.target)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from migrator.engine.counts import RunStats
 from migrator.log import get_logger
+
+if TYPE_CHECKING:  # rich.live is imported only when a terminal shows it
+    from rich.live import Live
 
 log = get_logger("migrator.progress")
 LOG_EVERY = 5.0
@@ -19,7 +22,7 @@ class ProgressView:
         self._tty = enabled and sys.stderr.isatty()
         self._last_log = time.monotonic()
         self._started = time.monotonic()
-        self._live: Any = None
+        self._live: Live | None = None
         if self._tty:
             from rich.console import Console
             from rich.live import Live
@@ -59,7 +62,7 @@ class ProgressView:
         )
         self.show(line, stage="plan", read=plan.read, new=plan.to_send, invalid=plan.invalid)
 
-    def show(self, line: str, **fields: Any) -> None:
+    def show(self, line: str, **fields: object) -> None:
         """``line`` live on a terminal; otherwise ``fields`` in a log line every few seconds."""
         if not self.enabled:
             return

@@ -23,20 +23,28 @@ from __future__ import annotations
 import copy
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Protocol, TypeVar
 
 from migrator.butter import ButterClient
-from migrator.mapping import RefHook
+from migrator.ledger import Ledger
+from migrator.mapping import Payload, RefHook
+from migrator.records import JsonObject, JsonValue
 
-ReadCall = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
+T = TypeVar("T")
 
 
-def hook_to_dict(hook: RefHook, locale: str | None) -> dict[str, Any]:
+class ReadCall(Protocol):
+    """The caller's paced, retried request (``Submitter.call``, verify's reads)."""
+
+    async def __call__(self, request: Callable[[], Awaitable[T]]) -> T: ...
+
+
+def hook_to_dict(hook: RefHook, locale: str | None) -> JsonObject:
     """A hook as stored in the ledger; ``query_locale`` is the payload's ``?locale=``."""
     return {**asdict(hook), "keys": list(hook.keys), "query_locale": locale}
 
 
-def hook_from_dict(data: dict[str, Any]) -> tuple[RefHook, str | None]:
+def hook_from_dict(data: JsonObject) -> tuple[RefHook, str | None]:
     hook = RefHook(
         field=data["field"],
         locale=data.get("locale"),
@@ -53,13 +61,13 @@ def id_value(butter_id: str) -> int | str:
     return int(butter_id) if butter_id.isdigit() else butter_id
 
 
-def ref_value(hook: RefHook, ids: list[int | str]) -> Any:
+def ref_value(hook: RefHook, ids: list[int | str]) -> JsonValue:
     if hook.many:
         return ids
     return ids[0] if ids else None
 
 
-def place(kind: str, body: dict[str, Any], hook: RefHook, value: Any) -> None:
+def place(kind: str, body: JsonObject, hook: RefHook, value: JsonValue) -> None:
     """Put ``value`` where the hook's field lives in a create body (modified in place)."""
     fields = body["fields"]
     if kind == "collection":
@@ -69,7 +77,7 @@ def place(kind: str, body: dict[str, Any], hook: RefHook, value: Any) -> None:
     fields[hook.field] = value
 
 
-def patch_fields(hook: RefHook, value: Any) -> dict[str, Any]:
+def patch_fields(hook: RefHook, value: JsonValue) -> JsonObject:
     """The ``fields`` of an update that sets only this reference."""
     if hook.locale is not None:
         return {hook.locale: {hook.field: value}}
@@ -79,7 +87,7 @@ def patch_fields(hook: RefHook, value: Any) -> dict[str, Any]:
 class RefResolver:
     """Resolves hooks through the ledger and, when needed, paced read-backs."""
 
-    def __init__(self, client: ButterClient, ledger: Any, read: ReadCall):
+    def __init__(self, client: ButterClient, ledger: Ledger, read: ReadCall):
         self.client = client
         self.ledger = ledger
         self._read = read  # the submitter's paced, retried call
@@ -110,12 +118,12 @@ class RefResolver:
                 ids.append(id_value(found))
         return ids, missing
 
-    async def resolve(self, payload: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    async def resolve(self, payload: Payload) -> tuple[JsonObject, list[JsonObject]]:
         """The body to send, references filled in, and the hooks left pending."""
         if not payload.refs:
             return payload.body, []
         body = copy.deepcopy(payload.body)
-        pending: list[dict[str, Any]] = []
+        pending: list[JsonObject] = []
         for hook in payload.refs:
             ids, missing = await self.resolve_hook(hook)
             if ids:  # otherwise the body keeps the field's empty value

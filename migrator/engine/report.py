@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import orjson
 
 from migrator.errors import RecordError
+from migrator.records import JsonObject
 
 
 class JsonlWriter:
@@ -21,7 +22,7 @@ class JsonlWriter:
         self._flush_each = flush_each
         self.count = 0
 
-    def write(self, obj: dict[str, Any]) -> None:
+    def write(self, obj: JsonObject) -> None:
         self._file.write(orjson.dumps(obj, default=str) + b"\n")
         if self._flush_each:
             self._file.flush()
@@ -39,7 +40,7 @@ def failure_line(
     source: str | None,
     field: str | None = None,
     target: str | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     return {
         "stage": stage,
         "identity": identity,
@@ -50,7 +51,7 @@ def failure_line(
     }
 
 
-def invalid_line(error: RecordError) -> dict[str, Any]:
+def invalid_line(error: RecordError) -> JsonObject:
     source = None
     if error.file:
         source = f"{error.file}:{error.line}" if error.line is not None else error.file

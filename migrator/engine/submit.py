@@ -22,7 +22,7 @@ import functools
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import anyio
 import anyio.abc
@@ -39,6 +39,7 @@ from migrator.butter import (
 )
 from migrator.engine.counts import SendCounts
 from migrator.engine.options import RunOptions
+from migrator.engine.outcomes import Outcomes
 from migrator.engine.plan import Planned, split_target, target_key
 from migrator.engine.refs import (
     RefResolver,
@@ -47,10 +48,11 @@ from migrator.engine.refs import (
     patch_fields,
     ref_value,
 )
-from migrator.engine.report import JsonlWriter, failure_line, tally
+from migrator.engine.report import JsonlWriter
 from migrator.ledger import Ledger, LedgerEntry
 from migrator.log import get_logger
 from migrator.mapping import Payload
+from migrator.records import JsonObject
 
 log = get_logger("migrator.submit")
 T = TypeVar("T")
@@ -74,8 +76,8 @@ class Submitter:
         self.ledger = ledger
         self.options = options
         self.retrier = retrier
-        self.failures = failures
         self.counts = SendCounts()
+        self.outcomes = Outcomes(ledger, self.counts, failures)
         self._on_done = on_done
         self._task_group: anyio.abc.TaskGroup | None = None
         self.refs = RefResolver(client, ledger, self.call)
@@ -153,7 +155,7 @@ class Submitter:
         try:
             body, pending = await self.refs.resolve(payload)
         except (Rejected, GaveUp) as exc:
-            self._fail(payload, f"resolving references: {exc}")
+            self.outcomes.fail(payload, f"resolving references: {exc}")
             return
 
         async def create() -> None:
@@ -179,22 +181,22 @@ class Submitter:
             self._task_group.start_soon(self._settle_later, payload, time.monotonic())
             return
         except GaveUp as exc:
-            self._fail(payload, str(exc))
+            self.outcomes.fail(payload, str(exc))
             return
         except Rejected as exc:
-            self._fail(payload, f"rejected by ButterCMS: {exc.reason}")
+            self.outcomes.fail(payload, f"rejected by ButterCMS: {exc.reason}")
             return
         except Stopped:
             # A bad token, a spent quota, or nothing gets through: the run stops instead of
             # failing every record in turn; this one goes back to planned.
-            self._unsend(payload)
+            self.outcomes.unsend(payload)
             return
         self.ledger.mark_accepted(target, payload.identity, payload_hash=payload.hash)
         self._note_pending(target, payload.identity, pending)
         self.counts.accepted += 1
         self.last_create = time.monotonic()
 
-    def _note_pending(self, target: str, identity: str, pending: list[dict[str, Any]]) -> None:
+    def _note_pending(self, target: str, identity: str, pending: list[JsonObject]) -> None:
         self.ledger.set_pending_refs(target, identity, pending or None)
         if pending:
             self.counts.refs_pending += 1
@@ -215,7 +217,7 @@ class Submitter:
                     return
             slug = entry.slug or payload.slug
             if payload.kind != "collection" and payload.slug != slug:
-                self._warn(
+                self.outcomes.warn(
                     payload,
                     f"slug changed from {slug!r} to {payload.slug!r}: ButterCMS cannot change "
                     f"a slug, so {slug!r} was updated",
@@ -231,10 +233,10 @@ class Submitter:
                 )
             )
         except Rejected as exc:
-            self._fail(payload, f"update rejected by ButterCMS: {exc.reason}", update=True)
+            self.outcomes.fail(payload, f"update rejected by ButterCMS: {exc.reason}", update=True)
             return
         except GaveUp as exc:
-            self._fail(payload, f"update {exc}", update=True)
+            self.outcomes.fail(payload, f"update {exc}", update=True)
             return
         self.ledger.mark_updated(
             target,
@@ -249,7 +251,7 @@ class Submitter:
     def _update_without_id(self, payload: Payload, entry: LedgerEntry) -> None:
         target = target_key(payload)
         if not self.client.can_read:
-            self._fail(
+            self.outcomes.fail(
                 payload,
                 "updating a collection item needs its id: set BUTTER_READ_TOKEN so migrator "
                 "can look it up by reading back",
@@ -261,7 +263,7 @@ class Submitter:
             "Butter's background queue): the next run creates it again"
         )
         self.ledger.mark_missing(target, payload.identity, reason)
-        self._report(payload, reason)
+        self.outcomes.report(payload, reason)
 
     # ------------------------------------------------------------------ deleting (--prune)
 
@@ -272,7 +274,9 @@ class Submitter:
             if kind == "collection":
                 item_id = await self.item_id(entry.target, entry)
                 if item_id is None and not self.client.can_read:
-                    self._prune_failed(entry, "its item id is unknown: set BUTTER_READ_TOKEN")
+                    self.outcomes.prune_failed(
+                        entry, "its item id is unknown: set BUTTER_READ_TOKEN"
+                    )
                     return
             # A collection item its lookup no longer finds is already gone: nothing to send.
             removed = False
@@ -281,7 +285,7 @@ class Submitter:
                     lambda: self.client.delete(kind, name, slug=entry.slug, item_id=item_id)
                 )
         except (Rejected, GaveUp) as exc:
-            self._prune_failed(entry, str(exc))
+            self.outcomes.prune_failed(entry, str(exc))
             return
         self.ledger.mark_deleted(entry.target, entry.identity)
         self.counts.deleted += 1
@@ -292,16 +296,12 @@ class Submitter:
             already_gone=not removed,
         )
 
-    def _prune_failed(self, entry: LedgerEntry, why: str) -> None:
-        self.counts.failed += 1
-        self._report_entry(entry, f"could not delete (gone from the source): {why}", "prune")
-
     # ------------------------------------------------------------------ pending references
 
     async def _patch_refs(self, entry: LedgerEntry) -> None:
         """Resolve the references a record was written without, and PATCH them in."""
         kind, name = split_target(entry.target)
-        still: list[dict[str, Any]] = []
+        still: list[JsonObject] = []
         try:
             for data in entry.pending_refs or []:
                 hook, query_locale = hook_from_dict(data)
@@ -309,7 +309,7 @@ class Submitter:
                 if missing:
                     still.append(data)
                     self.counts.refs_unresolved += 1
-                    self._report_entry(entry, describe_missing(hook, missing), stage="refs")
+                    self.outcomes.report_entry(entry, describe_missing(hook, missing), stage="refs")
                     continue
                 item_id = None
                 if kind == "collection":
@@ -317,7 +317,7 @@ class Submitter:
                     if item_id is None:
                         still.append(data)
                         self.counts.refs_unresolved += 1
-                        self._report_entry(
+                        self.outcomes.report_entry(
                             entry, "reference not patched in: the item's id is unknown", "refs"
                         )
                         continue
@@ -336,75 +336,9 @@ class Submitter:
                 self.counts.refs_patched += 1
         except (Rejected, GaveUp) as exc:
             self.counts.refs_unresolved += 1
-            self._report_entry(entry, f"reference not patched in: {exc}", "refs")
+            self.outcomes.report_entry(entry, f"reference not patched in: {exc}", "refs")
             return
         self.ledger.set_pending_refs(entry.target, entry.identity, still or None)
-
-    # ------------------------------------------------------------------ reporting
-
-    def _unsend(self, payload: Payload) -> None:
-        """Nothing was applied: the record goes back to planned for the next run."""
-        self.ledger.plan(
-            target_key(payload),
-            payload.identity,
-            payload_hash=payload.hash,
-            slug=payload.slug,
-            lookup=payload.lookup,
-            source=str(payload.source),
-        )
-
-    def _write(
-        self,
-        reason: str,
-        *,
-        stage: str,
-        identity: str,
-        source: str | None,
-        target: str,
-        counted: bool = True,
-    ) -> None:
-        """One line in the failures file; ``counted``: in "problems by reason"."""
-        if counted:
-            tally(self.counts.failure_reasons, reason)
-        self.failures.write(
-            failure_line(
-                stage=stage, reason=reason, identity=identity, source=source, target=target
-            )
-        )
-
-    def _write_payload(
-        self, payload: Payload, reason: str, *, stage: str = "api", counted: bool = True
-    ) -> None:
-        self._write(
-            reason,
-            stage=stage,
-            identity=payload.identity,
-            source=str(payload.source),
-            target=target_key(payload),
-            counted=counted,
-        )
-
-    def _warn(self, payload: Payload, reason: str) -> None:
-        self._write_payload(payload, reason, stage="warning", counted=False)
-
-    def _report(self, payload: Payload, reason: str) -> None:
-        """A failure the ledger already knows about: count it and write it down."""
-        self.counts.failed += 1
-        self._write_payload(payload, reason)
-
-    def _report_entry(self, entry: LedgerEntry, reason: str, stage: str) -> None:
-        self._write(
-            reason, stage=stage, identity=entry.identity, source=entry.source, target=entry.target
-        )
-
-    def _fail(self, payload: Payload, reason: str, *, update: bool = False) -> None:
-        target = target_key(payload)
-        # A failed update names the refused payload; the row keeps what Butter has.
-        self.ledger.mark_failed(
-            target, payload.identity, reason, payload_hash=payload.hash if update else None
-        )
-        self._report(payload, reason)
-        log.warning("record failed", target=target, identity=payload.identity, reason=reason)
 
     # ------------------------------------------------------------------ settling
 
@@ -423,13 +357,26 @@ class Submitter:
                 "ambiguous: the connection died after sending, so it may have been applied; "
                 "set BUTTER_READ_TOKEN so migrator can check before sending again"
             )
-            self._write_payload(payload, reason, counted=False)
+            self.outcomes.write_payload(payload, reason, counted=False)
             return
-        found = await self._read_back(payload)
-        if found is _ABORTED:
+        try:
+            found = await self.retrier.call(
+                lambda: self.client.find(
+                    payload.kind,
+                    payload.target,
+                    slug=payload.slug,
+                    lookup=payload.lookup,
+                    locale=payload.locale,
+                )
+            )
+        except (GaveUp, Rejected) as exc:
+            self.counts.unsettled += 1
+            self.outcomes.write_payload(payload, f"ambiguous, and reading it back failed: {exc}")
+            return
+        except Stopped:
             return
         if found is not None:
-            meta = found.get("meta") if isinstance(found, dict) else None
+            meta = found.get("meta")
             sent_hash = (entry.payload_hash if entry is not None else None) or payload.hash
             self.ledger.mark_accepted(
                 target,
@@ -443,27 +390,6 @@ class Submitter:
             return
         log.info("settled: absent, sending again", target=target, identity=payload.identity)
         await self._send(payload, attempts=1)
-
-    async def _read_back(self, payload: Payload) -> Any:
-        try:
-            return await self.retrier.call(
-                lambda: self.client.find(
-                    payload.kind,
-                    payload.target,
-                    slug=payload.slug,
-                    lookup=payload.lookup,
-                    locale=payload.locale,
-                )
-            )
-        except (GaveUp, Rejected) as exc:
-            self.counts.unsettled += 1
-            self._write_payload(payload, f"ambiguous, and reading it back failed: {exc}")
-            return _ABORTED
-        except Stopped:
-            return _ABORTED
-
-
-_ABORTED = object()
 
 
 def _wall_to_monotonic(entry: LedgerEntry) -> float:

@@ -129,10 +129,11 @@ def site_jobs(
     options: RunOptions,
     source: Path | None = None,
     ledger: Path | None = None,
+    folder: Path | None = None,
 ) -> list[Job]:
     """The jobs in the order they must run. ``options`` apply to every mapping, each with
-    its ledger and reports beside it; ``source``: one export for all, else each mapping's
-    ``source.path``; ``ledger``: only with a single mapping."""
+    its ledger and reports beside it (or in ``folder``); ``source``: one export for all,
+    else each mapping's ``source.path``; ``ledger``: only with a single mapping."""
     if ledger is not None and len(mappings) > 1:
         raise ConfigError(
             "--ledger names one ledger: give it with a single mapping (each mapping keeps "
@@ -145,7 +146,8 @@ def site_jobs(
             raise ConfigError(
                 f"{mapping.path}: no --source given and the mapping names no source.path"
             )
-        jobs.append(Job(mapping, Path(source_path), options.beside(mapping.path, ledger)))
+        where = folder / mapping.path.name if folder is not None else mapping.path
+        jobs.append(Job(mapping, Path(source_path), options.beside(where, ledger)))
     return jobs
 
 

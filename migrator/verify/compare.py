@@ -16,23 +16,24 @@ normalised before comparing:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from migrator.model import Field, is_empty
+from migrator.records import JsonObject, JsonValue
 
 CDN_PREFIX = "https://cdn.buttercms.com/"
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 _SHOWN = 60
 
 
-def shown(value: Any) -> str:
+def shown(value: JsonValue) -> str:
     text = repr(value)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
 def diff_fields(
-    fields: dict[str, Field], sent: dict[str, Any], got: Any, path: str = ""
+    fields: dict[str, Field], sent: JsonObject, got: JsonValue, path: str = ""
 ) -> list[str]:
     """Every field of ``sent`` that ``got`` does not hold as Butter would store it."""
     if not isinstance(got, dict):
@@ -48,7 +49,7 @@ def diff_fields(
     return out
 
 
-def diff_value(f: Field | None, sent: Any, got: Any, where: str) -> list[str]:
+def diff_value(f: Field | None, sent: JsonValue, got: JsonValue, where: str) -> list[str]:
     kind = f.type if f is not None else None
     if kind == "media":
         return _diff_media(sent, got, where)
@@ -75,7 +76,7 @@ def diff_value(f: Field | None, sent: Any, got: Any, where: str) -> list[str]:
     return [f"{where}: sent {shown(sent)}, read back {shown(got)}"]
 
 
-def same_scalar(sent: Any, got: Any) -> bool:
+def same_scalar(sent: JsonValue, got: JsonValue) -> bool:
     if isinstance(sent, bool) or isinstance(got, bool):
         return sent is got or (is_empty(sent) and got is False) or (sent is False and is_empty(got))
     if isinstance(sent, int | float) and isinstance(got, int | float | str):
@@ -86,7 +87,7 @@ def same_scalar(sent: Any, got: Any) -> bool:
     return bool(sent == got)
 
 
-def _diff_media(sent: Any, got: Any, where: str) -> list[str]:
+def _diff_media(sent: JsonValue, got: JsonValue, where: str) -> list[str]:
     if is_empty(sent):
         return [] if is_empty(got) else [f"{where}: sent empty, read back {shown(got)}"]
     if not isinstance(got, str) or not got:
@@ -98,7 +99,12 @@ def _diff_media(sent: Any, got: Any, where: str) -> list[str]:
     return []
 
 
-def _diff_list(sent: list[Any], got: Any, where: str, each: Any) -> list[str]:
+def _diff_list(
+    sent: list[JsonValue],
+    got: JsonValue,
+    where: str,
+    each: Callable[[int, JsonValue, JsonValue], list[str]],
+) -> list[str]:
     if not isinstance(got, list) or len(got) != len(sent):
         n = len(got) if isinstance(got, list) else shown(got)
         return [f"{where}: sent {len(sent)} items, read back {n}"]
@@ -108,8 +114,8 @@ def _diff_list(sent: list[Any], got: Any, where: str, each: Any) -> list[str]:
     return out
 
 
-def _diff_picker(f: Field, sent: list[Any], got: Any, where: str) -> list[str]:
-    def each(i: int, s: Any, g: Any) -> list[str]:
+def _diff_picker(f: Field, sent: list[JsonValue], got: JsonValue, where: str) -> list[str]:
+    def each(i: int, s: JsonValue, g: JsonValue) -> list[str]:
         ((cname, cvalues),) = s.items()
         if not isinstance(g, dict) or g.get("type") != cname:
             kind = g.get("type") if isinstance(g, dict) else shown(g)
@@ -119,7 +125,7 @@ def _diff_picker(f: Field, sent: list[Any], got: Any, where: str) -> list[str]:
     return _diff_list(sent, got, where, each)
 
 
-def _ref_keys(value: Any) -> list[str]:
+def _ref_keys(value: JsonValue) -> list[str]:
     items = value if isinstance(value, list) else [] if is_empty(value) else [value]
     keys = []
     for item in items:
@@ -130,7 +136,7 @@ def _ref_keys(value: Any) -> list[str]:
     return keys
 
 
-def _date(value: Any) -> Any:
+def _date(value: JsonValue) -> JsonValue:
     if not isinstance(value, str):
         return value
     text = value.strip().replace("Z", "+00:00")
@@ -148,7 +154,7 @@ def _date(value: Any) -> Any:
 POST_TEXT = ("title", "summary", "seo_title", "meta_description", "featured_image_alt")
 
 
-def diff_post(sent: dict[str, Any], got: dict[str, Any]) -> list[str]:
+def diff_post(sent: JsonObject, got: JsonObject) -> list[str]:
     out: list[str] = []
     for key in POST_TEXT:
         if key in sent and not same_scalar(sent[key] or "", got.get(key) or ""):

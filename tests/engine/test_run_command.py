@@ -103,7 +103,8 @@ async def test_sigkill_mid_run_then_resume_loses_nothing_and_duplicates_nothing(
 
 
 async def test_two_runs_on_one_ledger_are_refused(emulator, tmp_path):
-    source = write_csv(tmp_path / "team.csv", team_rows(40))
+    # 200 rows at 20/s: the first run is surely still sending when it is stopped.
+    source = write_csv(tmp_path / "team.csv", team_rows(200))
     ledger = tmp_path / "l.sqlite"
     env = cli_env(emulator.base_url)
     first = await anyio.open_process(
