@@ -10,6 +10,10 @@ from rich.table import Table
 
 from migrator.engine.counts import MediaCounts, RunStats
 
+Row = tuple[str, int | str]
+# Shown even when zero: the reader looks for them.
+ALWAYS = ("records read", "accepted by ButterCMS (202)", "time")
+
 
 def print_summary(
     stats: RunStats,
@@ -21,12 +25,29 @@ def print_summary(
     console: Console | None = None,
 ) -> None:
     console = console or Console()
-    plan, sent, retry, calls, media = stats.plan, stats.sent, stats.retry, stats.calls, stats.media
     title = "Dry run: nothing was sent" if dry_run else "Migration run"
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
-    rows: list[tuple[str, int | str]] = [("records read", plan.read)]
+    for what, count in _rows(stats, dry_run=dry_run):
+        if count or what in ALWAYS:
+            table.add_row(what, f"{count:,}" if isinstance(count, int) else count)
+    console.print(table)
+    if stats.media.checked is not None:
+        _print_media(stats.media, failures_path, console)
+    for note in stats.source_notes:
+        console.print(f"source: {escape(note)}", highlight=False)
+    _print_reasons("Problems by reason", "reason", stats.failure_reasons, console)
+    warned = "Went through, but look at these (the warnings file lists each)"
+    if _print_reasons(warned, "warning", stats.plan.warning_reasons, console) and warnings_path:
+        console.print(f"Each one (record, field, URL): {escape(str(warnings_path))}")
+    _print_prune(stats, console)
+    _print_next_steps(stats, dry_run, failures_path, preview_path, console)
+
+
+def _rows(stats: RunStats, *, dry_run: bool) -> list[Row]:
+    plan, sent, retry, calls = stats.plan, stats.sent, stats.retry, stats.calls
+    rows: list[Row] = [("records read", plan.read)]
     if dry_run:
         rows += [
             ("deleted: gone from the source (--prune)", plan.to_delete),
@@ -36,10 +57,7 @@ def print_summary(
             ("unchanged (nothing to send)", plan.unchanged),
             ("invalid", plan.invalid),
             ("earlier failures not retried", plan.skipped_failed),
-            (
-                "API calls this run would spend (writes + reads)",
-                f"{calls.writes} + {calls.reads}",
-            ),
+            ("API calls this run would spend (writes + reads)", f"{calls.writes} + {calls.reads}"),
         ]
     else:
         rows += [
@@ -63,36 +81,24 @@ def print_summary(
         rows.append(("filtered out by the mapping", plan.filtered))
     rows.append(("links to the old site rewritten", plan.links_rewritten))
     rows.append(("time", f"{stats.elapsed:.1f} s"))
-    for what, count in rows:
-        if count or what in ("records read", "accepted by ButterCMS (202)", "time"):
-            table.add_row(what, f"{count:,}" if isinstance(count, int) else count)
+    return rows
+
+
+def _print_reasons(title: str, column: str, reasons: dict[str, int], console: Console) -> bool:
+    """The ten commonest reasons, most first; False when there are none."""
+    if not reasons:
+        return False
+    table = Table(title=title, title_justify="left")
+    table.add_column("count", justify="right")
+    table.add_column(column)
+    for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:10]:
+        table.add_row(f"{n:,}", escape(reason))
     console.print(table)
-    if media.checked is not None:
-        _print_media(media, failures_path, console)
-    for note in stats.source_notes:
-        console.print(f"source: {escape(note)}", highlight=False)
+    return True
 
-    if stats.failure_reasons:
-        reasons = Table(title="Problems by reason", title_justify="left")
-        reasons.add_column("count", justify="right")
-        reasons.add_column("reason")
-        for reason, n in sorted(stats.failure_reasons.items(), key=lambda kv: -kv[1])[:10]:
-            reasons.add_row(f"{n:,}", escape(reason))
-        console.print(reasons)
 
-    if plan.warning_reasons:
-        warned = Table(
-            title="Went through, but look at these (the warnings file lists each)",
-            title_justify="left",
-        )
-        warned.add_column("count", justify="right")
-        warned.add_column("warning")
-        for reason, n in sorted(plan.warning_reasons.items(), key=lambda kv: -kv[1])[:10]:
-            warned.add_row(f"{n:,}", escape(reason))
-        console.print(warned)
-        if warnings_path is not None:
-            console.print(f"Each one (record, field, URL): {escape(str(warnings_path))}")
-
+def _print_prune(stats: RunStats, console: Console) -> None:
+    plan = stats.plan
     if stats.planned_deletes:
         deletes = Table(title="--prune would delete (gone from the source)", title_justify="left")
         deletes.add_column("record and request")
@@ -109,6 +115,16 @@ def print_summary(
             "API cannot delete pages: they are listed in the failures file; delete them in "
             "the dashboard."
         )
+
+
+def _print_next_steps(
+    stats: RunStats,
+    dry_run: bool,
+    failures_path: Path,
+    preview_path: Path | None,
+    console: Console,
+) -> None:
+    plan, sent = stats.plan, stats.sent
     if stats.aborted:
         console.print("[bold red]Run stopped:[/]", escape(stats.aborted))
         console.print("Accepted records are kept in the ledger; run again to continue.")
