@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -178,43 +179,12 @@ def parse_content_model(raw: dict[str, Any], path: str) -> ContentModel:
         collections[ckey] = Collection(ckey, fields)
 
     # Second pass: names that point elsewhere must exist.
-    def check_links(prefix: str, fields: dict[str, Field]) -> None:
-        for fname, f in fields.items():
-            key = f"{prefix}.fields.{fname}"
-            if f.type == "reference":
-                table = page_types if f.ref_kind == "page" else collections
-                if f.ref_target != "*" and f.ref_target not in table:
-                    bad(key, f"references unknown {f.ref_kind} {f.ref_target!r}")
-            if f.type == "component" and f.component not in components:
-                bad(key, f"unknown component {f.component!r}")
-            if f.type == "component_picker":
-                for c in f.components:
-                    if c not in components:
-                        bad(key, f"unknown component {c!r}")
-            if f.fields:
-                check_links(key, f.fields)
-
     for pname, pt in page_types.items():
-        check_links(f"page_types.{pname}", pt.fields)
+        _check_links(f"page_types.{pname}", pt.fields, page_types, collections, components, bad)
     for ckey, c in collections.items():
-        check_links(f"collections.{ckey}", c.fields)
-    # A component field's sub-fields are the component's own.
-    for pt in page_types.values():
-        for f in pt.fields.values():
-            if f.type == "component" and f.component in components:
-                object.__setattr__(f, "fields", components[f.component])
-            if f.type == "component_picker":
-                f.choices.update({c: components[c] for c in f.components if c in components})
-
-    authors = []
-    for i, a in enumerate(raw.get("authors", [])):
-        if not a.get("email") or not a.get("slug"):
-            bad(f"authors[{i}]", "an author needs an email and a slug")
-            continue
-        authors.append(
-            Author(a["email"], a["slug"], a.get("first_name", ""), a.get("last_name", ""))
-        )
-
+        _check_links(f"collections.{ckey}", c.fields, page_types, collections, components, bad)
+    _attach_components(page_types, components)
+    authors = _parse_authors(raw.get("authors", []), bad)
     limits = {k: int(v) for k, v in raw.get("limits", {}).items()}
     for k in limits:
         if k not in ("pages", "collection_items", "posts"):
@@ -231,9 +201,63 @@ def parse_content_model(raw: dict[str, Any], path: str) -> ContentModel:
         page_types=page_types,
         collections=collections,
         components=components,
-        authors=tuple(authors),
+        authors=authors,
         limits=limits,
     )
+
+
+Complain = Callable[[str, str], None]
+
+
+def _check_links(
+    prefix: str,
+    fields: dict[str, Field],
+    page_types: dict[str, PageType],
+    collections: dict[str, Collection],
+    components: dict[str, dict[str, Field]],
+    bad: Complain,
+) -> None:
+    """References and components must name something the model has."""
+    for fname, f in fields.items():
+        key = f"{prefix}.fields.{fname}"
+        if f.type == "reference":
+            table: dict[str, PageType] | dict[str, Collection] = (
+                page_types if f.ref_kind == "page" else collections
+            )
+            if f.ref_target != "*" and f.ref_target not in table:
+                bad(key, f"references unknown {f.ref_kind} {f.ref_target!r}")
+        if f.type == "component" and f.component not in components:
+            bad(key, f"unknown component {f.component!r}")
+        if f.type == "component_picker":
+            for c in f.components:
+                if c not in components:
+                    bad(key, f"unknown component {c!r}")
+        if f.fields:
+            _check_links(key, f.fields, page_types, collections, components, bad)
+
+
+def _attach_components(
+    page_types: dict[str, PageType], components: dict[str, dict[str, Field]]
+) -> None:
+    """A component field's sub-fields are the component's own."""
+    for pt in page_types.values():
+        for f in pt.fields.values():
+            if f.type == "component" and f.component in components:
+                object.__setattr__(f, "fields", components[f.component])
+            if f.type == "component_picker":
+                f.choices.update({c: components[c] for c in f.components if c in components})
+
+
+def _parse_authors(raw: list[dict[str, str]], bad: Complain) -> tuple[Author, ...]:
+    authors = []
+    for i, a in enumerate(raw):
+        if not a.get("email") or not a.get("slug"):
+            bad(f"authors[{i}]", "an author needs an email and a slug")
+            continue
+        authors.append(
+            Author(a["email"], a["slug"], a.get("first_name", ""), a.get("last_name", ""))
+        )
+    return tuple(authors)
 
 
 def _parse_fields(table: dict[str, Any], prefix: str, bad: Any) -> dict[str, Field]:
