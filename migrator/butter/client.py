@@ -17,8 +17,12 @@ import orjson
 from migrator.butter.errors import (
     Ambiguous,
     ApiError,
+    AuthFailed,
+    Forbidden,
+    LookupRefused,
     NotFound,
     NotSent,
+    describe_body,
     error_for_response,
 )
 
@@ -188,7 +192,17 @@ class ButterClient:
         params = {f"fields.{field}": value, "page_size": str(limit)}
         if locale:
             params["locale"] = locale
-        data = await self._read(f"content/{quote(key)}/", params)
+        try:
+            data = await self._read(f"content/{quote(key)}/", params)
+        except Forbidden as exc:
+            raise LookupRefused(
+                f"ButterCMS refused to look up {key!r} items by their {field!r} field "
+                f"({exc.reason}): Butter filters collections only on some fields; set the "
+                "mapping's target.lookup_field to one it accepts (a text field that is "
+                "unique per item)",
+                status=403,
+                body=exc.body,
+            ) from None
         items = (data or {}).get("data", {}).get(key, []) if isinstance(data, dict) else []
         return [i for i in items if isinstance(i, dict)]
 
@@ -212,6 +226,14 @@ class ButterClient:
                 if resp.status == 404:
                     return None
                 error = error_for_response(resp.status, resp.headers, payload)
+                if isinstance(error, AuthFailed):
+                    error = AuthFailed(
+                        f"ButterCMS refused the read token ({resp.status}: "
+                        f"{describe_body(payload)}): set BUTTER_READ_TOKEN or pass "
+                        "--read-token-file (Settings → API Tokens → Read API token)",
+                        status=resp.status,
+                        body=payload,
+                    )
         except aiohttp.ClientConnectorError as exc:
             raise NotSent(f"cannot connect to {self.base_url}: {exc.os_error}") from exc
         except (TimeoutError, aiohttp.ClientError) as exc:

@@ -8,10 +8,15 @@ ApiError
 ├── Ambiguous             the connection died after the request was sent: it may have been
 │                         applied. Never resend a create blindly; read back first.
 ├── Rejected              400: this record is wrong; Butter's messages say why
-│   └── NotFound          404: no such page, post or item (a DELETE of one already gone)
+│   ├── NotFound          404: no such page, post or item (a DELETE of one already gone)
+│   └── Forbidden         403: not a token problem: Butter refuses an invalid collection
+│                         filter or order, and a `*` page read that matches several pages
 └── FatalError            stop the run now
     ├── AuthFailed        401
-    └── QuotaExhausted    429 "API Calls limit reached." (monthly quota): retrying burns calls
+    ├── QuotaExhausted    429 "API Calls limit reached." (monthly quota): retrying burns calls
+    ├── Unreachable       nothing gets through
+    └── LookupRefused     403 on a lookup: the mapping's lookup field cannot be filtered on
+                          (a configuration error: exit 2)
 """
 
 from __future__ import annotations
@@ -67,6 +72,10 @@ class NotFound(Rejected):
     pass
 
 
+class Forbidden(Rejected):
+    pass
+
+
 class FatalError(ApiError):
     exit_code = 3
 
@@ -81,6 +90,12 @@ class QuotaExhausted(FatalError):
 
 class Unreachable(FatalError):
     pass
+
+
+class LookupRefused(FatalError):
+    """Every record of the mapping would hit it: fix the mapping, then run again."""
+
+    exit_code = 2
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -112,7 +127,9 @@ def error_for_response(status: int, headers: Any, body: Any) -> ApiError | None:
     if status < 300:
         return None
     text = describe_body(body)
-    if status == 401 or status == 403:
+    if status == 403:
+        return Forbidden(f"403: {text}", status=status, body=body)
+    if status == 401:
         return AuthFailed(
             f"ButterCMS refused the token ({status}: {text}). Writes need the account's write "
             "token (Settings → API Tokens → Write API token), not the read token; set "

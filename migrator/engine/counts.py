@@ -74,6 +74,7 @@ class RunStats:
     source_notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     aborted: str | None = None
+    abort_exit: int = 3  # the exit code of what stopped it (2: a configuration error)
 
     @property
     def failure_reasons(self) -> dict[str, int]:
@@ -92,11 +93,12 @@ class RunStats:
 
     @property
     def exit_code(self) -> int:
-        """0 all accepted, 1 some records need attention, 3 stopped, 130 interrupted."""
+        """0 all accepted, 1 some records need attention, 2 stopped by a configuration
+        error (a lookup Butter refuses), 3 stopped (bad token, quota), 130 interrupted."""
         if self.interrupted:
             return 130
         if self.aborted:
-            return 3
+            return self.abort_exit
         plan, sent = self.plan, self.sent
         if (
             plan.invalid

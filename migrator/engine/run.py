@@ -196,6 +196,7 @@ async def _send_all(run: _Run, ledger: Ledger, client: ButterClient) -> None:
         def abort(exc: FatalError) -> None:
             if not stats.aborted:
                 stats.aborted = str(exc)
+                stats.abort_exit = exc.exit_code
                 log.error("run aborted", reason=str(exc))
             run_scope.cancel()
 

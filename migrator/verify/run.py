@@ -74,6 +74,7 @@ class VerifyStats:
     calls_reads: int = 0
     elapsed: float = 0.0
     aborted: str | None = None
+    abort_exit: int = 3
     failure_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
@@ -82,7 +83,7 @@ class VerifyStats:
     @property
     def exit_code(self) -> int:
         if self.aborted:
-            return 3
+            return self.abort_exit
         return 1 if self.differs or self.missing or self.errors else 0
 
 
@@ -170,6 +171,7 @@ class Verifier:
     def _abort(self, exc: FatalError) -> None:
         if not self.stats.aborted:
             self.stats.aborted = str(exc)
+            self.stats.abort_exit = exc.exit_code
             log.error("verify stopped", reason=str(exc))
         self._scope.cancel()
 
