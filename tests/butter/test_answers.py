@@ -33,7 +33,7 @@ async def test_a_403_on_a_write_fails_that_record_only(scripted, session):
 
 async def test_a_401_on_a_read_names_the_read_token(scripted, session):
     server = scripted([status(401, {"detail": "Invalid token."})])
-    with pytest.raises(AuthFailed, match="refused the read token .*BUTTER_READ_TOKEN"):
+    with pytest.raises(AuthFailed, match=r"refused the read token .*BUTTER_READ_TOKEN"):
         await client(server, session).find("post", None, slug="a", lookup=None)
 
 
