@@ -4,6 +4,7 @@ from migrator.butter.client import (
     DEFAULT_BASE_URL,
     ButterClient,
     CallCounter,
+    ReadBack,
     item_path,
     update_body,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "NotSent",
     "PauseGate",
     "QuotaExhausted",
+    "ReadBack",
     "Rejected",
     "RetriableError",
     "Retrier",

@@ -7,6 +7,7 @@ what to do from the class alone.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -57,6 +58,16 @@ def update_body(kind: str, body: dict[str, Any]) -> dict[str, Any]:
     if body.get("status") is not None:
         out["status"] = body["status"]
     return out
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """A read-back: the item (None: absent, as far as this answer knows), the answer's age
+    (a cached answer can predate the write), and how many items matched (2: a duplicate)."""
+
+    item: dict[str, Any] | None
+    age: float = 0.0
+    matches: int = 0
 
 
 @dataclass
@@ -173,27 +184,60 @@ class ButterClient:
         locale: str | None = None,
     ) -> dict[str, Any] | None:
         """Read back what a create would have made: the item, or None if absent."""
-        if kind == "page":
-            path = f"pages/{quote(target or '*')}/{quote(slug or '')}/"
-            return await self._read_one(path, locale)
-        if kind == "post":
-            return await self._read_one(f"posts/{quote(slug or '')}/", None)
+        found = await self.read_back(kind, target, slug=slug, lookup=lookup, locale=locale)
+        return found.item
+
+    async def read_back(
+        self,
+        kind: str,
+        target: str | None,
+        *,
+        slug: str | None,
+        lookup: tuple[str, str] | None,
+        locale: str | None = None,
+        fresh: bool = False,
+    ) -> ReadBack:
+        """What a create would have made, how old the answer is (Butter caches reads) and,
+        for collection items, how many match. ``fresh``: a query parameter of its own, to
+        get past a cache keyed by the URL (where the cache honours it)."""
+        extra = {"_": secrets.token_hex(4)} if fresh else {}
+        if kind in ("page", "post"):
+            path = (
+                f"pages/{quote(target or '*')}/{quote(slug or '')}/"
+                if kind == "page"
+                else f"posts/{quote(slug or '')}/"
+            )
+            params = {"locale": locale} if locale and kind == "page" else {}
+            data, age = await self._read(path, {**params, **extra})
+            item = data.get("data") if isinstance(data, dict) else None
+            return ReadBack(item, age, 1 if item is not None else 0)
         if lookup is None:
             raise ValueError("a collection item is found by a lookup field")
-        items = await self.find_items(target or "", lookup, locale=locale)
-        return items[0] if items else None
+        items, age = await self._find_items(target or "", lookup, locale, 2, extra)
+        return ReadBack(items[0] if items else None, age, len(items))
 
     async def find_items(
         self, key: str, lookup: tuple[str, str], *, locale: str | None = None, limit: int = 2
     ) -> list[dict[str, Any]]:
         """Collection items whose ``lookup[0]`` field equals ``lookup[1]`` (at most
         ``limit``: two are enough to tell a duplicate). Each has ``meta.id``."""
+        items, _ = await self._find_items(key, lookup, locale, limit, {})
+        return items
+
+    async def _find_items(
+        self,
+        key: str,
+        lookup: tuple[str, str],
+        locale: str | None,
+        limit: int,
+        extra: dict[str, str],
+    ) -> tuple[list[dict[str, Any]], float]:
         field, value = lookup
-        params = {f"fields.{field}": value, "page_size": str(limit)}
+        params = {f"fields.{field}": value, "page_size": str(limit), **extra}
         if locale:
             params["locale"] = locale
         try:
-            data = await self._read(f"content/{quote(key)}/", params)
+            data, age = await self._read(f"content/{quote(key)}/", params)
         except Forbidden as exc:
             raise LookupRefused(
                 f"ButterCMS refused to look up {key!r} items by their {field!r} field "
@@ -204,14 +248,10 @@ class ButterClient:
                 body=exc.body,
             ) from None
         items = (data or {}).get("data", {}).get(key, []) if isinstance(data, dict) else []
-        return [i for i in items if isinstance(i, dict)]
+        return [i for i in items if isinstance(i, dict)], age
 
-    async def _read_one(self, path: str, locale: str | None) -> dict[str, Any] | None:
-        params = {"locale": locale} if locale else {}
-        data = await self._read(path, params)
-        return None if data is None else data.get("data")
-
-    async def _read(self, path: str, params: dict[str, str]) -> Any:
+    async def _read(self, path: str, params: dict[str, str]) -> tuple[Any, float]:
+        """(the body, or None for a 404; the answer's age in seconds, from ``Age``)."""
         if not self._read_token:
             raise ApiError("reading back needs a read token: set BUTTER_READ_TOKEN")
         try:
@@ -223,8 +263,9 @@ class ButterClient:
             ) as resp:
                 self.calls.reads += 1
                 payload = await _json_or_text(resp)
+                age = _age(resp.headers.get("Age"))
                 if resp.status == 404:
-                    return None
+                    return None, age
                 error = error_for_response(resp.status, resp.headers, payload)
                 if isinstance(error, AuthFailed):
                     error = AuthFailed(
@@ -241,7 +282,14 @@ class ButterClient:
             raise NotSent(f"read interrupted ({type(exc).__name__}: {exc})") from exc
         if error is not None:
             raise error
-        return payload
+        return payload, age
+
+
+def _age(value: str | None) -> float:
+    try:
+        return max(0.0, float(value)) if value else 0.0
+    except ValueError:
+        return 0.0
 
 
 async def _json_or_text(resp: aiohttp.ClientResponse) -> Any:

@@ -7,6 +7,7 @@ from migrator.engine.plan import Compiled, Planned, mapping_target_key, plan_ite
 from migrator.engine.refs import RefResolver
 from migrator.engine.report import JsonlWriter, failure_line, reason_key, tally
 from migrator.engine.run import compiled_mapping, dry_run, plan_migration, run_migration
+from migrator.engine.settle import Settled, SettleWindow, Verdict, settle
 from migrator.engine.summary import print_summary
 
 __all__ = [
@@ -19,6 +20,9 @@ __all__ = [
     "RunOptions",
     "RunStats",
     "SendCounts",
+    "SettleWindow",
+    "Settled",
+    "Verdict",
     "compiled_mapping",
     "default_paths",
     "dry_run",
@@ -29,6 +33,7 @@ __all__ = [
     "print_summary",
     "reason_key",
     "run_migration",
+    "settle",
     "tally",
     "target_key",
 ]

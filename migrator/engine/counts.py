@@ -45,7 +45,9 @@ class SendCounts:
     refs_unresolved: int = 0
     ambiguous: int = 0
     found_on_read_back: int = 0
-    unsettled: int = 0
+    unsettled: int = 0  # could not be read back (no read token, reads failing)
+    in_doubt: int = 0  # read back until the window closed, never conclusively: in flight
+    duplicates: int = 0  # found twice in Butter (collection items sharing the lookup)
     failure_reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -104,6 +106,8 @@ class RunStats:
             plan.invalid
             or sent.failed
             or sent.unsettled
+            or sent.in_doubt
+            or sent.duplicates
             or plan.skipped_failed
             or sent.refs_unresolved
             or plan.prune_refused

@@ -30,6 +30,11 @@ class RunOptions:
     # How long Butter may take to apply a 202 before a read-back can be trusted.
     # Butter's own migration example waits 20 s.
     settle_delay: float = 20.0
+    # How long Butter may take to apply a write and its read cache to catch up: a read-back
+    # miss counts as "absent" (and the create is sent again) only from an answer generated
+    # this long after the send. Recorded Butter reads were up to 37 min old, but reads with
+    # a query parameter of their own get past a cache keyed by the URL.
+    settle_timeout: float = 300.0
     retry_failed: bool = False
     # Delete from ButterCMS the posts and collection items gone from the source.
     prune: bool = False
@@ -77,8 +82,8 @@ class RunOptions:
         if self.max_attempts < 1:
             raise ConfigError("--max-attempts must be at least 1")
         self.retry_policy  # noqa: B018  (checks the retry limits)
-        if self.settle_delay < 0:
-            raise ConfigError("--settle-delay cannot be negative")
+        if self.settle_delay < 0 or self.settle_timeout < 0:
+            raise ConfigError("--settle-delay and --settle-timeout cannot be negative")
         if not (self.media_rate > 0 and self.media_timeout > 0 and self.media_concurrency >= 1):
             raise ConfigError("--media-rate and --media-timeout must be positive numbers")
 

@@ -34,6 +34,16 @@ class Outcomes:
             source=str(payload.source),
         )
 
+    def duplicate(self, payload: Payload) -> None:
+        """Butter holds this record twice (an earlier ambiguous create was applied late)."""
+        self.counts.duplicates += 1
+        field, value = payload.lookup or ("?", "?")
+        self.write_payload(
+            payload,
+            f"duplicate: several {payload.target} items have {field} = {value!r}; "
+            "`migrator verify --repair` deletes the extra copies migrator made",
+        )
+
     def write(
         self,
         reason: str,

@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import TypeVar
 
 import anyio
@@ -49,6 +48,7 @@ from migrator.engine.refs import (
     ref_value,
 )
 from migrator.engine.report import JsonlWriter
+from migrator.engine.settle import Settler, SettleWindow
 from migrator.ledger import Ledger, LedgerEntry
 from migrator.log import get_logger
 from migrator.mapping import Payload
@@ -81,6 +81,8 @@ class Submitter:
         self._on_done = on_done
         self._task_group: anyio.abc.TaskGroup | None = None
         self.refs = RefResolver(client, ledger, self.call)
+        window = SettleWindow(options.settle_delay, options.settle_timeout)
+        self.settler = Settler(client, retrier, self.outcomes, window, resend=self._send)
         self.last_create = 0.0  # monotonic time of the last accepted create
 
     async def run_workers(self, receive: MemoryObjectReceiveStream[Planned]) -> None:
@@ -102,7 +104,8 @@ class Submitter:
                 # Left in flight by an earlier run that crashed: maybe applied, maybe not.
                 assert item.payload is not None and item.entry is not None
                 self.counts.ambiguous += 1
-                await self._settle(item.payload, item.entry, sent_at=_wall_to_monotonic(item.entry))
+                sent_at = item.entry.updated_at.timestamp()
+                await self.settler.settle(item.payload, item.entry, sent_at=sent_at)
             elif item.action == "update":
                 assert item.payload is not None and item.entry is not None
                 await self._update(item.payload, item.entry)
@@ -177,8 +180,9 @@ class Submitter:
             # The ledger row stays in flight until a read-back settles it.
             self.counts.ambiguous += 1
             log.warning("ambiguous", error=str(exc), **context)
+            # Settled in the background: the rest of the run does not wait for it.
             assert self._task_group is not None
-            self._task_group.start_soon(self._settle_later, payload, time.monotonic())
+            self._task_group.start_soon(self.settler.settle, payload, None, time.time())
             return
         except GaveUp as exc:
             self.outcomes.fail(payload, str(exc))
@@ -339,61 +343,3 @@ class Submitter:
             self.outcomes.report_entry(entry, f"reference not patched in: {exc}", "refs")
             return
         self.ledger.set_pending_refs(entry.target, entry.identity, still or None)
-
-    # ------------------------------------------------------------------ settling
-
-    async def _settle_later(self, payload: Payload, sent_at: float) -> None:
-        await self._settle(payload, None, sent_at=sent_at)
-
-    async def _settle(self, payload: Payload, entry: LedgerEntry | None, *, sent_at: float) -> None:
-        """Read back an ambiguous create; send it again only if Butter does not have it."""
-        target = target_key(payload)
-        wait = sent_at + self.options.settle_delay - time.monotonic()
-        if wait > 0:
-            await anyio.sleep(wait)
-        if not self.client.can_read:
-            self.counts.unsettled += 1
-            reason = (
-                "ambiguous: the connection died after sending, so it may have been applied; "
-                "set BUTTER_READ_TOKEN so migrator can check before sending again"
-            )
-            self.outcomes.write_payload(payload, reason, counted=False)
-            return
-        try:
-            found = await self.retrier.call(
-                lambda: self.client.find(
-                    payload.kind,
-                    payload.target,
-                    slug=payload.slug,
-                    lookup=payload.lookup,
-                    locale=payload.locale,
-                )
-            )
-        except (GaveUp, Rejected) as exc:
-            self.counts.unsettled += 1
-            self.outcomes.write_payload(payload, f"ambiguous, and reading it back failed: {exc}")
-            return
-        except Stopped:
-            return
-        if found is not None:
-            meta = found.get("meta")
-            sent_hash = (entry.payload_hash if entry is not None else None) or payload.hash
-            self.ledger.mark_accepted(
-                target,
-                payload.identity,
-                payload_hash=sent_hash,
-                butter_id=meta.get("id") if isinstance(meta, dict) else None,
-            )
-            self.counts.found_on_read_back += 1
-            self.counts.accepted += 1
-            log.info("settled: already applied", target=target, identity=payload.identity)
-            return
-        log.info("settled: absent, sending again", target=target, identity=payload.identity)
-        await self._send(payload, attempts=1)
-
-
-def _wall_to_monotonic(entry: LedgerEntry) -> float:
-    """When an earlier run sent this record, on this process's monotonic clock."""
-    updated = entry.updated_at
-    sent = updated.timestamp() if isinstance(updated, datetime) else time.time()
-    return time.monotonic() - max(0.0, time.time() - sent)

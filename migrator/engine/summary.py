@@ -73,7 +73,9 @@ def _rows(stats: RunStats, *, dry_run: bool) -> list[Row]:
             ("references patched in afterwards", sent.refs_patched),
             ("references still unresolved", sent.refs_unresolved),
             ("ambiguous sends settled by reading back", sent.ambiguous),
-            ("left unsettled", sent.unsettled),
+            ("left unsettled (could not read back)", sent.unsettled),
+            ("in doubt: sent, no answer, not visible yet", sent.in_doubt),
+            ("duplicates found in ButterCMS", sent.duplicates),
             ("retries / throttled answers", f"{retry.retries} / {retry.throttled}"),
             ("API calls spent (writes + reads)", f"{calls.writes} + {calls.reads}"),
         ]
@@ -130,7 +132,21 @@ def _print_next_steps(
         console.print("Accepted records are kept in the ledger; run again to continue.")
     if dry_run and preview_path is not None:
         console.print(f"Every payload that would be sent: {escape(str(preview_path))}")
-    if plan.invalid or sent.failed or plan.skipped_failed or sent.unsettled or sent.refs_unresolved:
+    if sent.in_doubt:
+        console.print(
+            f"[bold yellow]{sent.in_doubt:,} record(s) in doubt:[/] sent, but ButterCMS never "
+            "answered and they are not visible yet. Nothing was sent twice; run again (or "
+            "`migrator verify`) later to settle them: the failures file says when."
+        )
+    if (
+        plan.invalid
+        or sent.failed
+        or plan.skipped_failed
+        or sent.unsettled
+        or sent.in_doubt
+        or sent.duplicates
+        or sent.refs_unresolved
+    ):
         console.print(
             f"Records to fix (identity, source line, reason): {escape(str(failures_path))}\n"
             "Fix them and run again: accepted records are not sent twice."

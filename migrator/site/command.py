@@ -61,6 +61,15 @@ from migrator.verify import print_verify_summary
     help="Seconds to let Butter apply a write before reading it back to settle an ambiguous send.",
 )
 @click.option(
+    "--settle-timeout",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds Butter may take to apply a write and its read cache to catch up: a write "
+    "whose answer was lost is sent again only if a read-back generated this long after it "
+    "still misses it (reads back at growing intervals until then).",
+)
+@click.option(
     "--max-attempts",
     type=int,
     default=6,
@@ -127,6 +136,7 @@ def run_command(
     retry_failed: bool,
     prune: bool,
     settle_delay: float,
+    settle_timeout: float,
     max_attempts: int,
     token_file: Path | None,
     read_token_file: Path | None,
@@ -164,6 +174,7 @@ def run_command(
         retry_failed=retry_failed,
         prune=prune,
         settle_delay=settle_delay,
+        settle_timeout=settle_timeout,
         max_attempts=max_attempts,
         dry_run=dry_run,
         show_progress=not no_progress,

@@ -37,6 +37,15 @@ from migrator.verify.summary import print_verify_summary
     show_default=True,
     help="Seconds Butter gets to apply a write before it is read back.",
 )
+@click.option(
+    "--settle-timeout",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds Butter may take to apply a write and its read cache to catch up: a write "
+    "whose answer was lost is sent again only if a read-back generated this long after it "
+    "still misses it (reads back at growing intervals until then).",
+)
 @click.option("--max-attempts", type=int, default=6, show_default=True)
 @click.option("--recheck", is_flag=True, help="Also re-read records verified (or failed) before.")
 @click.option(
@@ -53,6 +62,7 @@ def verify_command(
     rate: float,
     concurrency: int,
     settle_delay: float,
+    settle_timeout: float,
     max_attempts: int,
     recheck: bool,
     read_token_file: Path | None,
@@ -83,6 +93,7 @@ def verify_command(
         concurrency=concurrency,
         rate=rate,
         settle_delay=settle_delay,
+        settle_timeout=settle_timeout,
         max_attempts=max_attempts,
         show_progress=False,
     )

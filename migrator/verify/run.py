@@ -32,14 +32,26 @@ import anyio
 import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream
 
-from migrator.butter import ButterClient, FatalError, GaveUp, Rejected, Retrier, Stopped
+from migrator.butter import (
+    ButterClient,
+    FatalError,
+    GaveUp,
+    ReadBack,
+    Rejected,
+    Retrier,
+    Stopped,
+)
 from migrator.engine import (
     Compiled,
     JsonlWriter,
     RefResolver,
     RunOptions,
+    Settled,
+    SettleWindow,
+    Verdict,
     compiled_mapping,
     failure_line,
+    settle,
     tally,
     target_key,
 )
@@ -56,6 +68,10 @@ T = TypeVar("T")
 
 log = get_logger("migrator.verify")
 MISSING = "missing after acceptance (failed in Butter's background queue?)"
+IN_DOUBT = (
+    "not visible yet: Butter may still be applying it, or its read cache is older than the "
+    "write; verify again later"
+)
 
 
 @dataclass
@@ -67,6 +83,7 @@ class VerifyStats:
     missing: int = 0
     settled_found: int = 0  # in flight, found applied
     settled_absent: int = 0  # in flight, not applied: back to planned
+    in_doubt: int = 0  # not found, but no answer yet proves it absent: check again later
     not_sent: int = 0  # new, failed or planned in the ledger: nothing to verify
     changed: int = 0  # the source changed since it was sent: run first
     skipped: int = 0  # invalid or filtered records
@@ -84,7 +101,7 @@ class VerifyStats:
     def exit_code(self) -> int:
         if self.aborted:
             return self.abort_exit
-        return 1 if self.differs or self.missing or self.errors else 0
+        return 1 if self.differs or self.missing or self.errors or self.in_doubt else 0
 
 
 def verify_paths(ledger_path: Path) -> Path:
@@ -159,6 +176,7 @@ class Verifier:
         self._scope = anyio.CancelScope()
         # The run's retry policy: pacing, global pause, retries; a fatal answer stops.
         self.retrier = Retrier(options.retry_policy, on_fatal=self._abort)
+        self.window = SettleWindow(options.settle_delay, options.settle_timeout)
         self.refs = RefResolver(client, ledger, self._read)
         kind, name = mapping.target.kind, mapping.target.name
         self.fields: dict[str, Field] = (
@@ -238,19 +256,37 @@ class Verifier:
         if wait > 0:
             await anyio.sleep(wait)
 
+    async def _settle(self, payload: Payload, entry: LedgerEntry) -> Settled:
+        """Is it in Butter? Read back until the answer is conclusive (``engine.settle``):
+        a miss from a cache older than the write, or before Butter applied it, is no proof."""
+
+        async def read() -> ReadBack:
+            return await self._read(
+                lambda: self.client.read_back(
+                    payload.kind,
+                    payload.target,
+                    slug=entry.slug,
+                    lookup=entry.lookup or payload.lookup,
+                    locale=payload.locale,
+                    fresh=True,
+                )
+            )
+
+        return await settle(read, sent_at=entry.updated_at.timestamp(), window=self.window)
+
+    def _in_doubt(self, payload: Payload) -> None:
+        self.stats.in_doubt += 1
+        self._report(payload, IN_DOUBT)
+
     async def _check(self, payload: Payload, entry: LedgerEntry) -> None:
         target = target_key(payload)
         await self._wait_for_butter(entry)
         if entry.state == LedgerState.IN_FLIGHT:
-            found = await self._read(
-                lambda: self.client.find(
-                    payload.kind,
-                    payload.target,
-                    slug=entry.slug,
-                    lookup=entry.lookup,
-                    locale=payload.locale,
-                )
-            )
+            settled = await self._settle(payload, entry)
+            if settled.verdict is Verdict.IN_DOUBT:
+                self._in_doubt(payload)
+                return
+            found = settled.read.item if settled.read else None
             if found is None:
                 self.ledger.plan(
                     target,
@@ -277,6 +313,14 @@ class Verifier:
             entry = self.ledger.get(target, payload.identity) or entry
         self.stats.checked += 1
         problems, butter_id = await self._compare(payload, entry)
+        if problems is None:
+            # Not found: conclusive only once no answer can predate the write.
+            settled = await self._settle(payload, entry)
+            if settled.verdict is Verdict.IN_DOUBT:
+                self._in_doubt(payload)
+                return
+            if settled.verdict is Verdict.FOUND:
+                problems, butter_id = await self._compare(payload, entry)
         if problems is None:
             self.stats.missing += 1
             self.ledger.mark_missing(target, payload.identity, MISSING)

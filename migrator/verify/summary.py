@@ -24,6 +24,7 @@ def print_verify_summary(
         ("verified: as sent", stats.verified),
         ("differ from what was sent", stats.differs),
         ("missing after acceptance", stats.missing),
+        ("not visible yet (in doubt: verify again later)", stats.in_doubt),
         ("in flight, found applied", stats.settled_found),
         ("in flight, not applied (the next run sends them)", stats.settled_absent),
         ("changed since sent (run first)", stats.changed),
@@ -45,6 +46,11 @@ def print_verify_summary(
         console.print(reasons)
     if stats.aborted:
         console.print("[bold red]Verification stopped:[/]", escape(stats.aborted))
+    if stats.in_doubt:
+        console.print(
+            f"{stats.in_doubt:,} record(s) are not visible yet: Butter may still be applying "
+            "them, or its read cache is older than the writes. Verify again later."
+        )
     if stats.differs or stats.missing or stats.errors:
         console.print(
             f"Records not as sent (identity, source line, what differs): "

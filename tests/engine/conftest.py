@@ -46,6 +46,7 @@ def options(tmp_path: Path):
             backoff_base=0.01,
             backoff_cap=0.05,
             settle_delay=0.2,
+            settle_timeout=0.6,
             show_progress=False,
         )
         values.update(overrides)

@@ -182,7 +182,7 @@ async def test_a_reference_cycle_within_one_run_is_resolved(make_emulator, tmp_p
 
     stats, _ = await run(
         emulator, load_mapping(tmp_path / "people.toml"), source, options, "people",
-        concurrency=1, settle_delay=0.05,
+        concurrency=1, settle_delay=0.05, settle_timeout=0.3,
     )  # fmt: skip
 
     assert (stats.sent.accepted, stats.sent.refs_unresolved, stats.exit_code) == (3, 0, 0)

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.anyio
 def run_args(source, ledger, *extra: str) -> list[str]:
     return [
         MIGRATOR, "--log-level", "warning", "run", str(TEAM_MAPPING), "--source", str(source),
-        "--ledger", str(ledger), "--no-progress", "--settle-delay", "0.2", *extra,
+        "--ledger", str(ledger), "--no-progress", "--settle-delay", "0.2",
+        "--settle-timeout", "0.6", *extra,
     ]  # fmt: skip
 
 

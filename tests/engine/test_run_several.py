@@ -78,7 +78,7 @@ async def test_pages_given_first_still_get_their_team_ids_in_one_write(emulator,
     pages, team = write_inputs(tmp_path)
     done = await anyio.run_process(
         [MIGRATOR, "--log-level", "warning", "run", str(pages), str(team), "--no-progress",
-         "--rate", "200", "--settle-delay", "0.2"],
+         "--rate", "200", "--settle-delay", "0.2", "--settle-timeout", "0.6"],
         env={**cli_env(emulator.base_url), "COLUMNS": "160"},
         check=False,
     )  # fmt: skip
@@ -186,7 +186,8 @@ async def test_a_cycle_between_mappings_is_closed_by_a_second_pass(make_emulator
 
     done = await anyio.run_process(
         [MIGRATOR, "--log-level", "warning", "run", str(tmp_path / "authors.toml"),
-         str(tmp_path / "books.toml"), "--no-progress", "--rate", "200", "--settle-delay", "0.2"],
+         str(tmp_path / "books.toml"), "--no-progress", "--rate", "200", "--settle-delay", "0.2",
+         "--settle-timeout", "0.6"],
         env={**cli_env(emulator.base_url), "COLUMNS": "160"},
         check=False,
     )  # fmt: skip

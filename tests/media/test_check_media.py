@@ -432,7 +432,8 @@ async def test_the_pass_streams_records_and_skips_bad_ones(image_host, tmp_path)
 def run_args(mapping: Path, source: Path, ledger: Path, *extra: str) -> list[str]:
     return [
         MIGRATOR, "--log-level", "warning", "run", str(mapping), "--source", str(source),
-        "--ledger", str(ledger), "--no-progress", "--settle-delay", "0.2", "--check-media",
+        "--ledger", str(ledger), "--no-progress", "--settle-delay", "0.2",
+        "--settle-timeout", "0.6", "--check-media",
         "--media-rate", "50", *extra,
     ]  # fmt: skip
 

@@ -71,6 +71,7 @@ async def migrate(name: str, source: Path, emulator, options, media_host: str): 
         rate=1000.0,
         concurrency=8,
         settle_delay=0.05,
+        settle_timeout=0.3,
     )
     stats = await run_migration(
         mapping, source, opts, base_url=emulator.base_url, write_token="w-token",

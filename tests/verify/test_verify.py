@@ -89,7 +89,10 @@ async def test_verify_catches_a_write_that_failed_in_the_background(
     assert missing["identity"] == "person2@example.com" and missing["stage"] == "verify"
     assert "missing after acceptance" in missing["reason"]
     sent = emulator.state()["requests"][before:]
-    assert [r["method"] for r in sent] == ["GET"] * 4, "verify only reads"
+    assert {r["method"] for r in sent} == {"GET"}, "verify only reads"
+    # One read for each record found; the miss is trusted only from a read generated
+    # settle_timeout after the write (engine.settle): up to three more reads for it.
+    assert 4 + 1 <= len(sent) <= 4 + 3, sent
     assert states(options()) == {
         "person0@example.com": LedgerState.VERIFIED,
         "person1@example.com": LedgerState.VERIFIED,
@@ -221,7 +224,7 @@ async def test_run_with_verify_and_the_verify_command(emulator, media_server, tm
     source = team(tmp_path, ["red.png", "missing.png"])
     ledger = tmp_path / "team.ledger.sqlite"
     env = cli_env(emulator.base_url)
-    common = ["--ledger", str(ledger), "--settle-delay", "0.1",
+    common = ["--ledger", str(ledger), "--settle-delay", "0.1", "--settle-timeout", "0.4",
               "--var", f"media_base={media_server.url}/img"]  # fmt: skip
     done = await anyio.run_process(
         [
