@@ -42,11 +42,11 @@ def test_rows_can_be_settled_while_iterating_in_flight(ledger_path: Path):
         for i in range(2500):
             ledger.begin("post", f"p{i:05d}", payload_hash="h", slug=None, lookup=None, source=None)
         settled = []
-        for entry in ledger.in_flight():
+        for entry in ledger.entries(state=LedgerState.IN_FLIGHT):
             ledger.mark_accepted(entry.target, entry.identity, payload_hash="h")
             settled.append(entry.identity)
         assert len(settled) == len(set(settled)) == 2500
-        assert list(ledger.in_flight()) == []
+        assert list(ledger.entries(state=LedgerState.IN_FLIGHT)) == []
 
 
 def test_failures_group_by_reason_biggest_first_with_a_few_examples(ledger_path: Path):
