@@ -33,8 +33,8 @@ from migrator.engine.progress import ProgressView
 from migrator.engine.report import JsonlWriter, RunStats, failure_line, invalid_line, reason_key
 from migrator.engine.submit import Submitter, split_target
 from migrator.ledger import CheckpointLedger, LedgerEntry, LedgerState
-from migrator.links import link_rewriter
 from migrator.log import get_logger
+from migrator.mapping.links import link_rewriter
 from migrator.seen import SeenKeys
 from migrator.sources import open_source
 

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from migrator.errors import RecordError
-from migrator.links.html import CDN_HOSTS, img_sources
-from migrator.links.rewrite import LinkRewriter, Note, Rewritten
+from migrator.mapping.links.html import CDN_HOSTS, img_sources
+from migrator.mapping.links.rewrite import LinkRewriter, Note, Rewritten
 from migrator.mapping.payload import Payload, RefHook
 from migrator.mapping.spec import (
     POST_FIELDS,

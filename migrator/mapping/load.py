@@ -34,7 +34,7 @@ FILTER_KEYS = ("kind", "where", "exclude")
 _TEXT = Field("text", "short_text", required=True)
 
 if TYPE_CHECKING:
-    from migrator.links.rules import LinkRules
+    from migrator.mapping.links.rules import LinkRules
 
 
 def load_mapping(
@@ -157,7 +157,7 @@ class _Loader:
     ) -> LinkRules | None:
         if raw is None:
             return None
-        from migrator.links.rules import load_link_rules  # links builds on mapping
+        from migrator.mapping.links.rules import load_link_rules  # links builds on mapping
 
         rules = load_link_rules(
             raw,

@@ -16,8 +16,8 @@ from migrator.paths import MISSING, SourcePath, Template
 from migrator.records import Record
 
 if TYPE_CHECKING:
-    from migrator.links.rewrite import LinkRewriter
-    from migrator.links.rules import LinkRules
+    from migrator.mapping.links.rewrite import LinkRewriter
+    from migrator.mapping.links.rules import LinkRules
 
 KINDS = ("page", "collection", "post")
 STATUSES = ("draft", "published")

@@ -7,8 +7,8 @@ import posixpath
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-from migrator.links.html import rewrite_urls
-from migrator.links.index import LinkIndex, url_parts
+from migrator.mapping.links.html import rewrite_urls
+from migrator.mapping.links.index import LinkIndex, url_parts
 
 # A link to one of these is to a file, not a page: it moves with the media, not the posts.
 FILE_EXTENSIONS = frozenset(

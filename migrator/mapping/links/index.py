@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from migrator.errors import RecordError
-from migrator.links.rules import LinkRules
+from migrator.mapping.links.rules import LinkRules
 from migrator.mapping.spec import EvalError
 from migrator.records import Record
 from migrator.seen import SeenKeys

@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from migrator.links.index import LinkIndex
-from migrator.links.rewrite import LinkRewriter, Note
-from migrator.links.rules import LinkRules
 from migrator.log import get_logger
+from migrator.mapping.links.index import LinkIndex
+from migrator.mapping.links.rewrite import LinkRewriter, Note
+from migrator.mapping.links.rules import LinkRules
 
 __all__ = ["LinkIndex", "LinkRewriter", "LinkRules", "Note", "link_rewriter"]
 log = get_logger("migrator.links")
