@@ -11,10 +11,12 @@ import importlib
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from migrator.errors import ConfigError, MappingError, Problem
-from migrator.mapping.spec import KINDS, POST_FIELDS, STATUSES, Filter, Mapping, Target, ValueSpec
+from migrator.mapping.compile import Mapping
+from migrator.mapping.links.rules import LinkRules, load_link_rules
+from migrator.mapping.spec import KINDS, STATUSES, Filter, Target, ValueSpec, target_fields
 from migrator.mapping.values import ValueReader, field_problems, one_of, post_checker
 from migrator.model import ContentModel, Field, load_content_model
 from migrator.paths import SourcePath, parse_path
@@ -32,9 +34,6 @@ TARGET_KEYS = (
 )
 FILTER_KEYS = ("kind", "where", "exclude")
 _TEXT = Field("text", "short_text", required=True)
-
-if TYPE_CHECKING:
-    from migrator.mapping.links.rules import LinkRules
 
 
 def load_mapping(
@@ -157,8 +156,6 @@ class _Loader:
     ) -> LinkRules | None:
         if raw is None:
             return None
-        from migrator.mapping.links.rules import load_link_rules  # links builds on mapping
-
         rules = load_link_rules(
             raw,
             mapping_file=self.path,
@@ -168,11 +165,7 @@ class _Loader:
         )
         if rules is None or rules.fields is None or target is None or model is None:
             return rules
-        known = (
-            POST_FIELDS
-            if target.kind == "post"
-            else model.fields_of(target.kind, target.name or "")
-        )
+        known = target_fields(model, target)
         for name in rules.fields:
             f = (known or {}).get(name)
             if f is None or f.type not in ("wysiwyg", "long_text", "short_text"):
@@ -315,11 +308,7 @@ class _Loader:
         table = self.table(raw, key, None)
         known: dict[str, Field] | None = None
         if target is not None and model is not None:
-            known = (
-                POST_FIELDS
-                if target.kind == "post"
-                else model.fields_of(target.kind, target.name or "")
-            )
+            known = target_fields(model, target)
         out: dict[str, ValueSpec] = {}
         for name, raw_spec in table.items():
             fkey = f"{key}.{name}"
