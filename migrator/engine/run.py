@@ -34,7 +34,7 @@ from migrator.engine.report import JsonlWriter, RunStats, failure_line, invalid_
 from migrator.engine.submit import Submitter, split_target
 from migrator.ledger import CheckpointLedger, LedgerEntry, LedgerState
 from migrator.log import get_logger
-from migrator.mapping.links import link_rewriter
+from migrator.mapping import link_rewriter
 from migrator.seen import SeenKeys
 from migrator.sources import open_source
 

@@ -20,7 +20,7 @@ import anyio.lowlevel
 
 from migrator.errors import RecordError
 from migrator.log import get_logger
-from migrator.mapping.links.rewrite import Note
+from migrator.mapping import Note
 from migrator.media.check import CheckOptions, MediaChecker, UrlCheck
 from migrator.media.urls import field_name, media_urls
 from migrator.model import ContentModel
