@@ -7,7 +7,6 @@ problem is a ``Problem(file, key, message)`` with the key as written in the file
 
 from __future__ import annotations
 
-import importlib
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +19,7 @@ from migrator.mapping.spec import KINDS, STATUSES, Filter, Target, ValueSpec, ta
 from migrator.mapping.values import ValueReader, field_problems, one_of, post_checker
 from migrator.model import ContentModel, Field, load_content_model
 from migrator.paths import SourcePath, parse_path
+from migrator.sources import SOURCES, open_source
 
 TOP_KEYS = ("model", "source", "vars", "filter", "target", "fields", "locales", "links")
 TARGET_KEYS = (
@@ -196,16 +196,11 @@ class _Loader:
 
     def check_source(self, fmt: str, options: dict[str, Any]) -> None:
         """Let the sources stage judge the format and its options (without reading)."""
-        try:  # the sources stage may not be importable in every checkout
-            sources = importlib.import_module("migrator.sources")
-        except ImportError:
-            return
-        known = getattr(sources, "SOURCES", {})
-        if fmt not in known:
-            self.bad("source.format", f"unknown format {fmt!r} (known: {sorted(known)})")
+        if fmt not in SOURCES:
+            self.bad("source.format", f"unknown format {fmt!r} (known: {sorted(SOURCES)})")
             return
         try:
-            sources.open_source(fmt, self.path.parent / "unread", **options)
+            open_source(fmt, self.path.parent / "unread", **options)
         except ConfigError as exc:
             key = exc.key or "source"
             message = str(exc).removeprefix(f"{key}: ")
