@@ -27,7 +27,8 @@ LAYERS: list[set[str]] = [
     {"engine"},
     {"verify", "inspect"},
     {"site"},
-    {"demo", "cli", "__main__", "__init__"},
+    {"demo", "cli", "__init__"},
+    {"__main__"},  # python -m migrator: the command line
 ]
 FOUNDATION = LAYERS[0]
 LAYER_OF = {unit: n for n, units in enumerate(LAYERS) for unit in units}

@@ -98,9 +98,6 @@ class Applier:
             return dict(values)
         return {locale or self.model.default_locale: values}
 
-    def _unknown_locale(self, locale: str) -> str:
-        return f"unknown locale {locale!r} (account locales: {list(self.model.locales)})"
-
     def _check(
         self, fields: dict[str, Field], by_locale: dict[str, Any], *, all_keys: bool, path: str
     ) -> None:

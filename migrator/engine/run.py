@@ -31,9 +31,8 @@ from migrator.engine.progress import ProgressView
 from migrator.engine.report import JsonlWriter
 from migrator.engine.submit import Submitter
 from migrator.ledger import CheckpointLedger, EmptyLedger, Ledger, LedgerState, LedgerView
-from migrator.links import link_rewriter
 from migrator.log import get_logger
-from migrator.mapping import Mapping
+from migrator.mapping import Mapping, link_rewriter
 from migrator.sources import Source, open_source
 
 log = get_logger("migrator.run")

@@ -21,7 +21,7 @@ could make a resumed run do the wrong thing:
   of ButterCMS. It may sit in a batch: if the process is killed first, the row stays
   ``in_flight`` and the next run settles it by a read-back, finds the record and marks it
   accepted. Losing the tail of a batch costs one read per record, never a duplicate.
-- ``mark_failed()``/``mark_skipped()``/``plan()`` batch the same way: losing one leaves
+- ``mark_failed()``/``plan()`` batch the same way: losing one leaves
   the row as it was begun, which is again settled, never duplicated.
 
 So kill -9 at any instant leaves a ledger that is behind reality by at most one batch,

@@ -90,10 +90,6 @@ def run_line(report: dict[str, Any]) -> str:
     return line + (f"; {', '.join(inputs)}" if inputs else "")
 
 
-def _when(iso: str) -> str:
-    return iso[:19].replace("T", " ") + " UTC"
-
-
 def render(report: dict[str, Any], console: Console) -> None:
     console.print(Text(f"Ledger {report['ledger']}", style="bold"))
     table = Table(show_header=True, header_style="bold")

@@ -32,7 +32,7 @@ CREATE TABLE {{name}} (
 ) WITHOUT ROWID;
 """
 INDEXES = """
--- Holds (state, target, identity): in_flight()/failed() page through a state in key order.
+-- Holds (state, target, identity): entries(state=...) pages through a state in key order.
 CREATE INDEX records_by_state ON records (state);
 CREATE INDEX failed_by_reason ON records (reason) WHERE state = 'failed';
 """
@@ -175,12 +175,3 @@ ON CONFLICT (target, identity) DO UPDATE SET
     source = coalesce(excluded.source, records.source),
     payload_hash = coalesce(excluded.payload_hash, records.payload_hash),
     updated_at = excluded.updated_at"""
-
-# Skipping never hides a row that is, or may be, in ButterCMS.
-SKIP_SQL = """
-INSERT INTO records (target, identity, state, attempts, reason, source, first_seen, updated_at)
-VALUES (?, ?, 'skipped', 0, ?, ?, ?, ?)
-ON CONFLICT (target, identity) DO UPDATE SET
-    state = 'skipped', reason = excluded.reason,
-    source = coalesce(excluded.source, records.source), updated_at = excluded.updated_at
-WHERE records.state IN ('planned', 'failed', 'skipped')"""

@@ -39,7 +39,6 @@ from migrator.ledger.schema import (
     READONLY_V1,
     SCHEMA,
     SCHEMA_VERSION,
-    SKIP_SQL,
     UPDATED_SQL,
     UPGRADE_V1,
     entry_from_row,
@@ -288,17 +287,6 @@ class CheckpointLedger:
             (target, identity, reason, source, payload_hash, stamp, stamp),
         )
 
-    def mark_skipped(
-        self, target: str, identity: str, reason: str, *, source: str | None = None
-    ) -> None:
-        """Deliberately not sent. Never hides a row that is, or may be, in ButterCMS
-        (accepted, verified, in flight): those keep their state."""
-        stamp = now()
-        self._mark(
-            SKIP_SQL,
-            (target, identity, reason, source, stamp, stamp),
-        )
-
     def set_butter_id(self, target: str, identity: str, butter_id: str) -> None:
         """Remember the id ButterCMS gave a collection item (found by a read-back)."""
         self._mark(
@@ -454,10 +442,6 @@ class CheckpointLedger:
             if len(rows) < _PAGE:
                 return
             after = (rows[-1][0], rows[-1][1])
-
-    def in_flight(self) -> Iterator[LedgerEntry]:
-        """Rows a crashed or interrupted run left maybe-sent: settle each by a read-back."""
-        return self.entries(state=LedgerState.IN_FLIGHT)
 
     def failed(self) -> Iterator[LedgerEntry]:
         return self.entries(state=LedgerState.FAILED)

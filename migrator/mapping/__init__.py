@@ -45,19 +45,24 @@ collection by the engine; see ``Payload.refs``).
 """
 
 from migrator.mapping import wordpress_transforms  # noqa: F401  (registers wpautop & co.)
+from migrator.mapping.compile import Mapping
+from migrator.mapping.links import Note, img_sources, link_rewriter
 from migrator.mapping.load import load_mapping
 from migrator.mapping.payload import Payload, RefHook, body_hash
-from migrator.mapping.spec import Mapping, Target
+from migrator.mapping.spec import Target
 from migrator.mapping.transforms import TRANSFORMS, Transform, transform
 
 __all__ = [
     "TRANSFORMS",
     "Mapping",
+    "Note",
     "Payload",
     "RefHook",
     "Target",
     "Transform",
     "body_hash",
+    "img_sources",
+    "link_rewriter",
     "load_mapping",
     "transform",
 ]

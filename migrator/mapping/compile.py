@@ -1,31 +1,37 @@
-"""A checked mapping compiled into a pure function: ``Record`` → ``Payload`` (or None).
+"""A checked mapping (``Mapping``, what ``load_mapping`` builds) and the pure function it
+compiles into: ``Record`` → ``Payload`` (or None).
 
 Everything that can be decided once (merged locale specs, which fields are
-references resolved by the engine) is decided here, in ``__init__``; a call only
-evaluates values, fills Butter's empties and validates against the content model.
+references resolved by the engine) is decided in ``CompiledMapping.__init__``; a call
+only evaluates values, fills Butter's empties and validates against the content model.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from migrator.errors import RecordError
-from migrator.links.html import CDN_HOSTS, img_sources
-from migrator.links.rewrite import LinkRewriter, Note, Rewritten
+from migrator.mapping.links.html import CDN_HOSTS, img_sources
+from migrator.mapping.links.rewrite import LinkRewriter, Note, Rewritten
+from migrator.mapping.links.rules import LinkRules
 from migrator.mapping.payload import Payload, RefHook
 from migrator.mapping.spec import (
     POST_FIELDS,
     POST_LIST_FIELDS,
     STATUSES,
     EvalError,
-    Mapping,
+    Filter,
+    Target,
     ValueSpec,
+    target_fields,
 )
 from migrator.mapping.values import post_list_problems
-from migrator.model import Field, check_fields, check_value, is_empty
+from migrator.model import ContentModel, Field, check_fields, check_value, is_empty
 from migrator.records import Record
 
 _TEXT = Field("text", "short_text", required=True)
@@ -42,12 +48,48 @@ def _on_cdn(url: str) -> bool:
 _FIELD_NAME = re.compile(r"[^.\[:]+")
 
 
+@dataclasses.dataclass(frozen=True)
+class Mapping:
+    """A loaded, checked mapping file. ``compile()`` gives the record → payload function."""
+
+    path: Path
+    model: ContentModel
+    source_format: str
+    source_options: dict[str, Any]
+    default_source: Path | None
+    target: Target
+    variables: dict[str, str]
+    filter: Filter
+    status: ValueSpec
+    title: ValueSpec | None
+    slug: ValueSpec | None
+    locale: ValueSpec | None  # single-locale form: the locale sent as ?locale=
+    base_locale: str | None  # multi-locale form: the locale [fields] is for
+    fields: dict[str, ValueSpec]
+    locales: dict[str, dict[str, ValueSpec]] = dataclasses.field(default_factory=dict)
+    links: LinkRules | None = None  # the `links` table: rewriting the old site's URLs
+
+    def compile(self, links: LinkRewriter | None = None) -> Callable[[Record], Payload | None]:
+        """``links``: built by the engine from the whole export when ``self.links`` is set."""
+        return CompiledMapping(self, links)
+
+
 class _Errors:
     def __init__(self) -> None:
         self.items: list[tuple[str, str]] = []  # (target field, message)
 
     def add(self, field: str, message: str) -> None:
         self.items.append((field, message))
+
+    def record_error(self, record: Record) -> RecordError:
+        loc = record.location
+        return RecordError(
+            "; ".join(msg for _, msg in self.items),
+            file=loc.file if loc.line is not None or loc.position is None else str(loc),
+            line=loc.line,
+            identity=record.identity,
+            field=self.items[0][0],
+        )
 
 
 class CompiledMapping:
@@ -58,11 +100,7 @@ class CompiledMapping:
         self.links = links
         m = mapping
         self.kind = m.target.kind
-        self.fields: dict[str, Field] = (
-            POST_FIELDS
-            if self.kind == "post"
-            else m.model.fields_of(self.kind, m.target.name or "") or {}
-        )
+        self.fields: dict[str, Field] = target_fields(m.model, m.target) or {}
         # Locale → its specs: a [locales.xx] table overrides [fields] name by name.
         self.locale_specs: dict[str | None, dict[str, ValueSpec]] = {
             m.base_locale if m.locales else None: m.fields
@@ -106,12 +144,7 @@ class CompiledMapping:
             self.post_html(post, html)
             body = {"title": title, "slug": slug, "status": status, **post}
         else:
-            per_locale = {
-                code: self.model_fields(specs, record, code, errors, refs)
-                for code, specs in self.locale_specs.items()
-            }
-            for code, values in per_locale.items():
-                self.page_html(values, code, html)
+            per_locale = self.locale_fields(record, errors, refs, html)
             fields: Any = per_locale[None] if None in per_locale else per_locale
             if self.kind == "page":
                 body = {
@@ -126,14 +159,7 @@ class CompiledMapping:
                 lookup = self.lookup(per_locale, errors)
 
         if errors.items:
-            loc = record.location
-            raise RecordError(
-                "; ".join(msg for _, msg in errors.items),
-                file=loc.file if loc.line is not None or loc.position is None else str(loc),
-                line=loc.line,
-                identity=record.identity,
-                field=errors.items[0][0],
-            )
+            raise errors.record_error(record)
         return Payload(
             kind=self.kind,
             target=m.target.name,
@@ -179,6 +205,18 @@ class CompiledMapping:
                     out.notes.append(Note(where, src, INLINE_IMAGE))
 
     # ----------------------------------------------------------------------- values
+
+    def locale_fields(
+        self, record: Record, errors: _Errors, refs: list[RefHook], html: Rewritten
+    ) -> dict[str | None, dict[str, Any]]:
+        """A page's or an item's fields per locale (None: the single-locale form)."""
+        per_locale = {
+            code: self.model_fields(specs, record, code, errors, refs)
+            for code, specs in self.locale_specs.items()
+        }
+        for code, values in per_locale.items():
+            self.page_html(values, code, html)
+        return per_locale
 
     def value(self, spec: ValueSpec | None, record: Record, field: str, errors: _Errors) -> Any:
         if spec is None:

@@ -7,17 +7,19 @@ problem is a ``Problem(file, key, message)`` with the key as written in the file
 
 from __future__ import annotations
 
-import importlib
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from migrator.errors import ConfigError, MappingError, Problem
-from migrator.mapping.spec import KINDS, POST_FIELDS, STATUSES, Filter, Mapping, Target, ValueSpec
+from migrator.mapping.compile import Mapping
+from migrator.mapping.links.rules import LinkRules, load_link_rules
+from migrator.mapping.spec import KINDS, STATUSES, Filter, Target, ValueSpec, target_fields
 from migrator.mapping.values import ValueReader, field_problems, one_of, post_checker
 from migrator.model import ContentModel, Field, load_content_model
 from migrator.paths import SourcePath, parse_path
+from migrator.sources import SOURCES, open_source
 
 TOP_KEYS = ("model", "source", "vars", "filter", "target", "fields", "locales", "links")
 TARGET_KEYS = (
@@ -32,9 +34,6 @@ TARGET_KEYS = (
 )
 FILTER_KEYS = ("kind", "where", "exclude")
 _TEXT = Field("text", "short_text", required=True)
-
-if TYPE_CHECKING:
-    from migrator.links.rules import LinkRules
 
 
 def load_mapping(
@@ -157,8 +156,6 @@ class _Loader:
     ) -> LinkRules | None:
         if raw is None:
             return None
-        from migrator.links.rules import load_link_rules  # links builds on mapping
-
         rules = load_link_rules(
             raw,
             mapping_file=self.path,
@@ -168,11 +165,7 @@ class _Loader:
         )
         if rules is None or rules.fields is None or target is None or model is None:
             return rules
-        known = (
-            POST_FIELDS
-            if target.kind == "post"
-            else model.fields_of(target.kind, target.name or "")
-        )
+        known = target_fields(model, target)
         for name in rules.fields:
             f = (known or {}).get(name)
             if f is None or f.type not in ("wysiwyg", "long_text", "short_text"):
@@ -203,16 +196,11 @@ class _Loader:
 
     def check_source(self, fmt: str, options: dict[str, Any]) -> None:
         """Let the sources stage judge the format and its options (without reading)."""
-        try:  # the sources stage may not be importable in every checkout
-            sources = importlib.import_module("migrator.sources")
-        except ImportError:
-            return
-        known = getattr(sources, "SOURCES", {})
-        if fmt not in known:
-            self.bad("source.format", f"unknown format {fmt!r} (known: {sorted(known)})")
+        if fmt not in SOURCES:
+            self.bad("source.format", f"unknown format {fmt!r} (known: {sorted(SOURCES)})")
             return
         try:
-            sources.open_source(fmt, self.path.parent / "unread", **options)
+            open_source(fmt, self.path.parent / "unread", **options)
         except ConfigError as exc:
             key = exc.key or "source"
             message = str(exc).removeprefix(f"{key}: ")
@@ -315,11 +303,7 @@ class _Loader:
         table = self.table(raw, key, None)
         known: dict[str, Field] | None = None
         if target is not None and model is not None:
-            known = (
-                POST_FIELDS
-                if target.kind == "post"
-                else model.fields_of(target.kind, target.name or "")
-            )
+            known = target_fields(model, target)
         out: dict[str, ValueSpec] = {}
         for name, raw_spec in table.items():
             fkey = f"{key}.{name}"

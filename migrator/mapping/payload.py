@@ -53,7 +53,7 @@ class Payload:
     source: Location
     refs: tuple[RefHook, ...] = ()
     # For people, not for Butter: links left unmapped, inline images Butter won't copy
-    # (migrator.links.rewrite.Note), and how many URLs were rewritten. Not hashed.
+    # (migrator.mapping.Note), and how many URLs were rewritten. Not hashed.
     notes: tuple[Any, ...] = field(default=(), compare=False)
     links_rewritten: int = field(default=0, compare=False)
     hash: str = field(init=False, repr=False, compare=False)

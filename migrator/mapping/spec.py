@@ -1,23 +1,19 @@
-"""A checked mapping, as data: what ``load_mapping`` builds and ``compile`` makes a function of."""
+"""The parts of a checked mapping, as data: targets, value specs and filters.
+
+``load_mapping`` builds them; the ``Mapping`` that holds them is in ``compile``.
+"""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from migrator.mapping.payload import Payload
 from migrator.mapping.transforms import Transform
 from migrator.model import ContentModel, Field, is_empty
 from migrator.paths import MISSING, SourcePath, Template
 from migrator.records import Record
-
-if TYPE_CHECKING:
-    from migrator.links.rewrite import LinkRewriter
-    from migrator.links.rules import LinkRules
 
 KINDS = ("page", "collection", "post")
 STATUSES = ("draft", "published")
@@ -52,6 +48,13 @@ class Target:
     kind: str
     name: str | None
     lookup_field: str | None = None
+
+
+def target_fields(model: ContentModel, target: Target) -> dict[str, Field] | None:
+    """The fields a target's payload fills: a blog post's, or its page type's/collection's."""
+    if target.kind == "post":
+        return POST_FIELDS
+    return model.fields_of(target.kind, target.name or "")
 
 
 class EvalError(ValueError):
@@ -209,31 +212,3 @@ def _value_in(value: Any, allowed: tuple[Any, ...]) -> bool:
         ):
             return True
     return False
-
-
-@dataclass(frozen=True)
-class Mapping:
-    """A loaded, checked mapping file. ``compile()`` gives the record → payload function."""
-
-    path: Path
-    model: ContentModel
-    source_format: str
-    source_options: dict[str, Any]
-    default_source: Path | None
-    target: Target
-    variables: dict[str, str]
-    filter: Filter
-    status: ValueSpec
-    title: ValueSpec | None
-    slug: ValueSpec | None
-    locale: ValueSpec | None  # single-locale form: the locale sent as ?locale=
-    base_locale: str | None  # multi-locale form: the locale [fields] is for
-    fields: dict[str, ValueSpec]
-    locales: dict[str, dict[str, ValueSpec]] = field(default_factory=dict)
-    links: LinkRules | None = None  # the `links` table: rewriting the old site's URLs
-
-    def compile(self, links: LinkRewriter | None = None) -> Callable[[Record], Payload | None]:
-        """``links``: built by the engine from the whole export when ``self.links`` is set."""
-        from migrator.mapping.compile import CompiledMapping
-
-        return CompiledMapping(self, links)

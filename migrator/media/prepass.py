@@ -19,8 +19,8 @@ import anyio
 import anyio.lowlevel
 
 from migrator.errors import RecordError
-from migrator.links.rewrite import Note
 from migrator.log import get_logger
+from migrator.mapping import Note
 from migrator.media.check import CheckOptions, MediaChecker, UrlCheck
 from migrator.media.urls import field_name, media_urls
 from migrator.model import ContentModel

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from migrator.links.html import img_sources
+from migrator.mapping import img_sources
 from migrator.model import ContentModel, Field
 
 CDN_PREFIX = "https://cdn.buttercms.com/"

@@ -101,25 +101,6 @@ def test_plan_never_touches_a_record_already_in_butter(ledger_path: Path):
         assert ledger.get(T, "aborted").state is LedgerState.PLANNED  # type: ignore[union-attr]
 
 
-def test_skip_never_hides_a_record_that_is_or_may_be_in_butter(ledger_path: Path):
-    with CheckpointLedger(ledger_path) as ledger:
-        begin(ledger, "accepted")
-        ledger.mark_accepted(T, "accepted", payload_hash="h1")
-        begin(ledger, "flying")
-        begin(ledger, "failing")
-        ledger.mark_failed(T, "failing", "boom")
-        for identity in ("accepted", "flying", "failing", "fresh"):
-            ledger.mark_skipped(T, identity, "filtered out by --only")
-        states = {e.identity: e.state for e in ledger.entries()}
-        assert states == {
-            "accepted": LedgerState.ACCEPTED,
-            "flying": LedgerState.IN_FLIGHT,
-            "failing": LedgerState.SKIPPED,
-            "fresh": LedgerState.SKIPPED,
-        }
-        assert ledger.classify(T, "fresh", "h1") == "new"
-
-
 def test_accepting_a_record_that_never_began_is_a_bug(ledger_path: Path):
     with CheckpointLedger(ledger_path) as ledger, pytest.raises(LookupError, match="begin"):
         ledger.mark_accepted(T, "ghost", payload_hash="h1")
@@ -135,7 +116,8 @@ def test_set_butter_id_and_entries_filters(ledger_path: Path):
         assert ledger.get(T, "a").butter_id == "item-1"  # type: ignore[union-attr]
         assert [e.identity for e in ledger.entries(target=T)] == ["a", "b"]
         assert [e.identity for e in ledger.entries(state="in_flight")] == ["b", "x"]
-        assert [(e.target, e.identity) for e in ledger.in_flight()] == [(T, "b"), ("post", "x")]
+        in_flight = ledger.entries(state=LedgerState.IN_FLIGHT)
+        assert [(e.target, e.identity) for e in in_flight] == [(T, "b"), ("post", "x")]
         assert [e.identity for e in ledger.entries(target="post", state="accepted")] == []
         counts = ledger.counts()
         assert counts["accepted"] == 1 and counts["in_flight"] == 2 and counts["failed"] == 0

@@ -439,11 +439,14 @@ def test_public_api() -> None:
         [
             "TRANSFORMS",
             "Mapping",
+            "Note",
             "Payload",
             "RefHook",
             "Target",
             "Transform",
             "body_hash",
+            "img_sources",
+            "link_rewriter",
             "load_mapping",
             "transform",
         ]

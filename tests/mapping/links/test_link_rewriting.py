@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from migrator.errors import MappingError
-from migrator.links import LinkIndex, LinkRewriter
-from migrator.links.html import img_sources, rewrite_urls
-from migrator.links.rewrite import Rewritten
-from migrator.links.rules import load_link_rules
 from migrator.mapping import load_mapping
+from migrator.mapping.links import LinkIndex, LinkRewriter
+from migrator.mapping.links.html import img_sources, rewrite_urls
+from migrator.mapping.links.rewrite import Rewritten
+from migrator.mapping.links.rules import load_link_rules
 from migrator.records import Location, Record
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SITE = {"link": "https://bakery.example.com", "base_site_url": "https://bakery.example.com"}
 
 

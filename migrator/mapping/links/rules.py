@@ -71,73 +71,99 @@ def load_link_rules(
             problems.append(Problem(str(file), "", f"not valid TOML: {exc}"))
             return None
     prefix = "links." if file == mapping_file else ""
-    before = len(problems)
+    return _RulesReader(file, prefix, variables, problems).read(raw, source_format)
 
-    def bad(key: str, message: str) -> None:
-        problems.append(Problem(str(file), prefix + key, message))
 
-    def table(value: Any, key: str, known: Iterable[str] | None) -> dict[str, Any]:
+class _RulesReader:
+    """Reads one ``links`` table; each problem is named by ``file`` and ``prefix`` + key."""
+
+    def __init__(self, file: Path, prefix: str, variables: dict[str, str], problems: list[Problem]):
+        self.file = file
+        self.prefix = prefix
+        self.variables = variables
+        self.problems = problems
+        self.values = ValueReader(
+            lambda k, m: self.bad(k.removeprefix(prefix), m), self.nested, variables
+        )
+
+    def bad(self, key: str, message: str) -> None:
+        self.problems.append(Problem(str(self.file), self.prefix + key, message))
+
+    def table(self, value: Any, key: str, known: Iterable[str] | None) -> dict[str, Any]:
         if not isinstance(value, dict):
-            bad(key, f"expected a table, got {value!r}")
+            self.bad(key, f"expected a table, got {value!r}")
             return {}
         for k in value if known is not None else ():
             if k not in known:  # type: ignore[operator]
-                bad(f"{key}.{k}" if key else k, f"unknown key (known: {', '.join(known)})")  # type: ignore[arg-type]
+                self.bad(f"{key}.{k}" if key else k, f"unknown key (known: {', '.join(known)})")  # type: ignore[arg-type]
         return value
 
-    def nested(value: Any, key: str, known: Iterable[str] | None) -> dict[str, Any]:
+    def nested(self, value: Any, key: str, known: Iterable[str] | None) -> dict[str, Any]:
         # ValueReader names keys from the file's top; ours sit under "links." when inline.
-        return table(value, key.removeprefix(prefix), known)
+        return self.table(value, key.removeprefix(self.prefix), known)
 
-    raw = table(raw, "", KEYS)
-    values = ValueReader(lambda k, m: bad(k.removeprefix(prefix), m), nested, variables)
-    domains = _strings(raw.get("domains", []), "domains", bad)
-    fields = _strings(raw["fields"], "fields", bad) if "fields" in raw else None
-    media_host = raw.get("media_host", "")
-    if not isinstance(media_host, str):
-        bad("media_host", "expected a URL such as http://127.0.0.1:8000 (or empty)")
-        media_host = ""
-    else:
-        try:
-            media_host = substitute_vars(media_host, variables)
-        except ValueError as exc:
-            bad("media_host", str(exc))
-    olds = raw.get("old", list(DEFAULT_OLD.get(source_format, ())))
-    if not olds:
-        bad(
-            "old",
-            f"required for {source_format!r} exports: the record's old URL(s), e.g. '/{{slug}}/'",
+    def read(self, raw: Any, source_format: str) -> LinkRules | None:
+        before = len(self.problems)
+        raw = self.table(raw, "", KEYS)
+        domains = _strings(raw.get("domains", []), "domains", self.bad)
+        fields = _strings(raw["fields"], "fields", self.bad) if "fields" in raw else None
+        media_host = self.media_host(raw.get("media_host", ""))
+        old = self.old(raw.get("old", list(DEFAULT_OLD.get(source_format, ()))), source_format)
+        paths = self.paths(raw.get("paths", {}))
+        exclude = self.exclude(raw.get("exclude", DEFAULT_EXCLUDE.get(source_format, {})))
+        if len(self.problems) > before:
+            return None
+        return LinkRules(
+            file=self.file,
+            domains=tuple(d.lower().removeprefix("www.") for d in domains),
+            media_host=media_host.rstrip("/"),
+            fields=tuple(fields) if fields is not None else None,
+            old=old,
+            paths=paths,
+            exclude=exclude,
         )
-    old = tuple(
-        s
-        for i, o in enumerate(_list(olds))
-        if (s := _template_spec(o, f"{prefix}old[{i}]", values)) is not None
-    )
-    paths_raw = table(raw.get("paths", {}), "paths", None)
-    if not paths_raw:
-        bad("paths", 'required: the new path of each record kind, e.g. post = "/blog/{slug}"')
-    paths = {
-        kind: s
-        for kind, p in paths_raw.items()
-        if (s := _template_spec(p, f"{prefix}paths.{kind}", values)) is not None
-    }
-    exclude = Filter()
-    excluded = raw.get("exclude", DEFAULT_EXCLUDE.get(source_format, {}))
-    try:
-        exclude = Filter(exclude=tuple(_conditions(table(excluded, "exclude", None))))
-    except ValueError as exc:
-        bad("exclude", str(exc))
-    if len(problems) > before:
-        return None
-    return LinkRules(
-        file=file,
-        domains=tuple(d.lower().removeprefix("www.") for d in domains),
-        media_host=media_host.rstrip("/"),
-        fields=tuple(fields) if fields is not None else None,
-        old=old,
-        paths=paths,
-        exclude=exclude,
-    )
+
+    def media_host(self, media_host: Any) -> str:
+        if not isinstance(media_host, str):
+            self.bad("media_host", "expected a URL such as http://127.0.0.1:8000 (or empty)")
+            return ""
+        try:
+            return substitute_vars(media_host, self.variables)
+        except ValueError as exc:
+            self.bad("media_host", str(exc))
+            return media_host
+
+    def old(self, olds: Any, source_format: str) -> tuple[ValueSpec, ...]:
+        if not olds:
+            self.bad(
+                "old",
+                f"required for {source_format!r} exports: the record's old URL(s), "
+                "e.g. '/{slug}/'",
+            )
+        return tuple(
+            s
+            for i, o in enumerate(_list(olds))
+            if (s := _template_spec(o, f"{self.prefix}old[{i}]", self.values)) is not None
+        )
+
+    def paths(self, raw: Any) -> dict[str, ValueSpec]:
+        paths_raw = self.table(raw, "paths", None)
+        if not paths_raw:
+            self.bad(
+                "paths", 'required: the new path of each record kind, e.g. post = "/blog/{slug}"'
+            )
+        return {
+            kind: s
+            for kind, p in paths_raw.items()
+            if (s := _template_spec(p, f"{self.prefix}paths.{kind}", self.values)) is not None
+        }
+
+    def exclude(self, excluded: Any) -> Filter:
+        try:
+            return Filter(exclude=tuple(_conditions(self.table(excluded, "exclude", None))))
+        except ValueError as exc:
+            self.bad("exclude", str(exc))
+            return Filter()
 
 
 def _conditions(table: dict[str, Any]) -> list[tuple[Any, tuple[Any, ...]]]:

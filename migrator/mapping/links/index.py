@@ -11,21 +11,30 @@ the post by its slug or id.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from migrator.errors import RecordError
-from migrator.links.rules import LinkRules
+from migrator.log import get_logger
+from migrator.mapping.links.rules import LinkRules
 from migrator.mapping.spec import EvalError
 from migrator.records import Record
 from migrator.seen import SeenKeys
+from migrator.sources import open_source
 
 ID_PARAMS = ("p", "page_id", "attachment_id")
 _DATE_SEGMENT = re.compile(r"\d{1,4}")
 _SLUG = "slug\x00"
 _AMBIGUOUS = "ambiguous\x00"
 SHOWN_SKIPS = 5
+log = get_logger("migrator.links")
+_PROGRESS_EVERY = 1_000
+# Source options that narrow what is read (WXR's post types) or merge records (grouped
+# translations): the index reads every item of the export as it is.
+_NARROWING = ("post_types", "group_translations")
 
 
 def host_key(host: str) -> str:
@@ -160,3 +169,33 @@ class LinkIndex:
             if _AMBIGUOUS + slug not in self._map:
                 return self._map.get(_SLUG + slug)
         return None
+
+
+@contextmanager
+def export_index(
+    rules: LinkRules,
+    source_format: str,
+    source_options: dict[str, Any],
+    source_path: Path,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[LinkIndex]:
+    """Every record of the export at ``source_path`` indexed, whatever a mapping reads: a
+    post links to pages too. ``on_progress(records read)`` is called as it is read."""
+    options = {k: v for k, v in source_options.items() if k not in _NARROWING}
+    source = open_source(source_format, source_path, **options)
+    log.debug("indexing the export's URLs for link rewriting", source=str(source_path))
+    with LinkIndex(rules) as index:
+        for n, record in enumerate(source.records(), 1):
+            if not isinstance(record, Exception):
+                index.add(record)
+            if on_progress is not None and n % _PROGRESS_EVERY == 0:
+                on_progress(n)
+        log.debug(
+            "link index built",
+            records=index.records,
+            skipped=index.skipped,
+            hosts=sorted(index.hosts),
+            first_skips=index.skip_reasons,
+        )
+        yield index

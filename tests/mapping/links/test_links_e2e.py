@@ -12,7 +12,7 @@ from migrator.engine import plan_migration, run_migration
 from migrator.mapping import load_mapping
 
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLE_WXR = ROOT / "migrator" / "samples" / "wordpress.xml"
 OLD = "https://bakery.example.com"
 

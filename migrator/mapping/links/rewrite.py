@@ -4,11 +4,15 @@ files → the media host; what cannot be mapped is noted for the run's warnings 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-from migrator.links.html import rewrite_urls
-from migrator.links.index import LinkIndex, url_parts
+from migrator.mapping.links.html import rewrite_urls
+from migrator.mapping.links.index import LinkIndex, export_index, url_parts
 
 # A link to one of these is to a file, not a page: it moves with the media, not the posts.
 FILE_EXTENSIONS = frozenset(
@@ -93,3 +97,22 @@ class LinkRewriter:
         if kind == "link":
             return None, "links to a file on the old site: set media_host to point it at a copy"
         return None, None
+
+
+@contextmanager
+def link_rewriter(
+    mapping: Any, source_path: Path, *, on_progress: Callable[[int], None] | None = None
+) -> Iterator[LinkRewriter | None]:
+    """The mapping's rewriter, its index built from ``source_path`` (None without rules).
+    ``on_progress(records read)`` is called as the export is read."""
+    if mapping.links is None:
+        yield None
+        return
+    with export_index(
+        mapping.links,
+        mapping.source_format,
+        mapping.source_options,
+        source_path,
+        on_progress=on_progress,
+    ) as index:
+        yield LinkRewriter(index)
