@@ -7,8 +7,10 @@ land in the shell's history and the process list).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from migrator.errors import ConfigError
 
@@ -32,3 +34,28 @@ def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
             raise ConfigError(f"--var: expected NAME=VALUE, got {pair!r}")
         out[name] = value
     return out
+
+
+# Where runs keep their ledgers and reports unless told otherwise: one folder per target
+# (``.migrator/api.buttercms.com/``, ``.migrator/127.0.0.1-8700/``), so a rehearsal and the
+# live run never share a ledger by accident.
+DEFAULT_STATE = Path(".migrator")
+
+
+def normal_base(url: str) -> str:
+    """``HTTPS://API.ButterCMS.com/v2/`` and ``https://api.buttercms.com/v2`` are one target."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def target_slug(url: str) -> str:
+    """A folder name for a target's state: ``api.buttercms.com``, ``127.0.0.1-8700``."""
+    netloc = urlsplit(url.strip()).netloc.lower() or "local"
+    return re.sub(r"[^a-z0-9.]+", "-", netloc).strip("-")
+
+
+def state_folder(state: Path | None, api_base: str) -> Path:
+    """The folder of ``api_base``'s ledgers and reports (created when missing)."""
+    folder = (state or DEFAULT_STATE) / target_slug(api_base)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

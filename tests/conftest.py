@@ -30,6 +30,13 @@ CONTENT_MODEL = ROOT / "mappings" / "content-model.toml"
 
 
 @pytest.fixture(autouse=True)
+def _state_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs keep their default state (``.migrator/<target>/``) in the test's own folder,
+    subprocesses included (they inherit the environment)."""
+    monkeypatch.setenv("MIGRATOR_STATE", str(tmp_path / "state"))
+
+
+@pytest.fixture(autouse=True)
 def _reset_structlog():
     import structlog
 

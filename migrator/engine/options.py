@@ -36,6 +36,8 @@ class RunOptions:
     # a query parameter of their own get past a cache keyed by the URL.
     settle_timeout: float = 300.0
     retry_failed: bool = False
+    # Bind the ledger again to this target (the same account under a rotated token).
+    rebind: bool = False
     # Delete from ButterCMS the posts and collection items gone from the source.
     prune: bool = False
     dry_run: bool = False

@@ -171,6 +171,8 @@ async def run_migration(
     with ExitStack() as stack:
         # The ledger first: a run already holding it stops this one before any work.
         ledger = stack.enter_context(CheckpointLedger(options.ledger_path))
+        # A ledger holds what one target accepted: never used against another.
+        ledger.bind(base_url, write_token, rebind=options.rebind)
         run = _open(stack, mapping, source_path, options)
         connector = aiohttp.TCPConnector(limit=options.concurrency * 2)
         async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT, connector=connector) as session:

@@ -34,6 +34,7 @@ One run at a time: an OS lock (``flock``) on ``<ledger>.lock`` — see ``lock.py
 
 from migrator.ledger.lock import LedgerLock
 from migrator.ledger.store import SCHEMA_VERSION, CheckpointLedger
+from migrator.ledger.target import Binding, TargetMismatch
 from migrator.ledger.types import (
     Classification,
     EmptyLedger,
@@ -48,6 +49,7 @@ from migrator.ledger.types import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Binding",
     "CheckpointLedger",
     "Classification",
     "EmptyLedger",
@@ -59,4 +61,5 @@ __all__ = [
     "LedgerState",
     "LedgerView",
     "RunInfo",
+    "TargetMismatch",
 ]

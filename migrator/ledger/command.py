@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,26 +12,33 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from migrator.config import DEFAULT_STATE, target_slug
 from migrator.errors import ConfigError
 from migrator.ledger.lock import pid_alive, read_holder
 from migrator.ledger.store import CheckpointLedger
 from migrator.ledger.types import LedgerState, RunInfo
 
 
-def find_ledger() -> Path:
-    """The one ``*.ledger.sqlite`` here or in ``mappings/`` (where ``migrator run`` puts
-    it by default, beside the mapping), as a path relative to here."""
-    patterns = ("*.ledger.sqlite", "mappings/*.ledger.sqlite")
-    found = sorted({p for pattern in patterns for p in Path().glob(pattern)})
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise ConfigError(
-            f"no ledger found in {Path.cwd()} or its mappings/ folder; "
-            "pass --ledger PATH, or run `migrator run` first"
-        )
-    names = ", ".join(str(p) for p in found)
-    raise ConfigError(f"several ledgers found ({names}); pick one with --ledger PATH")
+def find_ledger(mapping: Path | None = None) -> Path:
+    """The ledger ``migrator run`` keeps by default: in the state folder of the target
+    BUTTER_API_BASE names (``.migrator/<target>/``), else of any target; then here or in
+    ``mappings/``. With ``mapping``, that mapping's ledger."""
+    name = f"{mapping.stem}.ledger.sqlite" if mapping is not None else "*.ledger.sqlite"
+    state = Path(os.environ.get("MIGRATOR_STATE") or DEFAULT_STATE)
+    base = os.environ.get("BUTTER_API_BASE")
+    searches = [(state / target_slug(base), name)] if base else []
+    searches += [(state, f"*/{name}"), (Path(), name), (Path("mappings"), name)]
+    for folder, pattern in searches:
+        found = sorted(folder.glob(pattern))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(str(p) for p in found)
+            raise ConfigError(f"several ledgers found ({names}); pick one with --ledger PATH")
+    raise ConfigError(
+        f"no ledger found in {state}/<target>/, {Path.cwd()} or its mappings/ folder; "
+        "pass --ledger PATH, or run `migrator run` first"
+    )
 
 
 def collect(path: Path) -> dict[str, Any]:

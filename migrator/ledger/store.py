@@ -21,6 +21,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import astuple
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +46,8 @@ from migrator.ledger.schema import (
     lookup_json,
     now,
 )
+from migrator.ledger.target import CREATE as CREATE_TARGET
+from migrator.ledger.target import Binding, check_binding, new_binding, read_binding
 from migrator.ledger.types import (
     Classification,
     FailureExample,
@@ -477,6 +480,30 @@ class CheckpointLedger:
         return result
 
     # ------------------------------------------------------------------ runs
+
+    # ------------------------------------------------------------------ the target
+
+    def binding(self) -> Binding | None:
+        """The ButterCMS this ledger belongs to (None: no run has written to it yet)."""
+        with self._mutex:
+            return read_binding(self._conn)
+
+    def bind(self, api_base: str, write_token: str | None, *, rebind: bool = False) -> None:
+        """Bind a new ledger to its target; refuse another target (``TargetMismatch``).
+        ``write_token`` None: check the API base only (verify, which holds no write token).
+        ``rebind``: the same account under a new token (or URL): bind it again."""
+        with self._mutex:
+            bound = read_binding(self._conn)
+            if bound is not None and not rebind:
+                check_binding(bound, api_base, write_token, str(self.path))
+                return
+            if write_token is None:
+                return
+            binding = new_binding(api_base, write_token, now())
+            self._conn.execute(CREATE_TARGET)
+            self._write("DELETE FROM target", ())
+            self._write("INSERT INTO target VALUES (?, ?, ?, ?)", astuple(binding))
+            self._commit()
 
     def start_run(
         self, *, mapping_path: str | Path | None = None, source_path: str | Path | None = None

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from migrator.butter import DEFAULT_BASE_URL
-from migrator.config import parse_vars, read_token
+from migrator.config import parse_vars, read_token, state_folder
 from migrator.engine import RunOptions, print_summary
 from migrator.site.runner import Butter, Job, load_site, run_site, site_jobs
 from migrator.verify import print_verify_summary
@@ -33,8 +33,21 @@ from migrator.verify import print_verify_summary
 @click.option(
     "--ledger",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Checkpoint ledger (default: beside the mapping, <mapping>.ledger.sqlite); "
-    "with one mapping only.",
+    help="Checkpoint ledger (default: <mapping>.ledger.sqlite in the target's state folder, "
+    "see --state); with one mapping only. The reports go beside it.",
+)
+@click.option(
+    "--state",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="MIGRATOR_STATE",
+    help="Folder of the ledgers and reports, one subfolder per target (default: "
+    ".migrator/, so .migrator/api.buttercms.com/<mapping>.ledger.sqlite; env MIGRATOR_STATE).",
+)
+@click.option(
+    "--rebind",
+    is_flag=True,
+    help="The ledger belongs to this same account under another token or URL: bind it to "
+    "this one (a ledger is otherwise refused against any target but its own).",
 )
 @click.option(
     "--rate",
@@ -131,6 +144,8 @@ def run_command(
     source: Path | None,
     dry_run: bool,
     ledger: Path | None,
+    state: Path | None,
+    rebind: bool,
     rate: float,
     concurrency: int,
     retry_failed: bool,
@@ -177,13 +192,15 @@ def run_command(
         settle_timeout=settle_timeout,
         max_attempts=max_attempts,
         dry_run=dry_run,
+        rebind=rebind,
         show_progress=not no_progress,
         check_media=check_media,
         media_rate=media_rate,
         media_timeout=media_timeout,
     )
     loaded = load_site(mappings, parse_vars(variables))
-    jobs = site_jobs(loaded, options=options, source=source, ledger=ledger)
+    folder = None if ledger is not None else state_folder(state, api_base)
+    jobs = site_jobs(loaded, options=options, source=source, ledger=ledger, folder=folder)
     butter = Butter(api_base)
     if not dry_run:
         butter = Butter(

@@ -9,7 +9,7 @@ import anyio
 import click
 
 from migrator.butter import DEFAULT_BASE_URL
-from migrator.config import parse_vars, read_token
+from migrator.config import parse_vars, read_token, state_folder
 from migrator.engine import RunOptions, default_paths
 from migrator.mapping import load_mapping
 from migrator.verify.run import verify_migration, verify_paths
@@ -26,7 +26,15 @@ from migrator.verify.summary import print_verify_summary
 @click.option(
     "--ledger",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Checkpoint ledger of the run (default: <mapping>.ledger.sqlite).",
+    help="Checkpoint ledger of the run (default: <mapping>.ledger.sqlite in the target's "
+    "state folder, as `migrator run` puts it).",
+)
+@click.option(
+    "--state",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="MIGRATOR_STATE",
+    help="Folder of the ledgers and reports, one subfolder per target (default: "
+    ".migrator/, so .migrator/api.buttercms.com/<mapping>.ledger.sqlite; env MIGRATOR_STATE).",
 )
 @click.option("--rate", type=float, default=5.0, show_default=True, help="Reads per second.")
 @click.option("--concurrency", type=int, default=4, show_default=True)
@@ -59,6 +67,7 @@ def verify_command(
     mapping: Path,
     source: Path | None,
     ledger: Path | None,
+    state: Path | None,
     rate: float,
     concurrency: int,
     settle_delay: float,
@@ -85,7 +94,8 @@ def verify_command(
     source_path = source or loaded.default_source
     if source_path is None:
         raise click.UsageError("no --source given and the mapping names no source.path")
-    ledger_path, _, preview_path = default_paths(mapping, ledger)
+    where = mapping if ledger is not None else state_folder(state, api_base) / mapping.name
+    ledger_path, _, preview_path = default_paths(where, ledger)
     options = RunOptions(
         ledger_path=ledger_path,
         failures_path=verify_paths(ledger_path),

@@ -141,6 +141,7 @@ async def verify_migration(
                 CheckpointLedger(options.ledger_path) as ledger,
                 compiled_mapping(mapping, source_path, options) as compiled,
             ):
+                ledger.bind(base_url, None)  # the ledger's own target, or none yet
                 verifier = Verifier(client, ledger, mapping, options, stats, failures, recheck)
                 try:
                     await verifier.run(source.records(), compiled)

@@ -7,6 +7,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from migrator.config import target_slug
 from migrator.mapping import load_mapping
 from migrator.site import referenced_collections, run_order
 from tests.engine.conftest import (
@@ -94,10 +95,10 @@ async def test_pages_given_first_still_get_their_team_ids_in_one_write(emulator,
     # The team existed before the pages were written: no reference was patched in later.
     assert [r["method"] for r in writes(state)] == ["POST"] * 5
     assert state["failures"] == []
-    # Each mapping kept its own ledger, beside it.
-    assert (tmp_path / "team.ledger.sqlite").exists() and (
-        tmp_path / "pages.ledger.sqlite"
-    ).exists()
+    # Each mapping kept its own ledger, in the target's state folder (not beside it).
+    folder = tmp_path / "state" / target_slug(emulator.base_url)
+    assert (folder / "team.ledger.sqlite").exists() and (folder / "pages.ledger.sqlite").exists()
+    assert not list(tmp_path.glob("*.ledger.sqlite"))
 
 
 async def test_a_wordpress_site_in_one_command(emulator, media_server, tmp_path):
