@@ -130,6 +130,10 @@ class CompiledMapping:
         title = self.text(m.title, record, "title", errors)
         slug = self.text(m.slug, record, "slug", errors)
         locale = self.value(m.locale, record, "locale", errors) if m.locale else None
+        if locale is None and self.kind == "page" and not m.locales and len(m.model.locales) > 1:
+            # A localized account wants every single-locale page create to say its locale
+            # (butter-api.md, "Locales"): without it Butter fails the write in the background.
+            locale = m.model.default_locale
         if m.locale and locale not in m.model.locales:
             errors.add(
                 "locale", f"{locale!r} is not a locale of the content model {list(m.model.locales)}"

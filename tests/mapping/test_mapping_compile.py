@@ -94,7 +94,8 @@ def test_page_payload_has_every_field_key_with_butter_empties(
         "r1",
         "spring-sale",
     )
-    assert (payload.locale, payload.lookup, payload.refs) == (None, None, ())
+    # The model is localized (en, es): a single-locale page says its locale, the default.
+    assert (payload.locale, payload.lookup, payload.refs) == ("en", None, ())
     assert payload.source == Location("in.csv", 7)
 
 
