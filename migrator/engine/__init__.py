@@ -6,11 +6,20 @@ from migrator.engine.options import RunOptions, default_paths
 from migrator.engine.plan import Compiled, Planned, mapping_target_key, plan_items, target_key
 from migrator.engine.refs import RefResolver
 from migrator.engine.report import JsonlWriter, failure_line, reason_key, tally
-from migrator.engine.run import compiled_mapping, dry_run, plan_migration, run_migration
+from migrator.engine.run import (
+    CanaryCheck,
+    CanaryFailed,
+    compiled_mapping,
+    dry_run,
+    plan_migration,
+    run_migration,
+)
 from migrator.engine.settle import Settled, SettleWindow, Verdict, settle
 from migrator.engine.summary import print_summary
 
 __all__ = [
+    "CanaryCheck",
+    "CanaryFailed",
     "Compiled",
     "JsonlWriter",
     "MediaCounts",

@@ -70,6 +70,9 @@ class RunStats:
     media: MediaCounts = field(default_factory=MediaCounts)
     # Spent by the client (a real run), or what the run would spend (a dry run).
     calls: CallCounter = field(default_factory=CallCounter)
+    # The canary's records ("identity (file:line)"), and what was wrong with them.
+    canary: list[str] = field(default_factory=list)
+    canary_problems: list[str] = field(default_factory=list)
     # A dry run's --prune: the first deletions it would send (the preview file has all).
     planned_deletes: list[str] = field(default_factory=list)
     # What the source noticed about the file (an encoding guessed, types skipped).

@@ -36,6 +36,9 @@ class RunOptions:
     # a query parameter of their own get past a cache keyed by the URL.
     settle_timeout: float = 300.0
     retry_failed: bool = False
+    # The canary: the first this many creates and updates are sent, read back once Butter
+    # applied them and compared, before the rest; a wrong one stops the run (0: none).
+    canary: int = 0
     # Bind the ledger again to this target (the same account under a rotated token).
     rebind: bool = False
     # Delete from ButterCMS the posts and collection items gone from the source.
@@ -77,6 +80,8 @@ class RunOptions:
         )
 
     def __post_init__(self) -> None:
+        if self.canary < 0:
+            raise ConfigError("--canary cannot be negative")
         if self.concurrency < 1:
             raise ConfigError("--concurrency must be at least 1")
         if not self.rate > 0:

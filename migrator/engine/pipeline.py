@@ -10,7 +10,7 @@ The pump owns ``PlanCounts``: what was read, planned, left out, and why.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,12 +33,15 @@ from migrator.engine.report import JsonlWriter, failure_line, invalid_line, tall
 from migrator.errors import RecordError
 from migrator.ledger import LedgerEntry, LedgerState
 from migrator.log import get_logger
+from migrator.mapping import Payload
 from migrator.records import Record
 from migrator.seen import SeenKeys
 
 log = get_logger("migrator.pipeline")
 # What goes to the sink; the other actions are only counted (and reported).
 SENDABLE = frozenset({"send", "settle", "update"})
+# What the canary is made of: records this run writes (not doubts being settled).
+CANARY_ACTIONS = frozenset({"send", "update"})
 # Planning is microseconds a record; give the event loop a turn this often regardless.
 YIELD_EVERY = 256
 
@@ -52,9 +55,11 @@ class SendSink:
 
     def __init__(self, stream: MemoryObjectSendStream[Planned]):
         self.stream = stream
+        self.sent = 0
 
     async def put(self, item: Planned) -> None:
         await self.stream.send(item)
+        self.sent += 1
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,10 @@ class Pump:
     reports: Reports
     retry_failed: bool = False
     prune: bool = False
+    # The canary: after the first ``canary`` creates and updates, ``on_canary`` gets them
+    # (a real run waits until Butter applied them, checks them, and stops if they are wrong).
+    canary: int = 0
+    on_canary: Callable[[list[Payload]], Awaitable[None]] | None = None
 
     async def run(
         self,
@@ -86,6 +95,7 @@ class Pump:
         aborted: Callable[[], str | None] = lambda: None,
         on_progress: Callable[[], None] = lambda: None,
     ) -> None:
+        canary: list[Payload] = []
         with SeenKeys() as seen:
             planned = plan_items(
                 records, self.compiled, self.ledger, retry_failed=self.retry_failed, seen=seen
@@ -95,14 +105,25 @@ class Pump:
                 self._note(item)
                 if item.action in SENDABLE:
                     await sink.put(item)
+                    if len(canary) < self.canary and item.action in CANARY_ACTIONS:
+                        assert item.payload is not None
+                        canary.append(item.payload)
+                        if len(canary) == self.canary:
+                            await self._fly(canary)
                 if n % YIELD_EVERY == 0:
                     on_progress()
                     await anyio.lowlevel.checkpoint()
             # Only here is the whole source known to be read (a SourceError or an abort
             # never gets this far): now what is gone from it may go.
+            if 0 < len(canary) < self.canary:  # a source smaller than the canary
+                await self._fly(canary)
             if self.prune:
                 await self._prune(seen, sink, aborted)
         on_progress()
+
+    async def _fly(self, canary: list[Payload]) -> None:
+        if self.on_canary is not None:
+            await self.on_canary(list(canary))
 
     def _tally(self, item: Planned) -> None:
         """Count a planned item and report the ones that will not be sent."""

@@ -12,10 +12,11 @@ from __future__ import annotations
 import functools
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import aiohttp
 import anyio
@@ -32,10 +33,22 @@ from migrator.engine.report import JsonlWriter
 from migrator.engine.submit import Submitter
 from migrator.ledger import CheckpointLedger, EmptyLedger, Ledger, LedgerState, LedgerView
 from migrator.log import get_logger
-from migrator.mapping import Mapping, link_rewriter
+from migrator.mapping import Mapping, Payload, link_rewriter
 from migrator.sources import Source, open_source
 
 log = get_logger("migrator.run")
+
+
+class CanaryFailed(FatalError):
+    """The first records were wrong in ButterCMS: the rest would be too (exit 3)."""
+
+
+class CanaryCheck(Protocol):
+    async def __call__(
+        self, payloads: list[Payload], ledger: Ledger, client: ButterClient, failures: JsonlWriter
+    ) -> list[str]: ...
+
+
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 
 
@@ -75,7 +88,11 @@ class _Run:
     progress: ProgressView
     stats: RunStats
 
-    def pump(self, ledger: LedgerView) -> Pump:
+    def pump(
+        self,
+        ledger: LedgerView,
+        on_canary: Callable[[list[Payload]], Awaitable[None]] | None = None,
+    ) -> Pump:
         return Pump(
             self.compiled,
             ledger,
@@ -84,7 +101,12 @@ class _Run:
             self.reports,
             retry_failed=self.options.retry_failed,
             prune=self.options.prune,
+            canary=self.options.canary if on_canary is not None else 0,
+            on_canary=on_canary,
         )
+
+    def note_canary(self, payloads: list[Payload]) -> None:
+        self.stats.canary = [f"{p.identity} ({p.source})" for p in payloads]
 
     async def check_media(self, ledger: LedgerView) -> None:
         """--check-media: the compiled mapping comes back guarded against dead URLs."""
@@ -141,7 +163,11 @@ async def plan_migration(mapping: Mapping, source_path: Path, options: RunOption
         preview = stack.enter_context(closing(JsonlWriter(options.preview_path, flush_each=False)))
         await run.check_media(ledger)
         sink = PreviewSink(preview, ledger)
-        await run.pump(ledger).run(
+
+        async def name_canary(payloads: list[Payload]) -> None:
+            run.note_canary(payloads)  # the dry run says which records the canary will be
+
+        await run.pump(ledger, name_canary if options.canary else None).run(
             run.source.records(), sink, on_progress=lambda: run.progress.show_plan(run.stats)
         )
         run.stats.calls = sink.calls
@@ -166,7 +192,10 @@ async def run_migration(
     base_url: str,
     write_token: str,
     read_token: str | None = None,
+    canary_check: CanaryCheck | None = None,
 ) -> RunStats:
+    """Send ``mapping``'s records. ``canary_check`` (with ``options.canary``): how the first
+    records are judged once Butter applied them (``migrator.verify`` provides one)."""
     started = time.monotonic()
     with ExitStack() as stack:
         # The ledger first: a run already holding it stops this one before any work.
@@ -181,7 +210,7 @@ async def run_migration(
             await run.check_media(ledger)
             run_id = ledger.start_run(mapping_path=str(mapping.path), source_path=str(source_path))
             try:
-                await _send_all(run, ledger, client)
+                await _send_all(run, ledger, client, canary_check)
             finally:
                 run.finish(started)
                 ledger.flush()
@@ -189,7 +218,9 @@ async def run_migration(
         return run.stats
 
 
-async def _send_all(run: _Run, ledger: Ledger, client: ButterClient) -> None:
+async def _send_all(
+    run: _Run, ledger: Ledger, client: ButterClient, canary_check: CanaryCheck | None
+) -> None:
     options, stats = run.options, run.stats
     send, receive = anyio.create_memory_object_stream[Planned](options.concurrency * 2)
     with anyio.CancelScope() as run_scope:
@@ -212,7 +243,24 @@ async def _send_all(run: _Run, ledger: Ledger, client: ButterClient) -> None:
         )
         # Each part counts in its own place; the stats only hold them together.
         stats.retry, stats.sent = retrier.counts, submitter.counts
-        pump = run.pump(ledger)
+        sink = SendSink(send)
+
+        async def fly(payloads: list[Payload]) -> None:
+            """Wait until Butter applied the canary, check it, stop the run if it is wrong."""
+            assert canary_check is not None
+            run.note_canary(payloads)
+            run.progress.show(
+                f"canary: waiting for ButterCMS to apply the first {len(payloads)} records, "
+                "then reading them back",
+                stage="canary",
+            )
+            await submitter.drained(sink.sent)
+            problems = await canary_check(payloads, ledger, client, run.reports.failures)
+            if problems:
+                stats.canary_problems = problems
+                abort(CanaryFailed(f"the canary failed: {problems[0]}"))
+
+        pump = run.pump(ledger, fly if canary_check is not None else None)
         async with anyio.create_task_group() as outer:
             outer.start_soon(_watch_signals, run_scope, stats)
             async with anyio.create_task_group() as inner:
@@ -220,7 +268,7 @@ async def _send_all(run: _Run, ledger: Ledger, client: ButterClient) -> None:
                 async with send:
                     await pump.run(
                         run.source.records(),
-                        SendSink(send),
+                        sink,
                         aborted=lambda: stats.aborted,
                         on_progress=lambda: run.progress.update(stats),
                     )

@@ -84,6 +84,8 @@ class Submitter:
         window = SettleWindow(options.settle_delay, options.settle_timeout)
         self.settler = Settler(client, retrier, self.outcomes, window, resend=self._send)
         self.last_create = 0.0  # monotonic time of the last accepted create
+        self.handled = 0  # items done with (answered, failed or handed to the settler)
+        self._settling = 0  # doubts being settled in the background
 
     async def run_workers(self, receive: MemoryObjectReceiveStream[Planned]) -> None:
         """Consume planned items with ``concurrency`` workers until the stream closes."""
@@ -120,7 +122,20 @@ class Submitter:
                 await self._send(item.payload)
         except Stopped:
             pass
+        self.handled += 1
         self._on_done()
+
+    async def drained(self, queued: int) -> None:
+        """Until the first ``queued`` items are done with, doubts settled included."""
+        while self.handled < queued or self._settling:  # noqa: ASYNC110  (no event to wait on)
+            await anyio.sleep(0.02)
+
+    async def _settle_in_background(self, payload: Payload, sent_at: float) -> None:
+        self._settling += 1
+        try:
+            await self.settler.settle(payload, None, sent_at)
+        finally:
+            self._settling -= 1
 
     # ------------------------------------------------------------------ idempotent calls
 
@@ -182,7 +197,7 @@ class Submitter:
             log.warning("ambiguous", error=str(exc), **context)
             # Settled in the background: the rest of the run does not wait for it.
             assert self._task_group is not None
-            self._task_group.start_soon(self.settler.settle, payload, None, time.time())
+            self._task_group.start_soon(self._settle_in_background, payload, time.time())
             return
         except GaveUp as exc:
             self.outcomes.fail(payload, str(exc))

@@ -41,6 +41,7 @@ def print_summary(
     warned = "Went through, but look at these (the warnings file lists each)"
     if _print_reasons(warned, "warning", stats.plan.warning_reasons, console) and warnings_path:
         console.print(f"Each one (record, field, URL): {escape(str(warnings_path))}")
+    _print_canary(stats, dry_run, console)
     _print_prune(stats, console)
     _print_next_steps(stats, dry_run, failures_path, preview_path, console)
 
@@ -97,6 +98,21 @@ def _print_reasons(title: str, column: str, reasons: dict[str, int], console: Co
         table.add_row(f"{n:,}", escape(reason))
     console.print(table)
     return True
+
+
+def _print_canary(stats: RunStats, dry_run: bool, console: Console) -> None:
+    if not stats.canary:
+        return
+    what = "will be the canary" if dry_run else "were the canary"
+    console.print(f"{len(stats.canary)} record(s) {what}: " + escape(", ".join(stats.canary)))
+    if stats.canary_problems:
+        console.print("[bold red]The canary failed, so nothing else was sent:[/]")
+        for problem in stats.canary_problems[:10]:
+            console.print(f"  {escape(problem)}", highlight=False)
+        console.print(
+            "Fix the mapping (or the media host, the locale...), then `migrator run "
+            "--retry-failed`: the canary records are sent again, the rest for the first time."
+        )
 
 
 def _print_prune(stats: RunStats, console: Console) -> None:

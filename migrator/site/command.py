@@ -44,6 +44,15 @@ from migrator.verify import print_verify_summary
     ".migrator/, so .migrator/api.buttercms.com/<mapping>.ledger.sqlite; env MIGRATOR_STATE).",
 )
 @click.option(
+    "--canary",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Send the first N new or changed records of each mapping first, wait until Butter "
+    "applied them, read them back and compare; if one failed in Butter's queue or differs, "
+    "stop (exit 3) having spent only their calls. 0: no canary.",
+)
+@click.option(
     "--rebind",
     is_flag=True,
     help="The ledger belongs to this same account under another token or URL: bind it to "
@@ -146,6 +155,7 @@ def run_command(
     ledger: Path | None,
     state: Path | None,
     rebind: bool,
+    canary: int,
     rate: float,
     concurrency: int,
     retry_failed: bool,
@@ -193,6 +203,7 @@ def run_command(
         max_attempts=max_attempts,
         dry_run=dry_run,
         rebind=rebind,
+        canary=canary,
         show_progress=not no_progress,
         check_media=check_media,
         media_rate=media_rate,

@@ -23,7 +23,7 @@ from migrator.engine import RunOptions, RunStats, plan_migration, run_migration
 from migrator.errors import ConfigError, MappingError
 from migrator.mapping import Mapping, load_mapping
 from migrator.site.order import run_order
-from migrator.verify import VerifyStats, verify_migration, verify_paths
+from migrator.verify import CanaryCheck, VerifyStats, verify_migration, verify_paths
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,7 @@ async def _run_one(job: Job, butter: Butter | None) -> RunStats:
         base_url=butter.base_url,
         write_token=butter.write_token,
         read_token=butter.read_token,
+        canary_check=CanaryCheck(job.mapping, job.options) if job.options.canary else None,
     )
 
 

@@ -1,10 +1,12 @@
 """Verify: read migrated records back through the Read API and compare with what was sent."""
 
+from migrator.verify.canary import CanaryCheck
 from migrator.verify.compare import diff_fields, diff_post
 from migrator.verify.run import VerifyStats, verify_migration, verify_paths
 from migrator.verify.summary import print_verify_summary
 
 __all__ = [
+    "CanaryCheck",
     "VerifyStats",
     "diff_fields",
     "diff_post",

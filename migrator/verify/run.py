@@ -56,7 +56,7 @@ from migrator.engine import (
     target_key,
 )
 from migrator.errors import ConfigError, RecordError
-from migrator.ledger import CheckpointLedger, LedgerEntry, LedgerState
+from migrator.ledger import CheckpointLedger, Ledger, LedgerEntry, LedgerState
 from migrator.log import get_logger
 from migrator.mapping import Mapping, Payload
 from migrator.model import Field
@@ -158,7 +158,7 @@ class Verifier:
     def __init__(
         self,
         client: ButterClient,
-        ledger: CheckpointLedger,
+        ledger: Ledger,
         mapping: Mapping,
         options: RunOptions,
         stats: VerifyStats,
@@ -171,6 +171,7 @@ class Verifier:
         self.options = options
         self.stats = stats
         self.failures = failures
+        self.problems: list[str] = []  # "identity: reason", for the canary
         self.states = {LedgerState.ACCEPTED, LedgerState.IN_FLIGHT}
         if recheck:
             self.states |= {LedgerState.VERIFIED, LedgerState.FAILED}
@@ -244,7 +245,7 @@ class Verifier:
         async with receive:
             async for payload, entry in receive:
                 try:
-                    await self._check(payload, entry)
+                    await self.check(payload, entry)
                 except Stopped:
                     return
                 except (GaveUp, Rejected) as exc:
@@ -279,7 +280,8 @@ class Verifier:
         self.stats.in_doubt += 1
         self._report(payload, IN_DOUBT)
 
-    async def _check(self, payload: Payload, entry: LedgerEntry) -> None:
+    async def check(self, payload: Payload, entry: LedgerEntry) -> None:
+        """Read one record back (once Butter had time) and compare it with ``payload``."""
         target = target_key(payload)
         await self._wait_for_butter(entry)
         if entry.state == LedgerState.IN_FLIGHT:
@@ -395,6 +397,7 @@ class Verifier:
 
     def _report(self, payload: Payload, reason: str, field: str | None = None) -> None:
         tally(self.stats.failure_reasons, reason)
+        self.problems.append(f"{payload.identity}: {reason}")
         self.failures.write(
             failure_line(
                 stage="verify",

@@ -27,7 +27,7 @@ def run_args(source, ledger, *extra: str) -> list[str]:
     return [
         MIGRATOR, "--log-level", "warning", "run", str(TEAM_MAPPING), "--source", str(source),
         "--ledger", str(ledger), "--no-progress", "--settle-delay", "0.2",
-        "--settle-timeout", "0.6", *extra,
+        "--settle-timeout", "0.6", "--canary", "0", *extra,
     ]  # fmt: skip
 
 

@@ -237,6 +237,8 @@ async def test_run_with_verify_and_the_verify_command(emulator, media_server, tm
             str(source),
             "--no-progress",
             "--verify",
+            "--canary",  # the canary would stop this run at the dead photo: see test_canary
+            "0",
             *common,
         ],
         env=env,
