@@ -6,7 +6,6 @@ record it could not read). Sources stream: they hold one record at a time, never
 
 from __future__ import annotations
 
-import codecs
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -79,78 +78,6 @@ def open_binary(path: Path) -> BinaryIO:
 
 def as_path(path: str | os.PathLike[str]) -> Path:
     return path if isinstance(path, Path) else Path(path)
-
-
-# --- encodings ---------------------------------------------------------------------------
-
-# Checked longest first: the UTF-32 LE BOM starts with the UTF-16 LE one.
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-WINDOWS_1252 = "windows-1252"
-
-
-@dataclass(frozen=True)
-class EncodingGuess:
-    """An encoding and how it was found: ``bom``, ``utf-8`` (the sample is valid UTF-8),
-    ``fallback`` (it is not, so Windows-1252) or ``configured``."""
-
-    encoding: str
-    how: str
-
-
-def guess_encoding(sample: bytes) -> EncodingGuess:
-    """Guess a file's encoding from its first bytes: a BOM, else UTF-8 if the sample is
-    valid UTF-8, else Windows-1252 (Latin-1 plus the curly quotes Excel writes)."""
-    for bom, encoding in _BOMS:
-        if sample.startswith(bom):
-            return EncodingGuess(encoding, "bom")
-    try:
-        # Incremental and not final: a character cut in two at the sample's end is fine.
-        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=False)
-    except UnicodeDecodeError:
-        return EncodingGuess(WINDOWS_1252, "fallback")
-    return EncodingGuess("utf-8", "utf-8")
-
-
-def is_ascii_compatible(encoding: str) -> bool:
-    """True when ASCII bytes (line breaks, delimiters, quotes) mean themselves, so bytes
-    can be split into lines before decoding (UTF-8, Latin-1, Windows-1252; not UTF-16)."""
-    probe = b'\r\n,;\t|:"az09'
-    try:
-        return probe.decode(encoding) == probe.decode("ascii")
-    except UnicodeDecodeError:
-        return False
-
-
-def _windows_1252_table() -> str:
-    # Python's cp1252 leaves five bytes undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D);
-    # like browsers, read those as their Latin-1 code points so decoding never fails.
-    chars = []
-    for byte in range(256):
-        try:
-            chars.append(bytes([byte]).decode("cp1252"))
-        except UnicodeDecodeError:
-            chars.append(chr(byte))
-    return "".join(chars)
-
-
-_WINDOWS_1252_TABLE = _windows_1252_table()
-
-
-def decode_windows_1252(data: bytes) -> str:
-    """Decode as Windows-1252 (undefined bytes as Latin-1): never fails."""
-    return codecs.charmap_decode(data, "strict", _WINDOWS_1252_TABLE)[0]
-
-
-def check_encoding(encoding: str) -> str:
-    """The codec's canonical name, or ``LookupError`` when Python has no such codec."""
-    return codecs.lookup(encoding).name
 
 
 # --- physical lines ----------------------------------------------------------------------

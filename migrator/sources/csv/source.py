@@ -55,18 +55,14 @@ from typing import Any, BinaryIO
 from migrator.errors import ConfigError, RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
-from migrator.sources.base import (
-    SAMPLE_SIZE,
-    SourceStats,
-    as_path,
-    byte_lines,
+from migrator.sources.base import SAMPLE_SIZE, SourceStats, as_path, byte_lines, open_binary
+from migrator.sources.csv.encodings import (
     check_encoding,
     decode_windows_1252,
     guess_encoding,
     is_ascii_compatible,
-    open_binary,
 )
-from migrator.sources.csv_rows import (
+from migrator.sources.csv.rows import (
     Issue,
     LineFeed,
     Lines,
@@ -136,17 +132,17 @@ class CsvSource:
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
-        from migrator.sources.csv_describe import sniff
+        from migrator.sources.csv.describe import sniff
 
         return sniff(path, head)
 
     def describe(self) -> dict[str, Any]:
-        from migrator.sources.csv_describe import describe
+        from migrator.sources.csv.describe import describe
 
         return describe(self)
 
     def scaffold(self, kind: str) -> str:
-        from migrator.sources.csv_describe import scaffold
+        from migrator.sources.csv.describe import scaffold
 
         return scaffold(self, kind)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from migrator.errors import RecordError
 
 if TYPE_CHECKING:
-    from migrator.sources.csv import CsvSource
+    from migrator.sources.csv.source import CsvSource
 
 _SAMPLES = 3  # distinct sample values shown per column
 _DISTINCT = 50  # distinct values remembered per column while counting
