@@ -22,7 +22,7 @@ from migrator.sources.ghost import GhostSource
 from migrator.sources.json_generic import JsonlSource, JsonSource, NdjsonSource
 from migrator.sources.sanity import SanitySource
 from migrator.sources.strapi import StrapiSource
-from migrator.sources.wxr import WxrSource
+from migrator.sources.wordpress import WxrSource, WxrStats, qtranslate_languages, qtranslate_text
 
 # format name -> source class. One entry per format.
 SOURCES: dict[str, type[Source]] = {
@@ -80,6 +80,10 @@ __all__ = [
     "CsvStats",
     "Source",
     "SourceStats",
+    "WxrSource",
+    "WxrStats",
     "open_source",
+    "qtranslate_languages",
+    "qtranslate_text",
     "source_options",
 ]

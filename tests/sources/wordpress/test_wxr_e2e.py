@@ -24,7 +24,7 @@ from migrator.records import Record
 from migrator.sources import open_source
 from tests.engine.conftest import options  # noqa: F401  (the RunOptions fixture)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MAPPINGS = ROOT / "mappings"
 THEME = REALDATA / "wxr" / "wpimporter--theme-unit-test-data.xml"
 SAMPLE = ROOT / "migrator" / "samples" / "wordpress.xml"

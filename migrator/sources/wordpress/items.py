@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from migrator.sources.wxr_php import maybe_unserialize
+from migrator.sources.wordpress.php import maybe_unserialize
 
 _WP_URI = re.compile(r"^https?://wordpress\.org/export/1\.\d+/(excerpt/)?$")
 _URIS = {
@@ -187,7 +187,7 @@ def read_term(local: str, el: Any) -> dict[str, Any] | None:
 
 
 def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict[str, Any]:
-    """An ``<item>`` → the record data documented in ``migrator.sources.wxr``
+    """An ``<item>`` → the record data documented in ``migrator.sources.wordpress.source``
     (without the cross-item keys: featured image, attachments, translations)."""
     warnings: list[str] = []
     wp: dict[str, str] = {}

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from migrator.errors import RecordError
-from migrator.mapping.wordpress_transforms import qtranslate_languages
+from migrator.sources.wordpress.qtranslate import qtranslate_languages
 
 if TYPE_CHECKING:
-    from migrator.sources.wxr import WxrSource
+    from migrator.sources.wordpress.source import WxrSource
 
 # Distinct meta keys / hosts kept while counting; more are summed as "other".
 _MAX_KEYS = 500
@@ -143,7 +143,7 @@ _POST_TEMPLATE = """\
 # Starter mapping: WordPress `{kind}` items → ButterCMS blog posts.
 # Made by `migrator inspect {file} --scaffold {kind}`; check it with
 #   migrator run THIS_FILE --dry-run
-# Record data keys: see migrator/sources/wxr.py. Authors must exist in Butter (the
+# Record data keys: see migrator/sources/wordpress/source.py. Authors must exist in Butter (the
 # content model's [[authors]]): map WordPress emails in the `map` table below.
 
 model = "{model}"
@@ -182,7 +182,7 @@ _COLLECTION_TEMPLATE = """\
 # Made by `migrator inspect {file} --scaffold {kind}`. Describe the collection in your
 # content model ({model}) with the fields below (or rename them to yours), then
 #   migrator run THIS_FILE --dry-run
-# Record data keys: see migrator/sources/wxr.py.
+# Record data keys: see migrator/sources/wordpress/source.py.
 
 model = "{model}"
 

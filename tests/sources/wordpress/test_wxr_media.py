@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from migrator.sources import open_source
-from migrator.sources.wxr_media import AttachmentIndex
+from migrator.sources.wordpress.media import AttachmentIndex
 
-SAMPLE_WXR = Path(__file__).resolve().parents[2] / "migrator" / "samples" / "wordpress.xml"
+SAMPLE_WXR = Path(__file__).resolve().parents[3] / "migrator" / "samples" / "wordpress.xml"
 
 
 def add(index: AttachmentIndex, post_id: str, parent: str | None, url: str) -> None:

@@ -46,7 +46,7 @@ site                   {title, link, language, base_site_url, base_blog_url, wxr
 
 **Two passes.** The first reads the channel's authors and terms, every attachment's URL
 and alt text (a featured image may point at an attachment further down the file; kept
-on disk by ``wxr_media.AttachmentIndex``), translation groups and which post ids repeat;
+on disk by ``media.AttachmentIndex``), translation groups and which post ids repeat;
 the second streams the items. Memory is one item plus small maps and one bit per post
 id, whatever the number of posts or attachments (see ``bench/wxr_memory.py``).
 
@@ -56,7 +56,7 @@ record, the one in ``default_language`` (else the original, else the first) carr
 ``translations`` {language: data}; a mapping's ``[locales.es.fields]`` then reads
 ``translations.es.title``. Items wait in memory until their group is complete.
 
-**Malformed files** are repaired on the way in (see ``wxr_recover``) and parsed in
+**Malformed files** are repaired on the way in (see ``recover.py``) and parsed in
 lxml's recover mode. An item the parser still had to guess at (say, cut off by the end
 of the file) is yielded as a ``RecordError`` with its line; so is an item without a
 post id or with one seen before. Parser errors outside items go to ``stats.notes``.
@@ -78,10 +78,9 @@ from lxml import etree
 from migrator.errors import ConfigError, RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.sources.base import SourceStats, as_path, open_binary
-from migrator.sources.wxr_items import (
+from migrator.sources.wordpress.items import (
     Author,
     classify,
-    decode_meta,
     meta_pairs,
     read_author,
     read_item,
@@ -89,8 +88,8 @@ from migrator.sources.wxr_items import (
     text,
     wp_children,
 )
-from migrator.sources.wxr_media import AttachmentIndex
-from migrator.sources.wxr_recover import RepairingReader
+from migrator.sources.wordpress.media import AttachmentIndex
+from migrator.sources.wordpress.recover import RepairingReader
 
 DEFAULT_SKIPPED = ("nav_menu_item", "revision")
 KNOWN_VERSIONS = ("1.0", "1.1", "1.2")
@@ -218,12 +217,12 @@ class WxrSource:
         return b"wordpress.org/export/" in head or (b"<rss" in head and b"<wp:" in head)
 
     def describe(self) -> dict[str, Any]:
-        from migrator.sources.wxr_describe import describe
+        from migrator.sources.wordpress.describe import describe
 
         return describe(self)
 
     def scaffold(self, kind: str) -> str:
-        from migrator.sources.wxr_describe import scaffold
+        from migrator.sources.wordpress.describe import scaffold
 
         return scaffold(self, kind)
 
@@ -619,4 +618,4 @@ def _str_or_none(value: Any) -> str | None:
     return str(value) if isinstance(value, str | int) and str(value) else None
 
 
-__all__ = ["WxrSource", "WxrStats", "decode_meta"]
+__all__ = ["WxrSource", "WxrStats"]

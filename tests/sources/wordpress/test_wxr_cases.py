@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-import migrator.sources.wxr_recover as recover
+import migrator.sources.wordpress.recover as recover
 from migrator.errors import ConfigError, RecordError, SourceError
 from migrator.records import Record
 from migrator.sources import open_source
-from migrator.sources.wxr_php import PhpError, maybe_unserialize, unserialize
+from migrator.sources.wordpress.php import PhpError, maybe_unserialize, unserialize
 
 pytestmark = pytest.mark.timeout(30)
 
