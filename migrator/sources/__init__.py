@@ -15,11 +15,11 @@ import os
 from typing import Any
 
 from migrator.errors import ConfigError
-from migrator.sources.base import Source, SourceStats
+from migrator.sources.base import SAMPLE_SIZE, Source, SourceStats
 from migrator.sources.contentful import ContentfulSource
 from migrator.sources.csv import CsvSource, CsvStats
 from migrator.sources.ghost import GhostSource
-from migrator.sources.json_generic import JsonlSource, JsonSource, NdjsonSource
+from migrator.sources.json import JsonlSource, JsonSource, NdjsonSource, Scaffold
 from migrator.sources.sanity import SanitySource
 from migrator.sources.strapi import StrapiSource
 from migrator.sources.wordpress import WxrSource, WxrStats, qtranslate_languages, qtranslate_text
@@ -75,9 +75,11 @@ def _source_class(format: str) -> type[Source]:
 
 
 __all__ = [
+    "SAMPLE_SIZE",
     "SOURCES",
     "CsvSource",
     "CsvStats",
+    "Scaffold",
     "Source",
     "SourceStats",
     "WxrSource",

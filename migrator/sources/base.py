@@ -125,5 +125,5 @@ def byte_lines(raw: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE) -> Itera
 #   def scaffold(self, kind: str) -> str | Scaffold
 #       A starter mapping (TOML text) for one record kind; `load_mapping` must accept it
 #       against the shipped content model where the kind's target exists there. Raises
-#       ValueError for an unknown kind. The JSON sources return a `json_describe.Scaffold`
+#       ValueError for an unknown kind. The JSON sources return a `Scaffold`
 #       (the mapping and the content model tables it assumes: `inspect --model-out`).

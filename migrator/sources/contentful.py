@@ -56,8 +56,8 @@ from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources import contentful_describe
 from migrator.sources.base import SourceStats, as_path
-from migrator.sources.json_describe import Scaffold
-from migrator.sources.json_stream import (
+from migrator.sources.json.scaffold import Scaffold
+from migrator.sources.json.stream import (
     Collector,
     JsonBroken,
     cut_off,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from migrator.sources.json_describe import (
+from migrator.sources.json.scaffold import (
     LOOKUP_FIELD,
     FieldPlan,
     Plan,
@@ -22,7 +22,7 @@ from migrator.sources.json_describe import (
     unknown_kind,
     value_spec,
 )
-from migrator.sources.json_stream import Collector, scan
+from migrator.sources.json.stream import Collector, scan
 
 if TYPE_CHECKING:
     from migrator.sources.contentful import ContentfulSource

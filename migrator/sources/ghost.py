@@ -52,7 +52,7 @@ from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources.base import SourceStats, as_path, open_binary
 from migrator.sources.ghost_cards import GhostRender, MalformedDocument
-from migrator.sources.json_stream import (
+from migrator.sources.json.stream import (
     Collector,
     JsonBroken,
     cut_off,

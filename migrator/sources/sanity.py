@@ -49,9 +49,8 @@ from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources import sanity_describe
 from migrator.sources.base import SourceStats, as_path
-from migrator.sources.json_describe import Scaffold
-from migrator.sources.json_generic import REPLACEMENT_WARNING
-from migrator.sources.json_stream import head_lines, ndjson_lines, summarize
+from migrator.sources.json.scaffold import Scaffold
+from migrator.sources.json.stream import REPLACEMENT_WARNING, head_lines, ndjson_lines, summarize
 from migrator.sources.richtext import Rendering, is_portable_text, portable_text_html
 
 ASSET_TYPES = ("sanity.imageAsset", "sanity.fileAsset")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from migrator.sources.json_describe import (
+from migrator.sources.json.sampled import Inference, sampled_plan
+from migrator.sources.json.scaffold import (
     Scaffold,
     butter_name,
     sample,
     toml_list,
     unknown_kind,
 )
-from migrator.sources.sampled_describe import Inference, sampled_plan
 
 if TYPE_CHECKING:
     from migrator.sources.sanity import SanitySource

@@ -40,8 +40,8 @@ from migrator.errors import ConfigError, RecordError
 from migrator.records import Location, Record
 from migrator.sources import strapi_describe
 from migrator.sources.base import CHUNK_SIZE, SourceStats, as_path, open_binary
-from migrator.sources.json_describe import Scaffold
-from migrator.sources.json_stream import (
+from migrator.sources.json.scaffold import Scaffold
+from migrator.sources.json.stream import (
     Builder,
     CountingReader,
     JsonBroken,

@@ -15,7 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from migrator.sources.json_describe import (
+from migrator.sources.json.sampled import Inference, sampled_plan
+from migrator.sources.json.scaffold import (
     FieldPlan,
     Scaffold,
     butter_locale,
@@ -25,7 +26,6 @@ from migrator.sources.json_describe import (
     toml_list,
     unknown_kind,
 )
-from migrator.sources.sampled_describe import Inference, sampled_plan
 
 if TYPE_CHECKING:
     from migrator.sources.strapi import StrapiSource

@@ -37,10 +37,11 @@ from migrator.errors import ConfigError, RecordError
 from migrator.paths import MISSING, SourcePath, parse_path
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
-from migrator.sources import json_generic_describe
 from migrator.sources.base import SourceStats, as_path
-from migrator.sources.json_describe import Scaffold
-from migrator.sources.json_stream import (
+from migrator.sources.json import describe as json_describe
+from migrator.sources.json.scaffold import Scaffold
+from migrator.sources.json.stream import (
+    REPLACEMENT_WARNING,
     JsonBroken,
     cut_off,
     head_events,
@@ -52,7 +53,6 @@ from migrator.sources.json_stream import (
 )
 
 _WILDCARD = re.compile(r"\[\*\]")
-REPLACEMENT_WARNING = "contains U+FFFD replacement characters: text was mis-decoded before export"
 
 
 def ijson_prefix(records_path: str) -> tuple[str, str]:
@@ -199,7 +199,7 @@ class JsonSource:
 
     def scaffold(self, kind: str) -> Scaffold:
         """A starter mapping for the records at a path (``items[*]``) or of one type."""
-        return json_generic_describe.scaffold(self, kind)
+        return json_describe.scaffold(self, kind)
 
 
 class NdjsonSource:
@@ -254,7 +254,7 @@ class NdjsonSource:
 
     def scaffold(self, kind: str) -> Scaffold:
         """A starter mapping for every line (``record``) or the lines of one type."""
-        return json_generic_describe.scaffold(self, kind)
+        return json_describe.scaffold(self, kind)
 
 
 class JsonlSource(NdjsonSource):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrator.sources.json_describe import (
+from migrator.sources.json.scaffold import (
     LOOKUP_FIELD,
     FieldPlan,
     Plan,

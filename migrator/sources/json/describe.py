@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import ijson
 
 from migrator.sources.base import CHUNK_SIZE, open_binary
-from migrator.sources.json_describe import (
+from migrator.sources.json.sampled import Inference, sampled_plan
+from migrator.sources.json.scaffold import (
     Scaffold,
     butter_name,
     quote,
@@ -26,11 +27,10 @@ from migrator.sources.json_describe import (
     toml_list,
     unknown_kind,
 )
-from migrator.sources.json_stream import identity_text
-from migrator.sources.sampled_describe import Inference, sampled_plan
+from migrator.sources.json.stream import identity_text
 
 if TYPE_CHECKING:
-    from migrator.sources.json_generic import JsonSource, NdjsonSource
+    from migrator.sources.json.source import JsonSource, NdjsonSource
 
 TYPE_KEYS = ("type", "_type", "kind", "__typename", "@type", "contentType", "content_type")
 ID_KEYS = ("id", "_id", "uuid", "guid", "uid", "key", "ID", "Id")
@@ -39,7 +39,7 @@ _SCALAR_EVENTS = frozenset({"string", "number", "boolean", "null"})
 _SCAN_EVENTS = 2_000_000
 
 _RECORD_HELP = [
-    "Records (see migrator/sources/json_generic.py): each object, as is. [source] options:",
+    "Records (see migrator/sources/json/source.py): each object, as is. [source] options:",
     "records_path (where the records are), key (the dotted path of each record's id: re-runs",
     "update), kind_path (the path of the type a [filter] picks on).",
 ]

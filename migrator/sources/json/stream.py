@@ -168,6 +168,10 @@ class Collector:
 # --- NDJSON ------------------------------------------------------------------------------
 
 
+# The warning a line holding U+FFFD is read with.
+REPLACEMENT_WARNING = "contains U+FFFD replacement characters: text was mis-decoded before export"
+
+
 @dataclass(frozen=True)
 class Line:
     number: int

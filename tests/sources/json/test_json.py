@@ -11,7 +11,7 @@ import pytest
 from migrator.errors import ConfigError, RecordError
 from migrator.records import Record
 from migrator.sources import JsonSource, NdjsonSource, open_source
-from migrator.sources.json_generic import ijson_prefix
+from migrator.sources.json.source import ijson_prefix
 
 
 def write(path: Path, text: str) -> Path:
