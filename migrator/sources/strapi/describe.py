@@ -28,7 +28,7 @@ from migrator.sources.json.scaffold import (
 )
 
 if TYPE_CHECKING:
-    from migrator.sources.strapi import StrapiSource
+    from migrator.sources.strapi.source import StrapiSource
 
 _MEDIA_NAME = re.compile(
     r"image|img|logo|photo|picture|avatar|cover|thumb|icon|banner|media|file|video|gallery", re.I
@@ -43,7 +43,7 @@ _SYSTEM = frozenset(
 _TEXT_TYPES = ("short_text", "long_text", "wysiwyg")
 
 _RECORD_HELP = [
-    "Records (see migrator/sources/strapi.py): the main entry's fields (default_locale's),",
+    "Records (see migrator/sources/strapi/source.py): the main entry's fields (default_locale's),",
     "and locales.<locale>.<field> for every localization. Relations stay Strapi ids; the",
     "fields in media_fields hold the upload URLs.",
 ]

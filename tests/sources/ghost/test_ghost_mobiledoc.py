@@ -12,10 +12,10 @@ import pytest
 from migrator.mapping import load_mapping
 from migrator.records import Record
 from migrator.sources import GhostSource
-from migrator.sources.ghost_cards import GhostRender, MalformedDocument
-from migrator.sources.mobiledoc import ghost_version, mobiledoc_html
+from migrator.sources.ghost.cards import GhostRender, MalformedDocument
+from migrator.sources.ghost.mobiledoc import ghost_version, mobiledoc_html
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def render(

@@ -16,9 +16,10 @@ from migrator.errors import RecordError
 from migrator.mapping import load_mapping
 from migrator.records import Record
 from migrator.sources import ContentfulSource, open_source
-from migrator.sources.richtext import Rendering, contentful_html
+from migrator.sources.contentful.richtext import contentful_html
+from migrator.sources.rendering import Rendering
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TWO_LOCALES = ROOT / "tests" / "cases" / "json-contentful-two-locales.json"
 MAPPING = ROOT / "mappings" / "contentful_articles.toml"
 GATSBY = REALDATA / "json" / "contentful-starter-gatsby-blog--export.json"

@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 import pytest
 
-from migrator.sources.ghost_cards import GhostRender
-from migrator.sources.mobiledoc import ghost_version, mobiledoc_html
+from migrator.sources.ghost.cards import GhostRender
+from migrator.sources.ghost.mobiledoc import ghost_version, mobiledoc_html
 
 V4_GROW = {
     "slug": "grow",

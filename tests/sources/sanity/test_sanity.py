@@ -10,7 +10,8 @@ import orjson
 from migrator.errors import RecordError
 from migrator.records import Record
 from migrator.sources import SanitySource
-from migrator.sources.richtext import Rendering, portable_text_html
+from migrator.sources.rendering import Rendering
+from migrator.sources.sanity.portable_text import portable_text_html
 
 
 def write(path: Path, *docs: dict[str, Any]) -> Path:

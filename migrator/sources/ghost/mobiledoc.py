@@ -6,7 +6,7 @@ A document is ``{version, markups, atoms, cards, sections}``. Sections: 1 markup
 10 card ``[10, index into cards]``. A marker ``[type, opened, closed, value]`` opens the
 markups at the indexes ``opened``, holds text (type 0) or an atom (type 1, an index into
 ``atoms``), then closes its last ``closed`` open markups; a markup may stay open across
-markers. Headings get Ghost's ids; cards are ``ghost_cards``'s.
+markers. Headings get Ghost's ids; cards are ``cards.py``'s.
 
 A structure that is not Mobiledoc's raises ``MalformedDocument`` naming where; what is
 well formed but unknown (a card, an atom, a markup tag) is left out with a warning.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from migrator.sources.ghost_cards import (
+from migrator.sources.ghost.cards import (
     GhostRender,
     MalformedDocument,
     card_html,

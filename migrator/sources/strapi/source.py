@@ -38,7 +38,6 @@ import ijson
 
 from migrator.errors import ConfigError, RecordError
 from migrator.records import Location, Record
-from migrator.sources import strapi_describe
 from migrator.sources.base import CHUNK_SIZE, SourceStats, as_path, open_binary
 from migrator.sources.json.scaffold import Scaffold
 from migrator.sources.json.stream import (
@@ -51,6 +50,7 @@ from migrator.sources.json.stream import (
     summarize,
     top_keys,
 )
+from migrator.sources.strapi import describe as strapi_describe
 
 UPLOAD_FILE = "plugin::upload.file"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from migrator.sources.ghost_cards import GhostRender, card_html
+from migrator.sources.ghost.cards import GhostRender, card_html
 
 IMG = "https://example.com/a.jpg"
 PLAIN_IMAGE = (

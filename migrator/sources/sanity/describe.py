@@ -15,10 +15,10 @@ from migrator.sources.json.scaffold import (
 )
 
 if TYPE_CHECKING:
-    from migrator.sources.sanity import SanitySource
+    from migrator.sources.sanity.source import SanitySource
 
 _RECORD_HELP = [
-    "Records (see migrator/sources/sanity.py): the document itself. A reference is the",
+    "Records (see migrator/sources/sanity/source.py): the document itself. A reference is the",
     "referenced document's _id (or a field of it: reference_fields in [source]); an image",
     "gains url; Portable Text arrives as HTML. Drafts, system and asset documents are skipped.",
 ]

@@ -54,8 +54,9 @@ from migrator.errors import ConfigError, RecordError
 from migrator.paths import MISSING
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
-from migrator.sources import contentful_describe
 from migrator.sources.base import SourceStats, as_path
+from migrator.sources.contentful import describe as contentful_describe
+from migrator.sources.contentful.richtext import contentful_html, is_contentful_document
 from migrator.sources.json.scaffold import Scaffold
 from migrator.sources.json.stream import (
     Collector,
@@ -69,7 +70,7 @@ from migrator.sources.json.stream import (
     summarize,
     top_keys,
 )
-from migrator.sources.richtext import Rendering, contentful_html, is_contentful_document
+from migrator.sources.rendering import Rendering
 
 CONTENTFUL_KEYS = frozenset(
     {"contentTypes", "entries", "assets", "locales", "editorInterfaces", "webhooks", "roles"}

@@ -5,7 +5,7 @@ A document is ``{"root": {"children": [...]}}``. Element nodes: paragraph, headi
 (a listitem holding a list nests it), link (``url``, ``rel``). Inline nodes: text
 (``format`` bits: 1 bold, 2 italic, 4 strikethrough, 8 underline, 16 code, 32 subscript,
 64 superscript, 128 highlight), linebreak. Everything else Ghost draws is a card node
-(``ghost_cards``; horizontalrule and codeblock are the hr and code cards).
+(``cards.py``; horizontalrule and codeblock are the hr and code cards).
 
 A run of text is rendered as Ghost does it: the format tags a text shares with the next one
 stay open across both (``<strong>a <em>b</em></strong>``), and a link closes them all.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrator.sources.ghost_cards import (
+from migrator.sources.ghost.cards import (
     CARDS,
     GhostRender,
     MalformedDocument,

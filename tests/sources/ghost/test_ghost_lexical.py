@@ -14,8 +14,8 @@ from shared_data import needs_realdata as needs_shared
 
 from migrator.records import Record
 from migrator.sources import GhostSource
-from migrator.sources.ghost_cards import GhostRender, MalformedDocument
-from migrator.sources.lexical import ghost_lexical_html
+from migrator.sources.ghost.cards import GhostRender, MalformedDocument
+from migrator.sources.ghost.lexical import ghost_lexical_html
 
 REALDATA = SHARED / "json"
 needs_realdata = needs_shared(REALDATA)

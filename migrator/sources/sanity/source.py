@@ -17,7 +17,7 @@ references, images and Portable Text made usable:
   own ``images/`` folder is put under ``assets_base`` (where you serve that folder).
   So a mapping says ``hero_image = { from = "mainImage.url" }``.
 - a Portable Text array (blocks with ``_type: block``) becomes an HTML string
-  (``richtext.portable_text_html``), images included.
+  (``portable_text.portable_text_html``), images included.
 
 **Skipped, not errors** (counted in ``stats.notes``): drafts (``drafts.`` ids) unless
 ``include_drafts = true``; system documents (``system.*`` types, ``_.`` ids); asset
@@ -47,11 +47,12 @@ from migrator.errors import ConfigError, RecordError
 from migrator.paths import MISSING, SourcePath, parse_path
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
-from migrator.sources import sanity_describe
 from migrator.sources.base import SourceStats, as_path
 from migrator.sources.json.scaffold import Scaffold
 from migrator.sources.json.stream import REPLACEMENT_WARNING, head_lines, ndjson_lines, summarize
-from migrator.sources.richtext import Rendering, is_portable_text, portable_text_html
+from migrator.sources.rendering import Rendering
+from migrator.sources.sanity import describe as sanity_describe
+from migrator.sources.sanity.portable_text import is_portable_text, portable_text_html
 
 ASSET_TYPES = ("sanity.imageAsset", "sanity.fileAsset")
 _VALID_ID = re.compile(r"[A-Za-z0-9._-]+")

@@ -25,7 +25,7 @@ from migrator.sources.json.scaffold import (
 from migrator.sources.json.stream import Collector, scan
 
 if TYPE_CHECKING:
-    from migrator.sources.contentful import ContentfulSource
+    from migrator.sources.contentful.source import ContentfulSource
 
 # Contentful field type → Butter field type and the transforms that make the value fit.
 _SCALARS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -40,11 +40,11 @@ _SCALARS: dict[str, tuple[str, tuple[str, ...], str]] = {
 _SLUG_IDS = ("slug", "urlslug", "handle", "permalink")
 
 _RECORD_HELP = [
-    "Records (see migrator/sources/contentful.py): locales.<locale>.<field> is a field in one",
-    "locale, the space's fallback chain applied (a non-localized field is in every locale);",
-    "fields.<field>.<locale> is the value as exported. Rich Text arrives as HTML, a link to",
-    "an asset as the asset's file URL, a link to an entry as that entry's sys.id (or a field",
-    "of it: reference_fields in [source]). status: published | changed | draft | archived.",
+    "Records (see migrator/sources/contentful/source.py): locales.<locale>.<field> is a field",
+    "in one locale, the space's fallback chain applied (a non-localized field is in every",
+    "locale); fields.<field>.<locale> is the value as exported. Rich Text arrives as HTML, a",
+    "link to an asset as the asset's file URL, a link to an entry as that entry's sys.id (or a",
+    "field of it: reference_fields in [source]). status: published | changed | draft | archived.",
 ]
 
 

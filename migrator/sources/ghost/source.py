@@ -6,7 +6,7 @@ or the older ``page: true``). ``data`` is the post as exported plus, joined:
 
     body          html where present; else the Lexical document (Ghost 5+), else the
                   Mobiledoc (Ghost 1.x–4.x) rendered as Ghost renders its html
-                  (``lexical.py``, ``mobiledoc.py``, cards in ``ghost_cards.py``)
+                  (``lexical.py``, ``mobiledoc.py``, cards in ``cards.py``)
     tags          [{name, slug, visibility}] in Ghost's order (internal #tags included)
     tag_names     public tag names only (no #internal tags)
     primary_tag   the first public tag, or null
@@ -51,7 +51,9 @@ from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources.base import SourceStats, as_path, open_binary
-from migrator.sources.ghost_cards import GhostRender, MalformedDocument
+from migrator.sources.ghost.cards import GhostRender, MalformedDocument
+from migrator.sources.ghost.lexical import ghost_lexical_html
+from migrator.sources.ghost.mobiledoc import ghost_version, mobiledoc_html
 from migrator.sources.json.stream import (
     Collector,
     JsonBroken,
@@ -63,8 +65,6 @@ from migrator.sources.json.stream import (
     summarize,
     top_keys,
 )
-from migrator.sources.lexical import ghost_lexical_html
-from migrator.sources.mobiledoc import ghost_version, mobiledoc_html
 
 META_FIELDS = (
     "meta_title",
