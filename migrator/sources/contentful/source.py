@@ -44,17 +44,16 @@ break, then a ``RecordError`` at the byte position of the break.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrator.errors import ConfigError, RecordError
+from migrator.errors import RecordError
 from migrator.paths import MISSING
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
-from migrator.sources.base import SourceStats, as_path
+from migrator.sources.base import Source
 from migrator.sources.contentful import describe as contentful_describe
 from migrator.sources.contentful.richtext import contentful_html, is_contentful_document
 from migrator.sources.json.scaffold import Scaffold
@@ -70,6 +69,7 @@ from migrator.sources.json.stream import (
     summarize,
     top_keys,
 )
+from migrator.sources.options import Option, string_list, string_table
 from migrator.sources.rendering import Rendering
 
 CONTENTFUL_KEYS = frozenset(
@@ -104,33 +104,19 @@ class _Index:
         return self.locales[0].code if self.locales else None
 
 
-class ContentfulSource:
+_TABLE = 'must be a table of strings, e.g. { "en-US" = "en" }'
+_content_type_list = string_list("must be a list of content type ids")
+
+
+class ContentfulSource(Source):
     """A Contentful space export; see the module docstring."""
 
     name = "contentful"
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        locale_map: dict[str, str] | None = None,
-        content_types: list[str] | None = None,
-        reference_fields: dict[str, str] | None = None,
-    ) -> None:
-        self.path: Path = as_path(path)
-        self.locale_map = _str_dict(locale_map, "locale_map")
-        self.reference_fields = _str_dict(reference_fields, "reference_fields")
-        if content_types is not None and (
-            not isinstance(content_types, list)
-            or not all(isinstance(t, str) and t for t in content_types)
-        ):
-            raise ConfigError("must be a list of content type ids", key="content_types")
-        self.content_types = frozenset(content_types or ())
-        self.stats = SourceStats()
-        self._index: _Index | None = None
-
-    def __repr__(self) -> str:
-        return f"ContentfulSource({str(self.path)!r})"
+    locale_map = Option(None, string_table(_TABLE))
+    reference_fields = Option(None, string_table(_TABLE))
+    content_types = Option(None, lambda value: frozenset(_content_type_list(value) or ()))
+    _index: _Index | None = None  # pass 1 of the last read, for describe()
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
@@ -214,22 +200,16 @@ class ContentfulSource:
 
     # --- pass 2 --------------------------------------------------------------------------
 
-    def records(self) -> Iterator[Record | RecordError]:
-        """Stream the records; re-reads the file on every call and resets ``stats``."""
-        with SeenKeys() as seen:
-            yield from self._records(seen)
-
-    def _records(self, seen: SeenKeys) -> Iterator[Record | RecordError]:
-        stats = self.stats = SourceStats()
+    def read(self) -> Iterator[Record | RecordError]:
         index = self._index = self.build_index()
-        file = str(self.path)
-        try:
-            for i, raw in stream_items(self.path, "entries.item"):
-                item = self._record(raw, f"entries[{i}]", index, seen)
-                if item is not None:
-                    yield stats.count(item)
-        except JsonBroken as broken:
-            yield cut_off(stats, file, broken, "entries")
+        with SeenKeys() as seen:
+            try:
+                for i, raw in stream_items(self.path, "entries.item"):
+                    item = self._record(raw, f"entries[{i}]", index, seen)
+                    if item is not None:
+                        yield item
+            except JsonBroken as broken:
+                yield cut_off(self.stats, self.file, broken, "entries")
 
     def _record(
         self, raw: Any, position: str, index: _Index, seen: SeenKeys
@@ -404,13 +384,3 @@ def _status(sys: dict[str, Any]) -> str:
     if isinstance(version, int) and isinstance(published, int) and version > published + 1:
         return "changed"
     return "published"
-
-
-def _str_dict(value: Any, key: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
-    ):
-        raise ConfigError('must be a table of strings, e.g. { "en-US" = "en" }', key=key)
-    return dict(value)

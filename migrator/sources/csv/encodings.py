@@ -1,9 +1,22 @@
-"""Guessing and checking the text encoding of an export (CSV reads bytes, decodes lines)."""
+"""The text encoding of a CSV export: guessed, checked, and its physical lines decoded.
+
+Lines are ``(text, issue)`` pairs (``rows.Lines``): the issue is a decoding problem found
+on that line, an error (its row becomes a ``RecordError``) or a warning.
+"""
 
 from __future__ import annotations
 
 import codecs
+import contextlib
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from migrator.errors import SourceError
+from migrator.sources.csv.rows import Issue, Lines
+from migrator.sources.files import byte_lines
 
 # Checked longest first: the UTF-32 LE BOM starts with the UTF-16 LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -73,3 +86,59 @@ def decode_windows_1252(data: bytes) -> str:
 def check_encoding(encoding: str) -> str:
     """The codec's canonical name, or ``LookupError`` when Python has no such codec."""
     return codecs.lookup(encoding).name
+
+
+# --- decoded lines ---------------------------------------------------------------------
+
+
+def strict_lines(raw: BinaryIO, path: Path, encoding: str) -> Lines:
+    """A configured ASCII-compatible encoding: a line that does not decode is an error."""
+    for number, line in enumerate(byte_lines(raw, path), 1):
+        try:
+            yield line.decode(encoding), None
+        except UnicodeDecodeError as exc:
+            bad = line[exc.start : exc.end].hex(" ").upper()
+            message = (
+                f"line {number}: bytes {bad} at byte {exc.start + 1} are not valid "
+                f"{encoding}; is encoding={encoding!r} right for this file?"
+            )
+            yield line.decode(encoding, errors="replace"), (number, True, message)
+
+
+def lenient_lines(raw: BinaryIO, path: Path, *, on_fallback: Callable[[], None] | None) -> Lines:
+    """Each line as UTF-8, else as Windows-1252. With ``on_fallback`` (the sample was
+    UTF-8, so such a line is a surprise) it is called and the line carries a warning."""
+    for number, line in enumerate(byte_lines(raw, path), 1):
+        try:
+            yield line.decode("utf-8"), None
+        except UnicodeDecodeError:
+            issue: Issue | None = None
+            if on_fallback is not None:
+                on_fallback()
+                message = f"line {number} is not valid UTF-8; read it as Windows-1252"
+                issue = (number, False, message)
+            yield decode_windows_1252(line), issue
+
+
+def text_lines(raw: BinaryIO, path: Path, encoding: str) -> Lines:
+    """UTF-16/32: bytes cannot be split at b"\\n" before decoding, so decode a stream;
+    a decoding error is a ``SourceError`` (the rest cannot be trusted)."""
+    # newline="" keeps line endings as they are, like csv wants.
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+    number = 0
+    try:
+        for line in text:
+            number += 1
+            yield line, None
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"not valid {encoding} after line {number} ({exc.reason}); "
+            "set encoding= to the file's encoding",
+            file=path,
+            line=number + 1,
+        ) from None
+    finally:
+        # Leave the binary file to its owner; without this the wrapper would
+        # close it (and warn) whenever it is garbage collected.
+        with contextlib.suppress(ValueError):
+            text.detach()

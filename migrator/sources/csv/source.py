@@ -44,26 +44,26 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import io
-import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from migrator.errors import ConfigError, RecordError, SourceError
+from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
-from migrator.sources.base import SAMPLE_SIZE, SourceStats, as_path, byte_lines, open_binary
+from migrator.sources.base import Source, SourceStats
 from migrator.sources.csv.encodings import (
     check_encoding,
     decode_windows_1252,
     guess_encoding,
     is_ascii_compatible,
+    lenient_lines,
+    strict_lines,
+    text_lines,
 )
 from migrator.sources.csv.rows import (
-    Issue,
     LineFeed,
     Lines,
     RawRow,
@@ -72,6 +72,8 @@ from migrator.sources.csv.rows import (
     raw_rows,
     splits_consistently,
 )
+from migrator.sources.files import SAMPLE_SIZE, open_binary
+from migrator.sources.options import Option, boolean, non_empty_string, optional
 
 # csv's default field limit (128 KiB) is smaller than a rich-text body with inline
 # images. The limit is process-wide, so it is only ever raised, never lowered.
@@ -85,6 +87,40 @@ _DELIMITER_ALIASES = {"tab": "\t", "\\t": "\t"}
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\d*\.\d+)")
 
 
+# --- option checks (ValueError: Option makes it a ConfigError naming the option) -----------
+
+
+def _column_name(key: Any) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError("must be a column name")
+    return " ".join(key.split())  # the same normalisation as header names
+
+
+def _delimiter(delimiter: Any) -> str:
+    if isinstance(delimiter, str):
+        delimiter = _DELIMITER_ALIASES.get(delimiter.lower(), delimiter)
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ValueError(
+            f"must be one character other than a quote or line break, got {delimiter!r}"
+        )
+    return delimiter
+
+
+def _encoding(encoding: Any) -> str:
+    try:
+        return check_encoding(encoding)
+    except (LookupError, TypeError):
+        raise ValueError(f"unknown encoding {encoding!r}") from None
+
+
+def _null_values(values: Any) -> frozenset[str]:
+    if isinstance(values, str) or not isinstance(values, Sequence | set | frozenset):
+        raise ValueError('must be a list of strings, e.g. ["", "NULL"]')
+    if not all(isinstance(v, str) for v in values):
+        raise ValueError("must contain only strings")
+    return frozenset(values)
+
+
 @dataclass
 class CsvStats(SourceStats):
     lines: int = 0  # physical lines read
@@ -95,38 +131,22 @@ class CsvStats(SourceStats):
     fallback_lines: int = 0  # lines read as Windows-1252 after the sample looked like UTF-8
 
 
-class CsvSource:
+class CsvSource(Source):
     """Read a CSV/TSV export; see the module docstring for how odd input is treated."""
 
     name = "csv"
+    stats_type = CsvStats
+    stats: CsvStats
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        key: str | None = None,
-        delimiter: str | None = None,
-        encoding: str | None = None,
-        kind: str = "row",
-        skip_blank_lines: bool = True,
-        null_values: Iterable[str] = (),
-    ) -> None:
-        self.path: Path = as_path(path)
-        self._file = str(self.path)
-        self.key = _check_key(key)
-        self.delimiter = _check_delimiter(delimiter)
-        self.encoding = _check_encoding(encoding)
-        if not isinstance(kind, str) or not kind.strip():
-            raise ConfigError("must be a non-empty string", key="kind")
-        self.kind = kind
-        if not isinstance(skip_blank_lines, bool):
-            raise ConfigError("must be true or false", key="skip_blank_lines")
-        self.skip_blank_lines = skip_blank_lines
-        self.null_values = _check_null_values(null_values)
-        self.stats = CsvStats()
+    key = Option(None, optional(_column_name))
+    delimiter = Option(None, optional(_delimiter))
+    encoding = Option(None, optional(_encoding))
+    kind = Option("row", non_empty_string)
+    skip_blank_lines = Option(True, boolean)
+    null_values = Option((), _null_values)
 
     def __repr__(self) -> str:
-        return f"CsvSource({str(self.path)!r}, key={self.key!r})"
+        return f"CsvSource({self.file!r}, key={self.key!r})"
 
     # --- the mini-protocol of migrator inspect (see sources.base) ------------------------
 
@@ -148,9 +168,8 @@ class CsvSource:
 
     # --- reading -------------------------------------------------------------------------
 
-    def records(self) -> Iterator[Record | RecordError]:
-        """Stream the rows; re-reads the file on every call and resets ``stats``."""
-        stats = self.stats = CsvStats()
+    def read(self) -> Iterator[Record | RecordError]:
+        stats = self.stats
         if csv.field_size_limit() < FIELD_SIZE_LIMIT:
             csv.field_size_limit(FIELD_SIZE_LIMIT)
         with open_binary(self.path) as raw, contextlib.ExitStack() as cleanup:
@@ -181,61 +200,20 @@ class CsvSource:
         if self.encoding is not None:
             stats.encoding = self.encoding
             if is_ascii_compatible(self.encoding):
-                return self._strict_lines(raw, self.encoding)
-            return self._text_lines(raw, self.encoding)
+                return strict_lines(raw, self.path, self.encoding)
+            return text_lines(raw, self.path, self.encoding)
         guess = guess_encoding(sample)
         stats.encoding = guess.encoding
         if guess.how == "bom" and not is_ascii_compatible(guess.encoding):
-            return self._text_lines(raw, guess.encoding)
+            return text_lines(raw, self.path, guess.encoding)
         if guess.how == "fallback":
             stats.notes.append(f"{self.path}: not UTF-8; read as Windows-1252 (Latin-1)")
-        return self._lenient_lines(raw, warn=guess.how != "fallback")
+        # A line that is not UTF-8 is a surprise (with a warning) only when the sample was.
+        warn = self._count_fallback if guess.how != "fallback" else None
+        return lenient_lines(raw, self.path, on_fallback=warn)
 
-    def _strict_lines(self, raw: BinaryIO, encoding: str) -> Lines:
-        for number, line in enumerate(byte_lines(raw, self.path), 1):
-            try:
-                yield line.decode(encoding), None
-            except UnicodeDecodeError as exc:
-                bad = line[exc.start : exc.end].hex(" ").upper()
-                message = (
-                    f"line {number}: bytes {bad} at byte {exc.start + 1} are not valid "
-                    f"{encoding}; is encoding={encoding!r} right for this file?"
-                )
-                yield line.decode(encoding, errors="replace"), (number, True, message)
-
-    def _lenient_lines(self, raw: BinaryIO, *, warn: bool) -> Lines:
-        for number, line in enumerate(byte_lines(raw, self.path), 1):
-            try:
-                yield line.decode("utf-8"), None
-            except UnicodeDecodeError:
-                issue: Issue | None = None
-                if warn:
-                    self.stats.fallback_lines += 1
-                    message = f"line {number} is not valid UTF-8; read it as Windows-1252"
-                    issue = (number, False, message)
-                yield decode_windows_1252(line), issue
-
-    def _text_lines(self, raw: BinaryIO, encoding: str) -> Lines:
-        # UTF-16/32: bytes cannot be split at b"\n" before decoding, so decode a stream.
-        # newline="" keeps line endings as they are, like csv wants.
-        text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
-        number = 0
-        try:
-            for line in text:
-                number += 1
-                yield line, None
-        except UnicodeDecodeError as exc:
-            raise SourceError(
-                f"not valid {encoding} after line {number} ({exc.reason}); "
-                "set encoding= to the file's encoding",
-                file=self.path,
-                line=number + 1,
-            ) from None
-        finally:
-            # Leave the binary file to its owner; without this the wrapper would
-            # close it (and warn) whenever it is garbage collected.
-            with contextlib.suppress(ValueError):
-                text.detach()
+    def _count_fallback(self) -> None:
+        self.stats.fallback_lines += 1
 
     def _choose_delimiter(self, sample: bytes) -> str:
         if self.delimiter is not None:
@@ -346,13 +324,7 @@ class CsvSource:
                     continue
                 row.fields = [""]
             stats.rows += 1
-            result = self._record(row, stats.rows, columns, key_index, seen_keys)
-            if isinstance(result, RecordError):
-                stats.errors += 1
-            else:
-                stats.records += 1
-                stats.warned += bool(result.warnings)
-            yield result
+            yield self._record(row, stats.rows, columns, key_index, seen_keys)
 
     def _record(
         self,
@@ -409,54 +381,11 @@ class CsvSource:
             identity=identity,
             kind=self.kind,
             data=data,
-            location=Location(self._file, row.start),
+            location=Location(self.file, row.start),
             warnings=tuple(warnings),
         )
 
     def _error(
         self, row: RawRow, message: str, identity: str | None, column: str | None = None
     ) -> RecordError:
-        return RecordError(
-            message, file=self._file, line=row.start, identity=identity, field=column
-        )
-
-
-# --- option checks -----------------------------------------------------------------------
-
-
-def _check_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    if not isinstance(key, str) or not key.strip():
-        raise ConfigError("must be a column name", key="key")
-    return " ".join(key.split())  # the same normalisation as header names
-
-
-def _check_delimiter(delimiter: str | None) -> str | None:
-    if delimiter is None:
-        return None
-    if isinstance(delimiter, str):
-        delimiter = _DELIMITER_ALIASES.get(delimiter.lower(), delimiter)
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
-        raise ConfigError(
-            f"must be one character other than a quote or line break, got {delimiter!r}",
-            key="delimiter",
-        )
-    return delimiter
-
-
-def _check_encoding(encoding: str | None) -> str | None:
-    if encoding is None:
-        return None
-    try:
-        return check_encoding(encoding)
-    except (LookupError, TypeError):
-        raise ConfigError(f"unknown encoding {encoding!r}", key="encoding") from None
-
-
-def _check_null_values(values: Iterable[str]) -> frozenset[str]:
-    if isinstance(values, str) or not isinstance(values, Sequence | set | frozenset):
-        raise ConfigError('must be a list of strings, e.g. ["", "NULL"]', key="null_values")
-    if not all(isinstance(v, str) for v in values):
-        raise ConfigError("must contain only strings", key="null_values")
-    return frozenset(values)
+        return RecordError(message, file=self.file, line=row.start, identity=identity, field=column)

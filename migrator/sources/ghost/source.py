@@ -38,7 +38,6 @@ image: set it, or a mapping's ``rebase_url``, for media).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +49,8 @@ import orjson
 from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
-from migrator.sources.base import SourceStats, as_path, open_binary
+from migrator.sources.base import Source
+from migrator.sources.files import open_binary
 from migrator.sources.ghost.cards import GhostRender, MalformedDocument
 from migrator.sources.ghost.lexical import ghost_lexical_html
 from migrator.sources.ghost.mobiledoc import ghost_version, mobiledoc_html
@@ -65,6 +65,7 @@ from migrator.sources.json.stream import (
     summarize,
     top_keys,
 )
+from migrator.sources.options import Option
 
 META_FIELDS = (
     "meta_title",
@@ -89,20 +90,14 @@ class _Index:
     post_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class GhostSource:
+class GhostSource(Source):
     """A Ghost export or Content API response; see the module docstring."""
 
     name = "ghost"
 
-    def __init__(self, path: str | os.PathLike[str], *, site_url: str = "") -> None:
-        self.path: Path = as_path(path)
-        # Ghost 4+ stores its own URL as __GHOST_URL__ in links and images.
-        self.site_url = site_url.rstrip("/")
-        self.stats = SourceStats()
-        self._index: _Index | None = None
-
-    def __repr__(self) -> str:
-        return f"GhostSource({str(self.path)!r})"
+    # Ghost 4+ stores its own URL as __GHOST_URL__ in links and images.
+    site_url = Option("", lambda url: url.rstrip("/"))
+    _index: _Index | None = None  # pass 1 of the last read, for describe()
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
@@ -177,13 +172,11 @@ class GhostSource:
 
     # --- pass 2 --------------------------------------------------------------------------
 
-    def records(self) -> Iterator[Record | RecordError]:
-        """Stream the records; re-reads the file on every call and resets ``stats``."""
+    def read(self) -> Iterator[Record | RecordError]:
         with SeenKeys() as seen:
-            yield from self._records(seen)
+            yield from self._posts(seen)
 
-    def _records(self, seen: SeenKeys) -> Iterator[Record | RecordError]:
-        stats = self.stats = SourceStats()
+    def _posts(self, seen: SeenKeys) -> Iterator[Record | RecordError]:
         base = self._layout()
         index = self._index = self.build_index(base) if base else _Index()
         file = str(self.path)
@@ -193,10 +186,9 @@ class GhostSource:
             for name in lists:
                 where = f"{label}.{name}" if label else name
                 for i, raw in stream_items(self.path, f"{base}{name}.item"):
-                    item = self._record(raw, f"{where}[{i}]", index, seen, embedded=not base)
-                    yield stats.count(item)
+                    yield self._record(raw, f"{where}[{i}]", index, seen, embedded=not base)
         except JsonBroken as broken:
-            yield cut_off(stats, file, broken, "posts")
+            yield cut_off(self.stats, file, broken, "posts")
 
     def _record(
         self, raw: Any, position: str, index: _Index, seen: SeenKeys, *, embedded: bool

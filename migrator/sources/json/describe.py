@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import ijson
 
-from migrator.sources.base import CHUNK_SIZE, open_binary
+from migrator.sources.files import CHUNK_SIZE, open_binary
 from migrator.sources.json.sampled import Inference, sampled_plan
 from migrator.sources.json.scaffold import (
     Scaffold,

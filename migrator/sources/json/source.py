@@ -27,17 +27,16 @@ Formats ``json``, ``ndjson`` and ``jsonl`` (the last two are the same reader).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from migrator.errors import ConfigError, RecordError
-from migrator.paths import MISSING, SourcePath, parse_path
+from migrator.errors import RecordError
+from migrator.paths import MISSING
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
-from migrator.sources.base import SourceStats, as_path
+from migrator.sources.base import Source
 from migrator.sources.json import describe as json_describe
 from migrator.sources.json.scaffold import Scaffold
 from migrator.sources.json.stream import (
@@ -51,6 +50,7 @@ from migrator.sources.json.stream import (
     stream_items,
     summarize,
 )
+from migrator.sources.options import Option, dotted_path, must, non_empty_string, optional
 
 _WILDCARD = re.compile(r"\[\*\]")
 
@@ -71,15 +71,22 @@ def ijson_prefix(records_path: str) -> tuple[str, str]:
     return prefix, label
 
 
-class _Options:
-    def __init__(self, key: str | None, kind: str, kind_path: str | None):
-        self.key: SourcePath | None = _path_option(key, "key")
-        if not isinstance(kind, str) or not kind.strip():
-            raise ConfigError("must be a non-empty string", key="kind")
-        self.kind = kind
-        self.kind_path: SourcePath | None = _path_option(kind_path, "kind_path")
+_RECORDS_PATH = 'must be a path like "data.items[*]" or "[*]"'
 
-    def record(
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+class _JsonRecords(Source):
+    """What the JSON and NDJSON sources share: the ``key``, ``kind`` and ``kind_path``
+    options, and how they make a record of one JSON value."""
+
+    key = Option(None, optional(dotted_path))
+    kind = Option("record", non_empty_string)
+    kind_path = Option(None, optional(dotted_path))
+
+    def make_record(
         self,
         value: Any,
         default_identity: str,
@@ -127,55 +134,37 @@ class _Options:
         return Record(identity, kind, value, location, warnings)
 
 
-class JsonSource:
+class JsonSource(_JsonRecords):
     """A JSON document; see the module docstring."""
 
     name = "json"
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        records_path: str | None = None,
-        key: str | None = None,
-        kind: str = "record",
-        kind_path: str | None = None,
-    ) -> None:
-        self.path: Path = as_path(path)
-        if records_path is not None and not isinstance(records_path, str):
-            raise ConfigError('must be a path like "data.items[*]" or "[*]"', key="records_path")
-        self.records_path = records_path
-        self.options = _Options(key, kind, kind_path)
-        self.stats = SourceStats()
+    records_path = Option(
+        None, optional(must(_is_str, 'must be a path like "data.items[*]" or "[*]"'))
+    )
 
     def __repr__(self) -> str:
-        return f"JsonSource({str(self.path)!r}, records_path={self.records_path!r})"
+        return f"JsonSource({self.file!r}, records_path={self.records_path!r})"
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
         return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") and bool(head_events(head))
 
-    def records(self) -> Iterator[Record | RecordError]:
-        """Stream the records; re-reads the file on every call and resets ``stats``."""
-        with SeenKeys() as seen:
-            yield from self._records(seen)
-
-    def _records(self, seen: SeenKeys) -> Iterator[Record | RecordError]:
-        stats = self.stats = SourceStats()
-        file = str(self.path)
+    def read(self) -> Iterator[Record | RecordError]:
         prefix, label = self._prefix()
-        try:
-            for index, value in stream_items(self.path, prefix):
-                if prefix:
-                    yield stats.count(self._record(value, index, f"{label}[{index}]", seen))
-                elif isinstance(value, list) and self.records_path is None:
-                    # A top-level list read whole: only when its start could not be seen.
-                    for i, item in enumerate(value):
-                        yield stats.count(self._record(item, i, f"[{i}]", seen))
-                else:
-                    yield stats.count(self._record(value, index, "$", seen))
-        except JsonBroken as broken:
-            yield cut_off(stats, file, broken, "records")
+        with SeenKeys() as seen:
+            try:
+                for index, value in stream_items(self.path, prefix):
+                    if prefix:
+                        yield self._record(value, index, f"{label}[{index}]", seen)
+                    elif isinstance(value, list) and self.records_path is None:
+                        # A top-level list read whole: only when its start could not be seen.
+                        for i, item in enumerate(value):
+                            yield self._record(item, i, f"[{i}]", seen)
+                    else:
+                        yield self._record(value, index, "$", seen)
+            except JsonBroken as broken:
+                yield cut_off(self.stats, self.file, broken, "records")
 
     def _prefix(self) -> tuple[str, str]:
         if self.records_path is not None:
@@ -191,8 +180,8 @@ class JsonSource:
     def _record(
         self, value: Any, index: int, position: str, seen: SeenKeys
     ) -> Record | RecordError:
-        location = Location(str(self.path), position=position)
-        return self.options.record(value, f"index:{index}", location, seen)
+        location = Location(self.file, position=position)
+        return self.make_record(value, f"index:{index}", location, seen)
 
     def describe(self) -> dict[str, Any]:
         return summarize(self.name, self.records(), records_path=self.records_path)
@@ -202,25 +191,10 @@ class JsonSource:
         return json_describe.scaffold(self, kind)
 
 
-class NdjsonSource:
+class NdjsonSource(_JsonRecords):
     """NDJSON / JSON Lines: one JSON object a line; see the module docstring."""
 
     name = "ndjson"
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        key: str | None = None,
-        kind: str = "record",
-        kind_path: str | None = None,
-    ) -> None:
-        self.path: Path = as_path(path)
-        self.options = _Options(key, kind, kind_path)
-        self.stats = SourceStats()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self.path)!r})"
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
@@ -229,25 +203,16 @@ class NdjsonSource:
             return bool(lines)
         return len(lines) > 1 and all(isinstance(v, dict) for v in lines)
 
-    def records(self) -> Iterator[Record | RecordError]:
-        """Stream the records; re-reads the file on every call and resets ``stats``."""
+    def read(self) -> Iterator[Record | RecordError]:
+        file = self.file
         with SeenKeys() as seen:
-            yield from self._records(seen)
-
-    def _records(self, seen: SeenKeys) -> Iterator[Record | RecordError]:
-        stats = self.stats = SourceStats()
-        file = str(self.path)
-        for line in ndjson_lines(self.path):
-            item: Record | RecordError
-            if line.error is not None:
-                item = RecordError(line.error, file=file, line=line.number)
-            else:
+            for line in ndjson_lines(self.path):
+                if line.error is not None:
+                    yield RecordError(line.error, file=file, line=line.number)
+                    continue
                 warnings = (REPLACEMENT_WARNING,) if line.replacement_chars else ()
                 location = Location(file, line.number)
-                item = self.options.record(
-                    line.value, f"line:{line.number}", location, seen, warnings
-                )
-            yield stats.count(item)
+                yield self.make_record(line.value, f"line:{line.number}", location, seen, warnings)
 
     def describe(self) -> dict[str, Any]:
         return summarize(self.name, self.records())
@@ -261,17 +226,6 @@ class JsonlSource(NdjsonSource):
     """The same reader under the name ``jsonl``."""
 
     name = "jsonl"
-
-
-def _path_option(value: str | None, key: str) -> SourcePath | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ConfigError("must be a dotted path like 'sys.id'", key=key)
-    try:
-        return parse_path(value)
-    except ValueError as exc:
-        raise ConfigError(str(exc), key=key) from None
 
 
 def _short(value: Any) -> str:

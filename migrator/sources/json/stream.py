@@ -28,7 +28,8 @@ import orjson
 
 from migrator.errors import RecordError, SourceError
 from migrator.records import Record
-from migrator.sources.base import CHUNK_SIZE, byte_lines, open_binary
+from migrator.sources.base import SourceStats
+from migrator.sources.files import CHUNK_SIZE, byte_lines, open_binary
 
 Event = tuple[str, str, Any]  # ijson (prefix, event, value)
 
@@ -42,10 +43,10 @@ class JsonBroken(Exception):
         super().__init__(f"{position}: {detail}")
 
 
-def cut_off(stats: Any, file: str, broken: JsonBroken, what: str) -> RecordError:
-    """The error a document that breaks part-way ends with (noted in ``stats``): the
-    ``what`` (entries, posts...) after ``broken.position`` were not read."""
-    stats.errors += 1
+def cut_off(stats: SourceStats, file: str, broken: JsonBroken, what: str) -> RecordError:
+    """The error a document that breaks part-way ends with (noted in ``stats``; counted
+    as it is yielded): the ``what`` (entries, posts...) after ``broken.position`` were not
+    read."""
     stats.notes.append(f"{file}@{broken.position}: {broken.detail}")
     return RecordError(
         f"{broken.detail}; the {what} after this point were not read",

@@ -36,7 +36,6 @@ reference label, and per asset its URL: memory grows with the number of document
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,9 +46,10 @@ from migrator.errors import ConfigError, RecordError
 from migrator.paths import MISSING, SourcePath, parse_path
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
-from migrator.sources.base import SourceStats, as_path
+from migrator.sources.base import Source
 from migrator.sources.json.scaffold import Scaffold
 from migrator.sources.json.stream import REPLACEMENT_WARNING, head_lines, ndjson_lines, summarize
+from migrator.sources.options import Option, boolean, is_text, must, optional
 from migrator.sources.rendering import Rendering
 from migrator.sources.sanity import describe as sanity_describe
 from migrator.sources.sanity.portable_text import is_portable_text, portable_text_html
@@ -66,47 +66,38 @@ class _Index:
     assets: dict[str, str] = field(default_factory=dict)  # asset id → url
 
 
-class SanitySource:
+def _reference_fields(value: Any) -> dict[str, SourcePath]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError('must be a table like { author = "name" }')
+    paths: dict[str, SourcePath] = {}
+    for kind, text in value.items():
+        try:
+            paths[kind] = parse_path(text if isinstance(text, str) else "")
+        except ValueError as exc:
+            raise ConfigError(str(exc), key=f"reference_fields.{kind}") from None
+    return paths
+
+
+_text = optional(must(is_text, "must be a non-empty string"))
+
+
+def _assets_base(value: Any) -> str | None:
+    url = _text(value)
+    return url.rstrip("/") if url else None
+
+
+class SanitySource(Source):
     """A Sanity NDJSON export; see the module docstring."""
 
     name = "sanity"
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        reference_fields: dict[str, str] | None = None,
-        include_drafts: bool = False,
-        assets_base: str | None = None,
-        project_id: str | None = None,
-        dataset: str | None = None,
-    ) -> None:
-        self.path: Path = as_path(path)
-        if reference_fields is not None and not isinstance(reference_fields, dict):
-            raise ConfigError('must be a table like { author = "name" }', key="reference_fields")
-        self.reference_fields: dict[str, SourcePath] = {}
-        for kind, text in (reference_fields or {}).items():
-            try:
-                self.reference_fields[kind] = parse_path(text if isinstance(text, str) else "")
-            except ValueError as exc:
-                raise ConfigError(str(exc), key=f"reference_fields.{kind}") from None
-        if not isinstance(include_drafts, bool):
-            raise ConfigError("must be true or false", key="include_drafts")
-        self.include_drafts = include_drafts
-        for key, value in (
-            ("assets_base", assets_base),
-            ("project_id", project_id),
-            ("dataset", dataset),
-        ):
-            if value is not None and (not isinstance(value, str) or not value):
-                raise ConfigError("must be a non-empty string", key=key)
-        self.assets_base = assets_base.rstrip("/") if assets_base else None
-        self.project_id = project_id
-        self.dataset = dataset
-        self.stats = SourceStats()
-
-    def __repr__(self) -> str:
-        return f"SanitySource({str(self.path)!r})"
+    reference_fields = Option(None, _reference_fields)
+    include_drafts = Option(False, boolean)
+    assets_base = Option(None, _assets_base)
+    project_id = Option(None, _text)
+    dataset = Option(None, _text)
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
@@ -138,26 +129,20 @@ class SanitySource:
 
     # --- pass 2 --------------------------------------------------------------------------
 
-    def records(self) -> Iterator[Record | RecordError]:
-        """Stream the records; re-reads the file on every call and resets ``stats``."""
-        with SeenKeys() as seen:
-            yield from self._records(seen)
-
-    def _records(self, seen: SeenKeys) -> Iterator[Record | RecordError]:
-        stats = self.stats = SourceStats()
+    def read(self) -> Iterator[Record | RecordError]:
         index = self.build_index()
-        file = str(self.path)
         skipped = {"drafts": 0, "system documents": 0, "asset documents": 0}
-        for line in ndjson_lines(self.path):
-            item = self._record(line.number, line.value, line.error, index, seen, skipped)
-            if item is None:
-                continue
-            if isinstance(item, Record) and line.replacement_chars:
-                item = _with_warning(item, REPLACEMENT_WARNING)
-            yield stats.count(item)
+        with SeenKeys() as seen:
+            for line in ndjson_lines(self.path):
+                item = self._record(line.number, line.value, line.error, index, seen, skipped)
+                if item is None:
+                    continue
+                if isinstance(item, Record) and line.replacement_chars:
+                    item = _with_warning(item, REPLACEMENT_WARNING)
+                yield item
         for what, n in skipped.items():
             if n:
-                stats.notes.append(f"{file}: skipped {n} {what}")
+                self.stats.notes.append(f"{self.file}: skipped {n} {what}")
 
     def _record(
         self,

@@ -28,7 +28,6 @@ records before the break, then a ``RecordError`` at the byte position.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +35,10 @@ from typing import Any
 
 import ijson
 
-from migrator.errors import ConfigError, RecordError
+from migrator.errors import RecordError
 from migrator.records import Location, Record
-from migrator.sources.base import CHUNK_SIZE, SourceStats, as_path, open_binary
+from migrator.sources.base import Source
+from migrator.sources.files import CHUNK_SIZE, open_binary
 from migrator.sources.json.scaffold import Scaffold
 from migrator.sources.json.stream import (
     Builder,
@@ -50,6 +50,7 @@ from migrator.sources.json.stream import (
     summarize,
     top_keys,
 )
+from migrator.sources.options import Option, is_text, must, optional, string_list
 from migrator.sources.strapi import describe as strapi_describe
 
 UPLOAD_FILE = "plugin::upload.file"
@@ -64,35 +65,17 @@ class _Index:
     version: Any = None
 
 
-class StrapiSource:
+_media_field_list = string_list("must be a list of field names", allow_empty=True)
+
+
+class StrapiSource(Source):
     """A Strapi import-export-entries (v2) export; see the module docstring."""
 
     name = "strapi"
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        default_locale: str | None = None,
-        media_fields: list[str] | None = None,
-    ) -> None:
-        self.path: Path = as_path(path)
-        if default_locale is not None and (
-            not isinstance(default_locale, str) or not default_locale
-        ):
-            raise ConfigError("must be a locale code like 'en'", key="default_locale")
-        self.default_locale = default_locale
-        if media_fields is not None and (
-            not isinstance(media_fields, list) or not all(isinstance(f, str) for f in media_fields)
-        ):
-            raise ConfigError("must be a list of field names", key="media_fields")
-        self.media_fields = frozenset(media_fields or ())
-        self.stats = SourceStats()
-        self._files: dict[str, str] = {}
-        self._version: Any = None
-
-    def __repr__(self) -> str:
-        return f"StrapiSource({str(self.path)!r})"
+    default_locale = Option(None, optional(must(is_text, "must be a locale code like 'en'")))
+    media_fields = Option(None, lambda value: frozenset(_media_field_list(value) or ()))
+    _version: Any = None  # the export's "version", seen while reading
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
@@ -151,7 +134,6 @@ class StrapiSource:
         except JsonBroken:
             pass  # pass 2 reports it where it happens
         index.version = self._version
-        self._files = index.files
         # Localization groups: connected entries of one type.
         for (uid, key), (_, ids) in index.entries.items():
             if (uid, key) in index.groups:
@@ -170,8 +152,8 @@ class StrapiSource:
 
     # --- pass 2 --------------------------------------------------------------------------
 
-    def records(self) -> Iterator[Record | RecordError]:
-        stats = self.stats = SourceStats()
+    def read(self) -> Iterator[Record | RecordError]:
+        stats = self.stats
         index = self.build_index()
         if index.version not in (2, None):
             stats.notes.append(f"{self.path}: export format version {index.version!r}; read as 2")
@@ -186,12 +168,10 @@ class StrapiSource:
                 where = f"{file}@{position}"
                 kind = uid.rsplit(".", 1)[-1] if "." in uid else uid.removeprefix("api::")
                 if not isinstance(entry, dict):
-                    stats.errors += 1
                     yield RecordError("an entry must be a JSON object", file=where)
                     continue
                 first = seen.get((uid, key))
                 if first is not None:
-                    stats.errors += 1
                     yield RecordError(
                         f"duplicate {kind} id {key}, first seen at {first}",
                         file=where,
@@ -205,7 +185,7 @@ class StrapiSource:
                 if len(members) < len(group):
                     continue
                 del pending[group]
-                yield stats.count(self._record(uid, kind, members, index))
+                yield self._record(uid, kind, members, index)
         except JsonBroken as broken:
             yield cut_off(stats, file, broken, "entries")
 
@@ -230,7 +210,7 @@ class StrapiSource:
         keys = sorted(members, key=sort_key)
         main_key = keys[0]
         locales: dict[str, dict[str, Any]] = {}
-        entries = [self._resolved(members[key][1], warnings) for key in keys]
+        entries = [self._resolved(members[key][1], index.files, warnings) for key in keys]
         for entry in entries:
             locale = entry.get("locale")
             if isinstance(locale, str) and locale:
@@ -244,7 +224,9 @@ class StrapiSource:
         location = Location(str(self.path), position=members[main_key][0])
         return Record(identity, kind, data, location, tuple(dict.fromkeys(warnings)))
 
-    def _resolved(self, entry: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
+    def _resolved(
+        self, entry: dict[str, Any], files: dict[str, str], warnings: list[str]
+    ) -> dict[str, Any]:
         if not self.media_fields:
             return dict(entry)
         out = dict(entry)
@@ -253,7 +235,7 @@ class StrapiSource:
             ids = value if isinstance(value, list) else [value]
             urls = []
             for i in ids:
-                url = self._files.get(str(i)) if i is not None else None
+                url = files.get(str(i)) if i is not None else None
                 if url is None and i is not None:
                     warnings.append(f"{name}: upload {i} is not in the export")
                 urls.append(url)

@@ -65,7 +65,6 @@ A file that is not XML, or XML that is not a WordPress export, is a ``SourceErro
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -75,9 +74,11 @@ from typing import Any
 
 from lxml import etree
 
-from migrator.errors import ConfigError, RecordError, SourceError
+from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record
-from migrator.sources.base import SourceStats, as_path, open_binary
+from migrator.sources.base import Source, SourceStats
+from migrator.sources.files import open_binary
+from migrator.sources.options import Option, boolean, must, optional, string_list
 from migrator.sources.wordpress.items import (
     Author,
     classify,
@@ -168,40 +169,19 @@ class _Index:
     repairs: dict[str, int] = field(default_factory=dict)
 
 
-class WxrSource:
+class WxrSource(Source):
     """Read a WordPress WXR export; see the module docstring for the data keys."""
 
     name = "wxr"
+    stats_type = WxrStats
+    stats: WxrStats
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        post_types: list[str] | None = None,
-        group_translations: bool = False,
-        default_language: str | None = None,
-    ) -> None:
-        self.path: Path = as_path(path)
-        self._file = str(self.path)
-        if post_types is not None and (
-            isinstance(post_types, str)
-            or not isinstance(post_types, list)
-            or not all(isinstance(t, str) and t for t in post_types)
-        ):
-            raise ConfigError('must be a list of post types, e.g. ["post", "page"]',
-                              key="post_types")  # fmt: skip
-        self.post_types = tuple(post_types) if post_types is not None else None
-        if not isinstance(group_translations, bool):
-            raise ConfigError("must be true or false", key="group_translations")
-        self.group_translations = group_translations
-        if default_language is not None and not isinstance(default_language, str):
-            raise ConfigError('must be a language code, e.g. "en"', key="default_language")
-        self.default_language = default_language
-        self.every_type = False  # set by inspect: read menus and revisions too
-        self.stats = WxrStats()
-
-    def __repr__(self) -> str:
-        return f"WxrSource({self._file!r})"
+    post_types = Option(None, lambda value: _post_types(value))
+    group_translations = Option(False, boolean)
+    default_language = Option(
+        None, optional(must(lambda v: isinstance(v, str), 'must be a language code, e.g. "en"'))
+    )
+    every_type = False  # set by inspect: read menus and revisions too
 
     def wants(self, post_type: str) -> bool:
         if self.every_type:
@@ -335,12 +315,11 @@ class WxrSource:
 
     # --- reading ------------------------------------------------------------------------
 
-    def records(self) -> Iterator[Record | RecordError]:
-        """Stream the items (two passes over the file); resets ``stats``."""
-        stats = self.stats = WxrStats()
+    def read(self) -> Iterator[Record | RecordError]:
+        """The items, in two passes over the file."""
         index = self.scan()
         try:
-            yield from self._items(index, stats)
+            yield from self._items(index, self.stats)
         finally:
             index.attachments.close()
 
@@ -446,8 +425,7 @@ class WxrSource:
         elif seen.get(post_id):
             problem = f"duplicate post id {post_id}, first seen at line {seen[post_id]}"
         if problem is not None:
-            stats.errors += 1
-            yield RecordError(problem, file=self._file, line=line, identity=post_id or None)
+            yield RecordError(problem, file=self.file, line=line, identity=post_id or None)
             return
         if post_id in seen:
             seen[post_id] = line
@@ -457,13 +435,10 @@ class WxrSource:
             identity=post_id,
             kind=post_type,
             data=data,
-            location=Location(self._file, line),
+            location=Location(self.file, line),
             warnings=tuple(warnings),
         )
-        for out in groups.add(record):
-            stats.records += 1
-            stats.warned += bool(out.warnings)
-            yield out
+        yield from groups.add(record)
 
 
 @dataclass
@@ -619,3 +594,11 @@ def _str_or_none(value: Any) -> str | None:
 
 
 __all__ = ["WxrSource", "WxrStats"]
+
+
+_post_type_list = string_list('must be a list of post types, e.g. ["post", "page"]')
+
+
+def _post_types(value: Any) -> tuple[str, ...] | None:
+    types = _post_type_list(value)
+    return tuple(types) if types is not None else None

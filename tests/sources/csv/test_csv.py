@@ -22,8 +22,8 @@ from shared_data import needs_realdata as needs_shared
 from migrator.errors import RecordError, SourceError
 from migrator.records import Record
 from migrator.sources import CsvSource, open_source
-from migrator.sources.base import byte_lines
 from migrator.sources.csv import source as csv_source
+from migrator.sources.files import byte_lines
 
 ROOT = Path(__file__).resolve().parents[3]
 REALDATA = SHARED / "csv"
