@@ -94,7 +94,6 @@ class _Index:
     # asset id → ({locale: file url}, {locale: alt text (description, else title)})
     assets: dict[str, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
     entries: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)  # id→type,labels
-    broken: JsonBroken | None = None
 
     @property
     def default(self) -> str | None:
@@ -195,7 +194,7 @@ class ContentfulSource(Source):
                     index.entries[current["id"]] = (ctype, labels)
                 current.clear()
 
-        index.broken = scan(self.path, on_event)
+        scan(self.path, on_event)  # a break is reported where pass 2 meets it
         return index
 
     # --- pass 2 --------------------------------------------------------------------------

@@ -194,9 +194,6 @@ def _list_field(name: str, path: str, values: list[Any]) -> FieldPlan:
     return FieldPlan(name, "long_text", [path], note=note, active=False)
 
 
-# The collection field a scaffolded collection is looked up by: the record's id.
-
-
 def pick(plans: list[FieldPlan], names: Iterable[str], types: Iterable[str]) -> FieldPlan | None:
     """The first active plan named one of ``names`` (in that order) of one of ``types``."""
     allowed = set(types)

@@ -14,8 +14,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from lxml import etree
-
 from migrator.sources.wordpress.php import maybe_unserialize
 
 _WP_URI = re.compile(r"^https?://wordpress\.org/export/1\.\d+/(excerpt/)?$")
@@ -313,7 +311,3 @@ def _is_internal(href: str, hosts: set[str]) -> bool:
     if not parts.netloc:
         return bool(parts.path)
     return (parts.hostname or "").lower() in hosts
-
-
-def is_element(el: Any) -> bool:
-    return isinstance(el.tag, str) and not isinstance(el, etree._Comment)

@@ -37,7 +37,6 @@ class AttachmentIndex:
             BEGIN;
             """
         )
-        self.count = 0
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -54,7 +53,6 @@ class AttachmentIndex:
             f"INSERT INTO media (parent, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
             (parent, post_id, url, alt, title, caption),
         )
-        self.count += 1
 
     def get(self, post_id: str) -> dict[str, Any] | None:
         """``{id, url, alt, title, caption}``, or None when the export has no such item."""
@@ -68,9 +66,6 @@ class AttachmentIndex:
             f"SELECT {_COLUMNS} FROM media WHERE parent = ? ORDER BY rowid", (parent,)
         )
         return [_as_dict(r) for r in rows]
-
-    def __contains__(self, post_id: object) -> bool:
-        return isinstance(post_id, str) and self.get(post_id) is not None
 
     def close(self) -> None:
         if self._db is not None:
