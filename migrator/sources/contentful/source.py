@@ -45,7 +45,6 @@ break, then a ``RecordError`` at the byte position of the break.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +54,14 @@ from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources.base import Source
 from migrator.sources.contentful import describe as contentful_describe
+from migrator.sources.contentful.index import Index, build_index
 from migrator.sources.contentful.richtext import contentful_html, is_contentful_document
 from migrator.sources.json.scaffold import Scaffold
 from migrator.sources.json.stream import (
-    Collector,
     JsonBroken,
     cut_off,
     head_events,
-    https,
     identity_text,
-    scan,
     stream_items,
     summarize,
     top_keys,
@@ -75,32 +72,6 @@ from migrator.sources.rendering import Rendering
 CONTENTFUL_KEYS = frozenset(
     {"contentTypes", "entries", "assets", "locales", "editorInterfaces", "webhooks", "roles"}
 )
-
-
-@dataclass
-class _Locale:
-    code: str
-    default: bool
-    fallback: str | None
-
-
-@dataclass
-class _Index:
-    """Pass 1: only what the joins need."""
-
-    locales: list[_Locale] = field(default_factory=list)
-    localized: dict[str, dict[str, bool]] = field(default_factory=dict)  # type → field → flag
-    type_names: dict[str, str] = field(default_factory=dict)
-    # asset id → ({locale: file url}, {locale: alt text (description, else title)})
-    assets: dict[str, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
-    entries: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)  # id→type,labels
-
-    @property
-    def default(self) -> str | None:
-        for loc in self.locales:
-            if loc.default:
-                return loc.code
-        return self.locales[0].code if self.locales else None
 
 
 _TABLE = 'must be a table of strings, e.g. { "en-US" = "en" }'
@@ -115,7 +86,7 @@ class ContentfulSource(Source):
     locale_map = Option(None, string_table(_TABLE))
     reference_fields = Option(None, string_table(_TABLE))
     content_types = Option(None, lambda value: frozenset(_content_type_list(value) or ()))
-    _index: _Index | None = None  # pass 1 of the last read, for describe()
+    _index: Index | None = None  # pass 1 of the last read, for describe()
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
@@ -127,75 +98,8 @@ class ContentfulSource(Source):
     def _code(self, code: Any) -> str:
         return self.locale_map.get(str(code), str(code))
 
-    def build_index(self) -> _Index:
-        index = _Index()
-        label_fields = frozenset(self.reference_fields.values())
-        current: dict[str, Any] = {}
-
-        def on_item(prefix: str, value: Any) -> None:
-            if not isinstance(value, dict):
-                return
-            sys = value.get("sys") or {}
-            if prefix == "locales.item" and value.get("code"):
-                fallback = value.get("fallbackCode")
-                index.locales.append(
-                    _Locale(
-                        self._code(value["code"]),
-                        bool(value.get("default")),
-                        self._code(fallback) if fallback else None,
-                    )
-                )
-            elif prefix == "contentTypes.item" and sys.get("id"):
-                fields = value.get("fields") or []
-                index.localized[sys["id"]] = {
-                    f["id"]: bool(f.get("localized"))
-                    for f in fields
-                    if isinstance(f, dict) and "id" in f
-                }
-                index.type_names[sys["id"]] = str(value.get("name") or sys["id"])
-            elif prefix == "assets.item" and sys.get("id"):
-                fields = value.get("fields") or {}
-                files = fields.get("file") or {}
-                titles = fields.get("title") or {}
-                descriptions = fields.get("description") or {}
-                urls = {
-                    self._code(loc): https(f["url"])
-                    for loc, f in files.items()
-                    if isinstance(f, dict) and isinstance(f.get("url"), str)
-                }
-                alts = {
-                    self._code(loc): str(text)
-                    for loc, text in {**titles, **descriptions}.items()
-                    if isinstance(text, str) and text
-                }
-                if urls:
-                    index.assets[str(sys["id"])] = (urls, alts)
-
-        collect = Collector(("locales.item", "contentTypes.item", "assets.item"), on_item)
-
-        def on_event(prefix: str, event: str, value: Any) -> None:
-            if not prefix.startswith("entries.item"):
-                collect(prefix, event, value)
-                return
-            if prefix == "entries.item.sys.id" and event == "string":
-                current["id"] = value
-            elif prefix == "entries.item.sys.contentType.sys.id" and event == "string":
-                current["type"] = value
-            elif prefix.startswith("entries.item.fields.") and event in ("string", "number"):
-                parts = prefix.split(".")
-                if len(parts) == 5 and parts[3] in label_fields:
-                    current.setdefault("labels", {}).setdefault(parts[3], {})[
-                        self._code(parts[4])
-                    ] = str(value)
-            elif prefix == "entries.item" and event == "end_map":
-                if "id" in current:
-                    ctype = current.get("type", "")
-                    labels = current.get("labels", {}).get(self.reference_fields.get(ctype), {})
-                    index.entries[current["id"]] = (ctype, labels)
-                current.clear()
-
-        scan(self.path, on_event)  # a break is reported where pass 2 meets it
-        return index
+    def build_index(self) -> Index:
+        return build_index(self.path, self._code, self.reference_fields)
 
     # --- pass 2 --------------------------------------------------------------------------
 
@@ -211,7 +115,7 @@ class ContentfulSource(Source):
                 yield cut_off(self.stats, self.file, broken, "entries")
 
     def _record(
-        self, raw: Any, position: str, index: _Index, seen: SeenKeys
+        self, raw: Any, position: str, index: Index, seen: SeenKeys
     ) -> Record | RecordError | None:
         where = f"{self.path}@{position}"
         if not isinstance(raw, dict):
@@ -236,27 +140,8 @@ class ContentfulSource(Source):
         if self.content_types and ctype not in self.content_types:
             return None
         warnings: list[str] = []
-        fields: dict[str, dict[str, Any]] = {}
         raw_fields: dict[str, Any] = raw["fields"] if isinstance(raw.get("fields"), dict) else {}
-        for name, per_locale in raw_fields.items():
-            if not isinstance(per_locale, dict):
-                warnings.append(f"field {name!r} is not keyed by locale; skipped")
-                continue
-            fields[name] = {
-                self._code(loc): self._value(v, self._code(loc), index, warnings, name)
-                for loc, v in per_locale.items()
-            }
-        codes = [loc.code for loc in index.locales]
-        codes += sorted({c for v in fields.values() for c in v} - set(codes))
-        localized = index.localized.get(ctype, {})
-        views: dict[str, dict[str, Any]] = {}
-        for code in codes:
-            view: dict[str, Any] = {}
-            for name, values in fields.items():
-                value = self._fallback(values, code, localized.get(name, True), index)
-                if value is not MISSING:
-                    view[name] = value
-            views[code] = view
+        fields = self._fields(raw_fields, index, warnings)
         data = {
             "id": identity,
             "content_type": ctype,
@@ -270,13 +155,45 @@ class ContentfulSource(Source):
                 if isinstance(t, dict) and isinstance(t.get("sys"), dict) and "id" in t["sys"]
             ],
             "fields": fields,
-            "locales": views,
+            "locales": self._views(fields, ctype, index),
         }
         return Record(
             identity, ctype, data, Location(str(self.path), position=position), tuple(warnings)
         )
 
-    def _fallback(self, values: dict[str, Any], code: str, localized: bool, index: _Index) -> Any:
+    def _fields(
+        self, raw_fields: dict[str, Any], index: Index, warnings: list[str]
+    ) -> dict[str, dict[str, Any]]:
+        """{field: {locale: value}}, the values made usable (links, Rich Text)."""
+        fields: dict[str, dict[str, Any]] = {}
+        for name, per_locale in raw_fields.items():
+            if not isinstance(per_locale, dict):
+                warnings.append(f"field {name!r} is not keyed by locale; skipped")
+                continue
+            fields[name] = {
+                self._code(loc): self._value(v, self._code(loc), index, warnings, name)
+                for loc, v in per_locale.items()
+            }
+        return fields
+
+    def _views(
+        self, fields: dict[str, dict[str, Any]], ctype: str, index: Index
+    ) -> dict[str, dict[str, Any]]:
+        """{locale: {field: value}} for every locale, the fallback chain applied."""
+        codes = [loc.code for loc in index.locales]
+        codes += sorted({c for v in fields.values() for c in v} - set(codes))
+        localized = index.localized.get(ctype, {})
+        views: dict[str, dict[str, Any]] = {}
+        for code in codes:
+            view: dict[str, Any] = {}
+            for name, values in fields.items():
+                value = self._fallback(values, code, localized.get(name, True), index)
+                if value is not MISSING:
+                    view[name] = value
+            views[code] = view
+        return views
+
+    def _fallback(self, values: dict[str, Any], code: str, localized: bool, index: Index) -> Any:
         if not localized:
             default = index.default
             return values.get(default, values.get(code, MISSING)) if default else MISSING
@@ -290,7 +207,7 @@ class ContentfulSource(Source):
             current = chain.get(current)
         return MISSING
 
-    def _value(self, value: Any, locale: str, index: _Index, warnings: list[str], name: str) -> Any:
+    def _value(self, value: Any, locale: str, index: Index, warnings: list[str], name: str) -> Any:
         if isinstance(value, list):
             out = [self._value(v, locale, index, warnings, name) for v in value]
             return [v for v in out if v is not None]
@@ -319,7 +236,7 @@ class ContentfulSource(Source):
             return self._reference(target, locale, index)
         return value
 
-    def _asset(self, asset_id: str, locale: str, index: _Index) -> tuple[str, str] | None:
+    def _asset(self, asset_id: str, locale: str, index: Index) -> tuple[str, str] | None:
         found = index.assets.get(asset_id)
         if found is None:
             return None
@@ -327,14 +244,14 @@ class ContentfulSource(Source):
         url = _localized(urls, locale, index.default) or next(iter(urls.values()))
         return url, _localized(alts, locale, index.default) or ""
 
-    def _reference(self, entry_id: str, locale: str, index: _Index) -> str:
+    def _reference(self, entry_id: str, locale: str, index: Index) -> str:
         ctype, labels = index.entries[entry_id]
         if ctype not in self.reference_fields:
             return entry_id
         default = index.default
         return labels.get(locale) or (labels.get(default) if default else None) or entry_id
 
-    def _entry_label(self, entry_id: str, locale: str, index: _Index) -> tuple[None, str] | None:
+    def _entry_label(self, entry_id: str, locale: str, index: Index) -> tuple[None, str] | None:
         if entry_id not in index.entries:
             return None
         return None, self._reference(entry_id, locale, index)
@@ -343,7 +260,7 @@ class ContentfulSource(Source):
 
     def describe(self) -> dict[str, Any]:
         summary = summarize(self.name, self.records(), lambda r: dict(r.data["fields"]))
-        index = self._index or _Index()
+        index = self._index or Index()
         summary["locales"] = [
             {"code": loc.code, "default": loc.default, "fallback": loc.fallback}
             for loc in index.locales

@@ -241,6 +241,17 @@ def sampled_plan(
             f"page at that slug. Fields and types are guessed {seen}."
         )
         return plan
+    plan.lookup = _lookup(plan, plans, id_path, kind)
+    plan.why = (
+        "A collection, since these records have no slug to make pages of; items are\n"
+        f"found again by {plan.lookup}. Fields and types are guessed {seen}."
+    )
+    return plan
+
+
+def _lookup(plan: Plan, plans: list[FieldPlan], id_path: str | None, kind: str) -> str:
+    """A collection's lookup field: the record's id when it has one, else its first text
+    field (made required)."""
     if id_path is not None:
         lookup = FieldPlan(
             LOOKUP_FIELD,
@@ -253,18 +264,12 @@ def sampled_plan(
         )
         plan.fields = unique_names(plans, [LOOKUP_FIELD])
         plan.fields.insert(0, lookup)
-        plan.lookup = LOOKUP_FIELD
-    else:
-        first = pick(plans, [*TITLE_NAMES, *(p.name for p in plans)], ("short_text",))
-        if first is None:
-            raise ValueError(
-                f"the `{kind}` records have no id and no text field to find Butter items by"
-            )
-        first.optional, first.required = False, True
-        first.note = "the lookup field: make sure it is unique (the export has no ids)"
-        plan.lookup = first.name
-    plan.why = (
-        "A collection, since these records have no slug to make pages of; items are\n"
-        f"found again by {plan.lookup}. Fields and types are guessed {seen}."
-    )
-    return plan
+        return LOOKUP_FIELD
+    first = pick(plans, [*TITLE_NAMES, *(p.name for p in plans)], ("short_text",))
+    if first is None:
+        raise ValueError(
+            f"the `{kind}` records have no id and no text field to find Butter items by"
+        )
+    first.optional, first.required = False, True
+    first.note = "the lookup field: make sure it is unique (the export has no ids)"
+    return first.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -25,80 +26,91 @@ def _bump(counter: Counter[str], key: str) -> None:
         counter["(other)"] += 1
 
 
-def describe(source: WxrSource) -> dict[str, Any]:
-    """A nested summary: post types with counts and statuses, taxonomies, meta keys per
-    type, locales, authors, attachment hosts, and what could not be read."""
-    every = source.post_types is None
-    types: Counter[str] = Counter()
-    statuses: dict[str, Counter[str]] = {}
-    meta: dict[str, Counter[str]] = {}
-    taxonomies: dict[str, set[str]] = {}
-    locales: Counter[str] = Counter()
-    hosts: Counter[str] = Counter()
-    author_posts: Counter[str] = Counter()
-    comments = 0
-    permalinks: dict[str, Counter[str]] = {}
-    internal_links = linking_items = 0
-    errors: list[str] = []
-    plugin = None
-    post_types = list(source.post_types) if source.post_types is not None else None
-    reader = type(source)(source.path, post_types=post_types)
-    reader.every_type = every  # inspect shows everything, menus and revisions included
-    for item in reader.records():
-        if isinstance(item, RecordError):
-            errors.append(str(item))
-            continue
-        data = item.data
-        kind = item.kind
-        types[kind] += 1
-        statuses.setdefault(kind, Counter())[data["status"]] += 1
+@dataclass
+class _Tally:
+    """What ``describe`` counts while reading every item once."""
+
+    types: Counter[str] = field(default_factory=Counter)
+    statuses: dict[str, Counter[str]] = field(default_factory=dict)
+    meta: dict[str, Counter[str]] = field(default_factory=dict)
+    taxonomies: dict[str, set[str]] = field(default_factory=dict)
+    locales: Counter[str] = field(default_factory=Counter)
+    hosts: Counter[str] = field(default_factory=Counter)
+    author_posts: Counter[str] = field(default_factory=Counter)
+    comments: int = 0
+    permalinks: dict[str, Counter[str]] = field(default_factory=dict)
+    internal_links: int = 0
+    linking_items: int = 0
+    errors: list[str] = field(default_factory=list)
+    plugin: str | None = None
+
+    def add(self, kind: str, data: Mapping[str, Any]) -> None:
+        self.types[kind] += 1
+        self.statuses.setdefault(kind, Counter())[data["status"]] += 1
         for key in data["meta"]:
-            _bump(meta.setdefault(kind, Counter()), key)
+            _bump(self.meta.setdefault(kind, Counter()), key)
         for taxonomy, terms in data["terms"].items():
-            names = taxonomies.setdefault(taxonomy, set())
+            names = self.taxonomies.setdefault(taxonomy, set())
             if len(names) < _MAX_KEYS:
                 names.update(t["slug"] or t["name"] for t in terms)
         if data["language"]:
-            locales[data["language"]] += 1
-            plugin = plugin or ("polylang" if "language" in data["terms"] else "wpml")
+            self.locales[data["language"]] += 1
+            self.plugin = self.plugin or ("polylang" if "language" in data["terms"] else "wpml")
         else:
             for code in qtranslate_languages(data["title"] + data["content"][:2000]):
-                locales[code] += 1
-                plugin = "qtranslate"
-        author_posts[data["author"]["login"]] += 1
-        comments += len(data["comments"])
+                self.locales[code] += 1
+                self.plugin = "qtranslate"
+        self.author_posts[data["author"]["login"]] += 1
+        self.comments += len(data["comments"])
         if data["link"]:
-            _bump(permalinks.setdefault(kind, Counter()), permalink_shape(data))
+            _bump(self.permalinks.setdefault(kind, Counter()), permalink_shape(data))
         if data["links"]:
-            internal_links += len(data["links"])
-            linking_items += 1
+            self.internal_links += len(data["links"])
+            self.linking_items += 1
         if kind == "attachment" and data["attachment_url"]:
-            _bump(hosts, urlsplit(data["attachment_url"]).hostname or "(relative)")
+            _bump(self.hosts, urlsplit(data["attachment_url"]).hostname or "(relative)")
+
+
+def describe(source: WxrSource) -> dict[str, Any]:
+    """A nested summary: post types with counts and statuses, taxonomies, meta keys per
+    type, locales, authors, attachment hosts, and what could not be read."""
+    post_types = list(source.post_types) if source.post_types is not None else None
+    reader = type(source)(source.path, post_types=post_types)
+    reader.every_type = source.post_types is None  # inspect shows menus and revisions too
+    tally = _Tally()
+    for item in reader.records():
+        if isinstance(item, RecordError):
+            tally.errors.append(str(item))
+        else:
+            tally.add(item.kind, item.data)
     stats = reader.stats
-    authors = [{**a, "items": author_posts.get(a["login"], 0)} for a in _authors(reader)]
+    authors = [{**a, "items": tally.author_posts.get(a["login"], 0)} for a in _authors(reader)]
+    errors = tally.errors
     return {
         "file": str(source.path),
         "format": "wxr",
         "wxr_version": stats.wxr_version,
         "items": stats.items,
         "post_types": {
-            kind: {"count": n, "statuses": dict(statuses[kind].most_common())}
-            for kind, n in types.most_common()
+            kind: {"count": n, "statuses": dict(tally.statuses[kind].most_common())}
+            for kind, n in tally.types.most_common()
         },
-        "taxonomies": {t: len(names) for t, names in sorted(taxonomies.items())},
+        "taxonomies": {t: len(names) for t, names in sorted(tally.taxonomies.items())},
         "meta_keys": {
-            kind: dict(counter.most_common(_SHOWN)) for kind, counter in sorted(meta.items())
+            kind: dict(counter.most_common(_SHOWN)) for kind, counter in sorted(tally.meta.items())
         },
-        "locales": {"plugin": plugin, "counts": dict(locales.most_common())} if locales else {},
+        "locales": {"plugin": tally.plugin, "counts": dict(tally.locales.most_common())}
+        if tally.locales
+        else {},
         "authors": authors,
-        "comments": comments,
-        "attachment_hosts": dict(hosts.most_common(_SHOWN)),
+        "comments": tally.comments,
+        "attachment_hosts": dict(tally.hosts.most_common(_SHOWN)),
         # What a mapping's `links` rules need: where each type lived, and how many links
         # in the content point at the site itself (they are rewritten).
         "permalinks": {
-            kind: dict(counter.most_common(3)) for kind, counter in sorted(permalinks.items())
+            kind: dict(counter.most_common(3)) for kind, counter in sorted(tally.permalinks.items())
         },
-        "internal_links": {"links": internal_links, "items": linking_items},
+        "internal_links": {"links": tally.internal_links, "items": tally.linking_items},
         "problems": [*errors[:_SHOWN], f"... and {len(errors) - _SHOWN} more"]
         if len(errors) > _SHOWN
         else errors,

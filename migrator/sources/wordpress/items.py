@@ -9,7 +9,7 @@ A prefix the file forgot to declare reaches us as a literal ``wp:post_id`` tag n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -184,53 +184,75 @@ def read_term(local: str, el: Any) -> dict[str, Any] | None:
     }
 
 
-def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict[str, Any]:
-    """An ``<item>`` → the record data documented in ``migrator.sources.wordpress.source``
-    (without the cross-item keys: featured image, attachments, translations)."""
-    warnings: list[str] = []
-    wp: dict[str, str] = {}
-    plain: dict[str, str] = {}
-    content = excerpt = creator = ""
-    terms: dict[str, list[dict[str, str]]] = {}
-    untyped: list[str] = []
-    comments: list[dict[str, Any]] = []
+@dataclass
+class _Parts:
+    """An ``<item>``'s children, sorted by namespace (the first of each name wins)."""
+
+    wp: dict[str, str] = field(default_factory=dict)
+    plain: dict[str, str] = field(default_factory=dict)
+    content: str = ""
+    excerpt: str = ""
+    creator: str = ""
+    terms: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    untyped: list[str] = field(default_factory=list)  # WXR 1.0 categories without a domain
+    comments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _parts(el: Any, warnings: list[str]) -> _Parts:
+    parts = _Parts()
     for child in el:
         kind, local = classify(child.tag)
         if kind == "wp":
             if local == "comment":
-                comments.append(_comment(child, warnings))
-            elif local not in ("postmeta",) and local not in wp:
-                wp[local] = text(child)
+                parts.comments.append(_comment(child, warnings))
+            elif local not in ("postmeta",) and local not in parts.wp:
+                parts.wp[local] = text(child)
         elif kind == "":
             if local == "category":
-                domain = child.get("domain")
-                name = text(child)
-                if domain is None:
-                    untyped.append(name)
-                    continue
-                taxonomy = "post_tag" if domain == "tag" else domain
-                entry = {"name": name, "slug": child.get("nicename") or ""}
-                bucket = terms.setdefault(taxonomy, [])
-                if entry not in bucket:
-                    bucket.append(entry)
-            elif local not in plain:
-                plain[local] = text(child)
+                _add_term(parts, child)
+            elif local not in parts.plain:
+                parts.plain[local] = text(child)
         elif kind == "content" and local == "encoded":
-            content = text(child)
+            parts.content = text(child)
         elif kind == "excerpt" and local == "encoded":
-            excerpt = text(child)
+            parts.excerpt = text(child)
         elif kind == "dc" and local == "creator":
-            creator = text(child)
+            parts.creator = text(child)
     # WXR 1.0 repeats categories without a domain; keep those no typed one names.
+    terms = parts.terms
     named = {t["name"] for t in terms.get("category", [])} | {
         t["name"] for t in terms.get("post_tag", [])
     }
-    for name in untyped:
+    for name in parts.untyped:
         if name and name not in named:
             terms.setdefault("category", []).append({"name": name, "slug": ""})
             named.add(name)
+    return parts
+
+
+def _add_term(parts: _Parts, child: Any) -> None:
+    domain = child.get("domain")
+    name = text(child)
+    if domain is None:
+        parts.untyped.append(name)
+        return
+    taxonomy = "post_tag" if domain == "tag" else domain
+    entry = {"name": name, "slug": child.get("nicename") or ""}
+    bucket = parts.terms.setdefault(taxonomy, [])
+    if entry not in bucket:
+        bucket.append(entry)
+
+
+def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict[str, Any]:
+    """An ``<item>`` → the record data documented in ``migrator.sources.wordpress.source``
+    (without the cross-item keys: featured image, attachments, translations)."""
+    warnings: list[str] = []
+    parts = _parts(el, warnings)
+    wp, plain, content, excerpt, terms = (
+        parts.wp, parts.plain, parts.content, parts.excerpt, parts.terms
+    )  # fmt: skip
     meta = decode_meta(meta_pairs(el, "postmeta"), warnings)
-    creator = creator or wp.get("author") or ""  # some generators write <wp:author>login
+    creator = parts.creator or wp.get("author") or ""  # some generators write <wp:author>login
     author = authors.get(creator)
     images = _unique(m.group(2) for m in _IMG.finditer(content))
     links = _unique(
@@ -265,7 +287,7 @@ def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict
         "tags": terms.get("post_tag", []),
         "terms": terms,
         "meta": meta,
-        "comments": comments,
+        "comments": parts.comments,
         "attachment_url": wp.get("attachment_url") or None,
         "images": images,
         "links": links,

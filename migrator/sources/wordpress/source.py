@@ -67,53 +67,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from lxml import etree
+from urllib.parse import urlsplit
 
 from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.sources.base import Source, SourceStats
-from migrator.sources.files import open_binary
 from migrator.sources.options import Option, boolean, must, optional, string_list
-from migrator.sources.wordpress.items import (
-    Author,
-    classify,
-    meta_pairs,
-    read_author,
-    read_item,
-    read_term,
-    text,
-    wp_children,
-)
-from migrator.sources.wordpress.media import AttachmentIndex
-from migrator.sources.wordpress.recover import RepairingReader
+from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
+from migrator.sources.wordpress.items import classify, read_item
+from migrator.sources.wordpress.parse import in_item, parse, release
+from migrator.sources.wordpress.translations import Groups, item_language
 
 DEFAULT_SKIPPED = ("nav_menu_item", "revision")
 KNOWN_VERSIONS = ("1.0", "1.1", "1.2")
-# Only these elements reach Python; the rest stay in lxml's C code.
-_WATCHED = [
-    "{*}item",
-    "{*}author",
-    "{*}category",
-    "{*}tag",
-    "{*}term",
-    "{*}wxr_version",
-    "{*}base_site_url",
-    "{*}base_blog_url",
-    "{*}title",
-    "{*}link",
-    "{*}language",
-    "{*}channel",
-    "{*}rss",
-]
-_SITE_KEYS = ("title", "link", "language")
-_WPML_LANGUAGE = "_wpml_import_language_code"
-_WPML_GROUP = "_wpml_import_translation_group"
-_WPML_SOURCE = "_wpml_import_source_language_code"
 _MAX_NOTES = 50
 _PREMATURE = re.compile(r"Premature end of data|Opening and ending tag mismatch|EndTag")
 
@@ -125,48 +95,6 @@ class WxrStats(SourceStats):
     repairs: dict[str, int] = field(default_factory=dict)
     well_formed: bool = True
     wxr_version: str | None = None
-
-
-class _IdSet:
-    """Post ids seen so far, in about one bit per possible id (WordPress ids are small
-    integers), so a multi-gigabyte export does not grow a set of a million strings."""
-
-    MAX_BIT = 1 << 28  # larger or non-numeric ids go to a plain set
-
-    def __init__(self) -> None:
-        self.bits = bytearray()
-        self.other: set[str] = set()
-
-    def add(self, post_id: str) -> bool:
-        """Remember ``post_id``; True if it was already there."""
-        if post_id.isdigit() and len(post_id) < 10 and int(post_id) < self.MAX_BIT:
-            n = int(post_id)
-            byte, bit = divmod(n, 8)
-            if byte >= len(self.bits):
-                self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
-            seen = bool(self.bits[byte] & (1 << bit))
-            self.bits[byte] |= 1 << bit
-            return seen
-        if post_id in self.other:
-            return True
-        self.other.add(post_id)
-        return False
-
-
-@dataclass
-class _Index:
-    """What the first pass learns: small maps, never item contents."""
-
-    site: dict[str, Any] = field(default_factory=dict)
-    authors: dict[str, Author] = field(default_factory=dict)
-    terms: list[dict[str, Any]] = field(default_factory=list)
-    attachments: AttachmentIndex = field(default_factory=AttachmentIndex)  # on disk
-    groups: dict[str, int] = field(default_factory=dict)  # translation group -> members
-    duplicates: set[str] = field(default_factory=set)  # post ids on more than one item
-    root: str | None = None
-    saw_wp: bool = False
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    repairs: dict[str, int] = field(default_factory=dict)
 
 
 class WxrSource(Source):
@@ -206,112 +134,9 @@ class WxrSource(Source):
 
         return scaffold(self, kind)
 
-    # --- parsing ------------------------------------------------------------------------
-
-    def parse(self, *, repair_cdata: bool, errors: list[tuple[int, str]],
-              repairs: dict[str, int]) -> Iterator[Any]:  # fmt: skip
-        """Yield watched elements at their end; the caller reads then ``release``s them.
-
-        Parser errors are appended to ``errors`` as they appear (line, message).
-        """
-        with open_binary(self.path) as raw:
-            reader = RepairingReader(raw, self.path, repair_cdata=repair_cdata)
-            events = etree.iterparse(
-                reader,
-                events=("end",),
-                tag=_WATCHED,
-                recover=True,
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                huge_tree=True,
-                remove_comments=True,
-                remove_pis=True,
-            )
-            seen = logged = 0
-            try:
-                for _, el in events:
-                    seen += 1
-                    log = events.error_log
-                    if len(log) > logged:
-                        errors.extend((e.line, e.message.strip()) for e in list(log)[logged:])
-                        logged = len(log)
-                    yield el
-            except etree.XMLSyntaxError as exc:
-                if seen == 0:
-                    raise SourceError(f"not an XML file: {exc.msg}", file=self.path) from None
-                errors.append((exc.lineno or 0, f"parsing stopped: {exc.msg}"))
-            log = events.error_log
-            errors.extend((e.line, e.message.strip()) for e in list(log)[logged:])
-            for kind, n in reader.fixes.items():
-                repairs[kind] = repairs.get(kind, 0) + n
-
-    @staticmethod
-    def release(el: Any) -> None:
-        """Free a processed element and everything before it in its parent."""
-        el.clear(keep_tail=False)
-        parent = el.getparent()
-        if parent is not None:
-            while el.getprevious() is not None:
-                del parent[0]
-
-    def scan(self, *, repair_cdata: bool = False) -> _Index:
+    def scan(self, *, repair_cdata: bool = False) -> Index:
         """The first pass: channel facts, attachments, translation groups."""
-        index = _Index()
-        ids = _IdSet()
-        for el in self.parse(repair_cdata=repair_cdata, errors=index.errors,
-                             repairs=index.repairs):  # fmt: skip
-            if index.root is None:
-                index.root = classify(el.getroottree().getroot().tag)[1]
-            kind, local = classify(el.tag)
-            if kind == "wp":
-                index.saw_wp = True
-            if kind == "" and local == "item":
-                self._scan_item(el, index, ids)
-                self.release(el)
-            elif _in_item(el):
-                continue
-            elif kind == "wp" and local == "author":
-                author = read_author(el)
-                if author is not None:
-                    index.authors.setdefault(author.login, author)
-                self.release(el)
-            elif kind == "wp" and local in ("category", "tag", "term"):
-                term = read_term(local, el)
-                if term is not None:
-                    index.terms.append(term)
-                self.release(el)
-            elif kind == "wp" and local in ("wxr_version", "base_site_url", "base_blog_url"):
-                index.site.setdefault(local, text(el))
-            elif kind == "" and local in _SITE_KEYS and _parent_local(el) == "channel":
-                index.site.setdefault(local, text(el))
-        return index
-
-    def _scan_item(self, el: Any, index: _Index, ids: _IdSet) -> None:
-        f = wp_children(el)
-        post_id = f.get("post_id", "")
-        index.saw_wp = index.saw_wp or bool(post_id)
-        if post_id and self.wants(f.get("post_type") or "post") and ids.add(post_id):
-            index.duplicates.add(post_id)
-        if f.get("post_type") == "attachment" and post_id:
-            meta = dict(meta_pairs(el, "postmeta"))
-            parent = f.get("post_parent") or None
-            excerpt = ""
-            for child in el:
-                if classify(child.tag) == ("excerpt", "encoded"):
-                    excerpt = text(child)
-            index.attachments.add(
-                post_id,
-                url=f.get("attachment_url") or _child_text(el, "guid"),
-                alt=meta.get("_wp_attachment_image_alt", ""),
-                title=_child_text(el, "title"),
-                caption=excerpt,
-                parent=parent if parent and parent != "0" else None,
-            )
-        if self.group_translations and self.wants(f.get("post_type") or "post"):
-            group, _, _ = _translation(el)
-            if group:
-                index.groups[group] = index.groups.get(group, 0) + 1
+        return scan(self, repair_cdata=repair_cdata)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -323,7 +148,7 @@ class WxrSource(Source):
         finally:
             index.attachments.close()
 
-    def _items(self, index: _Index, stats: WxrStats) -> Iterator[Record | RecordError]:
+    def _items(self, index: Index, stats: WxrStats) -> Iterator[Record | RecordError]:
         if index.root is None or (index.root != "rss" and not index.saw_wp):
             what = f"<{index.root}>" if index.root else "no elements"
             raise SourceError(
@@ -338,27 +163,27 @@ class WxrSource(Source):
             stats.notes.append(f"{self.path}: no <wp:wxr_version>; read as WXR 1.2")
         elif version not in KNOWN_VERSIONS:
             stats.notes.append(f"{self.path}: unknown WXR version {version!r}; read as 1.2")
-        site = {k: index.site.get(k) for k in (*_SITE_KEYS, "base_site_url", "base_blog_url")}
+        site = {k: index.site.get(k) for k in (*SITE_KEYS, "base_site_url", "base_blog_url")}
         site["wxr_version"] = version
         hosts = _hosts(site)
         errors: list[tuple[int, str]] = []
         pending: _Pending | None = None
         # First lines of the ids the first pass found more than once (a small map).
         seen: dict[str, int] = dict.fromkeys(index.duplicates, 0)
-        groups = _Groups(self, index.groups)
-        for el in self.parse(repair_cdata=not stats.well_formed, errors=errors,
+        groups = Groups(self.group_translations, self.default_language, index.groups)
+        for el in parse(self.path, repair_cdata=not stats.well_formed, errors=errors,
                              repairs=stats.repairs):  # fmt: skip
             kind, local = classify(el.tag)
             if kind != "" or local != "item":
-                if not _in_item(el) and local in ("author", "category", "tag", "term"):
-                    self.release(el)
+                if not in_item(el) and local in ("author", "category", "tag", "term"):
+                    release(el)
                 continue
             stats.items += 1
             line = el.sourceline or 0
             if pending is not None:
                 yield from self._finish(pending, errors, line, seen, groups)
             data = read_item(el, index.authors, hosts)
-            self.release(el)
+            release(el)
             pending = _Pending(line, data)
             self._enrich(data, index, site)
         if pending is not None:
@@ -370,7 +195,7 @@ class WxrSource(Source):
         for repair, n in stats.repairs.items():
             stats.notes.append(f"{self.path}: repaired on reading: {n} × {repair}")
 
-    def _enrich(self, data: dict[str, Any], index: _Index, site: dict[str, Any]) -> None:
+    def _enrich(self, data: dict[str, Any], index: Index, site: dict[str, Any]) -> None:
         post_id = data["post_id"]
         warnings = data["_warnings"]
         meta = data["meta"]
@@ -393,7 +218,7 @@ class WxrSource(Source):
         }
         data["alt"] = meta.get("_wp_attachment_image_alt", "") if data["post_type"] == (
             "attachment") else ""  # fmt: skip
-        language, group = _item_language(data)
+        language, group = item_language(data)
         data["language"] = language
         data["translation_group"] = group
 
@@ -403,7 +228,7 @@ class WxrSource(Source):
         errors: list[tuple[int, str]],
         next_line: int | None,
         seen: dict[str, int],
-        groups: _Groups,
+        groups: Groups,
     ) -> Iterator[Record | RecordError]:
         """Decide on an item once the parser is past it: its errors are all logged."""
         stats = self.stats
@@ -447,57 +272,6 @@ class _Pending:
     data: dict[str, Any]
 
 
-class _Groups:
-    """``group_translations``: hold the items of a translation group until all are read."""
-
-    def __init__(self, source: WxrSource, sizes: dict[str, int]):
-        self.source = source
-        self.sizes = sizes
-        self.waiting: dict[str, list[Record]] = {}
-
-    def add(self, record: Record) -> Iterable[Record]:
-        group = record.data.get("translation_group")
-        if not self.source.group_translations or not group or self.sizes.get(group, 0) < 2:
-            return (record,)
-        members = self.waiting.setdefault(group, [])
-        members.append(record)
-        if len(members) < self.sizes[group]:
-            return ()
-        del self.waiting[group]
-        return (self.merge(members),)
-
-    def flush(self) -> Iterator[Record]:
-        for group in list(self.waiting):
-            yield self.merge(self.waiting.pop(group))
-
-    def merge(self, members: list[Record]) -> Record:
-        if len(members) == 1:
-            return members[0]
-        default = self.source.default_language
-
-        def rank(r: Record) -> int:
-            if default and r.data.get("language") == default:
-                return 0
-            return 1 if not r.data["meta"].get(_WPML_SOURCE) else 2
-
-        primary = min(members, key=rank)  # min is stable: file order breaks ties
-        translations: dict[str, Mapping[str, Any]] = {}
-        warnings = list(primary.warnings)
-        for r in members:
-            lang = r.data.get("language") or r.identity
-            if lang in translations:
-                warnings.append(
-                    f"two translations in {lang!r}: kept post {translations[lang]['post_id']}"
-                )
-                continue
-            translations[lang] = r.data
-            if r is not primary:
-                warnings.extend(f"translation {r.identity}: {w}" for w in r.warnings)
-        data = {**primary.data, "translations": translations,
-                "translation_ids": [r.identity for r in members]}  # fmt: skip
-        return Record(primary.identity, primary.kind, data, primary.location, tuple(warnings))
-
-
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -505,7 +279,7 @@ _GALLERY = re.compile(r"\[gallery\b([^\]]*)\]")
 _IDS = re.compile(r"""\b(?:ids|include)\s*=\s*["']?([\d,\s]+)""")
 
 
-def _gallery_media(content: str, post_id: str, index: _Index) -> dict[str, Any]:
+def _gallery_media(content: str, post_id: str, index: Index) -> dict[str, Any]:
     """The attachments the content's ``[gallery]`` shortcodes show: their ``ids``, or the
     item's attached media when a gallery names none (as WordPress does)."""
     if "[gallery" not in content:
@@ -529,68 +303,13 @@ def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:200]
 
 
-def _in_item(el: Any) -> bool:
-    parent = el.getparent()
-    while parent is not None:
-        if classify(parent.tag) == ("", "item"):
-            return True
-        parent = parent.getparent()
-    return False
-
-
-def _parent_local(el: Any) -> str | None:
-    parent = el.getparent()
-    return classify(parent.tag)[1] if parent is not None else None
-
-
-def _child_text(el: Any, name: str) -> str:
-    for child in el:
-        if classify(child.tag) == ("", name):
-            return text(child)
-    return ""
-
-
 def _hosts(site: dict[str, Any]) -> set[str]:
-    from urllib.parse import urlsplit
-
     out = set()
     for key in ("link", "base_site_url", "base_blog_url"):
         host = urlsplit(site.get(key) or "").hostname
         if host:
             out.add(host.lower())
     return out
-
-
-def _translation(el: Any) -> tuple[str | None, str | None, str | None]:
-    """(group, language, source language) of an item element (Polylang or WPML)."""
-    group = language = None
-    for child in el:
-        if classify(child.tag) == ("", "category"):
-            domain = child.get("domain")
-            if domain == "post_translations":
-                group = child.get("nicename") or text(child)
-            elif domain == "language":
-                language = child.get("nicename") or text(child)
-    if group is None:
-        meta = dict(meta_pairs(el, "postmeta"))
-        group = meta.get(_WPML_GROUP) or None
-        language = language or meta.get(_WPML_LANGUAGE) or None
-        return group, language, meta.get(_WPML_SOURCE) or None
-    return group, language, None
-
-
-def _item_language(data: dict[str, Any]) -> tuple[str | None, str | None]:
-    terms = data["terms"]
-    language = next((t["slug"] or t["name"] for t in terms.get("language", [])), None)
-    group = next((t["slug"] or t["name"] for t in terms.get("post_translations", [])), None)
-    meta = data["meta"]
-    language = language or _str_or_none(meta.get(_WPML_LANGUAGE))
-    group = group or _str_or_none(meta.get(_WPML_GROUP))
-    return language, group
-
-
-def _str_or_none(value: Any) -> str | None:
-    return str(value) if isinstance(value, str | int) and str(value) else None
 
 
 __all__ = ["WxrSource", "WxrStats"]
