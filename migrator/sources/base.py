@@ -53,6 +53,30 @@ class SourceStats:
             self.warned += bool(item.warnings)
         return item
 
+    def summary(self) -> list[str]:
+        """Short lines a person should see at the end of a run: the file's notes (the first
+        few), then how many records could not be read or came with warnings. A format's
+        stats put what else it knows first (an encoding guessed, items skipped)."""
+        shown = self.notes[:SUMMARY_NOTES]
+        lines = list(shown)
+        if len(self.notes) > len(shown):
+            lines.append(f"... and {len(self.notes) - len(shown)} more notes")
+        if not self.records and not self.errors:
+            lines.append("no records read")
+        if self.errors:
+            lines.append(f"{_records(self.errors)} could not be read")
+        if self.warned:
+            lines.append(f"{_records(self.warned)} read with warnings")
+        return lines
+
+
+# Notes shown in a summary; ``migrator inspect`` shows them all.
+SUMMARY_NOTES = 5
+
+
+def _records(n: int) -> str:
+    return f"{n:,} record{'s' if n != 1 else ''}"
+
 
 class Source:
     """One export file, read as a stream of records; see the module docstring."""

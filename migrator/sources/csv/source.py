@@ -45,7 +45,7 @@ import codecs
 import contextlib
 import csv
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -54,8 +54,8 @@ from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources.base import Source, SourceStats
+from migrator.sources.csv import options as checks
 from migrator.sources.csv.encodings import (
-    check_encoding,
     decode_windows_1252,
     guess_encoding,
     is_ascii_compatible,
@@ -83,42 +83,7 @@ SNIFFED_DELIMITERS = (",", "\t", ";", "|")
 # Never used unless configured, but suggested when they would split a one-column file.
 HINTED_DELIMITERS = (":", "^", "~", "!")
 _TAB_SUFFIXES = (".tsv", ".tab")
-_DELIMITER_ALIASES = {"tab": "\t", "\\t": "\t"}
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\d*\.\d+)")
-
-
-# --- option checks (ValueError: Option makes it a ConfigError naming the option) -----------
-
-
-def _column_name(key: Any) -> str:
-    if not isinstance(key, str) or not key.strip():
-        raise ValueError("must be a column name")
-    return " ".join(key.split())  # the same normalisation as header names
-
-
-def _delimiter(delimiter: Any) -> str:
-    if isinstance(delimiter, str):
-        delimiter = _DELIMITER_ALIASES.get(delimiter.lower(), delimiter)
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
-        raise ValueError(
-            f"must be one character other than a quote or line break, got {delimiter!r}"
-        )
-    return delimiter
-
-
-def _encoding(encoding: Any) -> str:
-    try:
-        return check_encoding(encoding)
-    except (LookupError, TypeError):
-        raise ValueError(f"unknown encoding {encoding!r}") from None
-
-
-def _null_values(values: Any) -> frozenset[str]:
-    if isinstance(values, str) or not isinstance(values, Sequence | set | frozenset):
-        raise ValueError('must be a list of strings, e.g. ["", "NULL"]')
-    if not all(isinstance(v, str) for v in values):
-        raise ValueError("must contain only strings")
-    return frozenset(values)
 
 
 @dataclass
@@ -129,6 +94,21 @@ class CsvStats(SourceStats):
     encoding: str | None = None
     delimiter: str | None = None
     fallback_lines: int = 0  # lines read as Windows-1252 after the sample looked like UTF-8
+    # How the encoding was chosen: configured, bom, utf-8 or fallback (encodings.py).
+    encoding_how: str | None = None
+
+    def summary(self) -> list[str]:
+        lines = []
+        if self.encoding_how == "bom" and self.encoding != "utf-8-sig":
+            lines.append(f"read as {self.encoding} (the file starts with its byte order mark)")
+        if self.fallback_lines:
+            n = self.fallback_lines
+            lines.append(
+                f"{n:,} line{'s' if n != 1 else ''} not valid UTF-8, read as Windows-1252 "
+                "(the records carry a warning)"
+            )
+        # Not valid UTF-8 from the start: the note says "read as Windows-1252".
+        return [*lines, *super().summary()]
 
 
 class CsvSource(Source):
@@ -138,12 +118,12 @@ class CsvSource(Source):
     stats_type = CsvStats
     stats: CsvStats
 
-    key = Option(None, optional(_column_name))
-    delimiter = Option(None, optional(_delimiter))
-    encoding = Option(None, optional(_encoding))
+    key = Option(None, optional(checks.column_name))
+    delimiter = Option(None, optional(checks.delimiter))
+    encoding = Option(None, optional(checks.encoding))
     kind = Option("row", non_empty_string)
     skip_blank_lines = Option(True, boolean)
-    null_values = Option((), _null_values)
+    null_values = Option((), checks.null_values)
 
     def __repr__(self) -> str:
         return f"CsvSource({self.file!r}, key={self.key!r})"
@@ -198,12 +178,12 @@ class CsvSource(Source):
         """Pick the encoding; return the file as (line text, decode issue) pairs."""
         stats = self.stats
         if self.encoding is not None:
-            stats.encoding = self.encoding
+            stats.encoding, stats.encoding_how = self.encoding, "configured"
             if is_ascii_compatible(self.encoding):
                 return strict_lines(raw, self.path, self.encoding)
             return text_lines(raw, self.path, self.encoding)
         guess = guess_encoding(sample)
-        stats.encoding = guess.encoding
+        stats.encoding, stats.encoding_how = guess.encoding, guess.how
         if guess.how == "bom" and not is_ascii_compatible(guess.encoding):
             return text_lines(raw, self.path, guess.encoding)
         if guess.how == "fallback":

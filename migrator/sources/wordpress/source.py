@@ -96,6 +96,15 @@ class WxrStats(SourceStats):
     well_formed: bool = True
     wxr_version: str | None = None
 
+    def summary(self) -> list[str]:
+        lines = [
+            f"skipped {n:,} {post_type} item{'s' if n != 1 else ''}"
+            for post_type, n in sorted(self.skipped_types.items(), key=lambda t: (-t[1], t[0]))
+        ]
+        if not self.well_formed:
+            lines.append("not well-formed XML: read in recover mode (the notes say where)")
+        return [*lines, *super().summary()]
+
 
 class WxrSource(Source):
     """Read a WordPress WXR export; see the module docstring for the data keys."""

@@ -256,3 +256,20 @@ async def test_two_locale_export_migrates_as_multi_locale_pages(
     assert (
         welcome["en"]["hero_image"] and welcome["en"]["hero_image"] == welcome["es"]["hero_image"]
     )
+
+
+def test_summary_of_a_read(tmp_path: Path) -> None:
+    source = ContentfulSource(TWO_LOCALES)
+    list(source.records())
+    assert source.stats.summary() == []
+    text = TWO_LOCALES.read_text(encoding="utf-8")
+    cut = tmp_path / "cut.json"
+    cut.write_text(text[: text.index('"pricing"')], encoding="utf-8")
+    broken = ContentfulSource(cut)
+    list(broken.records())
+    size = cut.stat().st_size
+    assert broken.stats.summary() == [
+        f"{cut}@byte {size}: the file ends in the middle of the JSON (truncated?)",
+        "1 record could not be read",
+        "1 record read with warnings",  # its asset was after the break
+    ]

@@ -365,3 +365,46 @@ def test_open_source_builds_a_csv_source() -> None:
     source = open_source("csv", CASES / "csv-pipe.csv", key="a")
     assert isinstance(source, CsvSource)
     assert _names(source.records()) == ["Record", "Record"]
+
+
+# --- the summary a person sees at the end of a run --------------------------------------------
+
+
+def test_summary_of_a_clean_file_is_empty() -> None:
+    _, _, source = read_all(SAMPLES / "blog_posts.csv", key="id")
+    assert source.stats.summary() == []
+
+
+def test_summary_names_an_encoding_from_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes("a,b\n1,2\n".encode("utf-16"))
+    _, _, source = read_all(path)
+    assert source.stats.summary() == ["read as utf-16 (the file starts with its byte order mark)"]
+    path.write_bytes("a,b\n1,2\n".encode("utf-8-sig"))  # UTF-8 with a BOM: nothing to say
+    assert read_all(path)[2].stats.summary() == []
+
+
+def test_summary_of_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("id,name\n1,Société\n".encode("latin-1"))
+    _, _, source = read_all(path)
+    assert source.stats.summary() == [f"{path}: not UTF-8; read as Windows-1252 (Latin-1)"]
+
+
+def test_summary_of_late_latin1_lines_bad_rows_and_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    filler = b"".join(b"%d,plain ascii text\n" % n for n in range(8000))
+    bad = b"8000,caf\xe9\n8001,na\xefve\n8002,too,many\n"
+    path.write_bytes(b"id,text\n" + filler + bad)
+    _, _, source = read_all(path)
+    assert source.stats.summary() == [
+        "2 lines not valid UTF-8, read as Windows-1252 (the records carry a warning)",
+        "1 record could not be read",
+        "2 records read with warnings",
+    ]
+
+
+def test_summary_of_a_header_only_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("id,title\n\n")
+    assert read_all(path)[2].stats.summary() == ["no records read"]

@@ -173,3 +173,14 @@ def test_ghost_url_placeholders_become_the_site_or_site_relative(
     assert record.data["body"] == f'<p><a href="{link}">hi</a></p>'
     assert record.data["html"] == f'<p><a href="{link}">hi</a></p>'
     assert record.data["feature_image"] == image
+
+
+def test_summary_of_a_read(tmp_path: Path) -> None:
+    path = tmp_path / "g.json"
+    path.write_bytes(export([post("a"), post("a"), post("b", html=None, lexical="{oops")]))
+    source = GhostSource(path)
+    list(source.records())
+    assert source.stats.summary() == [
+        "1 record could not be read",
+        "1 record read with warnings",
+    ]

@@ -178,6 +178,33 @@ def test_sniff_and_describe(tmp_path: Path) -> None:
     }
 
 
+# --- the summary a person sees at the end of a run --------------------------------------------
+
+
+def test_summary_of_a_cut_off_document(tmp_path: Path) -> None:
+    text = '{"items": [{"id": 1}, {"id": 2}, {"id": 3, "title": "cut he'
+    path = write(tmp_path / "cut.json", text)
+    source = JsonSource(path, records_path="items[*]", key="id")
+    list(source.records())
+    assert source.stats.summary() == [
+        f"{path}@byte {len(text)}: the file ends in the middle of the JSON (truncated?)",
+        "1 record could not be read",
+    ]
+
+
+def test_summary_of_ndjson_with_bad_and_suspicious_lines(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.ndjson", '{"id": 1}\nnot json\n{"id": 2, "t": "caf\ufffd"}\n')
+    source = NdjsonSource(path, key="id")
+    list(source.records())
+    assert source.stats.summary() == [
+        "1 record could not be read",
+        "1 record read with warnings",
+    ]
+    clean = NdjsonSource(write(tmp_path / "ok.ndjson", '{"id": 1}\n'), key="id")
+    list(clean.records())
+    assert clean.stats.summary() == []
+
+
 # --- streaming: memory stays flat -----------------------------------------------------------
 
 N = 200_000

@@ -121,3 +121,21 @@ def test_bad_lines_do_not_stop_the_read(tmp_path: Path) -> None:
         (3, "expected a JSON object (a document)"),
         (4, "the document has no _type"),
     ]
+
+
+def test_summary_names_what_was_skipped(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "d.ndjson",
+        {"_id": "a", "_type": "post"},
+        {"_id": "drafts.a", "_type": "post"},
+        {"_id": "drafts.b", "_type": "post"},
+        {"_id": "img", "_type": "sanity.imageAsset", "url": "https://cdn/x.png"},
+        {"_id": "a", "_type": "post"},
+    )
+    source = SanitySource(path)
+    list(source.records())
+    assert source.stats.summary() == [
+        f"{path}: skipped 2 drafts",
+        f"{path}: skipped 1 asset documents",
+        "1 record could not be read",
+    ]

@@ -72,3 +72,11 @@ def test_sniff_and_truncated(tmp_path: Path) -> None:
     (error,) = [i for i in items if isinstance(i, RecordError)]
     assert error.file == f"{path}@byte {len(text)}"
     assert StrapiSource(path).describe()["uids"] == ["api::a.a"]
+
+
+def test_summary_of_an_unknown_export_version(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"version": 3, "data": {"api::a.a": {"1": {"id": 1}}}}', encoding="utf-8")
+    source = StrapiSource(path)
+    list(source.records())
+    assert source.stats.summary() == [f"{path}: export format version 3; read as 2"]

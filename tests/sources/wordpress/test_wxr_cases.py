@@ -295,3 +295,38 @@ def test_bad_meta_is_a_warning_on_the_record(tmp_path: Path) -> None:
     (record,), _, _ = read(export(tmp_path, item(1, extra=extra)))
     assert record.data["meta"]["broken"] == 'a:1:{s:9:"café";i:1;}'
     assert any("meta 'broken'" in w for w in record.warnings)
+
+
+# --- the summary a person sees at the end of a run --------------------------------------------
+
+
+def typed(post_id: int, post_type: str) -> str:
+    return item(post_id).replace("<wp:post_type>post<", f"<wp:post_type>{post_type}<")
+
+
+def test_summary_of_a_clean_export_is_empty(tmp_path: Path) -> None:
+    _, _, source = read(export(tmp_path, item(1) + item(2)))
+    assert source.stats.summary() == []
+
+
+def test_summary_counts_the_skipped_types(tmp_path: Path) -> None:
+    body = item(1) + typed(2, "nav_menu_item") + typed(3, "revision") + typed(4, "nav_menu_item")
+    _, _, source = read(export(tmp_path, body))
+    assert source.stats.summary() == [
+        "skipped 2 nav_menu_item items",
+        "skipped 1 revision item",
+    ]
+    _, _, pages = read(export(tmp_path, body + typed(5, "page")), post_types=["page"])
+    assert pages.stats.summary()[0] == "skipped 2 nav_menu_item items"
+
+
+def test_summary_of_a_damaged_export(tmp_path: Path) -> None:
+    broken = "<item><title>Broken</title>\n<wp:post_id>2</wp:post_id>\n<wp:status>x</wp:bad>\n"
+    body = item(1, title="A &mdash; B") + broken + "</item>\n" + item(3)
+    _, _, source = read(export(tmp_path, body))
+    summary = source.stats.summary()
+    assert summary[0] == "not well-formed XML: read in recover mode (the notes say where)"
+    assert f"{tmp_path / 'export.xml'}: repaired on reading: 1 × HTML entities made numeric" in (
+        summary
+    )
+    assert summary[-1] == "1 record could not be read"
