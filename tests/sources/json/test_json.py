@@ -207,7 +207,11 @@ def test_summary_of_ndjson_with_bad_and_suspicious_lines(tmp_path: Path) -> None
 
 # --- streaming: memory stays flat -----------------------------------------------------------
 
-N = 200_000
+# Records in the two files each memory test reads: one ten times the other, so that
+# anything kept per record shows as growth (about 3.5 bytes a record would fail).
+SMALL, LARGE = 2_000, 20_000
+GROWTH_PER_RECORD = 3  # bytes
+CEILING = 1024 * 1024  # the fixed cost: read buffers, the parser
 
 
 def _peak(source) -> tuple[int, int]:
@@ -220,26 +224,43 @@ def _peak(source) -> tuple[int, int]:
     return count, peak
 
 
-def test_large_json_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
-    path = tmp_path / "big.json"
+def _assert_streams(make_source, write, tmp_path: Path, suffix: str) -> None:
+    """Read SMALL then LARGE records: the same count out, the same memory used."""
+    peaks = []
+    for n in (SMALL, LARGE):
+        path = tmp_path / f"{n}{suffix}"
+        write(path, n)
+        count, peak = _peak(make_source(path))
+        assert count == n
+        peaks.append(peak)
+    small_peak, large_peak = peaks
+    assert large_peak < CEILING, peaks
+    assert large_peak - small_peak < GROWTH_PER_RECORD * (LARGE - SMALL), peaks
+
+
+def _write_json(path: Path, n: int) -> None:
     with path.open("wb") as f:
         f.write(b'{"meta": {}, "data": {"items": [')
-        for i in range(N):
+        for i in range(n):
             item = {"id": f"id-{i}", "type": "post", "body": "lorem ipsum " * 8}
             f.write((b"," if i else b"") + orjson.dumps(item))
         f.write(b"]}}")
-    size = path.stat().st_size
-    count, peak = _peak(JsonSource(path, records_path="data.items[*]", kind_path="type"))
-    assert count == N
-    assert peak < size / 20, (peak, size)
 
 
-def test_large_ndjson_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
-    path = tmp_path / "big.ndjson"
+def _write_ndjson(path: Path, n: int) -> None:
     with path.open("wb") as f:
-        for i in range(N):
+        for i in range(n):
             f.write(orjson.dumps({"id": i, "body": "lorem ipsum " * 8}) + b"\n")
-    size = path.stat().st_size
-    count, peak = _peak(NdjsonSource(path, key="id"))
-    assert count == N
-    assert peak < size / 20, (peak, size)
+
+
+@pytest.mark.memory
+def test_large_json_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
+    def source(path: Path) -> JsonSource:
+        return JsonSource(path, records_path="data.items[*]", kind_path="type")
+
+    _assert_streams(source, _write_json, tmp_path, ".json")
+
+
+@pytest.mark.memory
+def test_large_ndjson_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
+    _assert_streams(lambda path: NdjsonSource(path, key="id"), _write_ndjson, tmp_path, ".ndjson")
