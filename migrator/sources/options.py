@@ -22,7 +22,6 @@ from migrator.errors import ConfigError
 from migrator.paths import SourcePath, parse_path
 
 T = TypeVar("T")
-Check = Callable[[Any], T]
 
 
 class Option(Generic[T]):
