@@ -18,9 +18,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from migrator.errors import ConfigError
-from migrator.sources import SOURCES, open_source
-from migrator.sources.base import SAMPLE_SIZE
-from migrator.sources.json_describe import Scaffold
+from migrator.sources import SAMPLE_SIZE, SOURCES, Scaffold, open_source
 
 EXAMPLE = """\b
 Examples:

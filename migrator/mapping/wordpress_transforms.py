@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from migrator.mapping.transforms import _text, transform
+from migrator.sources import qtranslate_text
 
 # --------------------------------------------------------------------------- wpautop
 
@@ -283,39 +284,8 @@ def map_values(value: Any, /, table: dict[str, Any], default: Any = None) -> Any
 
 # --------------------------------------------------------------------------- qTranslate
 
-_QT_BRACKET = re.compile(r"\[:([a-z]{2,3}(?:[_-][A-Za-z]{2,4})?)?\]")
-_QT_COMMENT = re.compile(r"<!--:([a-z]{2,3}(?:[_-][A-Za-z]{2,4})?)?-->")
-
-
-def qtranslate_languages(text: str) -> set[str]:
-    return {m.group(1) for m in _QT_BRACKET.finditer(text) if m.group(1)} | {
-        m.group(1) for m in _QT_COMMENT.finditer(text) if m.group(1)
-    }
-
 
 @transform("qtranslate", elementwise=True)
 def qtranslate(value: Any, /, locale: str) -> str:
     """The ``locale`` part of qTranslate markup; ``""`` when that language is missing."""
-    text = _text(value)
-    for pattern in (_QT_BRACKET, _QT_COMMENT):
-        if not pattern.search(text):
-            continue
-        parts: dict[str, str] = {}
-        current: str | None = None
-        pos = 0
-        outside = []
-        for m in pattern.finditer(text):
-            chunk = text[pos : m.start()]
-            if current:
-                parts[current] = parts.get(current, "") + chunk
-            else:
-                outside.append(chunk)
-            current = m.group(1)
-            pos = m.end()
-        tail = text[pos:]
-        if current:
-            parts[current] = parts.get(current, "") + tail
-        else:
-            outside.append(tail)
-        return parts.get(locale, "") if parts else "".join(outside)
-    return text
+    return qtranslate_text(_text(value), locale)

@@ -1,16 +1,16 @@
-"""Sources: read an export file as a stream of records, one module per format.
+"""Sources: read an export file as a stream of records, one sub-package per format.
 
     source = open_source("csv", "export.csv", key="id")
     for item in source.records():      # Record, or RecordError for a bad record
         ...
 
-Each format registers its class in ``SOURCES``; its keyword-only constructor arguments
-are the options a mapping's ``[source]`` table may set.
+Each format is a sub-package (``csv``, ``wordpress``, ``contentful``, ``ghost``, ``sanity``,
+``strapi``, ``json``) whose ``Source`` subclass is registered in ``SOURCES``; its ``Option``
+attributes are the options a mapping's ``[source]`` table may set (see ``base.py``).
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 from typing import Any
 
@@ -18,11 +18,12 @@ from migrator.errors import ConfigError
 from migrator.sources.base import Source, SourceStats
 from migrator.sources.contentful import ContentfulSource
 from migrator.sources.csv import CsvSource, CsvStats
+from migrator.sources.files import SAMPLE_SIZE
 from migrator.sources.ghost import GhostSource
-from migrator.sources.json_generic import JsonlSource, JsonSource, NdjsonSource
+from migrator.sources.json import JsonlSource, JsonSource, NdjsonSource, Scaffold
 from migrator.sources.sanity import SanitySource
 from migrator.sources.strapi import StrapiSource
-from migrator.sources.wxr import WxrSource
+from migrator.sources.wordpress import WxrSource, WxrStats, qtranslate_languages, qtranslate_text
 
 # format name -> source class. One entry per format.
 SOURCES: dict[str, type[Source]] = {
@@ -40,9 +41,8 @@ SOURCES: dict[str, type[Source]] = {
 
 
 def source_options(format: str) -> list[str]:
-    """The options a format accepts (its constructor's keyword-only arguments)."""
-    parameters = inspect.signature(_source_class(format)).parameters.values()
-    return sorted(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
+    """The options a format accepts (the ``Option`` attributes of its class)."""
+    return sorted(_source_class(format).declared_options())
 
 
 def open_source(format: str, path: str | os.PathLike[str], **options: Any) -> Source:
@@ -61,7 +61,7 @@ def open_source(format: str, path: str | os.PathLike[str], **options: Any) -> So
             f"valid options: {', '.join(valid)}",
             key="source",
         )
-    return cls(path, **options)  # type: ignore[call-arg]
+    return cls(path, **options)
 
 
 def _source_class(format: str) -> type[Source]:
@@ -75,11 +75,24 @@ def _source_class(format: str) -> type[Source]:
 
 
 __all__ = [
+    "SAMPLE_SIZE",
     "SOURCES",
+    "ContentfulSource",
     "CsvSource",
     "CsvStats",
+    "GhostSource",
+    "JsonSource",
+    "JsonlSource",
+    "NdjsonSource",
+    "SanitySource",
+    "Scaffold",
     "Source",
     "SourceStats",
+    "StrapiSource",
+    "WxrSource",
+    "WxrStats",
     "open_source",
+    "qtranslate_languages",
+    "qtranslate_text",
     "source_options",
 ]

@@ -1,45 +1,37 @@
-"""What every source is, and the small byte-level helpers sources share.
+"""What every source is: the ``Source`` base class and the ``SourceStats`` it keeps.
 
 A source turns one export file into a stream of ``Record`` (or ``RecordError`` for a
 record it could not read). Sources stream: they hold one record at a time, never the file.
+
+A format is a subclass with a few named override points:
+
+    class CsvSource(Source):
+        name = "csv"                           # the format name it is registered under
+        stats_type = CsvStats                  # what it counts (a SourceStats subclass)
+        key = Option(None, optional(column))   # its [source] options (see options.py)
+
+        def read(self) -> Iterator[Record | RecordError]:
+            ...                                # the file's records and errors, in order
+
+``Source.__init__(path, **options)`` checks every option (a bad value is a
+``ConfigError`` keyed by the option; an unknown one a ``TypeError``, ``open_source`` says
+it better) and stores the checked values as attributes; ``records()`` resets ``stats``,
+runs ``read()`` and counts what it yields. The file is opened only then.
 """
 
 from __future__ import annotations
 
-import codecs
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
-from migrator.errors import RecordError, SourceError
+from migrator.errors import RecordError
 from migrator.records import Record
-
-# How much of a file is looked at to guess its encoding (and, for CSV, its delimiter).
-SAMPLE_SIZE = 64 * 1024
-# Read size while streaming; memory per source is a small multiple of this.
-CHUNK_SIZE = 64 * 1024
-
-
-@runtime_checkable
-class Source(Protocol):
-    """One export file, read as a stream of records."""
-
-    @property
-    def name(self) -> str:
-        """The format name this source is registered under (``csv``, ``wxr``...)."""
-        ...
-
-    @property
-    def path(self) -> Path: ...
-
-    def records(self) -> Iterator[Record | RecordError]:
-        """Yield every record in file order; a bad one is yielded as a ``RecordError``.
-
-        Raises ``SourceError`` only when the file cannot be read at all.
-        """
-        ...
+from migrator.sources.files import as_path
+from migrator.sources.options import Option
 
 
 @dataclass
@@ -61,131 +53,94 @@ class SourceStats:
             self.warned += bool(item.warnings)
         return item
 
-
-# --- opening files -----------------------------------------------------------------------
-
-
-def open_binary(path: Path) -> BinaryIO:
-    """Open ``path`` for reading bytes, turning OS errors into a ``SourceError``."""
-    try:
-        if path.is_dir():
-            raise SourceError("is a directory, not an export file", file=path)
-        return path.open("rb")
-    except FileNotFoundError:
-        raise SourceError("file not found", file=path) from None
-    except OSError as exc:
-        raise SourceError(f"cannot open: {exc.strerror or exc}", file=path) from None
-
-
-def as_path(path: str | os.PathLike[str]) -> Path:
-    return path if isinstance(path, Path) else Path(path)
+    def summary(self) -> list[str]:
+        """Short lines a person should see at the end of a run: the file's notes (the first
+        few), then how many records could not be read or came with warnings. A format's
+        stats put what else it knows first (an encoding guessed, items skipped)."""
+        shown = self.notes[:SUMMARY_NOTES]
+        lines = list(shown)
+        if len(self.notes) > len(shown):
+            lines.append(f"... and {len(self.notes) - len(shown)} more notes")
+        if not self.records and not self.errors:
+            lines.append("no records read")
+        if self.errors:
+            lines.append(f"{_records(self.errors)} could not be read")
+        if self.warned:
+            lines.append(f"{_records(self.warned)} read with warnings")
+        return lines
 
 
-# --- encodings ---------------------------------------------------------------------------
-
-# Checked longest first: the UTF-32 LE BOM starts with the UTF-16 LE one.
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-WINDOWS_1252 = "windows-1252"
+# Notes shown in a summary; ``migrator inspect`` shows them all.
+SUMMARY_NOTES = 5
 
 
-@dataclass(frozen=True)
-class EncodingGuess:
-    """An encoding and how it was found: ``bom``, ``utf-8`` (the sample is valid UTF-8),
-    ``fallback`` (it is not, so Windows-1252) or ``configured``."""
-
-    encoding: str
-    how: str
+def _records(n: int) -> str:
+    return f"{n:,} record{'s' if n != 1 else ''}"
 
 
-def guess_encoding(sample: bytes) -> EncodingGuess:
-    """Guess a file's encoding from its first bytes: a BOM, else UTF-8 if the sample is
-    valid UTF-8, else Windows-1252 (Latin-1 plus the curly quotes Excel writes)."""
-    for bom, encoding in _BOMS:
-        if sample.startswith(bom):
-            return EncodingGuess(encoding, "bom")
-    try:
-        # Incremental and not final: a character cut in two at the sample's end is fine.
-        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=False)
-    except UnicodeDecodeError:
-        return EncodingGuess(WINDOWS_1252, "fallback")
-    return EncodingGuess("utf-8", "utf-8")
+class Source:
+    """One export file, read as a stream of records; see the module docstring."""
 
+    name: ClassVar[str]
+    stats_type: ClassVar[type[SourceStats]] = SourceStats
+    stats: SourceStats
 
-def is_ascii_compatible(encoding: str) -> bool:
-    """True when ASCII bytes (line breaks, delimiters, quotes) mean themselves, so bytes
-    can be split into lines before decoding (UTF-8, Latin-1, Windows-1252; not UTF-16)."""
-    probe = b'\r\n,;\t|:"az09'
-    try:
-        return probe.decode(encoding) == probe.decode("ascii")
-    except UnicodeDecodeError:
-        return False
+    def __init__(self, path: str | os.PathLike[str], **options: Any) -> None:
+        self.path: Path = as_path(path)
+        declared = self.declared_options()
+        unknown = sorted(set(options) - set(declared))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unexpected options: {unknown}")
+        for name, option in declared.items():
+            self.__dict__[name] = option.value(options.get(name, option.default))
+        self.stats = self.stats_type()
 
+    @classmethod
+    def declared_options(cls) -> dict[str, Option[Any]]:
+        """The class's options by name, in the order they are checked (a subclass's own
+        first, then those it inherits)."""
+        found: dict[str, Option[Any]] = {}
+        for klass in cls.__mro__:
+            for name, value in vars(klass).items():
+                if isinstance(value, Option) and name not in found:
+                    found[name] = value
+        return found
 
-def _windows_1252_table() -> str:
-    # Python's cp1252 leaves five bytes undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D);
-    # like browsers, read those as their Latin-1 code points so decoding never fails.
-    chars = []
-    for byte in range(256):
+    @cached_property
+    def file(self) -> str:
+        """The path as text, for locations and messages."""
+        return str(self.path)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.file!r})"
+
+    def records(self) -> Iterator[Record | RecordError]:
+        """Yield every record in file order; a bad one is yielded as a ``RecordError``.
+
+        Re-reads the file on every call and resets ``stats``. Raises ``SourceError`` only
+        when the file cannot be read at all.
+        """
+        stats = self.stats = self.stats_type()
+        items = self.read()
         try:
-            chars.append(bytes([byte]).decode("cp1252"))
-        except UnicodeDecodeError:
-            chars.append(chr(byte))
-    return "".join(chars)
+            for item in items:
+                yield stats.count(item)
+        finally:
+            # A caller that stops early closes read() (and the files it holds) now.
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
-
-_WINDOWS_1252_TABLE = _windows_1252_table()
-
-
-def decode_windows_1252(data: bytes) -> str:
-    """Decode as Windows-1252 (undefined bytes as Latin-1): never fails."""
-    return codecs.charmap_decode(data, "strict", _WINDOWS_1252_TABLE)[0]
-
-
-def check_encoding(encoding: str) -> str:
-    """The codec's canonical name, or ``LookupError`` when Python has no such codec."""
-    return codecs.lookup(encoding).name
-
-
-# --- physical lines ----------------------------------------------------------------------
-
-
-def byte_lines(raw: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """Split a binary stream into physical lines, each keeping its ending.
-
-    A line ends at LF, CRLF or a lone CR (classic Mac), like ``bytes.splitlines``; only
-    for ASCII-compatible encodings. Reads ``chunk_size`` bytes at a time, so memory stays
-    flat however big the file is (one line must still fit).
-    """
-    pending = b""
-    while True:
-        try:
-            chunk = raw.read(chunk_size)
-        except OSError as exc:
-            raise SourceError(f"read failed: {exc.strerror or exc}", file=path) from None
-        if not chunk:
-            break
-        lines = (pending + chunk if pending else chunk).splitlines(keepends=True)
-        pending = lines.pop()
-        yield from lines
-        # A trailing CR may be the first half of a CRLF split across chunks: keep it.
-        if pending.endswith(b"\n"):
-            yield pending
-            pending = b""
-    if pending:
-        yield pending
+    def read(self) -> Iterator[Record | RecordError]:
+        """The override point: the file's records and errors in order (``records()``
+        counts them into ``stats``, which a format may add to as it reads)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define read()")
 
 
 # --- the inspect mini-protocol -----------------------------------------------------------
 #
 # `migrator inspect EXPORT` works with any source class that has some of these (all
-# optional; the command says which one is missing):
+# optional, so Source does not define them; the command says which one is missing):
 #
 #   @classmethod
 #   def sniff(cls, path: Path, head: bytes) -> bool
@@ -198,5 +153,5 @@ def byte_lines(raw: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE) -> Itera
 #   def scaffold(self, kind: str) -> str | Scaffold
 #       A starter mapping (TOML text) for one record kind; `load_mapping` must accept it
 #       against the shipped content model where the kind's target exists there. Raises
-#       ValueError for an unknown kind. The JSON sources return a `json_describe.Scaffold`
+#       ValueError for an unknown kind. The JSON sources return a `Scaffold`
 #       (the mapping and the content model tables it assumes: `inspect --model-out`).

@@ -1,4 +1,4 @@
-"""The sources registry, option checking and the shared helpers in sources.base."""
+"""The sources registry and option checking."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 import migrator.sources as sources
 from migrator.errors import ConfigError
 from migrator.sources import SOURCES, CsvSource, Source, open_source, source_options
-from migrator.sources.base import decode_windows_1252, guess_encoding, is_ascii_compatible
 
 
 def test_all_names_exist() -> None:
@@ -81,39 +80,3 @@ def test_bad_option_values_are_config_errors(options: dict, key: str, message: s
 def test_options_are_normalised() -> None:
     source = CsvSource("x.csv", delimiter="\\t", encoding="LATIN1", key=" Post  ID ")
     assert (source.delimiter, source.encoding, source.key) == ("\t", "iso8859-1", "Post ID")
-
-
-@pytest.mark.parametrize(
-    ("sample", "encoding", "how"),
-    [
-        (b"\xef\xbb\xbfa,b\n", "utf-8-sig", "bom"),
-        (b"\xff\xfea\x00", "utf-16", "bom"),
-        (b"\xfe\xff\x00a", "utf-16", "bom"),
-        (b"\xff\xfe\x00\x00a\x00\x00\x00", "utf-32", "bom"),
-        (b"caf\xc3\xa9", "utf-8", "utf-8"),
-        (b"caf\xc3", "utf-8", "utf-8"),  # cut mid-character by the sample's end
-        (b"caf\xe9,", "windows-1252", "fallback"),
-        (b"", "utf-8", "utf-8"),
-    ],
-)
-def test_guess_encoding(sample: bytes, encoding: str, how: str) -> None:
-    guess = guess_encoding(sample)
-    assert (guess.encoding, guess.how) == (encoding, how)
-
-
-def test_windows_1252_never_fails() -> None:
-    assert decode_windows_1252(b"\x80 \x93hi\x94 \x81\xe9") == "€ “hi” \x81é"
-
-
-@pytest.mark.parametrize(
-    ("encoding", "expected"),
-    [
-        ("utf-8", True),
-        ("utf-8-sig", True),
-        ("cp1252", True),
-        ("utf-16", False),
-        ("utf-32-le", False),
-    ],
-)
-def test_is_ascii_compatible(encoding: str, expected: bool) -> None:
-    assert is_ascii_compatible(encoding) is expected

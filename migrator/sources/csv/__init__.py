@@ -1,0 +1,9 @@
+"""CSV and TSV exports: one record per data row (``source.py`` says how odd input is read).
+
+``rows.py`` parses physical lines into rows, ``encodings.py`` guesses how the bytes are
+encoded, ``describe.py`` is ``migrator inspect``'s summary and starter mapping.
+"""
+
+from migrator.sources.csv.source import CsvSource, CsvStats
+
+__all__ = ["CsvSource", "CsvStats"]

@@ -1,0 +1,371 @@
+"""CSV and TSV exports: one record per data row, keyed by a column or by row number.
+
+Choices, made so that a user never loses data without being told:
+
+- **Header.** The first non-blank row names the columns. Names are trimmed, a BOM is
+  dropped and runs of whitespace (even newlines inside a quoted name) become one space,
+  because a mapping names columns on one line. An *empty* name becomes ``column_<n>``
+  (n = 1-based position; spreadsheets write trailing commas) and is noted in
+  ``stats.notes``. A *duplicate* name is a ``SourceError``: a mapping could not say which
+  column it means. A header cell that is a number (``1,2,3``) is a ``SourceError`` too:
+  the file most likely has no header row and its first row would be lost.
+- **Empty file.** No header row at all (0 bytes, or blank lines only) is a
+  ``SourceError``: it is almost always a failed export. A header-only file yields nothing.
+- **Blank lines** are skipped and counted (``stats.blank_lines``) when
+  ``skip_blank_lines`` (the default); otherwise a blank line is a row with one empty field.
+- **Ragged rows.** A row with fewer fields than the header, or with extra *non-empty*
+  fields, is yielded as a ``RecordError`` ("expected 3 fields, got 4") and reading goes
+  on: padding or cutting would put data under the wrong column. Extra fields that are
+  all empty (a trailing comma) are dropped with a warning on the record.
+- **Unterminated quote** at the end of the file: a ``RecordError`` for that row.
+- **Delimiter.** ``delimiter=`` wins. Otherwise the first of ``, TAB ; |`` (TAB first for
+  ``.tsv``/``.tab`` files) that splits the header into several columns and at least 90%
+  of the sampled rows into as many is used; if none does, comma (tab for ``.tsv``). When
+  that leaves a single column but ``: ^ ~ !`` would split the file, it is a
+  ``SourceError`` suggesting ``delimiter=``.
+- **Encoding.** ``encoding=`` is used strictly: a line that does not decode makes its row
+  a ``RecordError``. Otherwise a BOM decides (UTF-8, UTF-16, UTF-32); without one each line
+  is read as UTF-8, and a line that is not valid UTF-8 as Windows-1252 (which covers
+  Latin-1). If the first 64 KiB were valid UTF-8, such a line is unexpected, so its record
+  carries a warning; ``stats.encoding`` says what was found. UTF-16/32 that stops
+  decoding part-way is a ``SourceError`` raised mid-stream (the rest cannot be trusted).
+- **NUL bytes** are removed from values, with a warning on the record naming the fields.
+- **Identity.** ``key=`` names a column whose trimmed value identifies the row across runs;
+  an empty value or one seen before is a ``RecordError`` (the first one wins). Seen keys are
+  kept on disk (``migrator.seen.SeenKeys``), so memory stays flat on any number of rows.
+  Without ``key`` the identity is ``row:<n>``, n counting data rows (not blank lines),
+  ragged ones included, so fixing a bad row does not renumber the others.
+- **Lines.** ``Location.line`` is the physical line (1-based) where the row starts;
+  LF, CRLF and a lone CR each end a line, inside quoted fields too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from migrator.errors import RecordError, SourceError
+from migrator.records import Location, Record
+from migrator.seen import SeenKeys
+from migrator.sources.base import Source, SourceStats
+from migrator.sources.csv import options as checks
+from migrator.sources.csv.encodings import (
+    decode_windows_1252,
+    guess_encoding,
+    is_ascii_compatible,
+    lenient_lines,
+    strict_lines,
+    text_lines,
+)
+from migrator.sources.csv.rows import (
+    LineFeed,
+    Lines,
+    RawRow,
+    header_width,
+    is_blank,
+    raw_rows,
+    splits_consistently,
+)
+from migrator.sources.files import SAMPLE_SIZE, open_binary
+from migrator.sources.options import Option, boolean, non_empty_string, optional
+
+# csv's default field limit (128 KiB) is smaller than a rich-text body with inline
+# images. The limit is process-wide, so it is only ever raised, never lowered.
+FIELD_SIZE_LIMIT = 32 * 1024 * 1024
+
+SNIFFED_DELIMITERS = (",", "\t", ";", "|")
+# Never used unless configured, but suggested when they would split a one-column file.
+HINTED_DELIMITERS = (":", "^", "~", "!")
+_TAB_SUFFIXES = (".tsv", ".tab")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\d*\.\d+)")
+
+
+@dataclass
+class CsvStats(SourceStats):
+    lines: int = 0  # physical lines read
+    rows: int = 0  # data rows (records + errors), not blank lines or the header
+    blank_lines: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    fallback_lines: int = 0  # lines read as Windows-1252 after the sample looked like UTF-8
+    # How the encoding was chosen: configured, bom, utf-8 or fallback (encodings.py).
+    encoding_how: str | None = None
+
+    def summary(self) -> list[str]:
+        lines = []
+        if self.encoding_how == "bom" and self.encoding != "utf-8-sig":
+            lines.append(f"read as {self.encoding} (the file starts with its byte order mark)")
+        if self.fallback_lines:
+            n = self.fallback_lines
+            lines.append(
+                f"{n:,} line{'s' if n != 1 else ''} not valid UTF-8, read as Windows-1252 "
+                "(the records carry a warning)"
+            )
+        # Not valid UTF-8 from the start: the note says "read as Windows-1252".
+        return [*lines, *super().summary()]
+
+
+class CsvSource(Source):
+    """Read a CSV/TSV export; see the module docstring for how odd input is treated."""
+
+    name = "csv"
+    stats_type = CsvStats
+    stats: CsvStats
+
+    key = Option(None, optional(checks.column_name))
+    delimiter = Option(None, optional(checks.delimiter))
+    encoding = Option(None, optional(checks.encoding))
+    kind = Option("row", non_empty_string)
+    skip_blank_lines = Option(True, boolean)
+    null_values = Option((), checks.null_values)
+
+    def __repr__(self) -> str:
+        return f"CsvSource({self.file!r}, key={self.key!r})"
+
+    # --- the mini-protocol of migrator inspect (see sources.base) ------------------------
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> bool:
+        from migrator.sources.csv.describe import sniff
+
+        return sniff(path, head)
+
+    def describe(self) -> dict[str, Any]:
+        from migrator.sources.csv.describe import describe
+
+        return describe(self)
+
+    def scaffold(self, kind: str) -> str:
+        from migrator.sources.csv.describe import scaffold
+
+        return scaffold(self, kind)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def read(self) -> Iterator[Record | RecordError]:
+        stats = self.stats
+        if csv.field_size_limit() < FIELD_SIZE_LIMIT:
+            csv.field_size_limit(FIELD_SIZE_LIMIT)
+        with open_binary(self.path) as raw, contextlib.ExitStack() as cleanup:
+            sample = self._read_sample(raw)
+            lines = self._decoded_lines(raw, sample)
+            # Close the line generator (and any text wrapper in it) before the file,
+            # also when the caller stops early.
+            cleanup.callback(lines.close)
+            stats.delimiter = self._choose_delimiter(sample)
+            feed = LineFeed(lines)
+            reader = csv.reader(feed, delimiter=stats.delimiter, quotechar='"', strict=False)
+            rows = raw_rows(reader, feed)
+            columns = self._read_header(rows)
+            yield from self._records(rows, columns)
+            stats.lines = feed.count
+
+    def _read_sample(self, raw: BinaryIO) -> bytes:
+        try:
+            sample = raw.read(SAMPLE_SIZE)
+            raw.seek(0)
+        except OSError as exc:
+            raise SourceError(f"read failed: {exc.strerror or exc}", file=self.path) from None
+        return sample
+
+    def _decoded_lines(self, raw: BinaryIO, sample: bytes) -> Lines:
+        """Pick the encoding; return the file as (line text, decode issue) pairs."""
+        stats = self.stats
+        if self.encoding is not None:
+            stats.encoding, stats.encoding_how = self.encoding, "configured"
+            if is_ascii_compatible(self.encoding):
+                return strict_lines(raw, self.path, self.encoding)
+            return text_lines(raw, self.path, self.encoding)
+        guess = guess_encoding(sample)
+        stats.encoding, stats.encoding_how = guess.encoding, guess.how
+        if guess.how == "bom" and not is_ascii_compatible(guess.encoding):
+            return text_lines(raw, self.path, guess.encoding)
+        if guess.how == "fallback":
+            stats.notes.append(f"{self.path}: not UTF-8; read as Windows-1252 (Latin-1)")
+        # A line that is not UTF-8 is a surprise (with a warning) only when the sample was.
+        warn = self._count_fallback if guess.how != "fallback" else None
+        return lenient_lines(raw, self.path, on_fallback=warn)
+
+    def _count_fallback(self) -> None:
+        self.stats.fallback_lines += 1
+
+    def _choose_delimiter(self, sample: bytes) -> str:
+        if self.delimiter is not None:
+            return self.delimiter
+        text = self._sample_text(sample)
+        complete = len(sample) < SAMPLE_SIZE
+        order: tuple[str, ...] = SNIFFED_DELIMITERS
+        if self.path.suffix.lower() in _TAB_SUFFIXES:
+            order = ("\t", *(d for d in SNIFFED_DELIMITERS if d != "\t"))
+        for candidate in order:
+            if splits_consistently(text, candidate, complete):
+                return candidate
+        default = order[0]
+        if header_width(text, default) == 1:
+            for candidate in HINTED_DELIMITERS:
+                if splits_consistently(text, candidate, complete):
+                    raise SourceError(
+                        f"found a single column, but the rows split evenly on {candidate!r}; "
+                        f"if that is the delimiter, set delimiter = {candidate!r} in [source]",
+                        file=self.path,
+                    )
+        return default
+
+    def _sample_text(self, sample: bytes) -> str:
+        encoding = self.stats.encoding or "utf-8"
+        if encoding == "windows-1252" and self.encoding is None:
+            return decode_windows_1252(sample)
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        return str(decoder.decode(sample, final=len(sample) < SAMPLE_SIZE))
+
+    def _read_header(self, rows: Iterator[RawRow]) -> list[str]:
+        for row in rows:
+            if row.error is not None:
+                raise SourceError(f"cannot read the header row: {row.error}", file=self.path)
+            if is_blank(row.fields):
+                self.stats.blank_lines += 1
+                continue
+            errors = [message for _, is_error, message in row.issues if is_error]
+            if errors:
+                raise SourceError(f"header row: {errors[0]}", file=self.path, line=row.start)
+            columns = self._column_names(row)
+            if self.key is not None and self.key not in columns:
+                raise SourceError(
+                    f"key column {self.key!r} is not in the header; columns are: "
+                    + ", ".join(repr(c) for c in columns),
+                    file=self.path,
+                    line=row.start,
+                )
+            return columns
+        raise SourceError(
+            "empty file: no header row (the first line of a CSV must name the columns)",
+            file=self.path,
+        )
+
+    def _column_names(self, row: RawRow) -> list[str]:
+        columns: list[str] = []
+        first_seen: dict[str, int] = {}
+        duplicates: list[str] = []
+        for position, cell in enumerate(row.fields, 1):
+            name = " ".join(cell.replace("\ufeff", "").replace("\x00", "").split())
+            if _NUMBER.fullmatch(name):
+                raise SourceError(
+                    f"the first row does not look like a header: column {position} is "
+                    f"{name!r}, a number. Add a header row naming the columns; without "
+                    "one this row would be lost",
+                    file=self.path,
+                    line=row.start,
+                )
+            if not name:
+                name = f"column_{position}"
+                self.stats.notes.append(
+                    f"{self.path}:{row.start}: column {position} has no name; read as {name!r}"
+                )
+            if name in first_seen:
+                duplicates.append(f"{name!r} (columns {first_seen[name]} and {position})")
+            else:
+                first_seen[name] = position
+            columns.append(name)
+        if duplicates:
+            raise SourceError(
+                "duplicate column names in the header: "
+                + ", ".join(duplicates)
+                + "; rename them so a mapping can tell them apart",
+                file=self.path,
+                line=row.start,
+            )
+        return columns
+
+    def _records(
+        self, rows: Iterator[RawRow], columns: list[str]
+    ) -> Iterator[Record | RecordError]:
+        key_index = columns.index(self.key) if self.key is not None else None
+        with SeenKeys() as seen_keys:
+            yield from self._checked_records(rows, columns, key_index, seen_keys)
+
+    def _checked_records(
+        self,
+        rows: Iterator[RawRow],
+        columns: list[str],
+        key_index: int | None,
+        seen_keys: SeenKeys,
+    ) -> Iterator[Record | RecordError]:
+        stats = self.stats
+        for row in rows:
+            if row.error is None and is_blank(row.fields):
+                if self.skip_blank_lines:
+                    stats.blank_lines += 1
+                    continue
+                row.fields = [""]
+            stats.rows += 1
+            yield self._record(row, stats.rows, columns, key_index, seen_keys)
+
+    def _record(
+        self,
+        row: RawRow,
+        number: int,
+        columns: list[str],
+        key_index: int | None,
+        seen_keys: SeenKeys,
+    ) -> Record | RecordError:
+        row_identity = f"row:{number}" if key_index is None else None
+        if row.error is not None:
+            return self._error(row, row.error, row_identity)
+        values = row.fields
+        width = len(columns)
+        warnings: list[str] = []
+        if len(values) != width:
+            if len(values) > width and not any(values[width:]):
+                extra = len(values) - width
+                warnings.append(
+                    f"{len(values)} fields under a {width}-column header; "
+                    f"dropped {extra} empty trailing field{'s' if extra > 1 else ''}"
+                )
+                values = values[:width]
+            else:
+                message = f"expected {width} fields, got {len(values)}"
+                return self._error(row, message, row_identity)
+        if row.issues:
+            decode_errors = [message for _, is_error, message in row.issues if is_error]
+            if decode_errors:
+                return self._error(row, "; ".join(decode_errors), row_identity)
+            warnings.extend(message for _, _, message in row.issues)
+        if row.has_nul:
+            nul_columns = [c for c, v in zip(columns, values, strict=True) if "\x00" in v]
+            if nul_columns:
+                values = [v.replace("\x00", "") for v in values]
+                warnings.append("removed NUL bytes from " + ", ".join(map(repr, nul_columns)))
+        data: dict[str, str | None] = dict(zip(columns, values, strict=True))
+        if self.null_values:
+            nulls = self.null_values
+            data = {c: (None if v in nulls else v) for c, v in data.items()}
+        if key_index is None:
+            identity = f"row:{number}"
+        else:
+            key_value = data[columns[key_index]]
+            identity = key_value.strip() if key_value is not None else ""
+            if not identity:
+                message = "the key column is empty; every row needs a key"
+                return self._error(row, message, None, self.key)
+            first = seen_keys.first_seen(identity, row.start)
+            if first is not None:
+                message = f"duplicate key {identity!r}, first seen at line {first}"
+                return self._error(row, message, identity, self.key)
+        return Record(
+            identity=identity,
+            kind=self.kind,
+            data=data,
+            location=Location(self.file, row.start),
+            warnings=tuple(warnings),
+        )
+
+    def _error(
+        self, row: RawRow, message: str, identity: str | None, column: str | None = None
+    ) -> RecordError:
+        return RecordError(message, file=self.file, line=row.start, identity=identity, field=column)

@@ -1,0 +1,137 @@
+"""The first pass over a WXR export: what the second needs to join items, learnt
+without keeping any item's contents: the channel's site facts, authors and terms, every
+attachment (on disk), translation group sizes, and which post ids repeat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from migrator.sources.wordpress.items import (
+    Author,
+    classify,
+    meta_pairs,
+    read_author,
+    read_term,
+    text,
+    wp_children,
+)
+from migrator.sources.wordpress.media import AttachmentIndex
+from migrator.sources.wordpress.parse import in_item, parent_local, parse, release
+from migrator.sources.wordpress.translations import translation
+
+if TYPE_CHECKING:
+    from migrator.sources.wordpress.source import WxrSource
+
+SITE_KEYS = ("title", "link", "language")
+
+
+class IdSet:
+    """Post ids seen so far, in about one bit per possible id (WordPress ids are small
+    integers), so a multi-gigabyte export does not grow a set of a million strings."""
+
+    MAX_BIT = 1 << 28  # larger or non-numeric ids go to a plain set
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        self.other: set[str] = set()
+
+    def add(self, post_id: str) -> bool:
+        """Remember ``post_id``; True if it was already there."""
+        if post_id.isdigit() and len(post_id) < 10 and int(post_id) < self.MAX_BIT:
+            n = int(post_id)
+            byte, bit = divmod(n, 8)
+            if byte >= len(self.bits):
+                self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
+            seen = bool(self.bits[byte] & (1 << bit))
+            self.bits[byte] |= 1 << bit
+            return seen
+        if post_id in self.other:
+            return True
+        self.other.add(post_id)
+        return False
+
+
+@dataclass
+class Index:
+    """What the first pass learns: small maps, never item contents."""
+
+    site: dict[str, Any] = field(default_factory=dict)
+    authors: dict[str, Author] = field(default_factory=dict)
+    terms: list[dict[str, Any]] = field(default_factory=list)
+    attachments: AttachmentIndex = field(default_factory=AttachmentIndex)  # on disk
+    groups: dict[str, int] = field(default_factory=dict)  # translation group -> members
+    duplicates: set[str] = field(default_factory=set)  # post ids on more than one item
+    root: str | None = None
+    saw_wp: bool = False
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    repairs: dict[str, int] = field(default_factory=dict)
+
+
+def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
+    """The first pass: channel facts, attachments, translation groups."""
+    index = Index()
+    ids = IdSet()
+    for el in parse(
+        source.path, repair_cdata=repair_cdata, errors=index.errors, repairs=index.repairs
+    ):
+        if index.root is None:
+            index.root = classify(el.getroottree().getroot().tag)[1]
+        kind, local = classify(el.tag)
+        if kind == "wp":
+            index.saw_wp = True
+        if kind == "" and local == "item":
+            _scan_item(source, el, index, ids)
+            release(el)
+        elif in_item(el):
+            continue
+        elif kind == "wp" and local == "author":
+            author = read_author(el)
+            if author is not None:
+                index.authors.setdefault(author.login, author)
+            release(el)
+        elif kind == "wp" and local in ("category", "tag", "term"):
+            term = read_term(local, el)
+            if term is not None:
+                index.terms.append(term)
+            release(el)
+        elif kind == "wp" and local in ("wxr_version", "base_site_url", "base_blog_url"):
+            index.site.setdefault(local, text(el))
+        elif kind == "" and local in SITE_KEYS and parent_local(el) == "channel":
+            index.site.setdefault(local, text(el))
+    return index
+
+
+def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
+    f = wp_children(el)
+    post_id = f.get("post_id", "")
+    index.saw_wp = index.saw_wp or bool(post_id)
+    if post_id and source.wants(f.get("post_type") or "post") and ids.add(post_id):
+        index.duplicates.add(post_id)
+    if f.get("post_type") == "attachment" and post_id:
+        meta = dict(meta_pairs(el, "postmeta"))
+        parent = f.get("post_parent") or None
+        excerpt = ""
+        for child in el:
+            if classify(child.tag) == ("excerpt", "encoded"):
+                excerpt = text(child)
+        index.attachments.add(
+            post_id,
+            url=f.get("attachment_url") or _child_text(el, "guid"),
+            alt=meta.get("_wp_attachment_image_alt", ""),
+            title=_child_text(el, "title"),
+            caption=excerpt,
+            parent=parent if parent and parent != "0" else None,
+        )
+    if source.group_translations and source.wants(f.get("post_type") or "post"):
+        group, _, _ = translation(el)
+        if group:
+            index.groups[group] = index.groups.get(group, 0) + 1
+
+
+def _child_text(el: Any, name: str) -> str:
+    for child in el:
+        if classify(child.tag) == ("", name):
+            return text(child)
+    return ""

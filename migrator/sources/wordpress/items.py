@@ -1,0 +1,335 @@
+"""One parsed WXR element (an ``<item>``, ``<wp:author>``, ``<wp:term>``) → plain data.
+
+Elements are recognised by **namespace URI**, never by prefix: ``wp:`` may be bound to
+anything, and both ``http://`` and ``https://wordpress.org/export/1.x/`` are real.
+A prefix the file forgot to declare reaches us as a literal ``wp:post_id`` tag name
+(the repair pass declares the usual ones, so this is the fallback).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from migrator.sources.wordpress.php import maybe_unserialize
+
+_WP_URI = re.compile(r"^https?://wordpress\.org/export/1\.\d+/(excerpt/)?$")
+_URIS = {
+    "http://purl.org/rss/1.0/modules/content/": "content",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://wellformedweb.org/CommentAPI/": "wfw",
+}
+_LITERAL_PREFIXES = ("wp", "excerpt", "content", "dc", "wfw")
+# tag (as lxml gives it) -> (namespace kind, local name); kinds: "" (none), wp, excerpt,
+# content, dc, wfw, or "other" for anything else.
+_TAGS: dict[str, tuple[str, str]] = {}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1""", re.I | re.S)
+_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(["'])(.*?)\1""", re.I | re.S)
+
+
+def classify(tag: Any) -> tuple[str, str]:
+    """``(kind, local name)`` of an element tag; comments and PIs are ``("other", "")``."""
+    if not isinstance(tag, str):
+        return ("other", "")
+    known = _TAGS.get(tag)
+    if known is not None:
+        return known
+    if tag.startswith("{"):
+        uri, _, local = tag[1:].partition("}")
+        m = _WP_URI.match(uri)
+        if m:
+            kind = "excerpt" if m.group(1) else "wp"
+        else:
+            kind = _URIS.get(uri, "other")
+        result = (kind, local)
+    elif ":" in tag:
+        prefix, _, local = tag.partition(":")
+        result = (prefix, local) if prefix in _LITERAL_PREFIXES else ("other", local)
+    else:
+        result = ("", tag)
+    if len(_TAGS) < 10_000:
+        _TAGS[tag] = result
+    return result
+
+
+def text(el: Any) -> str:
+    """All text of an element (adjacent CDATA sections joined), trimmed."""
+    if len(el):
+        return "".join(el.itertext()).strip()
+    return (el.text or "").strip()
+
+
+def wp_children(el: Any) -> dict[str, str]:
+    """Local name → text of the ``wp:`` children (the first of each name wins)."""
+    out: dict[str, str] = {}
+    for child in el:
+        kind, local = classify(child.tag)
+        if kind == "wp" and local not in out:
+            out[local] = text(child)
+    return out
+
+
+def wp_date(value: str | None, *, gmt: bool = False) -> str | None:
+    """``2012-01-05 14:30:46`` → ISO 8601 (``+00:00`` when GMT); zero dates → None."""
+    if not value or value.startswith("0000-00-00"):
+        return None
+    if _DATE.fullmatch(value):
+        try:
+            datetime(int(value[:4]), int(value[5:7]), int(value[8:10]))
+        except ValueError:
+            return value
+        return value.replace(" ", "T") + ("+00:00" if gmt else "")
+    return value  # kept as written; a mapping's date transform can parse it
+
+
+def as_int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def meta_pairs(el: Any, tag_local: str) -> list[tuple[str, str]]:
+    """``(key, value)`` of the ``<wp:postmeta>``/``<wp:commentmeta>``/``<wp:termmeta>`` children."""
+    out = []
+    for child in el:
+        kind, local = classify(child.tag)
+        if kind == "wp" and local == tag_local:
+            fields = wp_children(child)
+            if "meta_key" in fields:
+                out.append((fields["meta_key"], fields.get("meta_value", "")))
+    return out
+
+
+def decode_meta(pairs: list[tuple[str, str]], warnings: list[str]) -> dict[str, Any]:
+    """Meta pairs → ``{key: value}``, PHP-serialized values decoded; a key that repeats
+    (WordPress allows it) maps to the list of its values."""
+    meta: dict[str, Any] = {}
+    repeated: set[str] = set()
+    for key, raw in pairs:
+        value, problem = maybe_unserialize(raw)
+        if problem:
+            warnings.append(f"meta {key!r}: {problem}")
+        if key in meta:
+            if key not in repeated:
+                meta[key] = [meta[key]]
+                repeated.add(key)
+            meta[key].append(value)
+        else:
+            meta[key] = value
+    return meta
+
+
+@dataclass
+class Author:
+    login: str
+    email: str | None = None
+    display_name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "login": self.login,
+            "email": self.email,
+            "display_name": self.display_name or self.login,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "id": self.id,
+        }
+
+
+def read_author(el: Any) -> Author | None:
+    f = wp_children(el)
+    login = f.get("author_login", "")
+    if not login:
+        return None
+    return Author(
+        login=login,
+        email=f.get("author_email") or None,
+        display_name=f.get("author_display_name") or None,
+        first_name=f.get("author_first_name") or None,
+        last_name=f.get("author_last_name") or None,
+        id=f.get("author_id") or None,
+    )
+
+
+def read_term(local: str, el: Any) -> dict[str, Any] | None:
+    """A channel-level ``<wp:category>``, ``<wp:tag>`` or ``<wp:term>``."""
+    f = wp_children(el)
+    taxonomy: str | None
+    if local == "category":
+        taxonomy, slug, name = "category", f.get("category_nicename"), f.get("cat_name")
+        parent = f.get("category_parent")
+    elif local == "tag":
+        taxonomy, slug, name, parent = "post_tag", f.get("tag_slug"), f.get("tag_name"), None
+    else:
+        taxonomy, slug = f.get("term_taxonomy"), f.get("term_slug")
+        name, parent = f.get("term_name"), f.get("term_parent")
+    if not taxonomy or not (slug or name):
+        return None
+    warnings: list[str] = []
+    return {
+        "taxonomy": taxonomy,
+        "slug": slug or "",
+        "name": name or slug or "",
+        "parent": parent or None,
+        "id": f.get("term_id") or None,
+        "meta": decode_meta(meta_pairs(el, "termmeta"), warnings),
+    }
+
+
+@dataclass
+class _Parts:
+    """An ``<item>``'s children, sorted by namespace (the first of each name wins)."""
+
+    wp: dict[str, str] = field(default_factory=dict)
+    plain: dict[str, str] = field(default_factory=dict)
+    content: str = ""
+    excerpt: str = ""
+    creator: str = ""
+    terms: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    untyped: list[str] = field(default_factory=list)  # WXR 1.0 categories without a domain
+    comments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _parts(el: Any, warnings: list[str]) -> _Parts:
+    parts = _Parts()
+    for child in el:
+        kind, local = classify(child.tag)
+        if kind == "wp":
+            if local == "comment":
+                parts.comments.append(_comment(child, warnings))
+            elif local not in ("postmeta",) and local not in parts.wp:
+                parts.wp[local] = text(child)
+        elif kind == "":
+            if local == "category":
+                _add_term(parts, child)
+            elif local not in parts.plain:
+                parts.plain[local] = text(child)
+        elif kind == "content" and local == "encoded":
+            parts.content = text(child)
+        elif kind == "excerpt" and local == "encoded":
+            parts.excerpt = text(child)
+        elif kind == "dc" and local == "creator":
+            parts.creator = text(child)
+    # WXR 1.0 repeats categories without a domain; keep those no typed one names.
+    terms = parts.terms
+    named = {t["name"] for t in terms.get("category", [])} | {
+        t["name"] for t in terms.get("post_tag", [])
+    }
+    for name in parts.untyped:
+        if name and name not in named:
+            terms.setdefault("category", []).append({"name": name, "slug": ""})
+            named.add(name)
+    return parts
+
+
+def _add_term(parts: _Parts, child: Any) -> None:
+    domain = child.get("domain")
+    name = text(child)
+    if domain is None:
+        parts.untyped.append(name)
+        return
+    taxonomy = "post_tag" if domain == "tag" else domain
+    entry = {"name": name, "slug": child.get("nicename") or ""}
+    bucket = parts.terms.setdefault(taxonomy, [])
+    if entry not in bucket:
+        bucket.append(entry)
+
+
+def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict[str, Any]:
+    """An ``<item>`` → the record data documented in ``migrator.sources.wordpress.source``
+    (without the cross-item keys: featured image, attachments, translations)."""
+    warnings: list[str] = []
+    parts = _parts(el, warnings)
+    wp, plain, content, excerpt, terms = (
+        parts.wp, parts.plain, parts.content, parts.excerpt, parts.terms
+    )  # fmt: skip
+    meta = decode_meta(meta_pairs(el, "postmeta"), warnings)
+    creator = parts.creator or wp.get("author") or ""  # some generators write <wp:author>login
+    author = authors.get(creator)
+    images = _unique(m.group(2) for m in _IMG.finditer(content))
+    links = _unique(
+        href for m in _HREF.finditer(content) if _is_internal(href := m.group(2), site_hosts)
+    )
+    post_type = wp.get("post_type") or "post"
+    return {
+        "post_id": wp.get("post_id", ""),
+        "title": plain.get("title", ""),
+        "link": plain.get("link", ""),
+        "guid": plain.get("guid", ""),
+        "description": plain.get("description", ""),
+        "pub_date": plain.get("pubDate", ""),
+        "content": content,
+        "excerpt": excerpt,
+        "post_name": wp.get("post_name", ""),
+        "status": wp.get("status") or "publish",
+        "post_type": post_type,
+        "post_parent": _id_or_none(wp.get("post_parent")),
+        "menu_order": as_int(wp.get("menu_order")) or 0,
+        "date": wp_date(wp.get("post_date")),
+        "date_gmt": wp_date(wp.get("post_date_gmt"), gmt=True),
+        "modified": wp_date(wp.get("post_modified")),
+        "modified_gmt": wp_date(wp.get("post_modified_gmt"), gmt=True),
+        "comment_status": wp.get("comment_status", ""),
+        "ping_status": wp.get("ping_status", ""),
+        "is_sticky": wp.get("is_sticky", "0") == "1",
+        "password_protected": bool(wp.get("post_password")),
+        "creator": creator,
+        "author": (author or Author(login=creator or "")).as_dict(),
+        "categories": terms.get("category", []),
+        "tags": terms.get("post_tag", []),
+        "terms": terms,
+        "meta": meta,
+        "comments": parts.comments,
+        "attachment_url": wp.get("attachment_url") or None,
+        "images": images,
+        "links": links,
+        "_warnings": warnings,
+    }
+
+
+def _comment(el: Any, warnings: list[str]) -> dict[str, Any]:
+    f = wp_children(el)
+    return {
+        "id": f.get("comment_id", ""),
+        "author": f.get("comment_author", ""),
+        "author_email": f.get("comment_author_email", ""),
+        "author_url": f.get("comment_author_url", ""),
+        "date": wp_date(f.get("comment_date")),
+        "date_gmt": wp_date(f.get("comment_date_gmt"), gmt=True),
+        "content": f.get("comment_content", ""),
+        "approved": f.get("comment_approved", ""),
+        "type": f.get("comment_type", "") or "comment",
+        "parent": _id_or_none(f.get("comment_parent")),
+        "user_id": _id_or_none(f.get("comment_user_id")),
+        "meta": decode_meta(meta_pairs(el, "commentmeta"), warnings),
+    }
+
+
+def _id_or_none(value: str | None) -> str | None:
+    return value if value and value != "0" else None
+
+
+def _unique(values: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for v in values:
+        v = v.strip()
+        if v:
+            seen.setdefault(v, None)
+    return list(seen)
+
+
+def _is_internal(href: str, hosts: set[str]) -> bool:
+    if href.startswith(("#", "mailto:", "tel:", "javascript:")):
+        return False
+    parts = urlsplit(href)
+    if not parts.netloc:
+        return bool(parts.path)
+    return (parts.hostname or "").lower() in hosts

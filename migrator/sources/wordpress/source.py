@@ -1,0 +1,332 @@
+"""WordPress exports (WXR 1.0, 1.1, 1.2): one record per ``<item>``, streamed.
+
+    source = open_source("wxr", "site.WordPress.2024-01-01.xml")
+    for item in source.records():        # Record, or RecordError for an item it skipped
+        ...
+
+**Records.** ``identity`` is the item's ``wp:post_id`` (stable across exports of the same
+site); ``kind`` is its post type (``post``, ``page``, ``attachment``, ``product``...);
+``location`` is the file and the line of its ``<item>``. ``data`` keys (what a mapping's
+``from = "..."`` names; missing values are ``""``, ``None`` or empty):
+
+=====================  ===================================================================
+post_id                the WordPress id (text)
+title, link, guid      as exported; ``description`` and ``pub_date`` (RFC 822) too
+content                ``content:encoded``: raw post HTML (use ``wpautop``/``shortcodes``)
+excerpt                ``excerpt:encoded``
+post_name              the slug as exported (may be empty)
+slug                   ``post_name``, else made from the title, else ``post-<id>``
+status                 publish, draft, pending, private, future, trash, inherit...
+post_type              same as the record's kind
+post_parent            parent's post id (pages, attachments) or None; ``menu_order`` int
+date, date_gmt         ISO 8601 (local without offset; GMT with ``+00:00``); None if unset
+modified, modified_gmt the same for the last change (WXR 1.2)
+author                 {login, email, display_name, first_name, last_name, id} from
+                       ``wp:author`` (WXR 1.0 has none: only ``login``); ``creator`` raw
+categories, tags       [{name, slug}]
+terms                  {taxonomy: [{name, slug}]}: every taxonomy, categories and tags too
+meta                   {key: value}: post meta, PHP-serialized values decoded (a key that
+                       repeats maps to the list of its values)
+comments               [{id, author, author_email, author_url, date, date_gmt, content,
+                       approved, type, parent, user_id, meta}]
+content_with_media     {content, media: {id: attachment}}: what the ``shortcodes`` transform
+                       needs to render ``[gallery]`` (the attachments galleries show)
+featured_image         {id, url, alt, title, caption} via ``_thumbnail_id``, or None
+attachments            [{id, url, alt, title, caption}]: media attached to this item
+attachment_url, alt    attachments only: the file's URL and its alt text
+images                 ``<img src>`` URLs in the content, for the link-rewriting step
+links                  internal links in the content (relative, or to the site's hosts)
+is_sticky              bool; ``password_protected`` bool; ``comment_status``, ``ping_status``
+language               the item's language (Polylang ``language`` term or WPML meta), or None
+translation_group      its translation group (Polylang ``post_translations`` term, WPML
+                       ``_wpml_import_translation_group``), or None
+translations           only with ``group_translations``: {language: data of that item}
+site                   {title, link, language, base_site_url, base_blog_url, wxr_version}
+=====================  ===================================================================
+
+**Two passes.** The first reads the channel's authors and terms, every attachment's URL
+and alt text (a featured image may point at an attachment further down the file; kept
+on disk by ``media.AttachmentIndex``), translation groups and which post ids repeat;
+the second streams the items. Memory is one item plus small maps and one bit per post
+id, whatever the number of posts or attachments (see ``bench/wxr_memory.py``).
+
+**Options.** ``post_types``: the types to read (default: all but ``nav_menu_item`` and
+``revision``; name them to get them). ``group_translations``: translations become one
+record, the one in ``default_language`` (else the original, else the first) carrying
+``translations`` {language: data}; a mapping's ``[locales.es.fields]`` then reads
+``translations.es.title``. Items wait in memory until their group is complete.
+
+**Malformed files** are repaired on the way in (see ``recover.py``) and parsed in
+lxml's recover mode. An item the parser still had to guess at (say, cut off by the end
+of the file) is yielded as a ``RecordError`` with its line; so is an item without a
+post id or with one seen before. Parser errors outside items go to ``stats.notes``.
+A file that is not XML, or XML that is not a WordPress export, is a ``SourceError``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from migrator.errors import RecordError, SourceError
+from migrator.records import Location, Record
+from migrator.sources.base import Source, SourceStats
+from migrator.sources.options import Option, boolean, must, optional, string_list
+from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
+from migrator.sources.wordpress.items import classify, read_item
+from migrator.sources.wordpress.parse import in_item, parse, release
+from migrator.sources.wordpress.translations import Groups, item_language
+
+DEFAULT_SKIPPED = ("nav_menu_item", "revision")
+KNOWN_VERSIONS = ("1.0", "1.1", "1.2")
+_MAX_NOTES = 50
+_PREMATURE = re.compile(r"Premature end of data|Opening and ending tag mismatch|EndTag")
+
+
+@dataclass
+class WxrStats(SourceStats):
+    items: int = 0  # <item> elements seen
+    skipped_types: dict[str, int] = field(default_factory=dict)
+    repairs: dict[str, int] = field(default_factory=dict)
+    well_formed: bool = True
+    wxr_version: str | None = None
+
+    def summary(self) -> list[str]:
+        lines = [
+            f"skipped {n:,} {post_type} item{'s' if n != 1 else ''}"
+            for post_type, n in sorted(self.skipped_types.items(), key=lambda t: (-t[1], t[0]))
+        ]
+        if not self.well_formed:
+            lines.append("not well-formed XML: read in recover mode (the notes say where)")
+        return [*lines, *super().summary()]
+
+
+class WxrSource(Source):
+    """Read a WordPress WXR export; see the module docstring for the data keys."""
+
+    name = "wxr"
+    stats_type = WxrStats
+    stats: WxrStats
+
+    post_types = Option(None, lambda value: _post_types(value))
+    group_translations = Option(False, boolean)
+    default_language = Option(
+        None, optional(must(lambda v: isinstance(v, str), 'must be a language code, e.g. "en"'))
+    )
+    every_type = False  # set by inspect: read menus and revisions too
+
+    def wants(self, post_type: str) -> bool:
+        if self.every_type:
+            return True
+        if self.post_types is not None:
+            return post_type in self.post_types
+        return post_type not in DEFAULT_SKIPPED
+
+    # --- the mini-protocol of migrator inspect (see sources.base) ------------------------
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> bool:
+        return b"wordpress.org/export/" in head or (b"<rss" in head and b"<wp:" in head)
+
+    def describe(self) -> dict[str, Any]:
+        from migrator.sources.wordpress.describe import describe
+
+        return describe(self)
+
+    def scaffold(self, kind: str) -> str:
+        from migrator.sources.wordpress.describe import scaffold
+
+        return scaffold(self, kind)
+
+    def scan(self, *, repair_cdata: bool = False) -> Index:
+        """The first pass: channel facts, attachments, translation groups."""
+        return scan(self, repair_cdata=repair_cdata)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def read(self) -> Iterator[Record | RecordError]:
+        """The items, in two passes over the file."""
+        index = self.scan()
+        try:
+            yield from self._items(index, self.stats)
+        finally:
+            index.attachments.close()
+
+    def _items(self, index: Index, stats: WxrStats) -> Iterator[Record | RecordError]:
+        if index.root is None or (index.root != "rss" and not index.saw_wp):
+            what = f"<{index.root}>" if index.root else "no elements"
+            raise SourceError(
+                f"not a WordPress export (WXR): the root element is {what}, not <rss> "
+                "with wordpress.org/export elements",
+                file=self.path,
+            )
+        stats.well_formed = not index.errors
+        version = index.site.get("wxr_version")
+        stats.wxr_version = version
+        if version is None:
+            stats.notes.append(f"{self.path}: no <wp:wxr_version>; read as WXR 1.2")
+        elif version not in KNOWN_VERSIONS:
+            stats.notes.append(f"{self.path}: unknown WXR version {version!r}; read as 1.2")
+        site = {k: index.site.get(k) for k in (*SITE_KEYS, "base_site_url", "base_blog_url")}
+        site["wxr_version"] = version
+        hosts = _hosts(site)
+        errors: list[tuple[int, str]] = []
+        pending: _Pending | None = None
+        # First lines of the ids the first pass found more than once (a small map).
+        seen: dict[str, int] = dict.fromkeys(index.duplicates, 0)
+        groups = Groups(self.group_translations, self.default_language, index.groups)
+        for el in parse(self.path, repair_cdata=not stats.well_formed, errors=errors,
+                             repairs=stats.repairs):  # fmt: skip
+            kind, local = classify(el.tag)
+            if kind != "" or local != "item":
+                if not in_item(el) and local in ("author", "category", "tag", "term"):
+                    release(el)
+                continue
+            stats.items += 1
+            line = el.sourceline or 0
+            if pending is not None:
+                yield from self._finish(pending, errors, line, seen, groups)
+            data = read_item(el, index.authors, hosts)
+            release(el)
+            pending = _Pending(line, data)
+            self._enrich(data, index, site)
+        if pending is not None:
+            yield from self._finish(pending, errors, None, seen, groups)
+        yield from groups.flush()
+        for line, message in errors:
+            if len(stats.notes) < _MAX_NOTES:
+                stats.notes.append(f"{self.path}:{line}: XML error outside any item: {message}")
+        for repair, n in stats.repairs.items():
+            stats.notes.append(f"{self.path}: repaired on reading: {n} × {repair}")
+
+    def _enrich(self, data: dict[str, Any], index: Index, site: dict[str, Any]) -> None:
+        post_id = data["post_id"]
+        warnings = data["_warnings"]
+        meta = data["meta"]
+        data["slug"] = (
+            data["post_name"] or _slug(data["title"]) or (f"post-{post_id}" if post_id else "")
+        )
+        data["site"] = site
+        thumb = meta.get("_thumbnail_id")
+        data["featured_image"] = None
+        if isinstance(thumb, str | int) and str(thumb).strip() not in ("", "0"):
+            attachment = index.attachments.get(str(thumb).strip())
+            if attachment is None:
+                warnings.append(f"featured image: attachment {thumb} is not in the export")
+            else:
+                data["featured_image"] = attachment
+        data["attachments"] = index.attachments.children(post_id) if post_id else []
+        data["content_with_media"] = {
+            "content": data["content"],
+            "media": _gallery_media(data["content"], post_id, index),
+        }
+        data["alt"] = meta.get("_wp_attachment_image_alt", "") if data["post_type"] == (
+            "attachment") else ""  # fmt: skip
+        language, group = item_language(data)
+        data["language"] = language
+        data["translation_group"] = group
+
+    def _finish(
+        self,
+        pending: _Pending,
+        errors: list[tuple[int, str]],
+        next_line: int | None,
+        seen: dict[str, int],
+        groups: Groups,
+    ) -> Iterator[Record | RecordError]:
+        """Decide on an item once the parser is past it: its errors are all logged."""
+        stats = self.stats
+        line, data = pending.line, pending.data
+        mine = [(n, m) for n, m in errors if n >= line and (next_line is None or n < next_line)]
+        if mine:
+            errors[:] = [e for e in errors if e not in mine]
+        post_type = data["post_type"]
+        post_id = data["post_id"]
+        if not self.wants(post_type):
+            stats.skipped_types[post_type] = stats.skipped_types.get(post_type, 0) + 1
+            return
+        problem = None
+        if any(_PREMATURE.search(m) for _, m in mine):
+            problem = "; ".join(f"line {n}: {m}" for n, m in mine)
+            problem = f"the item is incomplete or its tags do not match ({problem})"
+        elif not post_id:
+            problem = "the item has no <wp:post_id> (in a wordpress.org/export namespace)"
+        elif seen.get(post_id):
+            problem = f"duplicate post id {post_id}, first seen at line {seen[post_id]}"
+        if problem is not None:
+            yield RecordError(problem, file=self.file, line=line, identity=post_id or None)
+            return
+        if post_id in seen:
+            seen[post_id] = line
+        warnings = data.pop("_warnings")
+        warnings.extend(f"line {n}: XML error repaired by the parser: {m}" for n, m in mine)
+        record = Record(
+            identity=post_id,
+            kind=post_type,
+            data=data,
+            location=Location(self.file, line),
+            warnings=tuple(warnings),
+        )
+        yield from groups.add(record)
+
+
+@dataclass
+class _Pending:
+    line: int
+    data: dict[str, Any]
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+_GALLERY = re.compile(r"\[gallery\b([^\]]*)\]")
+_IDS = re.compile(r"""\b(?:ids|include)\s*=\s*["']?([\d,\s]+)""")
+
+
+def _gallery_media(content: str, post_id: str, index: Index) -> dict[str, Any]:
+    """The attachments the content's ``[gallery]`` shortcodes show: their ``ids``, or the
+    item's attached media when a gallery names none (as WordPress does)."""
+    if "[gallery" not in content:
+        return {}
+    media: dict[str, Any] = {}
+    for m in _GALLERY.finditer(content):
+        named = _IDS.search(m.group(1))
+        if named:
+            for i in (i.strip() for i in named.group(1).split(",")):
+                found = index.attachments.get(i) if i and i not in media else None
+                if found is not None:
+                    media[i] = found
+        else:
+            media.update((a["id"], a) for a in index.attachments.children(post_id))
+    return media
+
+
+def _slug(title: str) -> str:
+    """The slug WordPress would make of a title, near enough (ASCII, dashes)."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:200]
+
+
+def _hosts(site: dict[str, Any]) -> set[str]:
+    out = set()
+    for key in ("link", "base_site_url", "base_blog_url"):
+        host = urlsplit(site.get(key) or "").hostname
+        if host:
+            out.add(host.lower())
+    return out
+
+
+__all__ = ["WxrSource", "WxrStats"]
+
+
+_post_type_list = string_list('must be a list of post types, e.g. ["post", "page"]')
+
+
+def _post_types(value: Any) -> tuple[str, ...] | None:
+    types = _post_type_list(value)
+    return tuple(types) if types is not None else None
