@@ -123,8 +123,7 @@ class _Run:
 
     def finish(self, started: float) -> None:
         self.stats.elapsed = time.monotonic() - started
-        source_stats = getattr(self.source, "stats", None)
-        self.stats.source_notes = list(source_stats.notes) if source_stats else []
+        self.stats.source_notes = self.source.stats.summary()
 
 
 def _open(stack: ExitStack, mapping: Mapping, source_path: Path, options: RunOptions) -> _Run:
