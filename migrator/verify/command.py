@@ -55,6 +55,17 @@ from migrator.verify.summary import print_verify_summary
     "still misses it (reads back at growing intervals until then).",
 )
 @click.option("--max-attempts", type=int, default=6, show_default=True)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Delete the duplicate collection items migrator made (identical to what it sent, "
+    "beside the item its ledger holds); needs the write token. Nothing else is deleted.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --repair: file holding the write token (else BUTTER_WRITE_TOKEN).",
+)
 @click.option("--recheck", is_flag=True, help="Also re-read records verified (or failed) before.")
 @click.option(
     "--read-token-file",
@@ -74,6 +85,8 @@ def verify_command(
     settle_timeout: float,
     max_attempts: int,
     recheck: bool,
+    repair: bool,
+    token_file: Path | None,
     read_token_file: Path | None,
     api_base: str,
     variables: tuple[str, ...],
@@ -108,6 +121,11 @@ def verify_command(
         show_progress=False,
     )
     token = read_token("BUTTER_READ_TOKEN", read_token_file, what="read")
+    repair_token = read_token("BUTTER_WRITE_TOKEN", token_file, what="write") if repair else None
+    if repair and not repair_token:
+        raise click.UsageError(
+            "--repair deletes duplicates: set BUTTER_WRITE_TOKEN or --token-file"
+        )
     stats = anyio.run(
         lambda: verify_migration(
             loaded,
@@ -116,6 +134,7 @@ def verify_command(
             base_url=api_base,
             read_token=token,
             recheck=recheck,
+            repair_token=repair_token,
         )
     )
     print_verify_summary(stats, failures_path=options.failures_path)

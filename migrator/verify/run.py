@@ -88,6 +88,8 @@ class VerifyStats:
     changed: int = 0  # the source changed since it was sent: run first
     skipped: int = 0  # invalid or filtered records
     errors: int = 0  # reads that did not get through
+    duplicates: int = 0  # records Butter holds more than once (after --repair: still)
+    repaired: int = 0  # copies migrator made, deleted by --repair
     calls_reads: int = 0
     elapsed: float = 0.0
     aborted: str | None = None
@@ -101,7 +103,8 @@ class VerifyStats:
     def exit_code(self) -> int:
         if self.aborted:
             return self.abort_exit
-        return 1 if self.differs or self.missing or self.errors or self.in_doubt else 0
+        problems = self.differs or self.missing or self.errors or self.in_doubt
+        return 1 if problems or self.duplicates else 0
 
 
 def verify_paths(ledger_path: Path) -> Path:
@@ -117,9 +120,11 @@ async def verify_migration(
     base_url: str,
     read_token: str | None,
     recheck: bool = False,
+    repair_token: str | None = None,
 ) -> VerifyStats:
     """``options.failures_path`` receives one line per record that is not as sent.
-    ``recheck``: read back records already verified, or failed after acceptance, too."""
+    ``recheck``: read back records already verified, or failed after acceptance, too.
+    ``repair_token`` (the write token): delete the duplicate copies migrator made."""
     if not read_token:
         raise ConfigError(
             "verify reads back through the Read API: set BUTTER_READ_TOKEN or pass "
@@ -135,14 +140,25 @@ async def verify_migration(
     failures = JsonlWriter(options.failures_path)
     try:
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-            # No write token: verify never writes.
-            client = ButterClient(base_url, "", read_token=read_token, session=session)
+            # No write token but to repair: verify only reads.
+            client = ButterClient(
+                base_url, repair_token or "", read_token=read_token, session=session
+            )
             with (
                 CheckpointLedger(options.ledger_path) as ledger,
                 compiled_mapping(mapping, source_path, options) as compiled,
             ):
-                ledger.bind(base_url, None)  # the ledger's own target, or none yet
-                verifier = Verifier(client, ledger, mapping, options, stats, failures, recheck)
+                ledger.bind(base_url, repair_token)  # the ledger's own target, or none yet
+                verifier = Verifier(
+                    client,
+                    ledger,
+                    mapping,
+                    options,
+                    stats,
+                    failures,
+                    recheck,
+                    repair=repair_token is not None,
+                )
                 try:
                     await verifier.run(source.records(), compiled)
                 finally:
@@ -164,8 +180,10 @@ class Verifier:
         stats: VerifyStats,
         failures: JsonlWriter,
         recheck: bool,
+        repair: bool = False,
     ):
         self.client = client
+        self.repair = repair
         self.ledger = ledger
         self.mapping = mapping
         self.options = options
@@ -375,17 +393,54 @@ class Verifier:
             lookup = entry.lookup or payload.lookup
             assert lookup is not None and payload.target is not None  # a collection item's
             items = await self._read(
-                functools.partial(self.client.find_items, payload.target, lookup, locale=locale)
+                functools.partial(
+                    self.client.find_items, payload.target, lookup, locale=locale, limit=10
+                )
             )
             if not items:
                 return None, None
-            if len(items) > 1:
-                problems.append(f"{lookup[0]}: several items have {lookup[1]!r} (a duplicate?)")
-            meta = items[0].get("meta") or {}
+            ours = _item_with_id(items, entry.butter_id) or items[0]
+            extras = [item for item in items if item is not ours]
+            if extras and butter_id is None:  # once per record, not once per locale
+                problems += await self._duplicates(payload, entry, lookup, extras, sent, prefix)
+            meta = ours.get("meta") or {}
             butter_id = str(meta["id"]) if "id" in meta else None
-            values = {k: v for k, v in items[0].items() if k != "meta"}
-            problems += diff_fields(self.fields, sent, values, prefix)
+            problems += diff_fields(self.fields, sent, _values(ours), prefix)
         return problems, butter_id
+
+    async def _duplicates(
+        self,
+        payload: Payload,
+        entry: LedgerEntry,
+        lookup: tuple[str, str],
+        extras: list[JsonObject],
+        sent: JsonObject,
+        prefix: str,
+    ) -> list[str]:
+        """Report the other items with this lookup value; with ``repair``, delete the ones
+        migrator made: identical to what it sent, beside the item the ledger holds."""
+        left = extras
+        if self.repair and entry.butter_id is not None:
+            left = []
+            for item in extras:
+                if diff_fields(self.fields, sent, _values(item), prefix):
+                    left.append(item)  # not what migrator sent: not its copy to delete
+                    continue
+                item_id = str((item.get("meta") or {}).get("id"))
+                await self._read(
+                    functools.partial(
+                        self.client.delete, "collection", payload.target, item_id=item_id
+                    )
+                )
+                self.stats.repaired += 1
+                log.info("repaired: deleted a duplicate", identity=payload.identity, id=item_id)
+        if not left:
+            return []
+        self.stats.duplicates += 1
+        return [
+            f"{lookup[0]}: {len(left) + 1} items have {lookup[1]!r} (duplicates; "
+            "`migrator verify --repair` deletes the copies migrator made)"
+        ]
 
     def _locales(self, payload: Payload, body: JsonObject) -> list[tuple[str | None, JsonObject]]:
         fields = body["fields"][0] if payload.kind == "collection" else body["fields"]
@@ -408,3 +463,14 @@ class Verifier:
                 target=target_key(payload),
             )
         )
+
+
+def _item_with_id(items: list[JsonObject], butter_id: str | None) -> JsonObject | None:
+    for item in items:
+        if butter_id is not None and str((item.get("meta") or {}).get("id")) == butter_id:
+            return item
+    return None
+
+
+def _values(item: JsonObject) -> JsonObject:
+    return {k: v for k, v in item.items() if k != "meta"}

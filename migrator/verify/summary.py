@@ -25,6 +25,8 @@ def print_verify_summary(
         ("differ from what was sent", stats.differs),
         ("missing after acceptance", stats.missing),
         ("not visible yet (in doubt: verify again later)", stats.in_doubt),
+        ("held more than once (duplicates)", stats.duplicates),
+        ("duplicate copies deleted (--repair)", stats.repaired),
         ("in flight, found applied", stats.settled_found),
         ("in flight, not applied (the next run sends them)", stats.settled_absent),
         ("changed since sent (run first)", stats.changed),
