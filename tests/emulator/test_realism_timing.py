@@ -150,13 +150,13 @@ async def test_read_cache_serves_stale_answers_with_age(make_emulator, session):
 
 
 async def test_read_cache_entries_expire_after_the_ttl(make_emulator, session):
-    emu = await make_emulator(realism=Realism(read_cache_ttl=0.3))
+    emu = await make_emulator(realism=Realism(read_cache_ttl=0.6))
     butter = Butter(session, emu)
     assert (await butter.read("/posts/")).body["meta"]["count"] == 0
     await butter.write("POST", "/posts/", _post("t"))
     await emu.settle()
     assert (await butter.read("/posts/")).headers["X-Cache"] == "HIT"
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(0.65)
     fresh = await butter.read("/posts/")
     assert fresh.headers["X-Cache"] == "MISS" and fresh.body["meta"]["count"] == 1
 
