@@ -5,6 +5,11 @@
   ``r-token``); ``emulator.base_url``, ``emulator.state()``, ``await emulator.settle()``.
 - ``make_emulator(**config)``: more emulators with any ``EmulatorConfig`` options, e.g.
   ``await make_emulator(delay=0.2, faults=Faults(error_rate=0.5), duplicate_slugs="overwrite")``.
+  ``make_emulator(realistic=True, **config)`` is as harsh as Butter (every ``Realism`` switch
+  on) on a test's time scale: ``TEST_REALISM``, i.e. ``Realism.realistic()`` with apply
+  delays drawn from 0.2-1.5 s (Butter: 2-30 s) and a 3 s read cache (Butter: 300 s); one
+  switch at a time with ``make_emulator(realism=Realism(late_deletes=True))``.
+- ``scaled_realism``: that ``TEST_REALISM``, to derive from (``dataclasses.replace``).
 - ``media_server``: serves distinct PNG payloads at ``/img/<name>.png`` (404 elsewhere) and
   lists the paths it was asked for; ``media_server.url_for("red")``.
 """
@@ -20,7 +25,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from migrator.emulator import Emulator, EmulatorConfig, run_emulator
+from migrator.emulator import Emulator, EmulatorConfig, Realism, run_emulator
 from migrator.emulator.media import sample_png
 from migrator.emulator.serve import serve_app
 from migrator.model import ContentModel, load_content_model
@@ -56,14 +61,23 @@ def content_model() -> ContentModel:
 
 
 MakeEmulator = Callable[..., Awaitable[Emulator]]
+# Realism.realistic() scaled for tests: every harsh switch on, delays and TTL short.
+TEST_REALISM = Realism.realistic(apply_delay=(0.2, 1.5), read_cache_ttl=3.0)
+
+
+@pytest.fixture
+def scaled_realism() -> Realism:
+    return TEST_REALISM
 
 
 @pytest.fixture
 async def make_emulator(content_model: ContentModel) -> AsyncIterator[MakeEmulator]:
     async with contextlib.AsyncExitStack() as stack:
 
-        async def make(**options: Any) -> Emulator:
+        async def make(*, realistic: bool = False, **options: Any) -> Emulator:
             options.setdefault("model", content_model)
+            if realistic:
+                options.setdefault("realism", TEST_REALISM)
             return await stack.enter_async_context(run_emulator(EmulatorConfig(**options)))
 
         yield make

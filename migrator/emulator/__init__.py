@@ -1,14 +1,24 @@
 """A local ButterCMS: the Write and Read APIs as butter-api.md describes them, with an
-asynchronous background queue, real media downloads, webhooks, and faults on demand.
+asynchronous background queue, real media downloads, webhooks, faults on demand, and, when
+asked, Butter's harsher habits (``Realism``: slow out-of-order writes, a stale read cache...).
 
     model = load_content_model("mappings/content-model.toml")
     async with run_emulator(EmulatorConfig(model)) as emu:
         ...  # point a client at emu.base_url; await emu.settle(); emu.state()
+    EmulatorConfig(model, realism=Realism.realistic())  # as harsh as the real Butter
 """
 
-from migrator.emulator.config import EmulatorConfig, Faults
+from migrator.emulator.config import EmulatorConfig, Faults, Realism
 from migrator.emulator.media import sample_png
 from migrator.emulator.serve import serve_app
 from migrator.emulator.server import Emulator, run_emulator
 
-__all__ = ["Emulator", "EmulatorConfig", "Faults", "run_emulator", "sample_png", "serve_app"]
+__all__ = [
+    "Emulator",
+    "EmulatorConfig",
+    "Faults",
+    "Realism",
+    "run_emulator",
+    "sample_png",
+    "serve_app",
+]

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from migrator.emulator.config import Realism
 from migrator.emulator.media import MediaLibrary
 from migrator.emulator.store import CollectionItem, Page, Post, Store, now_iso, slugify
 from migrator.emulator.webhooks import Webhooks, item_data, page_data, post_data, status_event
@@ -32,13 +33,15 @@ class Rejected(Exception):
 @dataclass
 class Job:
     kind: str  # "page" | "collection" | "post"
-    action: str  # "create" | "update" | "replace"
+    action: str  # "create" | "update" | "replace" | "delete" (Realism.late_deletes)
     method: str
     path: str
     body: dict[str, Any]
     locale: str | None = None  # ?locale= on the request
     target: tuple[str, ...] = ()  # (page_type, slug) | (key, item_id) | (slug,)
-    ready_at: float = 0.0
+    ready_at: float = 0.0  # the event loop's clock
+    seq: int = 0  # accept order, from 1
+    due_at: str = ""  # ready_at as wall-clock ISO 8601, for /_emulator/state
 
 
 def _is_multi_locale(values: Any, fields: dict[str, Field], model: ContentModel) -> bool:
@@ -59,12 +62,14 @@ class Applier:
         media: MediaLibrary,
         webhooks: Webhooks,
         duplicate_slugs: str,
+        realism: Realism | None = None,
     ):
         self.model = model
         self.store = store
         self.media = media
         self.webhooks = webhooks
         self.duplicate_slugs = duplicate_slugs
+        self.realism = realism or Realism()
 
     async def apply(self, job: Job) -> None:
         handler = {
@@ -76,8 +81,39 @@ class Applier:
             ("collection", "replace"): self._update_item,
             ("post", "create"): self._create_post,
             ("post", "update"): self._update_post,
+            ("collection", "delete"): self._late_delete,
+            ("post", "delete"): self._late_delete,
         }[(job.kind, job.action)]
         await handler(job)
+
+    # ------------------------------------------------------------------ deletes
+
+    def delete_item(self, key: str, item_id: int) -> None:
+        """Butter soft-deletes: gone from reads, kept aside here for inspection. An item
+        already gone (a second DELETE answered 204 before the first applied) stays gone."""
+        item = self.store.collections.get(key, {}).pop(item_id, None)
+        if item is None:
+            return
+        item.status = "deleted"
+        self.store.deleted_items.append(item)
+        self.store.counters["deleted"] += 1
+        self.webhooks.emit("collectionitem.delete", item_data(item))
+
+    def delete_post(self, slug: str) -> None:
+        post = self.store.posts.pop(slug, None)
+        if post is None:
+            return
+        post.status = "deleted"
+        self.store.deleted_posts.append(post)
+        self.store.counters["deleted"] += 1
+        self.webhooks.emit("post.delete", post_data(post))
+
+    async def _late_delete(self, job: Job) -> None:
+        if job.kind == "collection":
+            key, item_id = job.target
+            self.delete_item(key, int(item_id))
+        else:
+            self.delete_post(job.target[0])
 
     # ------------------------------------------------------------------ shared checks
 
@@ -135,6 +171,7 @@ class Applier:
             raise Rejected(f"unknown page type {page_type!r} (known: {known})")
         if "fields" not in body:
             raise Rejected("fields: required")
+        self._check_locale_given(pt.fields, body["fields"], job.locale)
         by_locale = self._by_locale(pt.fields, body["fields"], job.locale)
         self._check(pt.fields, by_locale, all_keys=True, path="fields")
         slug = body["slug"]
@@ -145,11 +182,14 @@ class Applier:
         now = now_iso()
         status = body.get("status", "draft")
         published = now if status == "published" else None
+        old_statuses: dict[str, str | None] = {}
         if existing is not None:  # overwrite: the page keeps its id, everything else is new
             old_status = existing.status
+            old_statuses = {loc: existing.statuses.get(loc) for loc in values}
             existing.name, existing.status, existing.fields = body["title"], status, values
             existing.updated = now
             existing.published = existing.published or published
+            existing.statuses = {}
             page = existing
         else:
             old_status = None
@@ -166,7 +206,11 @@ class Applier:
             )
             self.store.pages.setdefault(pt.name, {})[slug] = page
         self.store.counters["applied"] += 1
-        self.webhooks.emit(status_event("page", old_status, status), page_data(page))
+        if self.realism.status_per_locale:
+            self._set_locale_status(page, status, list(values), now)
+            self._emit_locale_events(page, {loc: old_statuses.get(loc) for loc in values})
+        else:
+            self.webhooks.emit(status_event("page", old_status, status), page_data(page))
 
     async def _update_page(self, job: Job) -> None:
         page_type, slug = job.target
@@ -183,12 +227,56 @@ class Applier:
             # A locale never written before starts blank, as it does in Butter's editor.
             page.fields.setdefault(loc, self._blank(fields)).update(vals)
         old_status = page.status
-        page.status = job.body.get("status", page.status)
         page.updated = now_iso()
+        self.store.counters["applied"] += 1
+        if self.realism.status_per_locale:
+            # The status goes to the locale versions written, or to ?locale= (default: the
+            # default locale) when only the status is sent.
+            locales = list(values) or [job.locale or self.model.default_locale]
+            before = {loc: page.statuses.get(loc) for loc in locales}
+            if "status" in job.body:
+                self._set_locale_status(page, job.body["status"], locales, page.updated)
+            self._emit_locale_events(page, before)
+            return
+        page.status = job.body.get("status", page.status)
         if page.status == "published" and page.published is None:
             page.published = page.updated
-        self.store.counters["applied"] += 1
         self.webhooks.emit(status_event("page", old_status, page.status), page_data(page))
+
+    def _check_locale_given(
+        self, fields: dict[str, Field], values: Any, locale: str | None
+    ) -> None:
+        """Realism.require_locale: in an account with locales a single-locale create
+        "must specify the locale via this query param" (butter-api.md, Locales)."""
+        if (
+            self.realism.require_locale
+            and len(self.model.locales) > 1
+            and locale is None
+            and not _is_multi_locale(values, fields, self.model)
+        ):
+            raise Rejected(
+                f"this account has locales {list(self.model.locales)}: a single-locale page "
+                "create must specify the locale via the ?locale= query parameter"
+            )
+
+    def _set_locale_status(self, page: Page, status: str, locales: list[str], now: str) -> None:
+        """Realism.status_per_locale: each locale version is published independently;
+        ``status`` and ``published`` mirror the default locale's version."""
+        for loc in locales:
+            page.statuses[loc] = status
+            if status == "published" and page.published_in.get(loc) is None:
+                page.published_in[loc] = now
+            page.published_in.setdefault(loc, None)
+        default = self.model.default_locale
+        page.status = page.statuses.get(default, "draft")
+        page.published = page.published_in.get(default)
+
+    def _emit_locale_events(self, page: Page, before: dict[str, str | None]) -> None:
+        for loc, old in before.items():
+            status = page.statuses.get(loc, "draft")
+            data = page_data(page, status=status, locale=loc)
+            data["published"] = page.published_in.get(loc)
+            self.webhooks.emit(status_event("page", old, status), data)
 
     # ------------------------------------------------------------------ collections
 
@@ -207,7 +295,10 @@ class Applier:
             checked.append(by_locale)
         # All elements are checked before any is stored, so a bad one does not half-apply.
         values = [await self._media(coll.fields, b, f"fields[{i}]") for i, b in enumerate(checked)]
-        status = job.body.get("status", "published")
+        # Butter: "Collection items default to draft when no status is sent"; the kind
+        # emulator publishes them.
+        default = "draft" if self.realism.items_draft_by_default else "published"
+        status = job.body.get("status", default)
         for vals in values:
             now = now_iso()
             item = CollectionItem(self.store.new_id(), key, status, vals, now, now, None)
@@ -293,6 +384,18 @@ class Applier:
         if body.get("upload_images_to_media_library") and post.body:
             post.body = await self.media.rewrite_html(post.body, "body")
 
+    def _new_post_slug(self, slug: str, body: dict[str, Any]) -> str:
+        """The slug after a PATCH: Realism.post_slug_renames lets ``slug`` move the post
+        (butter-api.md: "Post slugs can change"); otherwise a slug cannot change."""
+        new = body.get("slug", slug)
+        if not self.realism.post_slug_renames or new == slug:
+            return slug
+        if not isinstance(new, str) or not new.strip():
+            raise Rejected(f"slug: expected a non-empty string, got {new!r}")
+        if new in self.store.posts:
+            self._duplicate(f"a post with slug {new!r}")
+        return new
+
     async def _create_post(self, job: Job) -> None:
         slug = job.body["slug"]
         existing = self.store.posts.get(slug)
@@ -317,11 +420,19 @@ class Applier:
         if post is None:
             raise Rejected(f"post not found: {slug}")
         old_status = post.status
-        body = {k: v for k, v in job.body.items() if k != "slug"}  # a slug cannot change
+        new_slug = self._new_post_slug(slug, job.body)
+        body = {k: v for k, v in job.body.items() if k != "slug"}
         # Work on a copy: a media download failing half way must leave the post untouched.
-        post = replace(post, categories=list(post.categories), tags=list(post.tags))
+        post = replace(post, slug=new_slug, categories=list(post.categories), tags=list(post.tags))
         await self._post_values(body, post)
-        self.store.posts[slug] = post
+        if new_slug == slug:
+            self.store.posts[slug] = post
+        else:  # moved: the post keeps its place in the listing under its new slug
+            self.store.posts.pop(new_slug, None)
+            self.store.posts = {
+                (new_slug if k == slug else k): (post if k == slug else v)
+                for k, v in self.store.posts.items()
+            }
         post.status = body.get("status", post.status)
         post.updated = now_iso()
         if post.status == "published" and post.published is None:

@@ -4,20 +4,122 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import click
 
-from migrator.emulator.config import CAP_KINDS, EmulatorConfig, Faults
+from migrator.emulator.config import CAP_KINDS, REALISTIC, EmulatorConfig, Faults, Realism
 from migrator.emulator.server import run_emulator
 from migrator.errors import ConfigError
 from migrator.model import load_content_model
 
 RATE = click.FloatRange(0.0, 1.0)
 EXAMPLE = """\b
+As harsh as Butter:
+  migrator emulator --realistic --seed 7
+  migrator emulator --realistic --apply-delay 1 5 --read-cache-ttl 30 --no-strict-reads
 Example:
   migrator emulator --model mappings/content-model.toml --port 8700 \\
       --write-token w --read-token r --delay 2 --error-rate 0.05 --seed 7
 """
+# Realism's on/off switches: (field, what it does). --realistic turns each on; --no-<flag>
+# turns one off again.
+SWITCHES = (
+    (
+        "late_deletes",
+        "DELETE answers 204 but the soft delete waits in the background queue like a write: "
+        "a read right after the 204 still finds the item.",
+    ),
+    (
+        "cache_ignores_query_params",
+        "With the read cache: query parameters the Read API does not know are left out of "
+        "the cache key, so a cache-buster parameter does not bypass the cache.",
+    ),
+    (
+        "cache_preview",
+        "With the read cache: preview=1 reads are cached too (otherwise they bypass it).",
+    ),
+    (
+        "strict_reads",
+        "403 for a collection filter or order on an unknown or unfilterable field "
+        "(media, reference), and for a /v2/pages/*/<slug>/ read matching several pages "
+        "('Multiple pages found').",
+    ),
+    (
+        "require_locale",
+        "In an account with several locales, a single-locale page create without ?locale= "
+        "is accepted (202), then fails in the background.",
+    ),
+    (
+        "status_per_locale",
+        "Each locale version of a page is published on its own: a ?locale=es write with "
+        "status changes only es; reads with locale= see that version's status.",
+    ),
+    (
+        "items_draft_by_default",
+        "A collection item created without status is a draft (invisible without preview=1).",
+    ),
+    (
+        "post_slug_renames",
+        "PATCH /v2/posts/<slug>/ with another slug moves the post to it.",
+    ),
+)
+
+
+def _realism_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    low, high = REALISTIC.apply_delay or (0.0, 0.0)
+    options = [
+        click.option(
+            "--realistic",
+            is_flag=True,
+            help="Behave as harshly as the real Butter: every switch below on, with the "
+            "values it names (each flag still overrides).",
+        ),
+        click.option(
+            "--apply-delay",
+            type=(click.FloatRange(min=0), click.FloatRange(min=0)),
+            default=None,
+            metavar="MIN MAX",
+            help="Each write (and late delete) waits its own delay drawn from MIN..MAX "
+            "seconds, so writes complete out of order; replaces --delay. "
+            f"--realistic: {low:g} {high:g}.",
+        ),
+        click.option(
+            "--read-cache-ttl",
+            type=click.FloatRange(min=0),
+            default=None,
+            metavar="SECONDS",
+            help="Serve GET answers (200 and 404) from a cache keyed by the full URL for "
+            "this long, stale even after a write, with Age and X-Cache: HIT; 0 = no "
+            f"cache. --realistic: {REALISTIC.read_cache_ttl:g}.",
+        ),
+    ]
+    for name, text in SWITCHES:
+        flag = name.replace("_", "-")
+        options.append(
+            click.option(
+                f"--{flag}/--no-{flag}", name, default=None, help=f"{text} --realistic: on."
+            )
+        )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _realism(
+    realistic: bool,
+    apply_delay: tuple[float, float] | None,
+    read_cache_ttl: float | None,
+    switches: dict[str, bool | None],
+) -> Realism:
+    given: dict[str, Any] = {k: v for k, v in switches.items() if v is not None}
+    if apply_delay is not None:
+        given["apply_delay"] = apply_delay
+    if read_cache_ttl is not None:
+        given["read_cache_ttl"] = read_cache_ttl
+    return replace(REALISTIC if realistic else Realism(), **given)
 
 
 def _caps(values: tuple[str, ...]) -> dict[str, int]:
@@ -58,14 +160,16 @@ def _caps(values: tuple[str, ...]) -> dict[str, int]:
     default=0.0,
     show_default=True,
     metavar="SECONDS",
-    help="Seconds between a 202 and the write being applied (Butter: a few seconds).",
+    help="Seconds between a 202 and the write being applied, the same for every write, so "
+    "writes apply in order (Butter: a few seconds; see --apply-delay).",
 )
 @click.option(
     "--seed",
     type=int,
     default=0,
     show_default=True,
-    help="Seed for every random fault, so a failing rehearsal can be replayed.",
+    help="Seed for every random fault and drawn apply delay, so a failing rehearsal can be "
+    "replayed.",
 )
 @click.option(
     "--duplicate-slugs",
@@ -131,6 +235,7 @@ def _caps(values: tuple[str, ...]) -> dict[str, int]:
     help="Plan content cap, overriding the model's [limits]: pages=5, "
     "collection_items=50 or posts=50 (repeatable).",
 )
+@_realism_options
 def emulator_command(
     model_path: str,
     host: str,
@@ -148,9 +253,17 @@ def emulator_command(
     drop_before: float,
     drop_after: float,
     caps: tuple[str, ...],
+    realistic: bool,
+    apply_delay: tuple[float, float] | None,
+    read_cache_ttl: float | None,
+    **switches: bool | None,
 ) -> None:
     """Run a local ButterCMS for rehearsals: same API, same asynchronous writes, same
     failures, plus faults on demand. State: GET /_emulator/state.
+
+    By default the emulator is kinder than Butter; --realistic (or the single switches)
+    makes it as harsh as the real one: slow out-of-order writes, late deletes, a stale read
+    cache, 403s, per-locale status and Butter's defaults. Random draws follow --seed.
     """
     faults = Faults(
         monthly_quota=quota,
@@ -169,6 +282,7 @@ def emulator_command(
             delay=delay,
             seed=seed,
             faults=faults,
+            realism=_realism(realistic, apply_delay, read_cache_ttl, switches),
             duplicate_slugs=duplicate_slugs,
             webhooks=webhooks,
             host=host,

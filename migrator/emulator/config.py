@@ -1,13 +1,16 @@
-"""What an emulator run looks like: the account (content model, tokens) and the faults to inject.
+"""What an emulator run looks like: the account (content model, tokens), the faults to inject,
+and how realistic (how much harsher than a kind emulator) Butter's behaviour is.
 
-``EmulatorConfig`` is frozen once built. ``Faults`` stays mutable on purpose: a test switches
-a fault on half way through a run (``emu.faults.error_rate = 0.5``) to see how a client copes.
+``EmulatorConfig`` and ``Realism`` are frozen once built. ``Faults`` stays mutable on purpose: a
+test switches a fault on half way through a run (``emu.faults.error_rate = 0.5``) to see how a
+client copes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from migrator.errors import ConfigError
 from migrator.model import ContentModel
@@ -55,15 +58,114 @@ class Faults:
 
 
 @dataclass(frozen=True)
+class Realism:
+    """Where the real Butter is harsher than a kind emulator (butter-api.md, "Where the real
+    Butter is harsher than a kind emulator"), one switch each, all off by default.
+    ``Realism.realistic()`` turns every one on with Butter-like values (``REALISTIC``);
+    keyword arguments override single values, e.g. scaled down for tests.
+    """
+
+    # Each write (and, with late_deletes, each delete) waits its own delay drawn uniformly
+    # from (min, max) seconds, so writes complete out of order; replaces ``delay``.
+    # Source: "typically appears within seconds"; Butter's migration script sleeps 20 s;
+    # "nothing promises that writes are applied in the order they were accepted".
+    apply_delay: tuple[float, float] | None = None
+    # DELETE answers 204 at once but the soft delete happens in the background queue, after
+    # the same delay: a read right after the 204 still finds the item.
+    # Source: "deletes are also processed in the background (soft delete)".
+    late_deletes: bool = False
+    # Seconds a GET answer (200 or 404) is served from a cache keyed by the full URL,
+    # stale even after a write, with ``Age`` and ``X-Cache: HIT``; 0 = no cache.
+    # Source: the recorded /v2/content/ reads carry "X-Cache: MISS, HIT" and Age 1171 / 2233
+    # (buttercms-python-vcr--test_content_field_get.json, --test_content_field_all_filtered.json).
+    read_cache_ttl: float = 0.0
+    # Query parameters the Read API does not know are left out of the cache key, so a
+    # cache-buster parameter (``?nocache=123``) does not bypass the cache. [undocumented]
+    cache_ignores_query_params: bool = False
+    # ``preview=1`` reads are cached like any other (off: they bypass the cache). Whether
+    # preview bypasses Butter's cache is [undocumented]; the pessimistic answer is "no".
+    cache_preview: bool = False
+    # 403 {"detail": ...} for a collection filter on a field that does not exist or that
+    # Butter does not filter on, for an invalid collection ``order``, and for a ``*`` page read
+    # that matches pages of several types ("Multiple pages found").
+    # Source: "Butter answers 403 for an invalid collection filter or order, and for a *
+    # page read that matches several pages"; Butter's status table: "403 Forbidden ...
+    # invalid collection filter/order".
+    strict_reads: bool = False
+    # In an account with more than one locale, a single-locale page create without
+    # ``?locale=`` is accepted (202) and then fails in the background.
+    # Source: a single-locale page create "must specify the locale via this query param".
+    require_locale: bool = False
+    # Each locale version of a page has its own status: a ``?locale=es`` write with
+    # ``status`` changes only the es version; reads with ``locale=`` see that version's
+    # ``published`` (and a draft version needs ``preview=1``).
+    # Source: "Publishing status is managed per locale: each locale version is published
+    # independently."
+    status_per_locale: bool = False
+    # A collection item created without ``status`` is a draft (off: published), invisible
+    # to reads without ``preview=1``. Source: "Collection items default to draft when no
+    # status is sent."
+    items_draft_by_default: bool = False
+    # ``PATCH /v2/posts/<slug>/`` with another ``slug`` moves the post to the new slug
+    # (off: the slug is ignored). Source: "Post slugs can change through PATCH
+    # /v2/posts/<slug>/ (the docs' own example does it)."
+    post_slug_renames: bool = False
+
+    def __post_init__(self) -> None:
+        if self.apply_delay is not None:
+            low, high = self.apply_delay
+            if not 0 <= low <= high:
+                raise ConfigError(
+                    f"realism.apply_delay must be (min, max) with 0 <= min <= max, "
+                    f"got {self.apply_delay}"
+                )
+            object.__setattr__(self, "apply_delay", (float(low), float(high)))
+        if self.read_cache_ttl < 0:
+            raise ConfigError(
+                f"realism.read_cache_ttl must not be negative, got {self.read_cache_ttl}"
+            )
+
+    @classmethod
+    def realistic(cls, **overrides: Any) -> Realism:
+        """Every switch on with Butter-like values (``REALISTIC``), then ``overrides``."""
+        return replace(REALISTIC, **overrides)
+
+    @property
+    def on(self) -> list[str]:
+        """The names of the switches that are on."""
+        return [f.name for f in fields(self) if getattr(self, f.name) not in (None, False, 0.0)]
+
+
+REALISTIC = Realism(
+    # Seconds to tens of seconds: Butter's own migration script waits 20 s.
+    apply_delay=(2.0, 30.0),
+    late_deletes=True,
+    # The recordings show answers 20-37 minutes old when nothing changed; Butter says a
+    # write invalidates, but not when. Five minutes stands in for "late or never for this
+    # URL" and still lets a rehearsal that waits it out finish.
+    read_cache_ttl=300.0,
+    cache_ignores_query_params=True,
+    cache_preview=True,
+    strict_reads=True,
+    require_locale=True,
+    status_per_locale=True,
+    items_draft_by_default=True,
+    post_slug_renames=True,
+)
+
+
+@dataclass(frozen=True)
 class EmulatorConfig:
     model: ContentModel
     write_token: str = "w-token"
     read_token: str = "r-token"
-    # Seconds between a 202 and the background apply; Butter takes "seconds".
+    # Seconds between a 202 and the background apply; Butter takes "seconds". The same for
+    # every write, so writes apply in the order they were accepted (see Realism.apply_delay).
     delay: float = 0.0
     # Seeds the one random.Random behind every random fault, so a failing run can be replayed.
     seed: int = 0
     faults: Faults = field(default_factory=Faults)
+    realism: Realism = field(default_factory=Realism)
     # Butter leaves a duplicate page or post slug undocumented: fail the write, or overwrite.
     duplicate_slugs: str = "fail"
     # URLs that receive every page, post and collection item event.

@@ -5,18 +5,31 @@ Shapes follow the recorded real responses in realdata/json/buttercms-reference/.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
 
-from migrator.emulator.responses import bad_request, dumps, not_found
+from migrator.emulator.config import Realism
+from migrator.emulator.responses import bad_request, dumps, forbidden, not_found
 from migrator.emulator.store import CollectionItem, Page, Post, Store, slugify
 from migrator.model import ContentModel, Field
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
 PAGE_NOT_FOUND = {"detail": "Page not found."}
+MULTIPLE_PAGES = {"detail": "Multiple pages found"}
+# Realism.strict_reads: the field types a collection filter or order may name. Butter says
+# which field types it filters on nowhere; the emulator's pessimistic choice leaves out
+# media (Butter rewrites the URL, so the sent one never matches) and references.
+FILTERABLE_TYPES = frozenset(
+    {"short_text", "long_text", "wysiwyg", "number", "date", "checkbox", "dropdown", "color"}
+)
+PREVIEW_VALUES = ("1", "true", "True")
+
+
+def wants_preview(query: Mapping[str, str]) -> bool:
+    return query.get("preview") in PREVIEW_VALUES
 
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
@@ -75,10 +88,19 @@ def render_fields(fields: dict[str, Field], values: dict[str, Any]) -> dict[str,
     return out
 
 
+def _sort_key(f: Field, value: Any) -> tuple[bool, Any]:
+    """Blank values last; numbers by value, everything else as text."""
+    if f.type == "number":
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return (not number, value if number else 0)
+    return (value in ("", None), str(value))
+
+
 class ReadHandlers:
-    def __init__(self, model: ContentModel, store: Store):
+    def __init__(self, model: ContentModel, store: Store, realism: Realism | None = None):
         self.model = model
         self.store = store
+        self.realism = realism or Realism()
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -101,7 +123,7 @@ class ReadHandlers:
         return locale
 
     def _visible(self, request: web.Request, status: str) -> bool:
-        return status == "published" or request.query.get("preview") in ("1", "true", "True")
+        return status == "published" or wants_preview(request.query)
 
     def _field_filters(self, request: web.Request) -> dict[str, str]:
         return {k[len("fields.") :]: v for k, v in request.query.items() if k.startswith("fields.")}
@@ -123,12 +145,23 @@ class ReadHandlers:
 
     # ------------------------------------------------------------------ pages
 
+    def _page_status(self, page: Page, locale: str) -> tuple[str, str | None]:
+        """Status and ``published`` as a read in ``locale`` sees them: with
+        Realism.status_per_locale, that locale version's (a version never written is a
+        draft); otherwise the page's."""
+        if self.realism.status_per_locale:
+            return page.statuses.get(locale, "draft"), page.published_in.get(locale)
+        return page.status, page.published
+
+    def _page_visible(self, request: web.Request, page: Page, locale: str) -> bool:
+        return self._visible(request, self._page_status(page, locale)[0])
+
     def _page(self, page: Page, locale: str) -> dict[str, Any]:
         fields = self.model.page_types[page.page_type].fields
         return {
             "slug": page.slug,
             "name": page.name,
-            "published": page.published,
+            "published": self._page_status(page, locale)[1],
             "updated": page.updated,
             "page_type": page.page_type,
             "fields": self._values(fields, page.fields, locale),
@@ -136,8 +169,13 @@ class ReadHandlers:
 
     async def get_page(self, request: web.Request) -> web.Response:
         locale = self._locale(request)
-        page = self.store.find_page(request.match_info["page_type"], request.match_info["slug"])
-        if page is None or not self._visible(request, page.status):
+        page_type, slug = request.match_info["page_type"], request.match_info["slug"]
+        if page_type == "*" and self.realism.strict_reads:
+            # Drafts count too: whether Butter counts only what the read may see is unknown.
+            if sum(slug in pages for pages in self.store.pages.values()) > 1:
+                raise forbidden(MULTIPLE_PAGES["detail"])
+        page = self.store.find_page(page_type, slug)
+        if page is None or not self._page_visible(request, page, locale):
             raise not_found(PAGE_NOT_FOUND["detail"])
         return web.json_response({"data": self._page(page, locale)}, dumps=dumps)
 
@@ -151,7 +189,7 @@ class ReadHandlers:
         else:
             raise not_found(PAGE_NOT_FOUND["detail"])
         filters = self._field_filters(request)
-        rendered = [self._page(p, locale) for p in pages if self._visible(request, p.status)]
+        rendered = [self._page(p, locale) for p in pages if self._page_visible(request, p, locale)]
         rendered = [p for p in rendered if self._matches(p["fields"], filters)]
         data, meta = paginate(request, rendered)
         return web.json_response({"meta": meta, "data": list(data)}, dumps=dumps)
@@ -161,6 +199,7 @@ class ReadHandlers:
     def _items(self, request: web.Request, key: str, locale: str) -> list[dict[str, Any]]:
         fields = self.model.collections[key].fields
         filters = self._field_filters(request)
+        order = self._check_collection_query(request, key, filters)
         out = []
         for item in self.store.collections.get(key, {}).values():
             if not self._visible(request, item.status):
@@ -168,7 +207,35 @@ class ReadHandlers:
             values = self._values(fields, item.fields, locale)
             if self._matches(values, filters):
                 out.append(self._item(item, values))
+        if order is not None:
+            name, descending = order
+            out.sort(key=lambda i: _sort_key(fields[name], i.get(name)), reverse=descending)
         return out
+
+    def _check_collection_query(
+        self, request: web.Request, key: str, filters: dict[str, str]
+    ) -> tuple[str, bool] | None:
+        """Realism.strict_reads: 403 for a filter or ``order`` on a field the collection
+        does not have or Butter does not filter on (butter-api.md: "Butter answers 403 for
+        an invalid collection filter or order"). Returns the order to sort by, if any.
+        Without the switch, unknown filters match nothing and ``order`` is ignored."""
+        if not self.realism.strict_reads:
+            return None
+        fields = self.model.collections[key].fields
+        for name in filters:
+            if fields.get(name) is None:
+                raise forbidden(f"Invalid filter: {name!r} is not a field of collection {key!r}")
+            if fields[name].type not in FILTERABLE_TYPES:
+                raise forbidden(
+                    f"Invalid filter: cannot filter on {fields[name].type} field {name!r}"
+                )
+        order = request.query.get("order")
+        if order is None:
+            return None
+        name = order.removeprefix("-")
+        if fields.get(name) is None or fields[name].type not in FILTERABLE_TYPES:
+            raise forbidden(f"Invalid order: cannot order collection {key!r} by {order!r}")
+        return name, order.startswith("-")
 
     @staticmethod
     def _item(item: CollectionItem, values: dict[str, Any]) -> dict[str, Any]:

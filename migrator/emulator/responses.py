@@ -19,3 +19,9 @@ def bad_request(errors: dict[str, Any]) -> web.HTTPBadRequest:
 
 def not_found(detail: str = "Not found.") -> web.HTTPNotFound:
     return web.HTTPNotFound(text=dumps({"detail": detail}), content_type="application/json")
+
+
+def forbidden(detail: str) -> web.HTTPForbidden:
+    """Butter's 403 is not only about auth: an invalid collection filter or order, or a ``*``
+    page read matching several pages, answer 403 with a ``detail``."""
+    return web.HTTPForbidden(text=dumps({"detail": detail}), content_type="application/json")

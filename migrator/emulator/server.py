@@ -15,6 +15,7 @@ import orjson
 from aiohttp import web
 
 from migrator.emulator.apply import Applier
+from migrator.emulator.cache import ReadCache
 from migrator.emulator.config import EmulatorConfig, Faults
 from migrator.emulator.faults import ConnectionDropped, FaultInjector, Handler
 from migrator.emulator.media import MediaLibrary
@@ -22,7 +23,7 @@ from migrator.emulator.reads import ReadHandlers
 from migrator.emulator.serve import serve_app
 from migrator.emulator.store import Store
 from migrator.emulator.webhooks import Webhooks
-from migrator.emulator.worker import Worker
+from migrator.emulator.worker import Delays, Worker
 from migrator.emulator.writes import WriteHandlers
 from migrator.log import get_logger
 
@@ -48,8 +49,13 @@ class Emulator:
         self.injector = FaultInjector(self.faults, config.seed, self.store)
         self.webhooks = Webhooks(config.webhooks, session, self.store)
         media = MediaLibrary(self.store, session)
-        applier = Applier(config.model, self.store, media, self.webhooks, config.duplicate_slugs)
-        self.worker = Worker(applier, self.store, self.webhooks, config.delay)
+        realism = config.realism
+        applier = Applier(
+            config.model, self.store, media, self.webhooks, config.duplicate_slugs, realism
+        )
+        delays = Delays(config.delay, realism.apply_delay, config.seed)
+        self.worker = Worker(applier, self.store, self.webhooks, delays)
+        self.cache = ReadCache(realism, self.store)
         self.url = ""  # set once the socket is bound
 
     @property
@@ -58,10 +64,11 @@ class Emulator:
         return f"{self.url}/v2"
 
     def state(self) -> dict[str, Any]:
-        return self.store.snapshot(pending=self.worker.pending)
+        return self.store.snapshot(pending=self.worker.pending_jobs())
 
     async def settle(self) -> None:
-        """Wait until every accepted write is applied (or failed) and webhooks are sent."""
+        """Wait until every accepted write is applied (or failed), the one due last
+        included, and webhooks are sent."""
         await self.worker.settle()
 
     # ------------------------------------------------------------------ middlewares
@@ -127,12 +134,19 @@ class Emulator:
 
     def app(self) -> web.Application:
         app = web.Application(
-            middlewares=[self._record, self.injector.middleware, self._append_slash, self._auth]
+            middlewares=[
+                self._record,
+                self.injector.middleware,
+                self._append_slash,
+                self._auth,
+                self.cache.middleware,  # after auth: a cached answer still needs a read token
+            ]
         )
+        realism = self.config.realism
         writes = WriteHandlers(
-            self.config.model, self.store, self.worker, self.injector, self.webhooks
+            self.config.model, self.store, self.worker, self.injector, realism.late_deletes
         )
-        reads = ReadHandlers(self.config.model, self.store)
+        reads = ReadHandlers(self.config.model, self.store, realism)
         app.add_routes([*writes.routes(), *reads.routes()])
         app.router.add_get("/_emulator/state", self._state)
         return app
@@ -151,7 +165,12 @@ async def run_emulator(config: EmulatorConfig) -> AsyncIterator[Emulator]:
         try:
             async with serve_app(emu.app(), config.host, config.port) as url:
                 emu.url = url
-                log.info("emulator listening", url=emu.base_url, delay=config.delay)
+                log.info(
+                    "emulator listening",
+                    url=emu.base_url,
+                    delay=config.delay,
+                    realism=config.realism.on,
+                )
                 yield emu
         finally:
             worker.cancel()

@@ -33,6 +33,10 @@ class Page:
     created: str
     updated: str
     published: str | None
+    # Realism.status_per_locale only: each locale version's status and first publication
+    # (``status`` and ``published`` then mirror the default locale's). Empty otherwise.
+    statuses: dict[str, str] = field(default_factory=dict)
+    published_in: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -127,13 +131,15 @@ class Store:
         self.counters["failed"] += 1
         return failure
 
-    def snapshot(self, pending: int) -> dict[str, Any]:
-        """The state as JSON-ready data; collection ids become strings, as JSON keys must."""
+    def snapshot(self, pending: list[dict[str, Any]]) -> dict[str, Any]:
+        """The state as JSON-ready data; collection ids become strings, as JSON keys must.
+        ``pending``: the writes accepted and not applied yet, the next due first."""
         counters = dict(self.counters)
-        counters["pending"] = pending
+        counters["pending"] = len(pending)
         # asdict() copies the items; the two plain lists are copied here.
         return {
             "requests": copy.deepcopy(self.requests),
+            "pending": pending,
             "pages": {
                 t: {slug: asdict(p) for slug, p in pages.items()} for t, pages in self.pages.items()
             },

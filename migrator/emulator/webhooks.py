@@ -21,7 +21,7 @@ def _timestamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def page_data(page: Page, status: str | None = None) -> dict[str, Any]:
+def page_data(page: Page, status: str | None = None, locale: str | None = None) -> dict[str, Any]:
     return {
         "id": page.slug,
         "buttercms_id": page.id,
@@ -29,7 +29,7 @@ def page_data(page: Page, status: str | None = None) -> dict[str, Any]:
         "editor": EDITOR,
         "name": page.name,
         "timestamp": _timestamp(),
-        "locale": None,
+        "locale": locale,
         "status": status or page.status,
         "updated": page.updated,
         "published": page.published,

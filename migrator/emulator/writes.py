@@ -6,7 +6,6 @@ happens later in the background queue (``apply.py``), as at Butter.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -16,7 +15,6 @@ from migrator.emulator.apply import Job
 from migrator.emulator.faults import FaultInjector
 from migrator.emulator.responses import bad_request, not_found
 from migrator.emulator.store import Store
-from migrator.emulator.webhooks import Webhooks, item_data, post_data
 from migrator.emulator.worker import Worker
 from migrator.model import ContentModel
 
@@ -69,13 +67,13 @@ class WriteHandlers:
         store: Store,
         worker: Worker,
         injector: FaultInjector,
-        webhooks: Webhooks,
+        late_deletes: bool = False,
     ):
         self.model = model
         self.store = store
         self.worker = worker
         self.injector = injector
-        self.webhooks = webhooks
+        self.late_deletes = late_deletes
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -109,9 +107,18 @@ class WriteHandlers:
         locale = request.query.get("locale")
         return Job(kind, action, request.method, request.path, body, locale, target)
 
-    def _delete(self, request: web.Request, remove: Callable[[], None]) -> web.Response:
+    def _delete(self, request: web.Request, kind: str) -> web.Response:
+        """204 for a delete; with Realism.late_deletes the soft delete itself waits in the
+        background queue like any write ("deletes are also processed in the background")."""
         self.injector.maybe_drop(request, "before")
-        remove()
+        job = self._job(request, kind, "delete", {})
+        if self.late_deletes:
+            self.worker.submit(job)
+        elif kind == "collection":
+            key, item_id = job.target
+            self.worker.applier.delete_item(key, int(item_id))
+        else:
+            self.worker.applier.delete_post(job.target[0])
         self.injector.maybe_drop(request, "after")
         return web.Response(status=204)
 
@@ -148,19 +155,9 @@ class WriteHandlers:
     async def delete_item(self, request: web.Request) -> web.Response:
         key, item_id = request.match_info["key"], request.match_info["item_id"]
         items = self.store.collections.get(key, {})
-        item = items.get(int(item_id)) if item_id.isdigit() else None
-        if item is None:
+        if not item_id.isdigit() or int(item_id) not in items:
             raise not_found()
-
-        def remove() -> None:
-            # Butter soft-deletes: gone from reads, kept aside here for inspection.
-            del items[item.id]
-            item.status = "deleted"
-            self.store.deleted_items.append(item)
-            self.store.counters["deleted"] += 1
-            self.webhooks.emit("collectionitem.delete", item_data(item))
-
-        return self._delete(request, remove)
+        return self._delete(request, "collection")
 
     # ------------------------------------------------------------------ posts
 
@@ -176,16 +173,6 @@ class WriteHandlers:
         return self._accept(request, self._job(request, "post", "update", body))
 
     async def delete_post(self, request: web.Request) -> web.Response:
-        slug = request.match_info["slug"]
-        post = self.store.posts.get(slug)
-        if post is None:
+        if request.match_info["slug"] not in self.store.posts:
             raise not_found()
-
-        def remove() -> None:
-            del self.store.posts[slug]
-            post.status = "deleted"
-            self.store.deleted_posts.append(post)
-            self.store.counters["deleted"] += 1
-            self.webhooks.emit("post.delete", post_data(post))
-
-        return self._delete(request, remove)
+        return self._delete(request, "post")
