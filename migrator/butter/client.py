@@ -263,7 +263,7 @@ class ButterClient:
             ) as resp:
                 self.calls.reads += 1
                 payload = await _json_or_text(resp)
-                age = _age(resp.headers.get("Age"))
+                age = _age(resp.headers.get("Age"), resp.headers.get("X-Cache"))
                 if resp.status == 404:
                     return None, age
                 error = error_for_response(resp.status, resp.headers, payload)
@@ -285,11 +285,15 @@ class ButterClient:
         return payload, age
 
 
-def _age(value: str | None) -> float:
+def _age(value: str | None, x_cache: str | None) -> float:
+    """How old the answer may be. ``Age`` counts whole seconds, so a cached answer
+    (``X-Cache: HIT``) may be up to a second older than it says."""
     try:
-        return max(0.0, float(value)) if value else 0.0
+        age = max(0.0, float(value)) if value else 0.0
     except ValueError:
-        return 0.0
+        age = 0.0
+    cached = age > 0 or "HIT" in (x_cache or "").upper()
+    return age + 1.0 if cached else age
 
 
 async def _json_or_text(resp: aiohttp.ClientResponse) -> Any:
