@@ -226,7 +226,8 @@ async def _send_all(
 
         def abort(exc: FatalError) -> None:
             if not stats.aborted:
-                stats.aborted = str(exc)
+                # A configuration error is the mapping's: say which one.
+                stats.aborted = f"{run.mapping.path}: {exc}" if exc.exit_code == 2 else str(exc)
                 stats.abort_exit = exc.exit_code
                 log.error("run aborted", reason=str(exc))
             run_scope.cancel()

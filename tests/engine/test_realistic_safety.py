@@ -133,4 +133,5 @@ async def test_a_403_on_a_lookup_is_a_configuration_error_not_a_bad_token(
     )  # fmt: skip
     assert stats.exit_code == 2, stats.aborted
     assert stats.aborted is not None and "by their 'photo' field" in stats.aborted
+    assert stats.aborted.startswith(f"{path}: ")
     assert "token" not in stats.aborted
