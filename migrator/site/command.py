@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from migrator.butter import DEFAULT_BASE_URL
+from migrator.command_options import settle_options, state_option
 from migrator.config import parse_vars, read_token, state_folder
 from migrator.engine import RunOptions, print_summary
 from migrator.site.runner import Butter, Job, load_site, run_site, site_jobs
@@ -36,13 +37,7 @@ from migrator.verify import print_verify_summary
     help="Checkpoint ledger (default: <mapping>.ledger.sqlite in the target's state folder, "
     "see --state); with one mapping only. The reports go beside it.",
 )
-@click.option(
-    "--state",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="MIGRATOR_STATE",
-    help="Folder of the ledgers and reports, one subfolder per target (default: "
-    ".migrator/, so .migrator/api.buttercms.com/<mapping>.ledger.sqlite; env MIGRATOR_STATE).",
-)
+@state_option
 @click.option(
     "--canary",
     type=int,
@@ -75,22 +70,7 @@ from migrator.verify import print_verify_summary
     help="Delete from ButterCMS the posts and collection items gone from the source (pages "
     "cannot be deleted through the API: they are reported). Try it with --dry-run first.",
 )
-@click.option(
-    "--settle-delay",
-    type=float,
-    default=20.0,
-    show_default=True,
-    help="Seconds to let Butter apply a write before reading it back to settle an ambiguous send.",
-)
-@click.option(
-    "--settle-timeout",
-    type=float,
-    default=300.0,
-    show_default=True,
-    help="Seconds Butter may take to apply a write and its read cache to catch up: a write "
-    "whose answer was lost is sent again only if a read-back generated this long after it "
-    "still misses it (reads back at growing intervals until then).",
-)
+@settle_options
 @click.option(
     "--max-attempts",
     type=int,

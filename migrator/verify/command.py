@@ -9,6 +9,7 @@ import anyio
 import click
 
 from migrator.butter import DEFAULT_BASE_URL
+from migrator.command_options import settle_options, state_option
 from migrator.config import parse_vars, read_token, state_folder
 from migrator.engine import RunOptions, default_paths
 from migrator.mapping import load_mapping
@@ -29,31 +30,10 @@ from migrator.verify.summary import print_verify_summary
     help="Checkpoint ledger of the run (default: <mapping>.ledger.sqlite in the target's "
     "state folder, as `migrator run` puts it).",
 )
-@click.option(
-    "--state",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="MIGRATOR_STATE",
-    help="Folder of the ledgers and reports, one subfolder per target (default: "
-    ".migrator/, so .migrator/api.buttercms.com/<mapping>.ledger.sqlite; env MIGRATOR_STATE).",
-)
+@state_option
 @click.option("--rate", type=float, default=5.0, show_default=True, help="Reads per second.")
 @click.option("--concurrency", type=int, default=4, show_default=True)
-@click.option(
-    "--settle-delay",
-    type=float,
-    default=20.0,
-    show_default=True,
-    help="Seconds Butter gets to apply a write before it is read back.",
-)
-@click.option(
-    "--settle-timeout",
-    type=float,
-    default=300.0,
-    show_default=True,
-    help="Seconds Butter may take to apply a write and its read cache to catch up: a write "
-    "whose answer was lost is sent again only if a read-back generated this long after it "
-    "still misses it (reads back at growing intervals until then).",
-)
+@settle_options
 @click.option("--max-attempts", type=int, default=6, show_default=True)
 @click.option(
     "--repair",
