@@ -12,7 +12,8 @@ from migrator.butter import ButterClient, GaveUp, Rejected, Stopped
 from migrator.engine import JsonlWriter, RunOptions, target_key
 from migrator.ledger import Ledger, LedgerState
 from migrator.mapping import Mapping, Payload
-from migrator.verify.run import Verifier, VerifyStats
+from migrator.verify.run import Verifier
+from migrator.verify.stats import VerifyStats
 
 
 class CanaryCheck:

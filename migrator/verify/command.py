@@ -13,7 +13,8 @@ from migrator.command_options import settle_options, state_option
 from migrator.config import parse_vars, read_token, state_folder
 from migrator.engine import RunOptions, default_paths
 from migrator.mapping import load_mapping
-from migrator.verify.run import verify_migration, verify_paths
+from migrator.verify.run import verify_migration
+from migrator.verify.stats import verify_paths
 from migrator.verify.summary import print_verify_summary
 
 

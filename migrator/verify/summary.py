@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from migrator.verify.run import VerifyStats
+from migrator.verify.stats import VerifyStats
 
 
 def print_verify_summary(
