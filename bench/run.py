@@ -84,8 +84,11 @@ def bench_dry_run(tmp: Path) -> None:
     )
 
 
-def bench_real_run(tmp: Path, rows: int, rate: float, concurrency: int) -> None:
-    source = generate_csv(tmp / f"real{rows}-{rate}.csv", rows)
+def bench_real_run(
+    tmp: Path, rows: int, rate: float, concurrency: int, extra: tuple[str, ...] = ()
+) -> None:
+    label = " ".join(extra)
+    source = generate_csv(tmp / f"real{rows}-{rate}-{len(extra)}.csv", rows)
     emulator = subprocess.Popen(
         [
             MIGRATOR,
@@ -125,12 +128,13 @@ def bench_real_run(tmp: Path, rows: int, rate: float, concurrency: int) -> None:
                 "--source",
                 str(source),
                 "--ledger",
-                str(tmp / f"real{rows}-{rate}.ledger.sqlite"),
+                str(tmp / f"real{rows}-{rate}-{label}.ledger.sqlite"),
                 "--rate",
                 str(rate),
                 "--concurrency",
                 str(concurrency),
                 "--no-progress",
+                *extra,
             ],
             env=env,
             capture_output=True,
@@ -147,7 +151,7 @@ def bench_real_run(tmp: Path, rows: int, rate: float, concurrency: int) -> None:
     assert inner_match, done.stdout
     inner = float(inner_match.group(1))
     print(
-        f"real run, {rows:,} rows at --rate {rate:g} --concurrency {concurrency}: "
+        f"real run, {rows:,} rows at --rate {rate:g} --concurrency {concurrency} {label}: "
         f"{elapsed:.2f} s wall / {floor:.2f} s floor (N/R) = {elapsed / floor:.2f}x; "
         f"the run itself {inner:.2f} s = {inner / floor:.2f}x"
     )
@@ -157,8 +161,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         bench_dry_run(tmp)
-        bench_real_run(tmp, rows=1_000, rate=100, concurrency=4)
-        bench_real_run(tmp, rows=1_000, rate=200, concurrency=8)
+        # Throughput without the canary; then the canary's cost: it waits --settle-delay
+        # for Butter to apply its records (20 s by default; 1 s here), then reads them back.
+        bench_real_run(tmp, rows=1_000, rate=100, concurrency=4, extra=("--canary", "0"))
+        bench_real_run(
+            tmp, rows=1_000, rate=100, concurrency=4, extra=("--canary", "3", "--settle-delay", "1")
+        )
+        bench_real_run(tmp, rows=1_000, rate=200, concurrency=8, extra=("--canary", "0"))
 
 
 if __name__ == "__main__":
