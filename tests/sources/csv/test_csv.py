@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from shared_data import REALDATA as SHARED
-from shared_data import needs_realdata as needs_shared
+from csv_helpers import needs_realdata, read_all, real, stdlib_rows
 
 from migrator.errors import RecordError, SourceError
 from migrator.records import Record
@@ -26,30 +25,8 @@ from migrator.sources.csv import source as csv_source
 from migrator.sources.files import byte_lines
 
 ROOT = Path(__file__).resolve().parents[3]
-REALDATA = SHARED / "csv"
 CASES = ROOT / "tests" / "cases"
 SAMPLES = ROOT / "migrator" / "samples"
-
-needs_realdata = needs_shared(REALDATA)
-
-
-def read_all(path: Path, **options: object) -> tuple[list[Record], list[RecordError], CsvSource]:
-    source = CsvSource(path, **options)  # type: ignore[arg-type]
-    records: list[Record] = []
-    errors: list[RecordError] = []
-    for item in source.records():
-        (errors if isinstance(item, RecordError) else records).append(item)  # type: ignore[arg-type]
-    return records, errors, source
-
-
-def stdlib_rows(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> list[dict[str, str]]:
-    """The whole file through csv.DictReader: an independent reading to compare with."""
-    text = path.read_bytes().decode(encoding)
-    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-def real(name: str) -> Path:
-    return REALDATA / name
 
 
 # --- our own cases -------------------------------------------------------------------------

@@ -7,42 +7,13 @@ case file itself, or the raw bytes. Our own cases are in test_csv.py.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from pathlib import Path
 
 import pytest
-from shared_data import REALDATA as SHARED
-from shared_data import needs_realdata as needs_shared
+from csv_helpers import REALDATA, needs_realdata, read_all, real, stdlib_rows
 
-from migrator.errors import RecordError, SourceError
-from migrator.records import Record
+from migrator.errors import SourceError
 from migrator.sources import CsvSource
-
-REALDATA = SHARED / "csv"
-
-needs_realdata = needs_shared(REALDATA)
-
-
-def read_all(path: Path, **options: object) -> tuple[list[Record], list[RecordError], CsvSource]:
-    source = CsvSource(path, **options)  # type: ignore[arg-type]
-    records: list[Record] = []
-    errors: list[RecordError] = []
-    for item in source.records():
-        (errors if isinstance(item, RecordError) else records).append(item)  # type: ignore[arg-type]
-    return records, errors, source
-
-
-def stdlib_rows(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> list[dict[str, str]]:
-    """The whole file through csv.DictReader: an independent reading to compare with."""
-    text = path.read_bytes().decode(encoding)
-    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-def real(name: str) -> Path:
-    return REALDATA / name
-
 
 # --- csv-spectrum: exact expected parses ----------------------------------------------------
 
