@@ -55,6 +55,16 @@ def options(tmp_path: Path):
     return make
 
 
+def run_args(source: Path, ledger: Path, *extra: str) -> list[str]:
+    """``migrator run`` of the team mapping, quick settling, no canary; ``extra`` comes last
+    (click takes an option's last value, so it may override these)."""
+    return [
+        MIGRATOR, "--log-level", "warning", "run", str(TEAM_MAPPING), "--source", str(source),
+        "--ledger", str(ledger), "--no-progress", "--settle-delay", "0.2",
+        "--settle-timeout", "0.6", "--canary", "0", *extra,
+    ]  # fmt: skip
+
+
 def cli_env(base_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BUTTER_")}
     env.update(BUTTER_API_BASE=base_url, BUTTER_WRITE_TOKEN="w-token", BUTTER_READ_TOKEN="r-token")

@@ -21,10 +21,10 @@ from migrator.engine import run_migration
 from migrator.ledger import CheckpointLedger, LedgerState
 from migrator.mapping import load_mapping
 from tests.engine.conftest import (
-    MIGRATOR,
     TEAM_MAPPING,
     cli_env,
     items_by_email,
+    run_args,
     team_rows,
     wait_until,
     write_csv,
@@ -35,12 +35,9 @@ pytestmark = pytest.mark.anyio
 ROWS = 80
 
 
-def run_args(source, ledger, *extra: str) -> list[str]:
-    return [
-        MIGRATOR, "--log-level", "warning", "run", str(TEAM_MAPPING), "--source", str(source),
-        "--ledger", str(ledger), "--no-progress", "--rate", "100", "--max-attempts", "10",
-        "--settle-delay", "0.3", "--settle-timeout", "2.0", "--canary", "0", *extra,
-    ]  # fmt: skip
+def realistic_args(source, ledger) -> list[str]:
+    return run_args(source, ledger, "--rate", "100", "--max-attempts", "10",
+                    "--settle-delay", "0.3", "--settle-timeout", "2.0")  # fmt: skip
 
 
 async def test_kill_and_resume_against_realistic_butter_loses_and_duplicates_nothing(
@@ -55,14 +52,17 @@ async def test_kill_and_resume_against_realistic_butter_loses_and_duplicates_not
     rng = random.Random(5)
     for _ in range(3):  # three SIGKILLs at random moments of the run
         process = await anyio.open_process(
-            run_args(source, ledger), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            realistic_args(source, ledger),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         target = len(writes(emulator.state())) + rng.randint(5, 15)
         with anyio.move_on_after(20):
             await wait_until(lambda t=target: len(writes(emulator.state())) >= t)
         process.send_signal(signal.SIGKILL)
         await process.wait()
-    done = await anyio.run_process(run_args(source, ledger), env=env, check=False)
+    done = await anyio.run_process(realistic_args(source, ledger), env=env, check=False)
     out = done.stdout.decode() + done.stderr.decode()
     assert done.returncode == 0, out
     await emulator.settle()

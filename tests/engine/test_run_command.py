@@ -10,10 +10,9 @@ import pytest
 
 from migrator.emulator import Faults
 from tests.engine.conftest import (
-    MIGRATOR,
-    TEAM_MAPPING,
     cli_env,
     items_by_email,
+    run_args,
     team_rows,
     wait_until,
     write_csv,
@@ -21,14 +20,6 @@ from tests.engine.conftest import (
 )
 
 pytestmark = pytest.mark.anyio
-
-
-def run_args(source, ledger, *extra: str) -> list[str]:
-    return [
-        MIGRATOR, "--log-level", "warning", "run", str(TEAM_MAPPING), "--source", str(source),
-        "--ledger", str(ledger), "--no-progress", "--settle-delay", "0.2",
-        "--settle-timeout", "0.6", "--canary", "0", *extra,
-    ]  # fmt: skip
 
 
 async def test_a_read_token_on_writes_stops_the_run_with_exit_3(emulator, tmp_path):
