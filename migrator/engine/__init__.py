@@ -4,6 +4,7 @@ in a dry run, write what would be sent). One pipeline for both: ``pipeline.py``.
 from migrator.engine.counts import MediaCounts, PlanCounts, RunStats, SendCounts
 from migrator.engine.options import RunOptions, default_paths
 from migrator.engine.plan import Compiled, Planned, mapping_target_key, plan_items, target_key
+from migrator.engine.prune import PruneGuard, PrunePlan
 from migrator.engine.refs import RefResolver
 from migrator.engine.report import JsonlWriter, failure_line, reason_key, tally
 from migrator.engine.run import (
@@ -25,6 +26,8 @@ __all__ = [
     "MediaCounts",
     "PlanCounts",
     "Planned",
+    "PruneGuard",
+    "PrunePlan",
     "RefResolver",
     "RunOptions",
     "RunStats",

@@ -25,6 +25,8 @@ class PlanCounts:
     to_delete: int = 0
     pages_not_deletable: int = 0  # gone from the source; the API cannot delete pages
     prune_refused: str | None = None
+    # A dry run: why a real run would not delete these without --max-delete or --yes.
+    prune_objection: str | None = None
     # link rewriting and inline images: the records went through; people should look
     links_rewritten: int = 0
     # reason → count (``report.tally``): plain dicts, so the stats serialise as they are

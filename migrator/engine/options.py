@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migrator.butter import RetryPolicy
+from migrator.engine.prune import Confirm, PruneGuard
 from migrator.errors import ConfigError
 
 
@@ -43,6 +44,12 @@ class RunOptions:
     rebind: bool = False
     # Delete from ButterCMS the posts and collection items gone from the source.
     prune: bool = False
+    # The prune guard (``prune.py``): deletes allowed without asking (None: up to 10% of
+    # what the ledger holds, none from an empty source); --yes allows any number.
+    max_delete: int | None = None
+    allow_all_deletes: bool = False
+    # Asked when the guard objects (the CLI asks at a terminal); None: refuse.
+    confirm_prune: Confirm | None = None
     dry_run: bool = False
     show_progress: bool = True
     # --check-media: before planning, ask every media URL the run would send (Butter
@@ -79,7 +86,13 @@ class RunOptions:
             backoff_cap=self.backoff_cap,
         )
 
+    @property
+    def prune_guard(self) -> PruneGuard:
+        return PruneGuard(self.max_delete, self.allow_all_deletes, self.confirm_prune)
+
     def __post_init__(self) -> None:
+        if self.max_delete is not None and self.max_delete < 0:
+            raise ConfigError("--max-delete cannot be negative")
         if self.canary < 0:
             raise ConfigError("--canary cannot be negative")
         if self.concurrency < 1:

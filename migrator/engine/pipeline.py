@@ -10,12 +10,13 @@ The pump owns ``PlanCounts``: what was read, planned, left out, and why.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import anyio
 import anyio.lowlevel
+import anyio.to_thread
 from anyio.streams.memory import MemoryObjectSendStream
 
 from migrator.engine.counts import PlanCounts
@@ -23,15 +24,21 @@ from migrator.engine.plan import (
     Compiled,
     LedgerView,
     Planned,
-    has_unidentified,
     plan_items,
     split_target,
     target_key,
-    was_seen,
+)
+from migrator.engine.prune import (
+    PruneGuard,
+    PrunePlan,
+    is_page,
+    prune_candidates,
+    prune_plan,
+    prune_refusal,
 )
 from migrator.engine.report import JsonlWriter, failure_line, invalid_line, tally
 from migrator.errors import RecordError
-from migrator.ledger import LedgerEntry, LedgerState
+from migrator.ledger import LedgerEntry
 from migrator.log import get_logger
 from migrator.mapping import Payload
 from migrator.records import Record
@@ -82,6 +89,9 @@ class Pump:
     reports: Reports
     retry_failed: bool = False
     prune: bool = False
+    prune_guard: PruneGuard = field(default_factory=PruneGuard)
+    # A dry run: the prune guard's objection is noted, the deletes listed all the same.
+    preview: bool = False
     # The canary: after the first ``canary`` creates and updates, ``on_canary`` gets them
     # (a real run waits until Butter applied them, checks them, and stops if they are wrong).
     canary: int = 0
@@ -182,14 +192,35 @@ class Pump:
             self.counts.prune_refused = refusal
             log.warning("not pruning", reason=refusal)
             return
+        if not await self._prune_allowed(
+            prune_plan(self.ledger, self.target, seen, self.counts.read)
+        ):
+            return
         for entry in prune_candidates(self.ledger, self.target, seen):
             if aborted():
                 return
-            if entry.target.startswith("page:"):
+            if is_page(entry):
                 self._page_not_deletable(entry)
                 continue
             self.counts.to_delete += 1
             await sink.put(Planned("delete", entry=entry))
+
+    async def _prune_allowed(self, plan: PrunePlan) -> bool:
+        """The guard: a dry run notes what a real run would refuse; a real run asks (at a
+        terminal) or refuses."""
+        guard = self.prune_guard
+        objection = guard.objection(plan)
+        if objection is None:
+            return True
+        if self.preview:
+            self.counts.prune_objection = f"{objection}: {guard.how_to_allow(plan)}"
+            return True
+        if guard.confirm is not None and await anyio.to_thread.run_sync(guard.confirm, plan):
+            log.info("prune confirmed", target=plan.target, deletes=plan.deletes)
+            return True
+        self.counts.prune_refused = f"{objection}. {guard.how_to_allow(plan).capitalize()}."
+        log.warning("not pruning", reason=objection)
+        return False
 
     def _page_not_deletable(self, entry: LedgerEntry) -> None:
         _, page_type = split_target(entry.target)
@@ -206,25 +237,3 @@ class Pump:
                 target=entry.target,
             )
         )
-
-
-def prune_candidates(ledger: LedgerView, target: str, seen: SeenKeys) -> Iterator[LedgerEntry]:
-    """Rows of ``target`` that ButterCMS has and this run's source no longer holds."""
-    for entry in ledger.entries(target):
-        in_butter = entry.state in (LedgerState.ACCEPTED, LedgerState.VERIFIED) or (
-            entry.state == LedgerState.FAILED and entry.accepted_hash is not None
-        )
-        if in_butter and not was_seen(seen, target, entry.identity):
-            yield entry
-
-
-def prune_refusal(aborted: str | None, seen: SeenKeys) -> str | None:
-    """Why --prune must not delete anything after this read of the source, if it must not."""
-    if aborted:
-        return f"the run stopped ({aborted})"
-    if has_unidentified(seen):
-        return (
-            "some records in the source could not be identified (see the failures file), so "
-            "what is gone from it cannot be told; fix them and run again"
-        )
-    return None

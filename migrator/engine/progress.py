@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from migrator.engine.counts import RunStats
@@ -24,11 +26,25 @@ class ProgressView:
         self._started = time.monotonic()
         self._live: Live | None = None
         if self._tty:
-            from rich.console import Console
-            from rich.live import Live
+            self._start_live()
 
-            self._live = Live(console=Console(stderr=True), refresh_per_second=4, transient=True)
-            self._live.start()
+    def _start_live(self) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self._live = Live(console=Console(stderr=True), refresh_per_second=4, transient=True)
+        self._live.start()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The live line out of the way while the terminal asks a question."""
+        live = self._live is not None
+        self.close()
+        try:
+            yield
+        finally:
+            if live:
+                self._start_live()
 
     def update(self, stats: RunStats) -> None:
         if not self.enabled:

@@ -9,6 +9,7 @@ export is, and a slow API slows the reader instead of filling memory.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import signal
 import time
@@ -29,6 +30,7 @@ from migrator.engine.pipeline import Pump, Reports, SendSink
 from migrator.engine.plan import Compiled, Planned, mapping_target_key
 from migrator.engine.preview import PreviewSink
 from migrator.engine.progress import ProgressView
+from migrator.engine.prune import PruneGuard, PrunePlan
 from migrator.engine.report import JsonlWriter
 from migrator.engine.submit import Submitter
 from migrator.ledger import CheckpointLedger, EmptyLedger, Ledger, LedgerState, LedgerView
@@ -92,6 +94,8 @@ class _Run:
         self,
         ledger: LedgerView,
         on_canary: Callable[[list[Payload]], Awaitable[None]] | None = None,
+        *,
+        preview: bool = False,
     ) -> Pump:
         return Pump(
             self.compiled,
@@ -101,9 +105,24 @@ class _Run:
             self.reports,
             retry_failed=self.options.retry_failed,
             prune=self.options.prune,
+            prune_guard=self.prune_guard(),
+            preview=preview,
             canary=self.options.canary if on_canary is not None else 0,
             on_canary=on_canary,
         )
+
+    def prune_guard(self) -> PruneGuard:
+        """The options' guard, its question asked with the progress line out of the way."""
+        guard = self.options.prune_guard
+        confirm = guard.confirm
+        if confirm is None:
+            return guard
+
+        def asked(plan: PrunePlan) -> bool:
+            with self.progress.paused():
+                return confirm(plan)
+
+        return dataclasses.replace(guard, confirm=asked)
 
     def note_canary(self, payloads: list[Payload]) -> None:
         self.stats.canary = [f"{p.identity} ({p.source})" for p in payloads]
@@ -166,7 +185,8 @@ async def plan_migration(mapping: Mapping, source_path: Path, options: RunOption
         async def name_canary(payloads: list[Payload]) -> None:
             run.note_canary(payloads)  # the dry run says which records the canary will be
 
-        await run.pump(ledger, name_canary if options.canary else None).run(
+        pump = run.pump(ledger, name_canary if options.canary else None, preview=True)
+        await pump.run(
             run.source.records(), sink, on_progress=lambda: run.progress.show_plan(run.stats)
         )
         run.stats.calls = sink.calls

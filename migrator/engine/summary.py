@@ -127,6 +127,11 @@ def _print_prune(stats: RunStats, console: Console) -> None:
         console.print(deletes)
     if plan.prune_refused:
         console.print("[bold yellow]Nothing was pruned:[/]", escape(plan.prune_refused))
+    if plan.prune_objection:
+        console.print(
+            "[bold yellow]A real run would not delete these without asking:[/]",
+            escape(plan.prune_objection),
+        )
     if plan.pages_not_deletable:
         console.print(
             f"{plan.pages_not_deletable:,} page(s) are gone from the source, but ButterCMS's "

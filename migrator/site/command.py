@@ -13,7 +13,7 @@ from rich.table import Table
 from migrator.butter import DEFAULT_BASE_URL
 from migrator.command_options import settle_options, state_option
 from migrator.config import parse_vars, read_token, state_folder
-from migrator.engine import RunOptions, print_summary
+from migrator.engine import PrunePlan, RunOptions, print_summary
 from migrator.site.runner import Butter, Job, load_site, run_site, site_jobs
 from migrator.verify import print_verify_summary
 
@@ -68,8 +68,17 @@ from migrator.verify import print_verify_summary
     "--prune",
     is_flag=True,
     help="Delete from ButterCMS the posts and collection items gone from the source (pages "
-    "cannot be deleted through the API: they are reported). Try it with --dry-run first.",
+    "cannot be deleted through the API: they are reported). Try it with --dry-run first. "
+    "More than 10% of what the ledger holds, or anything when the source is empty, needs "
+    "--max-delete or --yes (or a yes at the terminal).",
 )
+@click.option(
+    "--max-delete",
+    type=click.IntRange(min=0),
+    default=None,
+    help="With --prune: delete at most this many records per mapping without asking.",
+)
+@click.option("--yes", "assume_yes", is_flag=True, help="With --prune: delete without asking.")
 @settle_options
 @click.option(
     "--max-attempts",
@@ -140,6 +149,8 @@ def run_command(
     concurrency: int,
     retry_failed: bool,
     prune: bool,
+    max_delete: int | None,
+    assume_yes: bool,
     settle_delay: float,
     settle_timeout: float,
     max_attempts: int,
@@ -178,6 +189,9 @@ def run_command(
         rate=rate,
         retry_failed=retry_failed,
         prune=prune,
+        max_delete=max_delete,
+        allow_all_deletes=assume_yes,
+        confirm_prune=ask_to_prune if sys.stdin.isatty() and not dry_run else None,
         settle_delay=settle_delay,
         settle_timeout=settle_timeout,
         max_attempts=max_attempts,
@@ -255,3 +269,8 @@ def _print_overview(jobs: list[Job], *, dry_run: bool, console: Console) -> None
         calls = f"{s.calls.writes} + {s.calls.reads}"
         table.add_row(job.name, *(f"{n:,}" for n in numbers), calls)
     console.print(table)
+
+
+def ask_to_prune(plan: PrunePlan) -> bool:
+    """The prune guard's question, at a terminal."""
+    return click.confirm(f"{plan.describe()}. Delete them?", default=False, err=True)

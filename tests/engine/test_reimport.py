@@ -52,7 +52,7 @@ async def test_team_reimport_updates_creates_skips_and_prunes(emulator, tmp_path
     rows.append(team_rows(1, start=99)[0])  # added
     write_csv(source, rows)
     before = len(emulator.state()["requests"])
-    stats = await run(emulator, mapping, source, options(prune=True))
+    stats = await run(emulator, mapping, source, options(prune=True, max_delete=1))
 
     assert (stats.plan.unchanged, stats.plan.changed, stats.sent.updated) == (3, 1, 1)
     assert (stats.sent.accepted, stats.plan.to_delete, stats.sent.deleted, stats.sent.failed) == (
@@ -89,7 +89,7 @@ async def test_team_reimport_updates_creates_skips_and_prunes(emulator, tmp_path
     rows[2][2] = "CTO"
     write_csv(source, rows)
     before = len(emulator.state()["requests"])
-    again = await run(emulator, mapping, source, options(prune=True))
+    again = await run(emulator, mapping, source, options(prune=True, max_delete=1))
     assert (again.sent.updated, again.plan.unchanged, again.sent.deleted) == (1, 4, 0)
     assert requests_since(emulator, before) == [("PATCH", f"/v2/content/team_members/{id2}/", 202)]
     with CheckpointLedger(options().ledger_path, readonly=True) as ledger:
@@ -99,7 +99,7 @@ async def test_team_reimport_updates_creates_skips_and_prunes(emulator, tmp_path
     # A record that comes back after it was pruned is created again.
     rows.append(team_rows(1, start=4)[0])
     write_csv(source, rows)
-    back = await run(emulator, mapping, source, options(prune=True))
+    back = await run(emulator, mapping, source, options(prune=True, max_delete=1))
     assert (back.sent.accepted, back.plan.unchanged) == (1, 5)
     assert len(items_by_email(emulator.state())["person4@example.com"]) == 1
 
@@ -261,7 +261,7 @@ async def test_a_wordpress_export_changed_and_reimported(emulator, media_server,
     export.write_text(edit_wxr(export.read_text(encoding="utf-8")), encoding="utf-8")
     before = len(state["requests"])
     results = {
-        name: await run(emulator, mapping, export, opts(name, prune=True))
+        name: await run(emulator, mapping, export, opts(name, prune=True, allow_all_deletes=True))
         for name, mapping in mappings.items()
     }
 
@@ -306,7 +306,7 @@ async def test_a_wordpress_export_changed_and_reimported(emulator, media_server,
     # Nothing changed since: a third run spends no call at all.
     before = len(emulator.state()["requests"])
     for name, mapping in mappings.items():
-        stats = await run(emulator, mapping, export, opts(name, prune=True))
+        stats = await run(emulator, mapping, export, opts(name, prune=True, allow_all_deletes=True))
         assert stats.calls.writes + stats.calls.reads == 0, name
     assert requests_since(emulator, before) == []
 

@@ -145,9 +145,21 @@ async def test_dry_run_with_prune_lists_what_would_be_deleted(emulator, tmp_path
     assert "deleted: gone from the source (--prune) │ 1" in out
     assert "changed since last run (would be updated) │ 1" in out
     assert "collection:team_members person2@example.com" in out
+    # 1 of 3 is over the share a run deletes without asking: the dry run says so first.
+    assert "A real run would not delete these without asking" in out
+    assert "--max-delete 1" in out
     assert len(writes(emulator.state())) == sent, "a dry run sends nothing"
 
-    real = await anyio.run_process(run_args(source, ledger, "--prune"), env=env, check=False)
+    refused = await anyio.run_process(run_args(source, ledger, "--prune"), env=env, check=False)
+    out = " ".join(refused.stdout.decode().split())
+    assert refused.returncode == 1, out
+    assert "Nothing was pruned" in out and "--prune would delete 1 of the 3" in out
+    await emulator.settle()
+    assert emulator.state()["deleted"]["collection_items"] == []
+
+    real = await anyio.run_process(
+        run_args(source, ledger, "--prune", "--max-delete", "1"), env=env, check=False
+    )
     assert real.returncode == 0, real.stdout.decode()
     await emulator.settle()
     assert sorted(items_by_email(emulator.state())) == [
