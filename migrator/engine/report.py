@@ -8,6 +8,7 @@ from typing import IO
 import orjson
 
 from migrator.errors import RecordError
+from migrator.outputs import open_output
 from migrator.records import JsonObject
 
 
@@ -17,8 +18,7 @@ class JsonlWriter:
 
     def __init__(self, path: Path, *, flush_each: bool = True):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[bytes] = path.open("wb")
+        self._file: IO[bytes] = open_output(path)
         self._flush_each = flush_each
         self.count = 0
 

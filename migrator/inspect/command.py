@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from migrator.errors import ConfigError
+from migrator.outputs import check_output, open_output
 from migrator.sources import SAMPLE_SIZE, SOURCES, Scaffold, open_source
 
 EXAMPLE = """\b
@@ -95,6 +96,7 @@ def _scalar(value: Any) -> str:
     help="Where --scaffold writes the content model tables the mapping assumes, to add "
     "to your content model file (JSON formats; the mapping ends with them as a comment).",
 )
+@click.option("--force", is_flag=True, help="Overwrite --out and --model-out if they exist.")
 def inspect_command(
     export: Path,
     fmt: str | None,
@@ -102,6 +104,7 @@ def inspect_command(
     kind: str | None,
     out: Path | None,
     model_out: Path | None,
+    force: bool,
 ) -> None:
     """Show what is inside EXPORT: record kinds and counts, fields, meta keys, locales,
     authors, media hosts, and what could not be read, to write a mapping from.
@@ -113,7 +116,7 @@ def inspect_command(
     fmt = fmt or detect_format(export)
     source: Any = open_source(fmt, export)
     if kind is not None:
-        write_scaffold(source, fmt, kind, out, model_out)
+        write_scaffold(source, fmt, kind, out, model_out, force=force)
         return
     if out is not None or model_out is not None:
         raise click.UsageError("--out and --model-out go with --scaffold")
@@ -127,7 +130,7 @@ def inspect_command(
 
 
 def write_scaffold(
-    source: Any, fmt: str, kind: str, out: Path | None, model_out: Path | None
+    source: Any, fmt: str, kind: str, out: Path | None, model_out: Path | None, *, force: bool
 ) -> None:
     if not hasattr(source, "scaffold"):
         raise click.UsageError(f"the {fmt} source cannot scaffold a mapping")
@@ -140,13 +143,18 @@ def write_scaffold(
         raise click.UsageError(
             f"the {fmt} scaffold targets the shipped content model: there is no --model-out"
         )
+    # Both refused before either is written: a scaffold is often edited by hand afterwards.
+    outputs = [(p, t) for p, t in ((model_out, model), (out, text)) if p and t is not None]
+    for path, _ in outputs:
+        check_output(path, replace=force)
+    for path, content in outputs:
+        with open_output(path, replace=force) as file:
+            file.write(content.encode("utf-8"))
     if model_out is not None and model is not None:
-        model_out.write_text(model, encoding="utf-8")
         click.echo(f"wrote {model_out} (add it to your content model file)", err=True)
     if out is None:
         click.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
     click.echo(f"wrote {out}", err=True)
     if model is not None and model_out is None:
         click.echo(
