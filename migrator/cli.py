@@ -7,13 +7,14 @@ this module only gathers them, so the commands list stays in one place.
 from __future__ import annotations
 
 import importlib
-import signal
 import sys
+from typing import NoReturn
 
 import click
 
 from migrator import log
 from migrator.errors import MigratorError
+from migrator.interrupts import EXIT_CODE, INTERRUPTS
 
 # command name -> "module:attribute" of a click command, imported when used, so
 # `migrator --help` stays fast and one broken stage does not take down the others.
@@ -58,23 +59,35 @@ def cli(log_json: bool, log_level: str) -> None:
       migrator emulator --model mappings/content-model.toml --port 8700
     """
     log.configure(json=True if log_json else None, level=log_level)
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    INTERRUPTS.ready()  # the command's module is imported: it starts now
 
 
 def main() -> None:
-    # SIGTERM outside a run's pump (which handles it itself) stops like Ctrl-C: exit 130.
-    signal.signal(signal.SIGTERM, _terminated)
+    # Ctrl-C and SIGTERM (interrupts.py): exit at once while importing, a run stops
+    # gracefully, anywhere else KeyboardInterrupt.
+    INTERRUPTS.install()
     try:
         cli.main(standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        interrupted()
     except click.ClickException as exc:
         exc.show()
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
     except MigratorError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        if INTERRUPTS.received and not exc.code:
+            interrupted()  # heard after the command decided it had succeeded
+        raise
+    except BaseException:
+        if INTERRUPTS.received:
+            interrupted()  # a KeyboardInterrupt that came up wrapped in another exception
+        raise
+    if INTERRUPTS.received:
+        interrupted()
+
+
+def interrupted() -> NoReturn:
+    click.echo("Interrupted.", err=True)
+    sys.exit(EXIT_CODE)

@@ -30,6 +30,7 @@ LAYERS: list[set[str]] = [
         "config",
         "command_options",
         "outputs",
+        "interrupts",
     },
     {"sources"},
     {"mapping"},

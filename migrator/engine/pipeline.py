@@ -215,7 +215,9 @@ class Pump:
         if self.preview:
             self.counts.prune_objection = f"{objection}: {guard.how_to_allow(plan)}"
             return True
-        if guard.confirm is not None and await anyio.to_thread.run_sync(guard.confirm, plan):
+        if guard.confirm is not None and await anyio.to_thread.run_sync(
+            guard.confirm, plan, abandon_on_cancel=True
+        ):
             log.info("prune confirmed", target=plan.target, deletes=plan.deletes)
             return True
         self.counts.prune_refused = f"{objection}. {guard.how_to_allow(plan).capitalize()}."

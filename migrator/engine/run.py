@@ -9,9 +9,9 @@ export is, and a slow API slows the reader instead of filling memory.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
-import signal
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, closing, contextmanager
@@ -33,6 +33,7 @@ from migrator.engine.progress import ProgressView
 from migrator.engine.prune import PruneGuard, PrunePlan
 from migrator.engine.report import JsonlWriter
 from migrator.engine.submit import Submitter
+from migrator.interrupts import INTERRUPTS
 from migrator.ledger import CheckpointLedger, EmptyLedger, Ledger, LedgerState, LedgerView
 from migrator.log import get_logger
 from migrator.mapping import Mapping, Payload, link_rewriter
@@ -226,14 +227,17 @@ async def run_migration(
         async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT, connector=connector) as session:
             client = ButterClient(base_url, write_token, read_token=read_token, session=session)
             run.stats.calls = client.calls
-            await run.check_media(ledger)
             run_id = ledger.start_run(mapping_path=str(mapping.path), source_path=str(source_path))
-            try:
-                await _send_all(run, ledger, client, canary_check)
-            finally:
-                run.finish(started)
-                ledger.flush()
-                ledger.finish_run(run_id, counts=run.stats.as_dict(), exit_code=run.stats.exit_code)
+            # From here a signal stops the run gracefully, up to its recorded end.
+            with anyio.CancelScope() as scope, INTERRUPTS.stopping(_stopper(scope, run.stats)):
+                try:
+                    await run.check_media(ledger)
+                    await _send_all(run, ledger, client, canary_check)
+                finally:
+                    run.finish(started)
+                    ledger.flush()
+                    counts, exit_code = run.stats.as_dict(), run.stats.exit_code
+                    ledger.finish_run(run_id, counts=counts, exit_code=exit_code)
         return run.stats
 
 
@@ -281,20 +285,33 @@ async def _send_all(
                 abort(CanaryFailed(f"the canary failed: {problems[0]}"))
 
         pump = run.pump(ledger, fly if canary_check is not None else None)
-        async with anyio.create_task_group() as outer:
-            outer.start_soon(_watch_signals, run_scope, stats)
-            async with anyio.create_task_group() as inner:
-                inner.start_soon(submitter.run_workers, receive)
-                async with send:
-                    await pump.run(
-                        run.source.records(),
-                        sink,
-                        aborted=lambda: stats.aborted,
-                        on_progress=lambda: run.progress.update(stats),
-                    )
-            if not stats.aborted:
-                await _patch_pending_refs(pump.target, ledger, submitter, options)
-            outer.cancel_scope.cancel()
+        async with anyio.create_task_group() as workers:
+            workers.start_soon(submitter.run_workers, receive)
+            async with send:
+                await pump.run(
+                    run.source.records(),
+                    sink,
+                    aborted=lambda: stats.aborted,
+                    on_progress=lambda: run.progress.update(stats),
+                )
+        if not stats.aborted:
+            await _patch_pending_refs(pump.target, ledger, submitter, options)
+
+
+def _stopper(scope: anyio.CancelScope, stats: RunStats) -> Callable[[str], None]:
+    """Ctrl-C or SIGTERM: stop sending, keep what the ledger knows, report, exit 130.
+    Called from the signal handler: it records the signal and schedules the rest."""
+    loop = asyncio.get_running_loop()
+
+    def stopped() -> None:
+        log.warning("interrupted: stopping; accepted records are kept in the ledger")
+        scope.cancel()
+
+    def stop(signal_name: str) -> None:
+        stats.aborted = f"interrupted by {signal_name}"
+        loop.call_soon_threadsafe(stopped)
+
+    return stop
 
 
 async def _patch_pending_refs(
@@ -317,13 +334,3 @@ async def _patch_pending_refs(
             for entry in ledger.with_pending_refs(target):
                 if entry.state in (LedgerState.ACCEPTED, LedgerState.VERIFIED):
                     await send.send(Planned("refs", entry=entry))
-
-
-async def _watch_signals(scope: anyio.CancelScope, stats: RunStats) -> None:
-    """Ctrl-C or SIGTERM: stop sending, keep what the ledger knows, report, exit."""
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for signum in signals:
-            stats.aborted = f"interrupted by {signal.Signals(signum).name}"
-            log.warning("interrupted: stopping; accepted records are kept in the ledger")
-            scope.cancel()
-            return
