@@ -19,7 +19,18 @@ PACKAGE = Path(migrator.__file__).resolve().parent
 
 # Bottom to top. Keep in step with docs/ARCHITECTURE.md.
 LAYERS: list[set[str]] = [
-    {"errors", "records", "log", "model", "seen", "pacing", "paths", "config", "command_options"},
+    {
+        "errors",
+        "records",
+        "log",
+        "model",
+        "seen",
+        "pacing",
+        "paths",
+        "config",
+        "command_options",
+        "netguard",
+    },
     {"sources"},
     {"mapping"},
     {"butter", "ledger", "emulator"},
