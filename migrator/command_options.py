@@ -1,4 +1,5 @@
-"""Command-line options that several commands take the same way (``run``, ``verify``)."""
+"""Command-line options that several commands take the same way (``run``, ``verify``,
+``emulator``)."""
 
 from __future__ import annotations
 
@@ -39,4 +40,25 @@ def settle_options(f: F) -> F:
         default=20.0,
         show_default=True,
         help="Seconds to let Butter apply a write before reading it back.",
+    )(f)
+
+
+def media_reach_options(f: F) -> F:
+    """--allow-private-media and --allow-media-host: media URLs on this machine or its
+    networks, refused by default (``migrator.netguard``)."""
+    f = click.option(
+        "--allow-media-host",
+        "allow_media_hosts",
+        multiple=True,
+        metavar="HOST|CIDR",
+        help="Let media URLs on this host name or network through although it is on this "
+        "machine or a private network, e.g. media.intranet or 10.1.0.0/16 (repeatable).",
+    )(f)
+    return click.option(
+        "--allow-private-media",
+        is_flag=True,
+        help="Let media URLs on this machine or its private networks through (loopback, "
+        "private, link-local...; cloud metadata addresses stay refused unless named by "
+        "--allow-media-host). Refused by default: an export could make this machine probe "
+        "its intranet.",
     )(f)

@@ -121,7 +121,15 @@ def _runs_table(title: str, results: list[tuple[str, RunStats]]) -> Table:
 
 async def _demo(console: Console, workdir: Path) -> int:
     model = load_content_model(MAPPINGS / "content-model.toml")
-    config = EmulatorConfig(model, write_token="demo-write", read_token="demo-read", delay=0.2)
+    # The demo's image host is on this machine, which the emulator (like Butter) refuses
+    # to download from unless told.
+    config = EmulatorConfig(
+        model,
+        write_token="demo-write",
+        read_token="demo-read",
+        delay=0.2,
+        media_allow_hosts=("127.0.0.1",),
+    )
     async with media_host() as media, run_emulator(config) as emu:
         console.print(f"ButterCMS emulator at {emu.base_url}, images served from {media}\n")
         first = await _migrate_all(emu, media, workdir)

@@ -9,6 +9,9 @@
   on) on a test's time scale: ``TEST_REALISM``, i.e. ``Realism.realistic()`` with apply
   delays drawn from 0.2-1.5 s (Butter: 2-30 s) and a 3 s read cache (Butter: 300 s); one
   switch at a time with ``make_emulator(realism=Realism(late_deletes=True))``.
+  The test media servers are on 127.0.0.1, so these emulators allow media from there
+  (``media_allow_hosts=LOCAL_MEDIA``); ``make_emulator(media_allow_hosts=())`` refuses it,
+  as by default.
 - ``scaled_realism``: that ``TEST_REALISM``, to derive from (``dataclasses.replace``).
 - ``media_server``: serves distinct PNG payloads at ``/img/<name>.png`` (404 elsewhere) and
   lists the paths it was asked for; ``media_server.url_for("red")``.
@@ -63,6 +66,8 @@ def content_model() -> ContentModel:
 MakeEmulator = Callable[..., Awaitable[Emulator]]
 # Realism.realistic() scaled for tests: every harsh switch on, delays and TTL short.
 TEST_REALISM = Realism.realistic(apply_delay=(0.2, 1.5), read_cache_ttl=3.0)
+# The media servers of the tests listen on 127.0.0.1: allowed by name, nothing more.
+LOCAL_MEDIA = ("127.0.0.1",)
 
 
 @pytest.fixture
@@ -76,6 +81,7 @@ async def make_emulator(content_model: ContentModel) -> AsyncIterator[MakeEmulat
 
         async def make(*, realistic: bool = False, **options: Any) -> Emulator:
             options.setdefault("model", content_model)
+            options.setdefault("media_allow_hosts", LOCAL_MEDIA)
             if realistic:
                 options.setdefault("realism", TEST_REALISM)
             return await stack.enter_async_context(run_emulator(EmulatorConfig(**options)))

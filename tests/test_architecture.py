@@ -31,6 +31,7 @@ LAYERS: list[set[str]] = [
         "command_options",
         "outputs",
         "interrupts",
+        "netguard",
     },
     {"sources"},
     {"mapping"},

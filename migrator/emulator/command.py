@@ -10,7 +10,16 @@ from typing import Any
 
 import click
 
-from migrator.emulator.config import CAP_KINDS, REALISTIC, EmulatorConfig, Faults, Realism
+from migrator.command_options import media_reach_options
+from migrator.emulator.config import (
+    CAP_KINDS,
+    MEDIA_MAX_BYTES,
+    MEDIA_TIMEOUT,
+    REALISTIC,
+    EmulatorConfig,
+    Faults,
+    Realism,
+)
 from migrator.emulator.server import run_emulator
 from migrator.errors import ConfigError
 from migrator.model import load_content_model
@@ -235,6 +244,23 @@ def _caps(values: tuple[str, ...]) -> dict[str, int]:
     help="Plan content cap, overriding the model's [limits]: pages=5, "
     "collection_items=50 or posts=50 (repeatable).",
 )
+@click.option(
+    "--media-max-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=MEDIA_MAX_BYTES / (1024 * 1024),
+    show_default=True,
+    metavar="MB",
+    help="A media download larger than this fails its item.",
+)
+@click.option(
+    "--media-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=MEDIA_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="A media download taking longer than this fails its item.",
+)
+@media_reach_options
 @_realism_options
 def emulator_command(
     model_path: str,
@@ -253,6 +279,10 @@ def emulator_command(
     drop_before: float,
     drop_after: float,
     caps: tuple[str, ...],
+    media_max_mb: float,
+    media_timeout: float,
+    allow_private_media: bool,
+    allow_media_hosts: tuple[str, ...],
     realistic: bool,
     apply_delay: tuple[float, float] | None,
     read_cache_ttl: float | None,
@@ -264,6 +294,10 @@ def emulator_command(
     By default the emulator is kinder than Butter; --realistic (or the single switches)
     makes it as harsh as the real one: slow out-of-order writes, late deletes, a stale read
     cache, 403s, per-locale status and Butter's defaults. Random draws follow --seed.
+
+    Media URLs are downloaded as Butter does, from public addresses only: media served
+    from this machine or a private network fail their item unless --allow-private-media
+    or --allow-media-host lets them through.
     """
     faults = Faults(
         monthly_quota=quota,
@@ -287,6 +321,10 @@ def emulator_command(
             webhooks=webhooks,
             host=host,
             port=port,
+            media_allow_private=allow_private_media,
+            media_allow_hosts=allow_media_hosts,
+            media_max_bytes=int(media_max_mb * 1024 * 1024),
+            media_timeout=media_timeout,
         )
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None

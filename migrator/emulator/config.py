@@ -14,8 +14,11 @@ from typing import Any
 
 from migrator.errors import ConfigError
 from migrator.model import ContentModel
+from migrator.netguard import NetPolicy
 
 DUPLICATE_SLUG_POLICIES = ("fail", "overwrite")
+MEDIA_MAX_BYTES = 25 * 1024 * 1024
+MEDIA_TIMEOUT = 15.0
 CAP_KINDS = ("pages", "collection_items", "posts")
 
 
@@ -172,6 +175,14 @@ class EmulatorConfig:
     webhooks: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 0
+    # Media downloads, as Butter's from the public internet: addresses of this machine and
+    # its networks are refused unless allowed (all of them but cloud metadata, or the host
+    # names and CIDRs listed: ``migrator.netguard``); a download stops at
+    # ``media_max_bytes`` and after ``media_timeout`` seconds, failing the item.
+    media_allow_private: bool = False
+    media_allow_hosts: tuple[str, ...] = ()
+    media_max_bytes: int = MEDIA_MAX_BYTES
+    media_timeout: float = MEDIA_TIMEOUT
 
     def __post_init__(self) -> None:
         if self.duplicate_slugs not in DUPLICATE_SLUG_POLICIES:
@@ -185,4 +196,14 @@ class EmulatorConfig:
             raise ConfigError("the write token and the read token must differ, as at Butter")
         if self.delay < 0:
             raise ConfigError(f"delay must not be negative, got {self.delay}")
+        object.__setattr__(self, "media_allow_hosts", tuple(self.media_allow_hosts))
+        self.media_policy  # noqa: B018  (checks media_allow_hosts)
+        if self.media_max_bytes < 1:
+            raise ConfigError(f"media_max_bytes must be positive, got {self.media_max_bytes}")
+        if not self.media_timeout > 0:
+            raise ConfigError(f"media_timeout must be positive, got {self.media_timeout}")
         object.__setattr__(self, "webhooks", tuple(self.webhooks))
+
+    @property
+    def media_policy(self) -> NetPolicy:
+        return NetPolicy(allow_private=self.media_allow_private, allowed=self.media_allow_hosts)

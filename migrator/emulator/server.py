@@ -41,14 +41,25 @@ def _unauthorized(body: dict[str, str]) -> web.Response:
 class Emulator:
     """A running emulator: its URL, its state, and its faults (mutable while it runs)."""
 
-    def __init__(self, config: EmulatorConfig, session: aiohttp.ClientSession):
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        session: aiohttp.ClientSession,
+        media_session: aiohttp.ClientSession,
+    ):
         self.config = config
         self.store = Store()
         # A copy, so switching a fault on in one test never leaks into a shared config.
         self.faults: Faults = replace(config.faults, caps=dict(config.faults.caps))
         self.injector = FaultInjector(self.faults, config.seed, self.store)
         self.webhooks = Webhooks(config.webhooks, session, self.store)
-        media = MediaLibrary(self.store, session)
+        media = MediaLibrary(
+            self.store,
+            media_session,
+            config.media_policy,
+            max_bytes=config.media_max_bytes,
+            timeout=config.media_timeout,
+        )
         realism = config.realism
         applier = Applier(
             config.model, self.store, media, self.webhooks, config.duplicate_slugs, realism
@@ -159,8 +170,11 @@ async def run_emulator(config: EmulatorConfig) -> AsyncIterator[Emulator]:
     ``async with run_emulator(EmulatorConfig(model)) as emu:`` then point a client at
     ``emu.base_url``; ``await emu.settle()`` waits for the background queue.
     """
-    async with aiohttp.ClientSession() as session:
-        emu = Emulator(config, session)
+    # Media downloads have a session of their own: its connector resolves every name
+    # through the media policy (webhooks go where the operator configured them).
+    media_session = aiohttp.ClientSession(connector=config.media_policy.connector())
+    async with aiohttp.ClientSession() as session, media_session:
+        emu = Emulator(config, session, media_session)
         worker = asyncio.create_task(emu.worker.run())
         try:
             async with serve_app(emu.app(), config.host, config.port) as url:

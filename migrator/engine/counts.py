@@ -59,6 +59,8 @@ class MediaCounts:
 
     checked: int | None = None  # distinct media URLs checked
     dead: int = 0  # the records using them count as invalid
+    refused: int = 0  # leading to this machine or its networks: not asked, records invalid
+    refused_kinds: dict[str, int] = field(default_factory=dict)  # kind of address → URLs
     suspicious: int = 0  # an HTML page where a file was expected: sent anyway
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # the first few, for the summary

@@ -38,9 +38,11 @@ async def check_then_guard(
     options: RunOptions,
     counts: MediaCounts,
     progress: ProgressView,
+    base_url: str | None,
 ) -> Compiled:
-    """Check the media of every payload that would be sent; return ``compiled`` guarded.
-    Runs before the run is recorded in the ledger: Ctrl-C here leaves nothing behind."""
+    """Check the media of every payload that would be sent to ``base_url``; return
+    ``compiled`` guarded. Runs before the run is recorded in the ledger: Ctrl-C here leaves
+    nothing behind."""
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
     skip = unchanged_in(ledger)
     report = await check_media(
@@ -51,6 +53,7 @@ async def check_then_guard(
             rate=options.media_rate,
             concurrency=options.media_concurrency,
             timeout=options.media_timeout,
+            policy=options.media_policy(base_url),
         ),
         skip=skip,
         on_progress=lambda r: progress.show(_progress_line(r), stage="media", checked=r.checked),
@@ -64,9 +67,12 @@ async def check_then_guard(
 def _tally(counts: MediaCounts, report: MediaReport) -> None:
     counts.checked = report.checked
     counts.dead = len(report.dead)
+    counts.refused = len(report.refused)
+    counts.refused_kinds = dict(report.refused_kinds.most_common())
     counts.suspicious = len(report.suspicious)
     counts.seconds = report.elapsed
-    for kind, problems in (("dead", report.dead), ("suspicious", report.suspicious)):
+    kinds = (("dead", report.dead), ("refused", report.refused), ("suspicious", report.suspicious))
+    for kind, problems in kinds:
         for problem in problems.first[:SHOWN_MEDIA]:
             counts.problems.append(
                 f"{kind}: {describe(problem.url, problem.reason)} — first in {problem.first}"
@@ -77,6 +83,7 @@ def _progress_line(report: MediaReport) -> str:
     rate = report.checked / report.elapsed if report.elapsed else 0.0
     return (
         f"checking media: {report.checked:,}/{report.queued:,} URLs "
-        f"({len(report.dead):,} dead, {len(report.suspicious):,} suspicious) · "
+        f"({len(report.dead):,} dead, {len(report.refused):,} refused, "
+        f"{len(report.suspicious):,} suspicious) · "
         f"{report.records + report.skipped:,} records read · {rate:.1f} URLs/s"
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from migrator.butter import RetryPolicy
 from migrator.engine.prune import Confirm, PruneGuard
 from migrator.errors import ConfigError
+from migrator.netguard import NetPolicy, is_loopback_url
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,11 @@ class RunOptions:
     media_rate: float = 10.0
     media_concurrency: int = 8
     media_timeout: float = 10.0
+    # Media URLs leading to this machine or its networks (loopback, private, link-local,
+    # metadata...) are refused unless the target is the local emulator (a rehearsal), or
+    # --allow-private-media, or they are on --allow-media-host (names or CIDRs).
+    media_allow_private: bool = False
+    media_allow_hosts: tuple[str, ...] = ()
 
     @property
     def warnings_path(self) -> Path:
@@ -73,6 +79,15 @@ class RunOptions:
         ledger_path, failures_path, preview_path = default_paths(mapping_path, ledger)
         return dataclasses.replace(
             self, ledger_path=ledger_path, failures_path=failures_path, preview_path=preview_path
+        )
+
+    def media_policy(self, base_url: str | None) -> NetPolicy:
+        """Where the media check may go, for a run against ``base_url`` (None: unknown,
+        treated as the real Butter). Against the local emulator the media are likely
+        local too, and nothing leaves the machine's own reach that the user did not set up."""
+        rehearsal = base_url is not None and is_loopback_url(base_url)
+        return NetPolicy(
+            allow_private=self.media_allow_private or rehearsal, allowed=self.media_allow_hosts
         )
 
     @property
@@ -106,6 +121,8 @@ class RunOptions:
             raise ConfigError("--settle-delay and --settle-timeout cannot be negative")
         if not (self.media_rate > 0 and self.media_timeout > 0 and self.media_concurrency >= 1):
             raise ConfigError("--media-rate and --media-timeout must be positive numbers")
+        object.__setattr__(self, "media_allow_hosts", tuple(self.media_allow_hosts))
+        self.media_policy(None)  # checks --allow-media-host
 
 
 def default_paths(mapping_path: Path, ledger: Path | None) -> tuple[Path, Path, Path]:

@@ -128,7 +128,7 @@ class _Run:
     def note_canary(self, payloads: list[Payload]) -> None:
         self.stats.canary = [f"{p.identity} ({p.source})" for p in payloads]
 
-    async def check_media(self, ledger: LedgerView) -> None:
+    async def check_media(self, ledger: LedgerView, base_url: str | None) -> None:
         """--check-media: the compiled mapping comes back guarded against dead URLs."""
         if self.options.check_media:
             self.compiled = await check_then_guard(
@@ -139,6 +139,7 @@ class _Run:
                 self.options,
                 self.stats.media,
                 self.progress,
+                base_url,
             )
 
     def finish(self, started: float) -> None:
@@ -167,9 +168,13 @@ def _open(stack: ExitStack, mapping: Mapping, source_path: Path, options: RunOpt
 # ---------------------------------------------------------------------- dry run
 
 
-async def plan_migration(mapping: Mapping, source_path: Path, options: RunOptions) -> RunStats:
+async def plan_migration(
+    mapping: Mapping, source_path: Path, options: RunOptions, *, base_url: str | None = None
+) -> RunStats:
     """Plan without sending: a preview of every request and every invalid record, and the
-    API calls they would cost. ``stats.planned_deletes`` lists what --prune would delete."""
+    API calls they would cost. ``stats.planned_deletes`` lists what --prune would delete.
+    ``base_url``: the target the real run would go to (``--check-media`` lets media on this
+    machine through when it is the local emulator); None: the real Butter."""
     started = time.monotonic()
     with ExitStack() as stack:
         # Read-only: a dry run takes no lock and writes nothing to the ledger.
@@ -180,7 +185,7 @@ async def plan_migration(mapping: Mapping, source_path: Path, options: RunOption
             )
         run = _open(stack, mapping, source_path, options)
         preview = stack.enter_context(closing(JsonlWriter(options.preview_path, flush_each=False)))
-        await run.check_media(ledger)
+        await run.check_media(ledger, base_url)
         sink = PreviewSink(preview, ledger)
 
         async def name_canary(payloads: list[Payload]) -> None:
@@ -196,9 +201,13 @@ async def plan_migration(mapping: Mapping, source_path: Path, options: RunOption
         return run.stats
 
 
-def dry_run(mapping: Mapping, source_path: Path, options: RunOptions) -> RunStats:
+def dry_run(
+    mapping: Mapping, source_path: Path, options: RunOptions, *, base_url: str | None = None
+) -> RunStats:
     """``plan_migration`` for callers without an event loop."""
-    return anyio.run(functools.partial(plan_migration, mapping, source_path, options))
+    return anyio.run(
+        functools.partial(plan_migration, mapping, source_path, options, base_url=base_url)
+    )
 
 
 # ---------------------------------------------------------------------- real run
@@ -231,7 +240,7 @@ async def run_migration(
             # From here a signal stops the run gracefully, up to its recorded end.
             with anyio.CancelScope() as scope, INTERRUPTS.stopping(_stopper(scope, run.stats)):
                 try:
-                    await run.check_media(ledger)
+                    await run.check_media(ledger, base_url)
                     await _send_all(run, ledger, client, canary_check)
                 finally:
                     run.finish(started)

@@ -183,13 +183,27 @@ def _print_media(media: MediaCounts, failures_path: Path, console: Console) -> N
     """--check-media: "media: 120 URLs checked, 2 dead (see …)", then the first few."""
     line = f"media: {media.checked:,} URLs checked in {media.seconds:.1f} s"
     line += f", {media.dead:,} dead"
-    if media.dead:
+    if media.refused:
+        line += f", {media.refused:,} refused"
+    if media.dead or media.refused:
         line += f" (the records using them are not sent; see {failures_path})"
     if media.suspicious:
         line += f", {media.suspicious:,} suspicious (sent anyway)"
     console.print(escape(line), highlight=False)
+    if media.refused:
+        kinds = ", ".join(f"{n:,} {kind}" for kind, n in media.refused_kinds.items())
+        console.print(
+            escape(
+                f"  refused, not asked: URLs leading to this machine or its networks ({kinds}). "
+                "Butter cannot fetch them either. To ask them anyway: --allow-private-media "
+                "(all but cloud metadata), or --allow-media-host HOST|CIDR; a run against "
+                "the local emulator allows them."
+            ),
+            highlight=False,
+        )
     for problem in media.problems:
         console.print(f"  {escape(problem)}", highlight=False)
     shown = len(media.problems)
-    if media.dead + media.suspicious > shown:
-        console.print(f"  ... and {media.dead + media.suspicious - shown:,} more")
+    problems = media.dead + media.refused + media.suspicious
+    if problems > shown:
+        console.print(f"  ... and {problems - shown:,} more")

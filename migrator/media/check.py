@@ -8,6 +8,10 @@ small request and tells the user which records would fail, before any API call.
   signed-URL stores answer) are asked again with ``GET`` and ``Range: bytes=0-0``, and the
   body is never read beyond what arrived with the headers.
 - **dead**: a status ≥ 400, a connection error, a timeout, a URL that is not http(s).
+- **refused**: the URL (or a redirect) leads to an address of this machine or its networks
+  (``migrator.netguard``: loopback, private, link-local, metadata...): not asked at all, and
+  the record is not sent, as for a dead URL. A run against the local emulator, and
+  ``--allow-private-media`` / ``--allow-media-host``, let such addresses through.
 - **suspicious**: a 2xx HTML page, usually a login page or a "not found" page served with
   200: Butter would store the page as the media file. Reported, not blocked. So is a URL
   whose host kept answering 429 (throttled): it is not known to be dead.
@@ -18,9 +22,10 @@ Every outcome carries a short reason for people ("404 Not Found", "connection re
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Literal
 
@@ -31,9 +36,10 @@ from yarl import URL
 from migrator.butter import GaveUp, Retrier, RetryPolicy, Throttled
 from migrator.errors import ConfigError
 from migrator.log import get_logger
+from migrator.netguard import AddressRefused, Fetched, NetPolicy, fetch
 
 log = get_logger("migrator.media")
-Verdict = Literal["ok", "dead", "suspicious"]
+Verdict = Literal["ok", "dead", "suspicious", "refused"]
 # Answers to HEAD that say "not this method", not "not this file": ask again with GET.
 HEAD_REFUSED = frozenset({403, 405, 501})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -46,11 +52,13 @@ USER_AGENT = "migrator-media-check (checking media URLs before a ButterCMS migra
 @dataclass(frozen=True)
 class CheckOptions:
     """``rate``: requests per second to the media hosts, all together; ``concurrency``:
-    requests in flight; ``timeout``: seconds per request (connect, redirects, headers)."""
+    requests in flight; ``timeout``: seconds per request (connect, redirects, headers);
+    ``policy``: the addresses that may be asked (default: public ones only)."""
 
     rate: float = 10.0
     concurrency: int = 8
     timeout: float = 10.0
+    policy: NetPolicy = field(default_factory=NetPolicy)
 
     def __post_init__(self) -> None:
         if not self.rate > 0:
@@ -68,6 +76,7 @@ class UrlCheck:
     reason: str  # short, for people: "200 OK", "404 Not Found", "connection refused"
     status: int | None = None
     content_type: str | None = None
+    refusal: str | None = None  # refused: the kind of address (``netguard.KINDS``)
 
     @property
     def dead(self) -> bool:
@@ -86,15 +95,16 @@ class MediaChecker:
         policy = RetryPolicy(rate=self.options.rate, max_attempts=1, max_throttles=THROTTLE_RETRIES)
         self._retrier = Retrier(policy, service="media host")
         self._slots = anyio.CapacityLimiter(self.options.concurrency)
-        self._timeout = aiohttp.ClientTimeout(total=self.options.timeout)
         self._session: aiohttp.ClientSession | None = None
         # Hosts that refused connections or do not resolve: their other URLs get the same
         # answer without another request (an old site that is gone has thousands of them).
-        self._down: dict[tuple[str, str | None, int | None], str] = {}
+        self._down: dict[tuple[str, str | None, int | None], UrlCheck] = {}
         self.requests = 0
 
     async def __aenter__(self) -> MediaChecker:
-        connector = aiohttp.TCPConnector(limit=self.options.concurrency)
+        # Every name resolved through the policy: the check and the connection use the
+        # same addresses.
+        connector = self.options.policy.connector(limit=self.options.concurrency)
         self._session = aiohttp.ClientSession(
             connector=connector, headers={"User-Agent": USER_AGENT}
         )
@@ -114,15 +124,21 @@ class MediaChecker:
             return UrlCheck(url, "dead", "not an http(s) URL")
         host = (parsed.scheme, parsed.host, parsed.port)
         if host in self._down:
-            return UrlCheck(url, "dead", self._down[host])
+            return dataclasses.replace(self._down[host], url=url)
         try:
+            self.options.policy.check_url(parsed)  # an IP literal: refused without a request
             async with self._slots:
                 result = await self._ask(url)
+        except AddressRefused as exc:
+            reason = f"not asked: {exc}; {exc.hint}"
+            result = UrlCheck(url, "refused", reason, refusal=exc.kind)
+            if exc.redirected_to is None:
+                self._down[host] = result  # the host itself: its other URLs too
         except Exception as exc:  # a check reports, never raises: see _error_reason
             reason, host_down = _error_reason(exc, self.options.timeout)
-            if host_down:
-                self._down[host] = reason
             result = UrlCheck(url, "dead", reason)
+            if host_down:
+                self._down[host] = result
         log.debug("media checked", url=url, verdict=result.verdict, reason=result.reason)
         return result
 
@@ -144,20 +160,21 @@ class MediaChecker:
 
     async def _ask_once(self, url: str) -> UrlCheck:
         """One check (HEAD, or GET where HEAD is refused); a 429 raises ``Throttled``."""
-        assert self._session is not None, "use `async with MediaChecker(...)`"
+        session = self._session
+        assert session is not None, "use `async with MediaChecker(...)`"
+        policy, timeout = self.options.policy, self.options.timeout
         self.requests += 1
-        async with self._session.head(url, allow_redirects=True, timeout=self._timeout) as resp:
-            if resp.status not in HEAD_REFUSED:
-                return _unless_throttled(_verdict(url, resp), resp)
+        async with fetch(session, "HEAD", url, policy, time_limit=timeout) as head:
+            if head.response.status not in HEAD_REFUSED:
+                return _unless_throttled(_verdict(url, head), head.response)
         await self._retrier.acquire()
         self.requests += 1
-        async with self._session.get(
-            url, allow_redirects=True, timeout=self._timeout, headers={"Range": "bytes=0-0"}
-        ) as resp:
-            result = _unless_throttled(_verdict(url, resp), resp)
+        ranged = {"Range": "bytes=0-0"}
+        async with fetch(session, "GET", url, policy, time_limit=timeout, headers=ranged) as get:
+            result = _unless_throttled(_verdict(url, get), get.response)
             # A host that ignores Range sends the whole file: drop the connection rather
             # than read it.
-            resp.close()
+            get.response.close()
             return result
 
 
@@ -171,15 +188,16 @@ def _unless_throttled(result: UrlCheck, resp: aiohttp.ClientResponse) -> UrlChec
     raise Throttled(f"throttled: {result.reason}", retry_after=wait, body=result)
 
 
-def _verdict(url: str, resp: aiohttp.ClientResponse) -> UrlCheck:
+def _verdict(url: str, fetched: Fetched) -> UrlCheck:
+    resp = fetched.response
     status = resp.status
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = resp.reason or "unknown status"
     reason = f"{status} {phrase}"
-    if resp.history and str(resp.url) != url:
-        reason += f" (redirected to {resp.url})"
+    if fetched.redirects and str(fetched.redirects[-1]) != url:
+        reason += f" (redirected to {fetched.redirects[-1]})"
     content_type = resp.headers.get("Content-Type", "").split(";")[0].strip().lower() or None
     if status >= 400:
         return UrlCheck(url, "dead", reason, status, content_type)

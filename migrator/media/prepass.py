@@ -3,7 +3,8 @@
 The export is streamed through the compiled mapping (as the engine does); each payload's
 media URLs (``media_urls``) are deduplicated on disk (``SeenKeys``: a huge export keeps
 memory flat) and handed through a bounded stream to checkers that work while the reader
-goes on. What comes back is the dead URLs, each with where it was first seen, and
+goes on. What comes back is the dead URLs (and the refused ones, which lead to this
+machine or its networks and were not asked), each with where it was first seen, and
 ``guard`` turns them into ``RecordError``s the plan reports like any invalid record.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -91,6 +93,22 @@ class UrlReasons(Protocol):
     def __len__(self) -> int: ...
 
 
+class Either:
+    """Two ``UrlReasons`` as one: ``url in either`` if in one of them."""
+
+    def __init__(self, first: UrlReasons, second: UrlReasons):
+        self.first, self.second = first, second
+
+    def __contains__(self, url: object) -> bool:
+        return url in self.first or url in self.second
+
+    def __getitem__(self, url: str) -> str:
+        return self.first[url] if url in self.first else self.second[url]
+
+    def __len__(self) -> int:
+        return len(self.first) + len(self.second)
+
+
 @dataclass
 class MediaReport:
     records: int = 0  # payloads whose media was looked at
@@ -99,13 +117,16 @@ class MediaReport:
     checked: int = 0  # distinct URLs checked
     requests: int = 0  # HTTP requests made to the media hosts
     dead: Problems = field(default_factory=Problems)
+    # Leading to this machine or its networks (``migrator.netguard``): not asked, not sent.
+    refused: Problems = field(default_factory=Problems)
+    refused_kinds: Counter[str] = field(default_factory=Counter)  # "loopback" → URLs
     suspicious: Problems = field(default_factory=Problems)
     elapsed: float = 0.0
     queued: int = 0  # distinct URLs handed to the checkers so far (for progress)
 
-    def reasons(self) -> Problems:
-        """Dead URL → reason: what ``guard`` takes."""
-        return self.dead
+    def reasons(self) -> UrlReasons:
+        """Dead or refused URL → reason: what ``guard`` takes."""
+        return Either(self.dead, self.refused)
 
     def doubts(self) -> Problems:
         """Suspicious URL → reason (sent anyway; noted in the warnings file)."""
@@ -163,6 +184,7 @@ async def check_media(
         "media checked",
         urls=report.checked,
         dead=len(report.dead),
+        refused=len(report.refused),
         suspicious=len(report.suspicious),
         requests=report.requests,
         seconds=round(report.elapsed, 2),
@@ -201,7 +223,9 @@ def _record(report: MediaReport, result: UrlCheck, use: MediaUse) -> None:
     report.checked += 1
     if result.verdict == "ok":
         return
-    found = report.dead if result.verdict == "dead" else report.suspicious
+    if result.refusal is not None:
+        report.refused_kinds[result.refusal] += 1
+    found = {"dead": report.dead, "refused": report.refused}.get(result.verdict, report.suspicious)
     found.add(MediaProblem(result.url, result.reason, use))
     # A host that is gone makes thousands of dead URLs: the first few are enough in the log
     # (the failures file lists every record).

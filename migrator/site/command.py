@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from migrator.butter import DEFAULT_BASE_URL
-from migrator.command_options import settle_options, state_option
+from migrator.command_options import media_reach_options, settle_options, state_option
 from migrator.config import parse_vars, read_token, state_folder
 from migrator.engine import PrunePlan, RunOptions, print_summary
 from migrator.site.runner import Butter, Job, load_site, run_site, site_jobs
@@ -136,6 +136,7 @@ from migrator.verify import print_verify_summary
     show_default=True,
     help="--check-media: seconds a media host may take to answer.",
 )
+@media_reach_options
 @click.option("--no-progress", is_flag=True, help="No progress display.")
 def run_command(
     mappings: tuple[Path, ...],
@@ -162,6 +163,8 @@ def run_command(
     check_media: bool,
     media_rate: float,
     media_timeout: float,
+    allow_private_media: bool,
+    allow_media_hosts: tuple[str, ...],
     no_progress: bool,
 ) -> None:
     """Migrate the records of an export into ButterCMS, as each MAPPING describes.
@@ -202,6 +205,8 @@ def run_command(
         check_media=check_media,
         media_rate=media_rate,
         media_timeout=media_timeout,
+        media_allow_private=allow_private_media,
+        media_allow_hosts=allow_media_hosts,
     )
     loaded = load_site(mappings, parse_vars(variables))
     folder = None if ledger is not None else state_folder(state, api_base)

@@ -186,7 +186,8 @@ async def run_site(
 
 async def _run_one(job: Job, butter: Butter | None) -> RunStats:
     if job.options.dry_run:
-        return await plan_migration(job.mapping, job.source, job.options)
+        base_url = butter.base_url if butter is not None else None
+        return await plan_migration(job.mapping, job.source, job.options, base_url=base_url)
     if butter is None or not butter.write_token:
         raise ConfigError(
             "no write token: set BUTTER_WRITE_TOKEN or pass --token-file "

@@ -154,3 +154,98 @@ def test_realistic_emulator_command_caches_reads():
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
+
+
+def _start_emulator(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [*MIGRATOR, "emulator", "--port", "0", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 15)
+    assert ready, "the emulator printed nothing within 15 s"
+    match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+/v2)\n", proc.stdout.readline())
+    assert match
+    return proc, match.group(1)
+
+
+def _post_with_image(base: str, image: str, slug: str) -> None:
+    body = json.dumps(
+        {"title": slug, "slug": slug, "status": "published", "featured_image": image}
+    ).encode()
+    headers = {"Authorization": "Token w-token", "Content-Type": "application/json"}
+    request = urllib.request.Request(f"{base}/posts/", data=body, method="POST", headers=headers)
+    with urllib.request.urlopen(request, timeout=5) as resp:
+        assert resp.status == 202
+
+
+def test_emulator_media_flags(tmp_path):
+    """Media on this machine: refused by default, fetched with --allow-media-host, and
+    capped by --media-max-mb; a local HTTP server stands for the old site."""
+    import http.server
+    import threading
+    import time
+
+    (tmp_path / "small.png").write_bytes(b"\x89PNG" + b"\0" * 1000)
+    (tmp_path / "big.png").write_bytes(b"\x89PNG" + b"\0" * 3000)
+    asked: list[str] = []
+
+    class Files(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(tmp_path), **kwargs)
+
+        def log_message(self, *args) -> None:
+            asked.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    media = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        refused = (
+            "refused: 127.0.0.1 is a loopback address (this machine); "
+            "--allow-private-media or --allow-media-host allows it"
+        )
+        too_big = "3,004 bytes, over the 2,097 bytes limit for a media file"
+        for flags, expected in (
+            ((), {"small": refused, "big": refused}),
+            (("--allow-media-host", "127.0.0.1", "--media-max-mb", "0.002"), {"big": too_big}),
+        ):
+            proc, base = _start_emulator(*flags)
+            try:
+                for name in ("small", "big"):
+                    _post_with_image(base, f"{media}/{name}.png", name)
+                deadline = time.monotonic() + 10
+                while True:
+                    with urllib.request.urlopen(base.replace("/v2", "/_emulator/state")) as r:
+                        state = json.load(r)
+                    if not state["pending"] or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.communicate(timeout=10)
+            reasons = sorted(f["reason"] for f in state["failures"])
+            assert reasons == sorted(
+                f"featured_image: media download of {media}/{name}.png failed: {why}"
+                for name, why in expected.items()
+            )
+            assert sorted(state["posts"]) == sorted({"small", "big"} - set(expected))
+        assert asked == ["/small.png", "/big.png"], "only the allowed run reached the server"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_emulator_refuses_a_bad_media_allow_list():
+    done = subprocess.run(
+        [*MIGRATOR, "emulator", "--port", "0", "--allow-media-host", "a b"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=30,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--allow-media-host: 'a b' is not a host name or a CIDR" in done.stderr

@@ -27,6 +27,7 @@ from migrator.errors import RecordError
 from migrator.mapping import load_mapping
 from migrator.media import CheckOptions, MediaChecker, check_media, guard
 from migrator.media.check import USER_AGENT
+from migrator.netguard import NetPolicy
 from migrator.records import Location, Record
 from tests.engine.conftest import MIGRATOR, cli_env, write_csv, writes
 
@@ -34,6 +35,9 @@ pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "mappings" / "content-model.toml"
 PNG = sample_png(10, 20, 30)
+# The image host listens on 127.0.0.1, refused by default (tests/media/test_media_reach.py):
+# the checker tests allow it by name. Runs against the emulator are rehearsals: allowed.
+LOCAL = NetPolicy(allowed=("127.0.0.1",))
 
 
 @dataclass
@@ -132,7 +136,7 @@ async def test_checker_verdicts_and_reasons(image_host) -> None:
         "ftp": "ftp://example.com/a.png",
         "garbage": "http://",
     }
-    async with MediaChecker(CheckOptions(rate=100, timeout=0.3)) as checker:
+    async with MediaChecker(CheckOptions(rate=100, timeout=0.3, policy=LOCAL)) as checker:
         results = {name: await checker.check(url) for name, url in urls.items()}
 
     verdicts = {name: (r.verdict, r.reason) for name, r in results.items()}
@@ -154,7 +158,7 @@ async def test_checker_verdicts_and_reasons(image_host) -> None:
 
 
 async def test_a_throttling_host_is_asked_again_and_never_called_dead(image_host) -> None:
-    async with MediaChecker(CheckOptions(rate=100)) as checker:
+    async with MediaChecker(CheckOptions(rate=100, policy=LOCAL)) as checker:
         once = await checker.check(f"{image_host.url}/busy/once-a.png")
         always = await checker.check(f"{image_host.url}/busy/always-b.png")
     assert (once.verdict, once.reason) == ("ok", "200 OK")
@@ -166,7 +170,7 @@ async def test_a_throttling_host_is_asked_again_and_never_called_dead(image_host
 async def test_the_rate_limit_is_honoured(image_host) -> None:
     n, rate = 40, 20.0
     urls = [f"{image_host.url}/img/p{i}.png" for i in range(n)]
-    async with MediaChecker(CheckOptions(rate=rate, concurrency=8)) as checker:
+    async with MediaChecker(CheckOptions(rate=rate, concurrency=8, policy=LOCAL)) as checker:
         started = time.monotonic()
         async with anyio.create_task_group() as tg:
             for url in urls:
@@ -414,7 +418,9 @@ async def test_the_pass_streams_records_and_skips_bad_ones(image_host, tmp_path)
             Location("t.csv", 5),
         ),
     ]
-    report = await check_media(iter(records), mapping.compile(), mapping.model)
+    report = await check_media(
+        iter(records), mapping.compile(), mapping.model, CheckOptions(policy=LOCAL)
+    )
     assert (report.records, report.uses, report.checked) == (2, 2, 2)
     (problem,) = report.dead.first
     assert len(report.dead) == 1 and report.dead[problem.url] == "404 Not Found"
