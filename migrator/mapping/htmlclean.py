@@ -1,16 +1,19 @@
-"""A small allow-list HTML cleaner (stdlib only), for the ``html_clean`` transform.
+"""The ``html_clean`` transform's sanitiser: an allow-list on nh3 (Ammonia's bindings).
 
-Keeps structure and text, drops what Butter's WYSIWYG would not keep or what is
-unsafe: scripts, styles, event handlers, ``javascript:`` URLs, unknown tags (their
-text stays). Unclosed tags are closed, stray end tags dropped, so the result nests.
+Keeps structure and text, drops what Butter's WYSIWYG would not keep or what is unsafe:
+scripts, styles, event handlers, unknown tags (their text stays), and every URL whose scheme
+is not http, https, mailto or tel (relative URLs stay). The HTML is parsed as a browser
+parses it (html5ever), so an entity-encoded or tab-split ``java&#x09;script:`` is seen as
+the ``javascript:`` it is; unclosed tags are closed and stray end tags dropped.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
+
+import nh3
 
 ALLOWED_TAGS = frozenset(
     "a abbr b blockquote br caption code del em figcaption figure h1 h2 h3 h4 h5 h6 hr i img "
@@ -28,90 +31,67 @@ ALLOWED_ATTRS = {
 DROP_WITH_CONTENT = frozenset(
     {"script", "style", "iframe", "object", "embed", "noscript", "template"}
 )
-VOID = frozenset({"br", "hr", "img"})
-# A new one of these closes an open one right before it (<li>a<li>b → <li>a</li><li>b).
-SIBLINGS = frozenset({"li", "p", "td", "th", "tr"})
+# Tags a mapping may not keep: they run code, load plugins, restyle or re-base the page.
+NEVER_KEPT = frozenset(
+    "script style object embed applet base link meta svg math frame frameset noscript "
+    "template".split()
+)
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+# rel words that say something about a link (SEO, privacy); anything else is dropped.
+LINK_REL = frozenset(
+    "nofollow noopener noreferrer sponsored ugc external author license tag bookmark "
+    "help prev next alternate me".split()
+)
+
+
 URL_ATTRS = frozenset({"href", "src"})
-_UNSAFE_URL = re.compile(r"^\s*(javascript|vbscript|data):", re.I)
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]")  # what a browser drops from a URL
 
 
-class _Cleaner(HTMLParser):
-    def __init__(self, allowed: frozenset[str], drop: frozenset[str]):
-        super().__init__(convert_charrefs=False)
-        self.allowed = allowed
-        self.drop = drop
-        self.out: list[str] = []
-        self.open: list[str] = []
-        self.dropping: list[str] = []
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    """nh3's per-attribute filter, after its own URL check.
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.dropping:
-            if tag == self.dropping[-1]:
-                self.dropping.append(tag)
-            return
-        if tag in self.drop:
-            if tag not in VOID:
-                self.dropping.append(tag)
-            return
-        if tag not in self.allowed:
-            return
-        kept = []
-        for name, value in attrs:
-            if name not in ALLOWED_ATTRS.get(tag, ()):
-                continue
-            if name in URL_ATTRS and value and _UNSAFE_URL.match(value):
-                continue
-            kept.append(f' {name}="{html.escape(value or "", quote=True)}"')
-        if tag in SIBLINGS and self.open and self.open[-1] == tag:
-            self.out.append(f"</{self.open.pop()}>")
-        self.out.append(f"<{tag}{''.join(kept)}>")
-        if tag not in VOID:
-            self.open.append(tag)
+    ``rel`` keeps only known words (Ammonia adds none: ``link_rel=None``, so a link keeps
+    the rel its author gave, e.g. ``nofollow``). A URL Ammonia let through as relative
+    but whose first segment holds a colon (`` `javascript:x` ``) is dropped too: no
+    legitimate relative link needs one, and a browser might read it as a scheme.
+    """
+    if tag == "a" and name == "rel":
+        words = [w for w in value.lower().split() if w in LINK_REL]
+        return " ".join(dict.fromkeys(words)) or None
+    if name in URL_ATTRS:
+        head = re.split(r"[/?#]", _INVISIBLE.sub("", value), maxsplit=1)[0].lower()
+        scheme, colon, _ = head.partition(":")
+        if colon and scheme not in URL_SCHEMES:
+            return None
+    return value
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in VOID:
-            self.handle_endtag(tag)
 
-    def handle_endtag(self, tag: str) -> None:
-        if self.dropping:
-            if tag == self.dropping[-1]:
-                self.dropping.pop()
-            return
-        if tag not in self.open:
-            return
-        while self.open:
-            last = self.open.pop()
-            self.out.append(f"</{last}>")
-            if last == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if not self.dropping:
-            self.out.append(html.escape(data, quote=False))
-
-    def handle_entityref(self, name: str) -> None:
-        if not self.dropping:
-            self.out.append(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        if not self.dropping:
-            self.out.append(f"&#{name};")
-
-    def result(self) -> str:
-        self.close()
-        self.out.extend(f"</{t}>" for t in reversed(self.open))
-        return "".join(self.out).strip()
+def check_keep(keep: Iterable[str]) -> str | None:
+    """The problem with a mapping's ``keep`` list, or None."""
+    refused = sorted({t.lower() for t in keep} & NEVER_KEPT)
+    if refused:
+        return f"keep may not name {', '.join(refused)}: they can run code on the site"
+    return None
 
 
 def clean_html(text: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> str:
-    kept = {t.lower() for t in keep}
+    kept = {t.lower() for t in keep} - NEVER_KEPT
     # A tag the mapping keeps is kept even if it is dropped by default (an iframe embed).
     drop_set = (DROP_WITH_CONTENT - kept) | {t.lower() for t in drop}
     allowed = (ALLOWED_TAGS | kept) - drop_set
-    cleaner = _Cleaner(frozenset(allowed), frozenset(drop_set))
-    cleaner.feed(text)
-    return cleaner.result()
+    return nh3.clean(
+        text,
+        tags=set(allowed),
+        clean_content_tags=set(drop_set),
+        # "*": none on every tag (Ammonia would keep lang and title everywhere otherwise).
+        attributes={"*": set()}
+        | {tag: set(names) for tag, names in ALLOWED_ATTRS.items() if tag in allowed},
+        attribute_filter=_attribute,
+        url_schemes=set(URL_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+    ).strip()
 
 
 class _Text(HTMLParser):
