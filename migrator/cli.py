@@ -67,6 +67,7 @@ def _terminated(signum: int, frame: object) -> None:
 def main() -> None:
     # SIGTERM outside a run's pump (which handles it itself) stops like Ctrl-C: exit 130.
     signal.signal(signal.SIGTERM, _terminated)
+    log.redact_output()  # a token never reaches the terminal, whatever prints it
     try:
         cli.main(standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -76,5 +77,5 @@ def main() -> None:
         exc.show()
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
     except MigratorError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {log.redact_text(str(exc))}", err=True)
         sys.exit(exc.exit_code)
