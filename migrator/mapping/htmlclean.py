@@ -9,6 +9,7 @@ the ``javascript:`` it is; unclosed tags are closed and stray end tags dropped.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
@@ -59,12 +60,17 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
     if tag == "a" and name == "rel":
         words = [w for w in value.lower().split() if w in LINK_REL]
         return " ".join(dict.fromkeys(words)) or None
-    if name in URL_ATTRS:
-        head = re.split(r"[/?#]", _INVISIBLE.sub("", value), maxsplit=1)[0].lower()
-        scheme, colon, _ = head.partition(":")
-        if colon and scheme not in URL_SCHEMES:
-            return None
+    if name in URL_ATTRS and not is_safe_url(value):
+        return None
     return value
+
+
+def is_safe_url(url: str) -> bool:
+    """An http(s), mailto, tel or relative URL, read as a browser reads it (entities
+    decoded, tab/newline/control characters dropped): ``java&#x09;script:`` is not."""
+    seen = _INVISIBLE.sub("", html.unescape(url))
+    scheme, colon, _ = re.split(r"[/?#]", seen, maxsplit=1)[0].lower().partition(":")
+    return not colon or scheme in URL_SCHEMES
 
 
 def check_keep(keep: Iterable[str]) -> str | None:
