@@ -53,6 +53,20 @@ def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
 DEFAULT_STATE = Path(".migrator")
 
 
+def check_api_base(url: str) -> str:
+    """``url`` if it is an http(s) API base without credentials or a query; a token in it
+    would reach logs, the state folder's name and the ledger (the message never shows it)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("--api-base / BUTTER_API_BASE must be an http(s) URL with a host")
+    if "@" in parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            "--api-base / BUTTER_API_BASE must hold no user, password or query: a token "
+            "goes in BUTTER_WRITE_TOKEN / BUTTER_READ_TOKEN (or --token-file)"
+        )
+    return url
+
+
 def normal_base(url: str) -> str:
     """``HTTPS://API.ButterCMS.com/v2/`` and ``https://api.buttercms.com/v2`` are one target."""
     parts = urlsplit(url.strip())

@@ -110,3 +110,20 @@ async def test_a_token_with_a_control_character_is_a_clear_error(emulator, tmp_p
     assert "write token in BUTTER_WRITE_TOKEN holds a space or a control character" in err
     assert "Traceback" not in err and WRITE not in err
     assert writes(emulator.state()) == []
+
+
+@pytest.mark.parametrize(
+    "base", [f"http://me:{WRITE}@127.0.0.1:9/v2", f"http://127.0.0.1:9/v2?auth_token={WRITE}"]
+)
+@pytest.mark.parametrize("command", ["run", "verify"])
+async def test_a_token_in_the_api_base_is_refused_without_showing_it(tmp_path, base, command):
+    source = write_csv(tmp_path / "team.csv", team_rows(1))
+    args = run_args(source, tmp_path / "l.sqlite")
+    args = args[: args.index("--no-progress")] if command == "verify" else args
+    args[args.index("run")] = command
+    done = await anyio.run_process(args, env=cli_env(base), check=False)
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert "must hold no user, password or query: a token goes in BUTTER_WRITE_TOKEN" in err
+    assert "Traceback" not in err
+    assert_no_token(left_behind(tmp_path, done.stdout, done.stderr))
