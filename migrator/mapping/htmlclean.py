@@ -73,6 +73,58 @@ def is_safe_url(url: str) -> bool:
     return not colon or scheme in URL_SCHEMES
 
 
+# html5ever's tree building costs O(depth) per block tag, so a body nested very deep is
+# quadratic (100,000 nested <div>s: 46 s; 20,000 <ul><li>s: 10 s). Real content nests tens
+# deep (the real exports: 5 at most); a deeper body is refused (a record error naming the
+# field), not cleaned. The depth is counted on the tags as a browser would close them.
+MAX_DEPTH = 2000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
+_VOID = frozenset(
+    "area base br col embed hr img input keygen link meta param source track wbr".split()
+)
+# A new one of these closes the open ones right before it (<li>a<li>b, <td>a<tr><td>b).
+_CLOSES = {
+    "li": {"li", "p"},
+    "dd": {"dd", "dt", "p"},
+    "dt": {"dd", "dt", "p"},
+    "p": {"p"},
+    "td": {"td", "th"},
+    "th": {"td", "th"},
+    "tr": {"td", "th", "tr"},
+    "option": {"option"},
+}
+# What a browser closes implicitly when an enclosing block ends (</ul> closes an open <li>).
+_IMPLIED_END = frozenset("p li dd dt option optgroup rb rp rt rtc".split())
+_BLOCK_ENDS = frozenset(
+    "address article aside blockquote center details dialog dir div dl fieldset figcaption "
+    "figure footer header hgroup listing main menu nav ol pre section summary ul li dd dt p "
+    "h1 h2 h3 h4 h5 h6 table tbody thead tfoot tr td th caption".split()
+)
+
+
+def _depth(text: str) -> int:
+    """How deep the elements of ``text`` nest. Erring on the deep side: an end tag closes
+    only what a browser surely closes with it, ``<div/>`` opens a div (as in a browser)."""
+    stack: list[str] = []
+    deepest = 0
+    for m in _TAG.finditer(text):
+        closing, name = m.group(1), m.group(2).lower()
+        if name in _VOID:
+            continue
+        if closing:
+            if name in _BLOCK_ENDS and name in stack:
+                while stack[-1] != name and stack[-1] in _IMPLIED_END:
+                    stack.pop()
+            if stack and stack[-1] == name:
+                stack.pop()
+        else:
+            while stack and stack[-1] in _CLOSES.get(name, ()):
+                stack.pop()
+            stack.append(name)
+            deepest = max(deepest, len(stack))
+    return deepest
+
+
 def check_keep(keep: Iterable[str]) -> str | None:
     """The problem with a mapping's ``keep`` list, or None."""
     refused = sorted({t.lower() for t in keep} & NEVER_KEPT)
@@ -82,6 +134,9 @@ def check_keep(keep: Iterable[str]) -> str | None:
 
 
 def clean_html(text: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> str:
+    depth = _depth(text)
+    if depth > MAX_DEPTH:
+        raise ValueError(f"the HTML nests {depth} elements deep (at most {MAX_DEPTH})")
     kept = {t.lower() for t in keep} - NEVER_KEPT
     # A tag the mapping keeps is kept even if it is dropped by default (an iframe embed).
     drop_set = (DROP_WITH_CONTENT - kept) | {t.lower() for t in drop}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from shared_data import REALDATA, needs_realdata
 
-from migrator.errors import MappingError, SourceError
+from migrator.errors import MappingError, RecordError, SourceError
 from migrator.mapping import TRANSFORMS, load_mapping
 from migrator.records import Record
 from migrator.sources import open_source
@@ -240,3 +241,44 @@ def test_real_exports_keep_their_links_images_headings_lists_tables_and_figures(
     assert seen["figcaption"] > 100 and seen["iframe"] > 0
     assert default == seen - Counter(iframe=seen["iframe"]), "only the iframes go by default"
     assert kept == seen, "with keep = ['iframe'] everything structural survives"
+
+
+# --- bounded work ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "piece", ["<div>", "<div/>", "<ul><li>", "<li><dd>", "<x><li></x>", "<span><div></span>"]
+)
+def test_html_nested_too_deep_is_refused_quickly(piece: str) -> None:
+    # html5ever is quadratic in the depth: 20,000 <ul><li>s took 10 s to clean.
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match=r"the HTML nests \d+ elements deep \(at most 2000\)"):
+        clean(piece * 20_000 + "x")
+    assert time.perf_counter() - started < 2
+
+
+def test_long_flat_content_is_not_mistaken_for_deep() -> None:
+    rows = "".join(f"<tr><td>{i}<td>x" for i in range(5000))
+    lists = "<ul><li>a<li>b</ul>" * 3000
+    out = clean(f"<table>{rows}</table>{lists}<p>a<p>b" * 2)
+    assert out.count("<td>") == 20_000 and out.count("<li>") == 12_000
+
+
+def test_a_deep_body_is_a_record_error_naming_the_field(write_mapping, record) -> None:
+    path = write_mapping(
+        """
+        [source]
+        format = "csv"
+        [target]
+        kind = "post"
+        title = { from = "title" }
+        slug = { from = "slug" }
+        [fields]
+        body = { from = "body", transforms = ["html_clean"] }
+        """
+    )
+    compiled = load_mapping(path).compile()
+    with pytest.raises(RecordError) as caught:
+        compiled(record({"title": "T", "slug": "t", "body": "<blockquote>" * 3000}))
+    assert caught.value.field == "body"
+    assert "the HTML nests 3000 elements deep (at most 2000)" in str(caught.value)
