@@ -75,7 +75,7 @@ def is_safe_url(url: str) -> bool:
 
 # html5ever's tree building costs O(depth) per block tag, so a body nested very deep is
 # quadratic (100,000 nested <div>s: 46 s; 20,000 <ul><li>s: 10 s). Real content nests tens
-# deep (the real exports: 5 at most); a deeper body is refused (a record error naming the
+# deep (the real exports: 7 at most); a deeper body is refused (a record error naming the
 # field), not cleaned. The depth is counted on the tags as a browser would close them.
 MAX_DEPTH = 2000
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
