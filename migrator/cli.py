@@ -66,6 +66,7 @@ def main() -> None:
     # Ctrl-C and SIGTERM (interrupts.py): exit at once while importing, a run stops
     # gracefully, anywhere else KeyboardInterrupt.
     INTERRUPTS.install()
+    log.redact_output()  # a token never reaches the terminal, whatever prints it
     try:
         cli.main(standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -74,7 +75,7 @@ def main() -> None:
         exc.show()
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
     except MigratorError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {log.redact_text(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except SystemExit as exc:
         if INTERRUPTS.received and not exc.code:

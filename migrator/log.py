@@ -1,7 +1,10 @@
-"""Logging, configured once: readable on a terminal, JSON lines (orjson) otherwise.
+"""Logging, configured once: readable on a terminal, JSON lines (orjson) otherwise; and
+redaction of secrets.
 
 Every event goes through ``redact_secrets`` so a token never reaches a log line,
-whatever a caller binds or passes.
+whatever a caller binds or passes. Tokens are registered (``register_secret``) where they
+are read, so their values are hidden wherever they appear; patterns catch the rest
+(``auth_token=...``). Only the secret is replaced, never the words around it.
 """
 
 from __future__ import annotations
@@ -16,14 +19,32 @@ import orjson
 import structlog
 
 _SECRET_KEYS = re.compile(r"(token|authorization|password|secret|api_key)", re.IGNORECASE)
-# "Token abc", "auth_token=abc", "Bearer abc" inside free text (URLs, headers, messages).
+_CHARS = r"[A-Za-z0-9._~+/=-]"  # what a token, key or password in a URL is made of
+# A secret by its context, for values nobody registered: a key and 3 characters or more
+# (auth_token=abc, "write_token": "abc", password: abc), or a header value of 6 characters
+# with a digit (Token abc123, Bearer abc123; "Token expired" stays a sentence).
 _SECRET_IN_TEXT = re.compile(
-    r"(?P<k>auth_token=|[Tt]oken\s+|Bearer\s+|token[\"']?\s*[:=]\s*[\"']?)(?P<v>[^\s&\"',}]+)"
+    rf"(?P<k>\b\w*(?:token|password|secret|api_key)[\"']?\s*[:=]\s*[\"']?(?={_CHARS}{{3}})"
+    rf"|\b(?-i:Token|Bearer)\s+(?={_CHARS}*\d)(?={_CHARS}{{6}}))(?P<v>{_CHARS}+)",
+    re.IGNORECASE,
 )
 REDACTED = "[REDACTED]"
+_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Redact ``value`` wherever it turns up from now on (logs, errors, failure files):
+    called where a token is read, so a token is hidden even where no pattern knows it."""
+    if value and len(value.strip()) >= 4:  # a shorter one would blank ordinary words
+        _secrets.add(value.strip())
 
 
 def redact_text(text: str) -> str:
+    """``text`` with every registered secret and every token-looking value replaced by
+    ``[REDACTED]``; the rest of the text stays as it was."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
     return _SECRET_IN_TEXT.sub(lambda m: m.group("k") + REDACTED, text)
 
 
@@ -52,6 +73,29 @@ def redact_secrets(
     return event_dict
 
 
+class RedactedStream:
+    """A text stream that writes ``redact_text`` of what it is given (the CLI's stdout and
+    stderr: summaries, error messages, tracebacks, log lines); the rest is the stream's."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(redact_text(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, flush, encoding...
+        return getattr(self.stream, name)
+
+
+def redact_output() -> None:
+    """From now on, whatever is printed to stdout or stderr is redacted."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if not isinstance(stream, RedactedStream):
+            setattr(sys, name, RedactedStream(stream))
+
+
 def _orjson_dumps(obj: Any, default: Any = None) -> str:
     return orjson.dumps(obj, default=default or str).decode()
 
@@ -67,6 +111,8 @@ def configure(
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # Tracebacks become text first, so their messages are redacted too.
+        structlog.processors.format_exc_info,
         redact_secrets,
     ]
     renderer: Any = (
@@ -75,7 +121,7 @@ def configure(
         else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),

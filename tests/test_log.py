@@ -1,9 +1,12 @@
 import io
 
 import orjson
+import pytest
 import structlog
 
 from migrator import log
+from migrator.config import normal_base, read_token, target_slug
+from migrator.errors import ConfigError
 
 
 def test_json_logs_never_contain_a_token():
@@ -23,3 +26,68 @@ def test_json_logs_never_contain_a_token():
     event = orjson.loads(text.splitlines()[0])
     assert event["event"] == "request" and event["level"] == "info"
     assert event["write_token"] == "[REDACTED]"
+
+
+def test_only_the_secret_is_replaced_and_the_sentence_stays_whole():
+    message = (
+        "ButterCMS refused the token (401: Invalid token.). Writes need the account's write "
+        "token (Settings → API Tokens → Write API token), not the read token"
+    )
+    assert log.redact_text(message) == message
+    assert log.redact_text("token: 12 retries left") == "token: 12 retries left"
+    assert log.redact_text("the read token 2 times") == "the read token 2 times"
+    assert log.redact_text("GET /v2/posts/?auth_token=abc&x=1") == (
+        "GET /v2/posts/?auth_token=[REDACTED]&x=1"
+    )
+    assert log.redact_text("sent Token 9f8e7d6c5b4a") == "sent Token [REDACTED]"
+
+
+def test_a_registered_token_is_redacted_wherever_it_appears():
+    token = "plain7-looking-kestrel"  # nothing marks it as a token
+    text = f"answer quoted {token} and https://x.test/?auth_token={token}&a=1 ({token})"
+    assert token in log.redact_text(text), "unknown to the patterns"
+    log.register_secret(token)
+    assert log.redact_text(text) == (
+        "answer quoted [REDACTED] and https://x.test/?auth_token=[REDACTED]&a=1 ([REDACTED])"
+    )
+
+
+def test_a_token_read_from_a_file_or_the_environment_is_registered(tmp_path, monkeypatch):
+    (tmp_path / "t").write_text("file3-token-osprey\n")
+    assert read_token("X_TOKEN", tmp_path / "t", what="write") == "file3-token-osprey"
+    monkeypatch.setenv("X_TOKEN", " env9-value-plover ")
+    assert read_token("X_TOKEN", None, what="read") == "env9-value-plover"
+    assert log.redact_text("file3-token-osprey / env9-value-plover") == "[REDACTED] / [REDACTED]"
+    monkeypatch.setenv("X_TOKEN", "tab\tin-it-5")
+    with pytest.raises(ConfigError, match="read token in X_TOKEN holds a space") as caught:
+        read_token("X_TOKEN", None, what="read")
+    assert "in-it-5" not in str(caught.value)
+
+
+def test_tracebacks_in_log_lines_and_printed_output_are_redacted():
+    log.register_secret("trace5-secret-wren")
+    out = io.StringIO()
+    log.configure(json=True, stream=out)
+    try:
+        raise ValueError("server said trace5-secret-wren is bad")
+    except ValueError:
+        structlog.get_logger().exception("boom")
+    event = orjson.loads(out.getvalue())
+    assert "server said [REDACTED] is bad" in event["exception"]
+    printed = io.StringIO()
+    log.RedactedStream(printed).write("echo trace5-secret-wren!\n")  # type: ignore[arg-type]
+    assert printed.getvalue() == "echo [REDACTED]!\n"
+
+
+def test_credentials_in_the_api_base_never_name_the_state_folder_or_the_binding():
+    base = "https://me:cred2-in-url-finch@API.ButterCMS.com/v2/"
+    assert target_slug(base) == "api.buttercms.com"
+    assert normal_base(base) == "https://api.buttercms.com/v2"
+
+
+def test_token_looking_keys_in_dumps_are_redacted():
+    dump = "{'write_token': 'abc1', \"auth_token\": \"xyz\", 'password': 'hunter2'} tokens: 3"
+    assert log.redact_text(dump) == (
+        "{'write_token': '[REDACTED]', \"auth_token\": \"[REDACTED]\", 'password': '[REDACTED]'}"
+        " tokens: 3"
+    )

@@ -26,6 +26,7 @@ from migrator.butter.errors import (
     describe_body,
     error_for_response,
 )
+from migrator.log import register_secret
 
 DEFAULT_BASE_URL = "https://api.buttercms.com/v2"
 CREATE_PATHS = {"page": "pages/", "collection": "content/", "post": "posts/"}
@@ -92,6 +93,9 @@ class ButterClient:
         session: aiohttp.ClientSession,
     ):
         self.base_url = base_url.rstrip("/") + "/"
+        # Redacted from logs and errors from now on (the Python API reads no token itself).
+        register_secret(write_token)
+        register_secret(read_token)
         self._write_token = write_token
         self._read_token = read_token
         self._session = session

@@ -11,7 +11,7 @@ from migrator.engine.counts import SendCounts
 from migrator.engine.plan import target_key
 from migrator.engine.report import JsonlWriter, failure_line, tally
 from migrator.ledger import Ledger, LedgerEntry
-from migrator.log import get_logger
+from migrator.log import get_logger, redact_text
 from migrator.mapping import Payload
 
 log = get_logger("migrator.submit")
@@ -89,6 +89,7 @@ class Outcomes:
         )
 
     def fail(self, payload: Payload, reason: str, *, update: bool = False) -> None:
+        reason = redact_text(reason)  # the ledger keeps it: no token quoted by an answer
         target = target_key(payload)
         # A failed update names the refused payload; the row keeps what Butter has.
         self.ledger.mark_failed(

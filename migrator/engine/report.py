@@ -1,4 +1,5 @@
-"""What a run leaves for people: JSON-lines files (failures, warnings, the preview)."""
+"""What a run leaves for people: JSON-lines files (failures, warnings, the preview), with
+every secret redacted."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import IO
 import orjson
 
 from migrator.errors import RecordError
+from migrator.log import redact_text
 from migrator.outputs import open_output
 from migrator.records import JsonObject
 
@@ -23,7 +25,9 @@ class JsonlWriter:
         self.count = 0
 
     def write(self, obj: JsonObject) -> None:
-        self._file.write(orjson.dumps(obj, default=str) + b"\n")
+        # A reason may quote an answer that quoted a token: the line is redacted.
+        line = redact_text(orjson.dumps(obj, default=str).decode())
+        self._file.write(line.encode() + b"\n")
         if self._flush_each:
             self._file.flush()
         self.count += 1

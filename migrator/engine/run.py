@@ -35,7 +35,7 @@ from migrator.engine.report import JsonlWriter
 from migrator.engine.submit import Submitter
 from migrator.interrupts import INTERRUPTS
 from migrator.ledger import CheckpointLedger, EmptyLedger, Ledger, LedgerState, LedgerView
-from migrator.log import get_logger
+from migrator.log import get_logger, redact_text
 from migrator.mapping import Mapping, Payload, link_rewriter
 from migrator.sources import Source, open_source
 
@@ -259,8 +259,10 @@ async def _send_all(
 
         def abort(exc: FatalError) -> None:
             if not stats.aborted:
-                # A configuration error is the mapping's: say which one.
-                stats.aborted = f"{run.mapping.path}: {exc}" if exc.exit_code == 2 else str(exc)
+                # A configuration error is the mapping's: say which one. Redacted: the
+                # message may quote an answer, and the ledger's run history keeps it.
+                why = redact_text(str(exc))
+                stats.aborted = f"{run.mapping.path}: {why}" if exc.exit_code == 2 else why
                 stats.abort_exit = exc.exit_code
                 log.error("run aborted", reason=str(exc))
             run_scope.cancel()

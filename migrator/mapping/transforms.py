@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from migrator.mapping.htmlclean import clean_html, html_to_text
+from migrator.mapping.htmlclean import check_keep, clean_html, html_to_text
 from migrator.model import is_empty
 
 Check = Callable[..., str | None]
@@ -269,11 +269,17 @@ def paragraphs(value: Any, /, br: bool = True) -> str:
     return "\n".join(out)
 
 
-@transform("html_clean")
-def html_clean(value: Any, /, keep: list[str] | None = None, drop: list[str] | None = None) -> str:
-    """Keep safe tags and attributes; drop scripts, styles, event handlers, javascript: URLs.
+def _check_html_clean(keep: list[str] | None = None, drop: list[str] | None = None) -> str | None:
+    return check_keep(keep or ())
 
-    ``keep`` adds tags to the allowed set, ``drop`` removes tags *with* their content.
+
+@transform("html_clean", check=_check_html_clean)
+def html_clean(value: Any, /, keep: list[str] | None = None, drop: list[str] | None = None) -> str:
+    """Keep safe tags and attributes; drop scripts, styles, event handlers, and URLs that
+    are not http(s), mailto, tel or relative.
+
+    ``keep`` adds tags to the allowed set (never script, style, object...), ``drop``
+    removes tags *with* their content.
     """
     return clean_html(_text(value), keep=keep or (), drop=drop or ())
 

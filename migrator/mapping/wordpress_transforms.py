@@ -36,6 +36,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from migrator.mapping.htmlclean import is_safe_url
 from migrator.mapping.transforms import _text, transform
 from migrator.sources import qtranslate_text
 
@@ -176,7 +177,7 @@ def _gallery(attrs: dict[str, str], media: dict[str, Any]) -> str:
     images = []
     for i in ids:
         item = media.get(i)
-        if not isinstance(item, dict) or not item.get("url"):
+        if not isinstance(item, dict) or not is_safe_url(item.get("url") or "javascript:"):
             continue
         img = f'<img src="{_attr(item["url"])}" alt="{_attr(item.get("alt") or "")}">'
         caption = item.get("caption") or ""
@@ -215,7 +216,9 @@ def shortcodes(value: Any, /, unknown: str = "keep") -> str:
             out = _gallery(attrs, media)
         elif name == "embed":
             url = inner.strip()
-            out = f'<p><a href="{_attr(url)}">{html.escape(url)}</a></p>' if url else ""
+            # A javascript: "URL" stays text, as WordPress's esc_url() leaves no link.
+            link = f'<a href="{_attr(url)}">{html.escape(url)}</a>' if is_safe_url(url) else ""
+            out = f"<p>{link or html.escape(url)}</p>" if url else ""
         elif unknown == "keep":
             return m.group(0)
         elif unknown == "strip":

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from migrator.butter import DEFAULT_BASE_URL
 from migrator.command_options import media_reach_options, settle_options, state_option
-from migrator.config import parse_vars, read_token, state_folder
+from migrator.config import check_api_base, parse_vars, read_token, state_folder
 from migrator.engine import PrunePlan, RunOptions, print_summary
 from migrator.site.runner import Butter, Job, load_site, run_site, site_jobs
 from migrator.verify import print_verify_summary
@@ -208,6 +208,7 @@ def run_command(
         media_allow_private=allow_private_media,
         media_allow_hosts=allow_media_hosts,
     )
+    check_api_base(api_base)
     loaded = load_site(mappings, parse_vars(variables))
     folder = None if ledger is not None else state_folder(state, api_base)
     jobs = site_jobs(loaded, options=options, source=source, ledger=ledger, folder=folder)

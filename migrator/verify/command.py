@@ -10,7 +10,7 @@ import click
 
 from migrator.butter import DEFAULT_BASE_URL
 from migrator.command_options import settle_options, state_option
-from migrator.config import parse_vars, read_token, state_folder
+from migrator.config import check_api_base, parse_vars, read_token, state_folder
 from migrator.engine import RunOptions, default_paths
 from migrator.mapping import load_mapping
 from migrator.verify.run import verify_migration
@@ -84,6 +84,7 @@ def verify_command(
       export BUTTER_READ_TOKEN=...
       migrator verify mappings/team_members.toml --source team.csv
     """
+    check_api_base(api_base)
     loaded = load_mapping(mapping, variables=parse_vars(variables))
     source_path = source or loaded.default_source
     if source_path is None:

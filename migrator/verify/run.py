@@ -56,7 +56,7 @@ from migrator.engine import (
 )
 from migrator.errors import ConfigError, RecordError
 from migrator.ledger import CheckpointLedger, Ledger, LedgerEntry, LedgerState
-from migrator.log import get_logger
+from migrator.log import get_logger, redact_text
 from migrator.mapping import Mapping, Payload
 from migrator.model import Field
 from migrator.records import JsonObject, Record
@@ -170,7 +170,7 @@ class Verifier:
 
     def _abort(self, exc: FatalError) -> None:
         if not self.stats.aborted:
-            self.stats.aborted = str(exc)
+            self.stats.aborted = redact_text(str(exc))
             self.stats.abort_exit = exc.exit_code
             log.error("verify stopped", reason=str(exc))
         self._scope.cancel()
@@ -313,7 +313,7 @@ class Verifier:
             reason = "differs after acceptance: " + "; ".join(problems[:8])
             if len(problems) > 8:
                 reason += f"; and {len(problems) - 8} more"
-            self.ledger.mark_failed(target, payload.identity, reason)
+            self.ledger.mark_failed(target, payload.identity, redact_text(reason))
             self._report(payload, reason, field=problems[0].split(":")[0])
         else:
             self.stats.verified += 1

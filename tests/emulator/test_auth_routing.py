@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+
+import anyio
 import pytest
 
 from .conftest import Butter, page_body
@@ -82,3 +85,30 @@ async def test_state_never_shows_tokens(butter: Butter, session, content_model):
         {"method": "POST", "path": "/v2/pages/", "status": 202},
         {"method": "GET", "path": "/v2/pages/*/home/", "status": 200},
     ]
+
+
+@pytest.mark.parametrize(
+    ("where", "size"),
+    [("header", 8_190), ("header", 20_000), ("header", 200_000), ("query", 9_000)],
+)
+async def test_an_over_long_token_is_refused_without_echoing_it(butter, where, size):
+    """aiohttp's own 400 quoted the start of the line (``Token <the token>...``)."""
+    host, port = butter.emu.url.removeprefix("http://").split(":")
+    secret = "SECRET-5581-" + "x" * size
+    request = (
+        f"GET /v2/posts/ HTTP/1.1\r\nHost: x\r\nAuthorization: Token {secret}\r\n\r\n"
+        if where == "header"
+        else f"GET /v2/posts/?auth_token={secret} HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    with anyio.fail_after(5):
+        stream = await anyio.connect_tcp(host, int(port))
+        async with stream:
+            await stream.send(request.encode())
+            answer = b""
+            with contextlib.suppress(anyio.EndOfStream, anyio.BrokenResourceError):
+                while chunk := await stream.receive():
+                    answer += chunk
+    assert answer.startswith(b"HTTP/1.0 400 Bad Request\r\n"), answer[:200]
+    assert answer.endswith(b"the request line or a header is malformed or too long")
+    assert b"SECRET" not in answer and b"xxxxxxxx" not in answer
+    assert (await butter.read("/posts/")).status == 200, "and goes on serving"

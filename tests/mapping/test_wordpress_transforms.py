@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from migrator.mapping import TRANSFORMS
@@ -73,6 +75,17 @@ def test_gallery_uses_the_media_the_source_resolved() -> None:
         '<figure><img src="u1" alt="one"></figure></figure> after'
     )
     assert run("shortcodes", "[gallery]") == ""  # nothing to show without media
+
+
+def test_shortcodes_make_no_script_link_or_image() -> None:
+    # WordPress's esc_url() leaves no link for these; a port must not make one either.
+    for url in ("javascript:alert(1)", "java&#x09;script:alert(1)", " JavaScript:x", "data:,x"):
+        assert run("shortcodes", f"[embed]{url}[/embed]") == f"<p>{html.escape(url.strip())}</p>"
+    media = {"1": {"url": "java\tscript:alert(1)"}, "2": {"url": "https://m.test/a.png"}}
+    assert run("shortcodes", {"content": '[gallery ids="1,2"]', "media": media}) == (
+        '<figure class="wp-block-gallery columns-3"><figure><img src="https://m.test/a.png" '
+        'alt=""></figure></figure>'
+    )
 
 
 @pytest.mark.parametrize(

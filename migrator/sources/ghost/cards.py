@@ -82,14 +82,17 @@ def attr(value: Any) -> str:
     return str(value).replace("&", "&amp;").replace('"', "&quot;")
 
 
-_UNSAFE_URL = re.compile(r"^\s*(javascript|vbscript|data):", re.IGNORECASE)
+_UNSAFE_URL = re.compile(r"(javascript|vbscript|data):", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]")  # a browser drops these from a URL
 _URL_ATTRS = frozenset({"href", "src", "poster"})
 
 
 def safe_url(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip() or _UNSAFE_URL.match(value):
+    """``value`` unless it is empty or a script/data URL, read as a browser reads it
+    (``java\tscript:`` is ``javascript:``)."""
+    if not isinstance(value, str) or not value.strip():
         return None
-    return value
+    return None if _UNSAFE_URL.match(_INVISIBLE.sub("", value)) else value
 
 
 def tag(name: str, *attrs: tuple[str, Any]) -> str:

@@ -140,7 +140,7 @@ def test_a_link_closes_the_formats_around_it_and_keeps_its_own() -> None:
 
 
 def test_a_link_without_a_safe_url_keeps_its_text() -> None:
-    for url in ("javascript:alert(1)", "", None):
+    for url in ("javascript:alert(1)", "java\tscript:alert(1)", "\x01 JavaScript:x", "", None):
         link = {"type": "link", "url": url, "children": [t("text")]}
         assert render(p(link)) == ("<p>text</p>", [])
 
