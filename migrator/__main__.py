@@ -5,8 +5,9 @@ takes a second or more on a busy machine, and a Ctrl-C in it must end with exit 
 a traceback. Until the command line is ready nothing is open, so leaving at once is safe.
 """
 
+# The C module: ``signal`` builds its enums first, which costs a busy machine 10 ms or more.
+import _signal
 import os
-import signal
 
 
 def _interrupted_early(signum: int, frame: object) -> None:
@@ -14,8 +15,8 @@ def _interrupted_early(signum: int, frame: object) -> None:
     os._exit(130)
 
 
-signal.signal(signal.SIGINT, _interrupted_early)
-signal.signal(signal.SIGTERM, _interrupted_early)
+_signal.signal(_signal.SIGINT, _interrupted_early)
+_signal.signal(_signal.SIGTERM, _interrupted_early)
 
 
 def main() -> None:
