@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench chaos clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,6 +22,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check migrator tests bench
 	$(VENV)/bin/ruff format --check migrator tests bench
 	$(VENV)/bin/mypy
+
+# The chaos tests at full length (the suite runs them short): 104 signalled runs.
+chaos: $(STAMP)
+	MIGRATOR_CHAOS_RUNS=104 $(PY) -m pytest -q -m chaos -p no:randomly
 
 bench: $(STAMP)
 	$(PY) bench/run.py && $(PY) bench/wxr_memory.py && $(PY) bench/links.py

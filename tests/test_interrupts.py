@@ -65,15 +65,17 @@ def test_ctrl_c_while_the_command_line_imports_is_exit_130(tmp_path: Path) -> No
     assert out == b"", "it stopped before doing anything"
 
 
+@pytest.mark.chaos
 @pytest.mark.anyio
 async def test_ctrl_c_at_random_moments_of_real_runs(emulator, tmp_path: Path) -> None:
-    """Bounded: 10 runs of 60 records, each signalled at a seeded random moment between
-    start and its end, then resumed once. Every signal that reached a running process
-    ends it with 130 and no traceback; nothing is lost or duplicated."""
+    """Bounded: 10 runs of 60 records (``make chaos``: 104), each signalled at a seeded
+    random moment between start and its end, then resumed once. Every signal that reached
+    a running process ends it with 130 and no traceback; nothing is lost or duplicated."""
     rng = random.Random(12)
     env = cli_env(emulator.base_url)
     delivered = 0
-    for n in range(10):
+    runs = int(os.environ.get("MIGRATOR_CHAOS_RUNS", "10"))
+    for n in range(runs):
         rows = [[f"Run{n} {r[0]}", f"run{n}-{r[1]}", *r[2:]] for r in team_rows(60)]
         source = write_csv(tmp_path / f"team{n}.csv", rows)
         ledger = tmp_path / f"l{n}.sqlite"
@@ -92,9 +94,10 @@ async def test_ctrl_c_at_random_moments_of_real_runs(emulator, tmp_path: Path) -
         assert resumed.returncode == 0, resumed.stdout.decode()
     await emulator.settle()
     by_email = items_by_email(emulator.state())
-    assert len(by_email) == 600, "every record arrived"
+    assert len(by_email) == 60 * runs, "every record arrived"
     assert all(len(items) == 1 for items in by_email.values()), "none twice"
-    assert delivered >= 5, "the moments should mostly fall inside the runs"
+    assert delivered >= runs // 2, "the moments should mostly fall inside the runs"
+    print(f"\n{delivered} of {runs} runs signalled while running: all ended 130, none lost")
 
 
 @pytest.mark.anyio
