@@ -25,7 +25,7 @@ lint: $(STAMP)
 
 # The chaos tests at full length (the suite runs them short): 104 signalled runs.
 chaos: $(STAMP)
-	MIGRATOR_CHAOS_RUNS=104 $(PY) -m pytest -q -m chaos -p no:randomly
+	MIGRATOR_CHAOS_RUNS=104 $(PY) -m pytest -q -s -m chaos -p no:randomly --timeout 1200
 
 bench: $(STAMP)
 	$(PY) bench/run.py && $(PY) bench/wxr_memory.py && $(PY) bench/links.py
