@@ -58,6 +58,7 @@ class JsonGuard:
         self.string_start: int | None = None  # the opening quote of the string we are in
         self.escaped = False  # the last chunk ended on a backslash inside a string
         self.number_run = 0  # number bytes at the end of the last chunk
+        self.long_string: int | None = None  # where a string too long for a key began
 
     def check(self, data: bytes, offset: int = 0) -> None:
         """Check ``data``, the bytes that start at ``offset``; raise ``TooBig`` at the first
@@ -69,6 +70,12 @@ class JsonGuard:
                 return
         rest = data[start:] if start else data
         base = offset + start
+        if self.long_string is not None:
+            after = rest.lstrip()[:1]
+            if after == b":":
+                raise TooBig(self.long_string, f"an object key longer than {size_text(MAX_KEY)}")
+            if after:
+                self.long_string = None
         key = _LONG_KEY.search(rest)
         if key is not None:
             raise TooBig(base + key.start(), f"an object key longer than {size_text(MAX_KEY)}")
@@ -91,12 +98,12 @@ class JsonGuard:
             pos += 1
         self.escaped = False
         end = _BODY.match(data, pos).end()  # type: ignore[union-attr]  # matches ""
-        length = offset + end - self.string_start
+        length = offset + end - self.string_start - 1  # its characters so far
         if length > MAX_VALUE:
             raise TooBig(self.string_start, f"a string longer than {size_text(MAX_VALUE)}")
         if end < len(data) and data[end] == ord('"'):
-            if length > MAX_KEY and data[end + 1 :].lstrip()[:1] == b":":
-                raise TooBig(self.string_start, f"an object key longer than {size_text(MAX_KEY)}")
+            if length > MAX_KEY:
+                self.long_string = self.string_start  # a key, if a colon follows
             self.string_start = None
             return end + 1
         self.escaped = end < len(data)  # stopped at a backslash, the chunk's last byte
