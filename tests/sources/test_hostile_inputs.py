@@ -90,3 +90,30 @@ def test_a_csv_line_longer_than_32_mib_is_refused_with_its_number(tmp_path: Path
     assert code == 2
     assert f"error: {path}:3: a line longer than 32 MiB" in output
     assert rss < 150, f"{rss} MiB"  # the 32 MiB line itself is held, once
+
+
+@pytest.mark.parametrize(
+    ("piece", "what"),
+    [
+        (b"<![CDATA[" + b"<p>x</p>" * (4 * 1024 * 1024 + 1) + b"]]>", "a CDATA section"),
+        (b"x" * (32 * 1024 * 1024 + 1), "text"),
+    ],
+)
+def test_a_wxr_text_node_longer_than_32_mib_is_refused(
+    tmp_path: Path, piece: bytes, what: str
+) -> None:
+    # lxml would hold it whole (huge_tree is on, for long posts) and reading copies it:
+    # 100 MB of CDATA took more than 20 s and 450 MB before.
+    path = tmp_path / "big.xml"
+    head = (
+        b'<?xml version="1.0"?>\n<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"'
+        b' xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>\n'
+        b"<wp:wxr_version>1.2</wp:wxr_version>\n<item><title>Big</title>\n<content:encoded>"
+    )
+    path.write_bytes(head + piece + b"</content:encoded></item></channel></rss>\n")
+    # Named from where the node starts: the CDATA section, or the element holding the text.
+    start = len(head) if what != "text" else head.rindex(b"<")
+    code, output, rss = inspect(path, "--format", "wxr")
+    assert code == 2
+    assert f"error: {path}: {what} longer than 32 MiB from about byte {start}:" in output
+    assert rss < 150, f"{rss} MiB"
