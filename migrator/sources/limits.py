@@ -22,6 +22,11 @@ MAX_KEY = 4 * 1024
 # fits.
 MAX_VALUE = 32 * 1024 * 1024
 
+# One JSON number, in bytes, when it runs across a whole read (64 KiB): a double has 17
+# significant digits, and yajl scans a number split across reads again on every read
+# (a 40 MB one took a minute to refuse at MAX_VALUE).
+MAX_NUMBER = 1024
+
 # One line of a line-based file (CSV, NDJSON): it is held whole while it is parsed.
 MAX_LINE = 32 * 1024 * 1024
 

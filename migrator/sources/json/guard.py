@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from migrator.sources.limits import MAX_DEPTH, MAX_KEY, MAX_VALUE, size_text
+from migrator.sources.limits import MAX_DEPTH, MAX_KEY, MAX_NUMBER, MAX_VALUE, size_text
 
 # A complete string, escapes included.
 _STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
@@ -130,7 +130,8 @@ class JsonGuard:
         return base  # not reached: the brackets counted are the ones walked
 
     def _count_number(self, outside: bytes, end: int) -> None:
-        """A number that goes on across chunks is buffered whole by the parser: bound it."""
+        """A number that goes on across chunks is buffered whole by the parser: bound it.
+        (Only the digits at a chunk's end are counted, so it is seen once it spans one.)"""
         if self.string_start is not None:
             self.number_run = 0
             return
@@ -139,8 +140,8 @@ class JsonGuard:
             self.number_run += trailing
         else:
             self.number_run = trailing
-        if self.number_run > MAX_VALUE:
-            raise TooBig(end - self.number_run, f"a number longer than {size_text(MAX_VALUE)}")
+        if self.number_run > MAX_NUMBER:
+            raise TooBig(end - self.number_run, f"a number longer than {size_text(MAX_NUMBER)}")
 
 
 def _unterminated(data: bytes) -> int | None:
