@@ -119,6 +119,7 @@ def run(seed: int, start: int, count: int, folder: Path) -> dict[str, Any]:
     failures: list[dict[str, Any]] = []
     refused: dict[str, int] = {}  # MigratorError class -> inputs it ended
     slowest = 0.0
+    peak, raised_peak = peak_rss_kib(), []  # the inputs that raised the peak by 10+ MiB
     for i in range(start, start + count):
         rng = random.Random(seed * 1_000_003 + i)
         fmt, name = SEEDS[i % len(SEEDS)]
@@ -145,11 +146,15 @@ def run(seed: int, start: int, count: int, folder: Path) -> dict[str, Any]:
         finally:
             signal.alarm(0)
         slowest = max(slowest, time.monotonic() - began)
+        if peak_rss_kib() > peak + 10 * 1024:
+            raised_peak.append(f"{path.name} ({mutation.__name__}): {peak_rss_kib() // 1024} MiB")
+        peak = max(peak, peak_rss_kib())
         path.unlink()
     return {
         "inputs": count,
         "failures": failures,
         "refused": refused,
+        "raised_peak": raised_peak,
         "slowest_seconds": round(slowest, 2),
         "max_rss_mb": peak_rss_kib() // 1024,
     }
