@@ -52,7 +52,21 @@ def render(summary: dict[str, Any], console: Console) -> None:
     console.print(tree)
 
 
+# Entries shown under one node of the tree (a file with thousands of columns would take
+# minutes to draw); --json has them all.
+SHOWN_ENTRIES = 200
+
+
 def _add(node: Tree, value: Any) -> None:
+    if isinstance(value, dict | list) and len(value) > SHOWN_ENTRIES:
+        _add(
+            node,
+            dict(list(value.items())[:SHOWN_ENTRIES])
+            if isinstance(value, dict)
+            else value[:SHOWN_ENTRIES],
+        )
+        node.add(f"... and {len(value) - SHOWN_ENTRIES:,} more (--json shows them all)")
+        return
     if isinstance(value, dict):
         for key, sub in value.items():
             if isinstance(sub, dict | list) and sub:

@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from migrator.errors import RecordError
 from migrator.mapping.links.html import CDN_HOSTS, img_sources
+from migrator.mapping.links.index import split_url
 from migrator.mapping.links.rewrite import LinkRewriter, Note, Rewritten
 from migrator.mapping.links.rules import LinkRules
 from migrator.mapping.payload import Payload, RefHook
@@ -42,7 +42,7 @@ INLINE_IMAGE = (
 
 
 def _on_cdn(url: str) -> bool:
-    return (urlsplit(url).hostname or "") in CDN_HOSTS
+    return (split_url(url).hostname or "") in CDN_HOSTS
 
 
 _FIELD_NAME = re.compile(r"[^.\[:]+")

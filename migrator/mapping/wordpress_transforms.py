@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from migrator.mapping.htmlclean import is_safe_url
+from migrator.mapping.links.index import split_url
 from migrator.mapping.transforms import _text, transform
 from migrator.sources import qtranslate_text
 
@@ -255,7 +256,7 @@ def rebase_url(
     url = _text(value)
     if not to.strip():
         return url
-    parts = urlsplit(url)
+    parts = split_url(url)
     if parts.scheme not in ("http", "https", "") or not parts.netloc:
         return url
     if hosts and (parts.hostname or "").lower() not in {h.lower() for h in hosts}:

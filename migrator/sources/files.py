@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from migrator.errors import SourceError
+from migrator.sources.limits import MAX_LINE, size_text
 
 # How much of a file is looked at to guess its format, its encoding (and, for CSV, its
 # delimiter).
@@ -33,14 +34,19 @@ def as_path(path: str | os.PathLike[str]) -> Path:
     return path if isinstance(path, Path) else Path(path)
 
 
-def byte_lines(raw: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+def byte_lines(
+    raw: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE, max_line: int = MAX_LINE
+) -> Iterator[bytes]:
     """Split a binary stream into physical lines, each keeping its ending.
 
     A line ends at LF, CRLF or a lone CR (classic Mac), like ``bytes.splitlines``; only
     for ASCII-compatible encodings. Reads ``chunk_size`` bytes at a time, so memory stays
-    flat however big the file is (one line must still fit).
+    flat however big the file is; a line longer than ``max_line`` is a ``SourceError``
+    naming it (it would have to be held whole).
     """
-    pending = b""
+    pending: list[bytes] = []  # the line read so far, in pieces (joined once, not per chunk)
+    size = 0
+    number = 0  # lines yielded
     while True:
         try:
             chunk = raw.read(chunk_size)
@@ -48,12 +54,26 @@ def byte_lines(raw: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE) -> Itera
             raise SourceError(f"read failed: {exc.strerror or exc}", file=path) from None
         if not chunk:
             break
-        lines = (pending + chunk if pending else chunk).splitlines(keepends=True)
-        pending = lines.pop()
-        yield from lines
-        # A trailing CR may be the first half of a CRLF split across chunks: keep it.
-        if pending.endswith(b"\n"):
-            yield pending
-            pending = b""
-    if pending:
-        yield pending
+        if b"\n" in chunk or b"\r" in chunk or (pending and pending[-1].endswith(b"\r")):
+            lines = b"".join([*pending, chunk]).splitlines(keepends=True)
+            last = lines.pop()
+            number += len(lines)
+            yield from lines
+            # A trailing CR may be the first half of a CRLF split across chunks: keep it.
+            if last.endswith(b"\n"):
+                number += 1
+                yield last
+                last = b""
+            pending, size = [last], len(last)
+        else:
+            pending.append(chunk)
+            size += len(chunk)
+        if size > max_line:
+            raise SourceError(
+                f"a line longer than {size_text(max_line)}: not an export migrator can read "
+                "(a line is held whole while it is parsed)",
+                file=path,
+                line=number + 1,
+            )
+    if size:
+        yield b"".join(pending)

@@ -41,9 +41,18 @@ def host_key(host: str) -> str:
     return host.lower().removeprefix("www.")
 
 
+def split_url(url: str) -> SplitResult:
+    """``urlsplit`` for URLs from an export: a malformed one (``http://[x/``, "Invalid
+    IPv6 URL") splits as an empty URL, left as it is, instead of raising."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
 def url_parts(url: str) -> tuple[str, str]:
     """(path, id query) as compared: ``/2019/05/hello``, ``p=12``."""
-    parts = urlsplit(url.strip())
+    parts = split_url(url.strip())
     return _path(parts), _ids(parts)
 
 
@@ -116,12 +125,12 @@ class LinkIndex:
         site = data.get("site") if isinstance(data, dict) else None
         if isinstance(site, dict):
             for key in ("link", "base_site_url", "base_blog_url"):
-                host = urlsplit(str(site.get(key) or "")).hostname
+                host = split_url(str(site.get(key) or "")).hostname
                 if host:
                     self.hosts.add(host_key(host))
 
     def _add_url(self, url: str, new: str, done: set[tuple[str, str]]) -> None:
-        parts = urlsplit(url.strip())
+        parts = split_url(url.strip())
         if parts.hostname:
             self.hosts.add(host_key(parts.hostname))
         path, ids = _path(parts), _ids(parts)
@@ -146,7 +155,7 @@ class LinkIndex:
 
     def find(self, url: str) -> str | None:
         """The new path for an old URL of this site, or None."""
-        parts = urlsplit(url.strip())
+        parts = split_url(url.strip())
         path, ids = _path(parts), _ids(parts)
         if ids:
             found = self._map.get(f"{path}?{ids}") or self._map.get("?" + ids)

@@ -67,7 +67,10 @@ class LinkRewriter:
         """(new URL or None, why an internal URL was left as it was or None)."""
         if url.startswith("#") or url.lower().startswith(_IGNORED_SCHEMES):
             return None, None
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "Invalid IPv6 URL": an unbalanced "[" or "]"
+            return None, "not a valid URL: left as it is"
         if parts.scheme not in ("", "http", "https"):
             return None, None
         if not self.index.is_internal(parts.hostname):

@@ -73,11 +73,12 @@ from migrator.sources.csv.rows import (
     splits_consistently,
 )
 from migrator.sources.files import SAMPLE_SIZE, open_binary
+from migrator.sources.limits import MAX_COLUMNS, MAX_VALUE
 from migrator.sources.options import Option, boolean, non_empty_string, optional
 
 # csv's default field limit (128 KiB) is smaller than a rich-text body with inline
 # images. The limit is process-wide, so it is only ever raised, never lowered.
-FIELD_SIZE_LIMIT = 32 * 1024 * 1024
+FIELD_SIZE_LIMIT = MAX_VALUE
 
 SNIFFED_DELIMITERS = (",", "\t", ";", "|")
 # Never used unless configured, but suggested when they would split a one-column file.
@@ -234,6 +235,13 @@ class CsvSource(Source):
             errors = [message for _, is_error, message in row.issues if is_error]
             if errors:
                 raise SourceError(f"header row: {errors[0]}", file=self.path, line=row.start)
+            if len(row.fields) > MAX_COLUMNS:
+                raise SourceError(
+                    f"the header row has {len(row.fields):,} columns, more than "
+                    f"{MAX_COLUMNS:,} (a spreadsheet's limit): not a table a mapping can use",
+                    file=self.path,
+                    line=row.start,
+                )
             columns = self._column_names(row)
             if self.key is not None and self.key not in columns:
                 raise SourceError(

@@ -43,23 +43,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ijson
 import orjson
 
 from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources.base import Source
-from migrator.sources.files import open_binary
 from migrator.sources.ghost.cards import GhostRender, MalformedDocument
 from migrator.sources.ghost.lexical import ghost_lexical_html
 from migrator.sources.ghost.mobiledoc import ghost_version, mobiledoc_html
+from migrator.sources.json.guard import TooBig
 from migrator.sources.json.stream import (
     Collector,
     JsonBroken,
     cut_off,
     head_events,
     identity_text,
+    json_file,
+    loads,
+    parse_events,
     scan,
     stream_items,
     summarize,
@@ -116,9 +118,9 @@ class GhostSource(Source):
 
     def _layout(self) -> str:
         """The prefix the tables sit under: ``db.item.data.``, ``data.``, or ``""``."""
-        with open_binary(self.path) as raw:
+        with json_file(self.path) as reader:
             try:
-                for prefix, event, value in ijson.parse(raw):
+                for prefix, event, value in parse_events(reader):
                     if prefix == "" and event == "map_key":
                         if value == "db":
                             return "db.item.data."
@@ -128,7 +130,7 @@ class GhostSource(Source):
                             return ""
                     elif prefix == "" and event != "start_map":
                         break
-            except ijson.JSONError:
+            except JsonBroken:
                 pass
         raise SourceError(
             'not a Ghost export: expected a "db" or "data" table, or a Content API '
@@ -294,9 +296,12 @@ def _body(identity: str, raw: dict[str, Any], warnings: list[str]) -> str:
         if source is None or (isinstance(source, str) and not source.strip()):
             continue
         try:
-            document = orjson.loads(source) if isinstance(source, str) else source
+            document = loads(source) if isinstance(source, str) else source
         except orjson.JSONDecodeError as exc:
             failed.append(f"{name} is not valid JSON ({exc})")
+            continue
+        except TooBig as exc:
+            failed.append(f"{name} is {exc.detail} (at its byte {exc.offset})")
             continue
         try:
             if name == "lexical":

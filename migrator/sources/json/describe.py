@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import ijson
-
-from migrator.sources.files import CHUNK_SIZE, open_binary
 from migrator.sources.json.sampled import Inference, sampled_plan
 from migrator.sources.json.scaffold import (
     Scaffold,
@@ -27,7 +24,7 @@ from migrator.sources.json.scaffold import (
     toml_list,
     unknown_kind,
 )
-from migrator.sources.json.stream import identity_text
+from migrator.sources.json.stream import JsonBroken, identity_text, json_file, parse_events
 
 if TYPE_CHECKING:
     from migrator.sources.json.source import JsonSource, NdjsonSource
@@ -121,8 +118,8 @@ def _record_paths(path: Path) -> list[str]:
     objects (``[*]``, ``data.items[*]``; not under ``_links``-like metadata keys)."""
     found: list[str] = []
     root_map = root_values = False
-    with open_binary(path) as raw:
-        events = ijson.parse(raw, use_float=True, buf_size=CHUNK_SIZE)
+    with json_file(path) as reader:
+        events = parse_events(reader)
         try:
             for n, (prefix, event, _) in enumerate(events):
                 if n >= _SCAN_EVENTS:
@@ -138,7 +135,7 @@ def _record_paths(path: Path) -> list[str]:
                     and not any(part.startswith("_") for part in prefix.split("."))
                 ):
                     found.append(prefix)
-        except (ijson.JSONError, UnicodeDecodeError):
+        except JsonBroken:
             pass  # the records before the break are what the sources read too
     paths = [_records_path(prefix) for prefix in found]
     return ["$", *paths] if root_map and (root_values or not paths) else paths

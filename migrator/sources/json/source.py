@@ -148,7 +148,12 @@ class JsonSource(_JsonRecords):
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
-        return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") and bool(head_events(head))
+        # One object a line is NDJSON (sniffed after this format), not a broken document.
+        return (
+            head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+            and bool(head_events(head))
+            and not NdjsonSource.sniff(path, head)
+        )
 
     def read(self) -> Iterator[Record | RecordError]:
         prefix, label = self._prefix()

@@ -2,7 +2,9 @@
 
 Every JSON source reads its file with ijson (the C yajl2 backend), one record at a time,
 so memory holds one record plus whatever small index a format needs for its joins —
-never the document. Helpers here:
+never the document. Every byte a parser gets has passed ``guard.JsonGuard`` (depth, key
+and value size limits), so a hostile file is a ``JsonBroken`` at the byte where it goes
+too far, not an exhausted memory or a crash. Helpers here:
 
 - ``stream_items(path, prefix)``: the values under an ijson prefix (``entries.item``),
   each with its index, C-speed. A broken document ends the stream with ``JsonBroken``
@@ -10,7 +12,9 @@ never the document. Helpers here:
   the parser choked in, plus yajl's own excerpt of the text around the problem).
 - ``scan(path, on_event)``: every parse event, for a first pass that builds an index
   without building the records (``Builder`` turns a sub-tree into an object when needed).
-- ``ndjson_lines(path)``: NDJSON / JSON Lines, one parsed line at a time with its number.
+- ``json_file(path)``/``parse_events(reader)``: the file opened for a parser, its events.
+- ``ndjson_lines(path)``: NDJSON / JSON Lines, one parsed line at a time with its number;
+  ``loads(text)``: one JSON text, checked then parsed.
 - ``head_events``/``head_lines``: what ``sniff`` looks at (the first 64 KiB only).
 - ``summarize``: the ``describe()`` summary every JSON source returns.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -30,6 +35,7 @@ from migrator.errors import RecordError, SourceError
 from migrator.records import Record
 from migrator.sources.base import SourceStats
 from migrator.sources.files import CHUNK_SIZE, byte_lines, open_binary
+from migrator.sources.json.guard import JsonGuard, TooBig, check_text
 
 Event = tuple[str, str, Any]  # ijson (prefix, event, value)
 
@@ -55,7 +61,9 @@ def cut_off(stats: SourceStats, file: str, broken: JsonBroken, what: str) -> Rec
 
 
 class CountingReader:
-    """A binary file that remembers which bytes the parser has been given."""
+    """A binary file that remembers which bytes the parser has been given, and checks
+    them first (``guard.JsonGuard``): the parser gets the bytes before a limit is crossed,
+    then the next read raises ``JsonBroken`` at that byte."""
 
     def __init__(self, raw: BinaryIO, path: Path):
         self.raw = raw
@@ -63,12 +71,23 @@ class CountingReader:
         self.start = 0  # first byte of the last chunk read
         self.end = 0  # bytes read so far
         self.eof = False
+        self.guard = JsonGuard()
+        self._too_big: JsonBroken | None = None
 
     def read(self, size: int = -1) -> bytes:
+        if self._too_big is not None:
+            raise self._too_big
         try:
             chunk = self.raw.read(size)
         except OSError as exc:
             raise SourceError(f"read failed: {exc.strerror or exc}", file=self.path) from None
+        try:
+            self.guard.check(chunk, self.end)
+        except TooBig as exc:
+            self._too_big = JsonBroken(f"byte {exc.offset}", exc.detail)
+            chunk = chunk[: exc.offset - self.end]
+            if not chunk:
+                raise self._too_big from None
         if size != 0:
             self.start, self.end = self.end, self.end + len(chunk)
             self.eof = self.eof or not chunk
@@ -87,14 +106,29 @@ class CountingReader:
         return JsonBroken(where, detail)
 
 
+@contextmanager
+def json_file(path: Path) -> Iterator[CountingReader]:
+    """``path`` opened for a JSON parser: counted and guarded (``CountingReader``)."""
+    with open_binary(path) as raw:
+        yield CountingReader(raw, path)
+
+
+def parse_events(reader: CountingReader) -> Iterator[Event]:
+    """ijson's ``(prefix, event, value)`` events of ``reader``; a break raises
+    ``JsonBroken`` (after the events before it)."""
+    try:
+        yield from ijson.parse(reader, use_float=True, buf_size=CHUNK_SIZE)
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
+        raise reader.broken(exc) from None
+
+
 def stream_items(path: Path, prefix: str) -> Iterator[tuple[int, Any]]:
     """``(index, value)`` for every value at ``prefix`` (``""`` is the root value).
 
     Raises ``SourceError`` when the file cannot be opened and ``JsonBroken`` where the
     document stops being JSON; the items before it have been yielded.
     """
-    with open_binary(path) as raw:
-        reader = CountingReader(raw, path)
+    with json_file(path) as reader:
         items = ijson.items(reader, prefix, use_float=True, buf_size=CHUNK_SIZE)
         index = 0
         while True:
@@ -110,13 +144,12 @@ def stream_items(path: Path, prefix: str) -> Iterator[tuple[int, Any]]:
 
 def scan(path: Path, on_event: Callable[[str, str, Any], None]) -> JsonBroken | None:
     """Feed every parse event to ``on_event``; returns the break, if the JSON has one."""
-    with open_binary(path) as raw:
-        reader = CountingReader(raw, path)
+    with json_file(path) as reader:
         try:
-            for prefix, event, value in ijson.parse(reader, use_float=True, buf_size=CHUNK_SIZE):
+            for prefix, event, value in parse_events(reader):
                 on_event(prefix, event, value)
-        except (ijson.JSONError, UnicodeDecodeError) as exc:
-            return reader.broken(exc)
+        except JsonBroken as broken:
+            return broken
     return None
 
 
@@ -191,27 +224,41 @@ def ndjson_lines(path: Path) -> Iterator[Line]:
             if not text:
                 continue
             try:
-                value = orjson.loads(text)
+                value = loads(text)
+            except TooBig as exc:
+                yield Line(number, error=f"{exc.detail} at column {exc.offset + 1}")
+                continue
             except orjson.JSONDecodeError as exc:
-                yield Line(number, error=f"not valid JSON: {_short_reason(exc)}")
+                yield Line(number, error=f"not valid JSON: {exc.msg} at column {exc.colno}")
                 continue
             yield Line(number, value, replacement_chars=b"\xef\xbf\xbd" in text)
 
 
-def _short_reason(exc: orjson.JSONDecodeError) -> str:
-    return f"{exc.msg} at column {exc.colno}"
+def loads(text: bytes | str) -> Any:
+    """One complete JSON text (an NDJSON line, a document inside a JSON string), parsed
+    after the guard's check: raises ``TooBig`` past a limit, else what ``orjson.loads``
+    raises."""
+    check_text(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+    return orjson.loads(text)
 
 
 # --- sniffing ----------------------------------------------------------------------------
 
 
+# Sniffing looks at the top few levels only (``db.item.data``, ``posts.item.uuid``).
+_SNIFF_LEVELS = 4
+
+
 def head_events(head: bytes) -> list[Event]:
-    """The parse events in ``head`` (a file's first bytes), up to where it is cut off."""
+    """The parse events in ``head`` (a file's first bytes) down to ``_SNIFF_LEVELS``
+    deep, up to where it is cut off, breaks or is too deep."""
     events: list[Event] = []
+    reader = CountingReader(io.BytesIO(head.removeprefix(b"\xef\xbb\xbf")), Path("<head>"))
     try:
-        for event in ijson.parse(io.BytesIO(head.removeprefix(b"\xef\xbb\xbf"))):
-            events.append(event)
-    except (ijson.JSONError, UnicodeDecodeError):
+        for event in parse_events(reader):
+            if event[0].count(".") < _SNIFF_LEVELS:
+                events.append(event)
+    except JsonBroken:
         pass
     return events
 
@@ -230,7 +277,9 @@ def head_lines(head: bytes, limit: int = 5) -> list[Any]:
         if not line.strip():
             continue
         try:
-            out.append(orjson.loads(line))
+            out.append(loads(line))
+        except TooBig:
+            continue  # a line too deep or too long is still a line: the reader reports it
         except orjson.JSONDecodeError:
             return []
         if len(out) >= limit:

@@ -38,15 +38,15 @@ import ijson
 from migrator.errors import RecordError
 from migrator.records import Location, Record
 from migrator.sources.base import Source
-from migrator.sources.files import CHUNK_SIZE, open_binary
+from migrator.sources.files import CHUNK_SIZE
 from migrator.sources.json.scaffold import Scaffold
 from migrator.sources.json.stream import (
     Builder,
-    CountingReader,
     JsonBroken,
     cut_off,
     head_events,
     identity_text,
+    json_file,
     summarize,
     top_keys,
 )
@@ -86,8 +86,7 @@ class StrapiSource(Source):
 
     def _entries(self) -> Iterator[tuple[str, str, Any]]:
         """``(uid, key, entry)`` for every entry; raises ``JsonBroken`` at a break."""
-        with open_binary(self.path) as raw:
-            reader = CountingReader(raw, self.path)
+        with json_file(self.path) as reader:
             keys: dict[int, Any] = {}
             depth = 0
             builder: Builder | None = None

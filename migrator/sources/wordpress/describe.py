@@ -6,9 +6,9 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from migrator.errors import RecordError
+from migrator.sources.wordpress.items import split_url
 from migrator.sources.wordpress.qtranslate import qtranslate_languages
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class _Tally:
             self.internal_links += len(data["links"])
             self.linking_items += 1
         if kind == "attachment" and data["attachment_url"]:
-            _bump(self.hosts, urlsplit(data["attachment_url"]).hostname or "(relative)")
+            _bump(self.hosts, split_url(data["attachment_url"]).hostname or "(relative)")
 
 
 def describe(source: WxrSource) -> dict[str, Any]:
@@ -121,7 +121,7 @@ def describe(source: WxrSource) -> dict[str, Any]:
 def permalink_shape(data: Mapping[str, Any]) -> str:
     """``https://x.com/2024/03/hello/`` → ``x.com/%year%/%monthnum%/%postname%/``; a
     child page's or an attachment's parents become ``%parent%``."""
-    parts = urlsplit(data["link"])
+    parts = split_url(data["link"])
     out: list[str] = []
     date = data.get("date") or ""
     for segment in parts.path.split("/"):

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from migrator.sources.wordpress.php import maybe_unserialize
 
@@ -326,10 +326,19 @@ def _unique(values: Any) -> list[str]:
     return list(seen)
 
 
+def split_url(url: str) -> SplitResult:
+    """``urlsplit``, but a malformed URL (``http://[x/``: "Invalid IPv6 URL") splits as
+    an empty one instead of raising."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
 def _is_internal(href: str, hosts: set[str]) -> bool:
     if href.startswith(("#", "mailto:", "tel:", "javascript:")):
         return False
-    parts = urlsplit(href)
+    parts = split_url(href)
     if not parts.netloc:
         return bool(parts.path)
     return (parts.hostname or "").lower() in hosts

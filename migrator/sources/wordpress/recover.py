@@ -20,9 +20,10 @@ fixes, chunk by chunk (memory stays flat), what can be fixed without guessing:
 It never adds or removes a line break, so the parser's line numbers are the file's.
 
 **Refused** (``SourceError``): a DOCTYPE declaring entities (internal or external: the
-"billion laughs" and XXE attacks; WordPress never writes one) and a prolog so long it
-is not a WXR file. The parser also runs with entity resolution, DTD loading and
-network access off.
+"billion laughs" and XXE attacks; WordPress never writes one), a prolog so long it
+is not a WXR file, and a CDATA section, comment or text without markup longer than
+``limits.MAX_VALUE`` (the parser would hold it whole, several times over). The parser
+also runs with entity resolution, DTD loading and network access off.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from migrator.errors import SourceError
+from migrator.sources.limits import MAX_VALUE, size_text
 
 CHUNK = 256 * 1024
 # The root element must start within this many bytes (an XML declaration, comments).
@@ -104,6 +106,9 @@ class RepairingReader:
         self._utf8: bool | None = None
         self._carry = b""  # the start of a UTF-8 character cut by the chunk's end
         self._started = False
+        self._taken = 0  # bytes handed to the parser
+        self._run_start = 0  # where the current text node began (in the bytes handed on)
+        self._added = 0  # bytes the prolog's repair added (other repairs shift a few bytes)
 
     # --- the stream API lxml uses -----------------------------------------------------
 
@@ -113,6 +118,7 @@ class RepairingReader:
             self._fill()
         data = bytes(self._out[:want])
         del self._out[:want]
+        self._taken += len(data)
         return data
 
     # --- internals ----------------------------------------------------------------------
@@ -196,6 +202,7 @@ class RepairingReader:
             b' xmlns:%s="%s"' % (p, KNOWN_PREFIXES[p].replace(b"1.2", version)) for p in missing
         )
         end = root.end() - (2 if data[root.end() - 2 : root.end()] == b"/>" else 1)
+        self._added = len(extra)
         return data[:end] + extra + data[end:]
 
     def _process(self) -> None:
@@ -203,6 +210,7 @@ class RepairingReader:
         limit = len(data) if self._eof else len(data) - _MARGIN
         pos = 0
         out = self._out
+        text_from = 0  # where the text (normal state) being handed on began in data
         while pos < limit:
             if self._state == "normal":
                 m = _NORMAL.search(data, pos, limit + _MARGIN if not self._eof else len(data))
@@ -214,14 +222,12 @@ class RepairingReader:
                 token = m.group(0)
                 if token == b"&":
                     pos = self._ampersand(data, m.start())
-                elif token == b"<!--":
-                    out += token
-                    pos = m.end()
-                    self._state = "comment"
-                else:
-                    out += token
-                    pos = m.end()
-                    self._state = "cdata"
+                    continue
+                self._text_run(data, text_from, m.start())
+                self._run_start = self._taken + len(out)
+                out += token
+                pos = m.end()
+                self._state = "comment" if token == b"<!--" else "cdata"
             elif self._state == "comment":
                 end = data.find(b"-->", pos)
                 if end < 0 or end >= limit:
@@ -229,8 +235,10 @@ class RepairingReader:
                     pos = limit
                     break
                 out += data[pos : end + 3]
-                pos = end + 3
+                pos = text_from = end + 3
+                self._check_run(self._taken + len(out))
                 self._state = "normal"
+                self._run_start = self._taken + len(out)
             else:
                 end = data.find(b"]]>", pos)
                 if end < 0 or (end >= limit and not self._eof):
@@ -245,12 +253,37 @@ class RepairingReader:
                     pos = end + 3
                     continue
                 out += data[pos : end + 3]
-                pos = end + 3
+                pos = text_from = end + 3
+                self._check_run(self._taken + len(out))
                 self._state = "normal"
+                self._run_start = self._taken + len(out)
         if self._eof:  # nothing more will come: let the parser judge what is left
             out += data[pos:]
             pos = len(data)
+        if self._state == "normal":
+            self._text_run(data, text_from, pos)
+        self._check_run(self._taken + len(out))
         self._pending = data[pos:]
+
+    def _text_run(self, data: bytes, start: int, stop: int) -> None:
+        """``data[start:stop]``, text outside CDATA and comments, was just handed on: a
+        ``<`` in it ends the text node that began at ``_run_start``."""
+        end = self._taken + len(self._out)  # where data[stop] goes
+        first = data.find(b"<", start, stop)
+        if first >= 0:
+            self._check_run(end - (stop - first))
+            self._run_start = end - (stop - data.rfind(b"<", start, stop))
+
+    def _check_run(self, upto: int) -> None:
+        """Refuse a text node longer than MAX_VALUE: lxml (``huge_tree``, for long posts)
+        would hold it whole, and reading the item copies it again."""
+        if upto - self._run_start > MAX_VALUE:
+            what = {"normal": "text", "cdata": "a CDATA section", "comment": "a comment"}
+            raise SourceError(
+                f"{what[self._state]} longer than {size_text(MAX_VALUE)} from about byte "
+                f"{self._run_start - self._added}: more than a post can hold",
+                file=self.path,
+            )
 
     def _ampersand(self, data: bytes, at: int) -> int:
         m = _ENTITY.match(data, at)

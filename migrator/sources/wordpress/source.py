@@ -71,14 +71,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.sources.base import Source, SourceStats
 from migrator.sources.options import Option, boolean, must, optional, string_list
 from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
-from migrator.sources.wordpress.items import classify, read_item
+from migrator.sources.wordpress.items import classify, read_item, split_url
 from migrator.sources.wordpress.parse import in_item, parse, release
 from migrator.sources.wordpress.translations import Groups, item_language
 
@@ -315,7 +314,7 @@ def _slug(title: str) -> str:
 def _hosts(site: dict[str, Any]) -> set[str]:
     out = set()
     for key in ("link", "base_site_url", "base_blog_url"):
-        host = urlsplit(site.get(key) or "").hostname
+        host = split_url(site.get(key) or "").hostname
         if host:
             out.add(host.lower())
     return out

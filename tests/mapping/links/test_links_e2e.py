@@ -169,3 +169,24 @@ async def test_a_post_added_later_turns_an_unmapped_link_into_an_update(
     assert lines(opts.warnings_path) == []
     body = emulator.state()["posts"]["our-first-sourdough"]["body"]
     assert '<a href="/blog/rye-bread">rye</a>' in body
+
+
+async def test_malformed_urls_are_left_as_they_are_not_a_crash(media_server, tmp_path, options):
+    # urlsplit raises "Invalid IPv6 URL" on an unbalanced "[": a hostile or mangled
+    # export must not stop the run with a traceback.
+    bad = ["http://[bakery.example.com/x", "https://]/y"]
+    export = tmp_path / "export.xml"
+    text = SAMPLE_WXR.read_text(encoding="utf-8")
+    text = text.replace(
+        "Read <a href=", anchors(bad) + f'<img src="{bad[0]}.png">\n\nRead <a href=', 1
+    )
+    export.write_text(text, encoding="utf-8")
+    mapping = load_mapping(
+        ROOT / "mappings" / "wordpress_posts.toml", variables={"media_host": media_server.url}
+    )
+    opts = options()
+    stats = await plan_migration(mapping, export, opts)
+    (first,) = [p for p in lines(opts.preview_path) if p["identity"] == "10"]
+    assert hrefs(first["body"]["body"])[:2] == bad
+    assert stats.plan.invalid == 0
+    assert stats.plan.warning_reasons == {"not a valid URL": 3}  # two links, one image

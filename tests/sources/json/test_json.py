@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from migrator.errors import ConfigError, RecordError
+from migrator.inspect.command import detect_format
 from migrator.records import Record
 from migrator.sources import JsonSource, NdjsonSource, open_source
 from migrator.sources.json.source import ijson_prefix
@@ -166,6 +167,8 @@ def test_bad_options(options: dict, key: str) -> None:
 def test_sniff_and_describe(tmp_path: Path) -> None:
     path = write(tmp_path / "x.ndjson", '{"id": 1, "title": "A"}\n{"id": 2, "title": "B"}\n')
     assert NdjsonSource.sniff(path, path.read_bytes())
+    assert not JsonSource.sniff(path, path.read_bytes())
+    assert detect_format(path) == "ndjson"
     assert not JsonSource.sniff(tmp_path / "y.json", b"id,title\n1,A\n")
     assert JsonSource.sniff(tmp_path / "y.json", b'[{"id": 1}')
     summary = NdjsonSource(path, key="id").describe()

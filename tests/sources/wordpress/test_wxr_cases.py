@@ -183,6 +183,22 @@ def test_repairs_work_across_chunk_boundaries(tmp_path: Path, monkeypatch) -> No
     assert all(r.data["content"].endswith("]]> d") for r in records) and errors == []
 
 
+def test_malformed_urls_are_read_as_no_url_not_a_crash(tmp_path: Path) -> None:
+    # urlsplit raises "Invalid IPv6 URL" on an unbalanced "[" (found by test_fuzz.py).
+    bad = "http://[example.com/x"
+    path = export(
+        tmp_path,
+        item(1, extra=f"<link>{bad}</link>", content=f'<a href="{bad}">a</a>')
+        + item(2, extra=f"<wp:attachment_url>{bad}</wp:attachment_url>").replace(
+            "<wp:post_type>post", "<wp:post_type>attachment"
+        ),
+    )
+    summary = open_source("wxr", path).describe()
+    assert summary["items"] == 2
+    assert summary["internal_links"] == {"links": 0, "items": 0}
+    assert summary["attachment_hosts"] == {"(relative)": 1}
+
+
 def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
     records, errors, _ = read(export(tmp_path, item(5) + item(5, title="again")))
     assert [r.identity for r in records] == ["5"]
