@@ -280,3 +280,14 @@ async def test_verify_names_the_record_holding_the_slug(emulator, options, tmp_p
     reasons = [orjson.loads(x)["reason"] for x in opts.failures_path.read_bytes().splitlines()]
     (reason,) = [r for r in reasons if "slug" in r]
     assert reason.startswith(f"slug 'hello' taken by '1' ({only_one}:2)")
+
+
+@needs_realdata(THEME)
+async def test_the_theme_data_greek_page_slugs_come_out_readable(make_emulator, options):
+    # WordPress exported them percent-encoded: %ce%b5%cf%80%ce%af%cf%80%ce%b5%ce%b4%ce%bf-2.
+    emulator = await make_emulator(media_timeout=2.0)
+    stats, failures = await migrate(emulator, "wordpress_pages.toml", THEME, options)
+    pages = emulator.state()["pages"]["landing_page"]
+    assert {"epipedo-2", "epipedo-3"} <= set(pages)
+    assert_readable(pages)
+    assert (stats.plan.invalid, len(pages)) == (0, stats.sent.accepted), failures
