@@ -46,11 +46,8 @@ class SlugClaims:
             if self.suffix and entry.slug != slug and _numbered(entry.slug, slug):
                 return _with_slug(payload, entry.slug)
             return payload
-        holder = self._holder(target, slug)
-        if holder is None:
-            self._take(target, slug, payload)
-            return payload
-        if holder[0] == payload.identity:
+        holder = self._take(target, slug, payload)
+        if holder is None or holder[0] == payload.identity:
             return payload
         if not self.suffix:
             raise RecordError(
@@ -71,26 +68,23 @@ class SlugClaims:
         n = int(self.claims.get(counter) or 2)
         while True:
             candidate = f"{slug}-{n}"
-            holder = self._holder(target, candidate)
+            holder = self._take(target, candidate, payload)
             if holder is None or holder[0] == payload.identity:
                 break
             n += 1
         self.claims.put(counter, str(n + 1))
-        if holder is None:
-            self._take(target, candidate, payload)
         return candidate
 
-    def _holder(self, target: str, slug: str) -> tuple[str, str] | None:
-        found = self.claims.get(_key(target, slug))
+    def _take(self, target: str, slug: str, payload: Payload) -> tuple[str, str] | None:
+        """Claim ``slug`` for ``payload`` unless it is held: then (identity, source) of
+        its holder. One SQLite statement when it is free, the common case."""
+        loc = payload.source
+        where = f"{loc.file}:{loc.line}" if loc.line is not None else str(loc)
+        found = self.claims.first_seen(_key(target, slug), f"{payload.identity}\x00{where}")
         if found is None:
             return None
         identity, _, source = found.partition("\x00")
         return identity, source
-
-    def _take(self, target: str, slug: str, payload: Payload) -> None:
-        loc = payload.source
-        where = f"{loc.file}:{loc.line}" if loc.line is not None else str(loc)
-        self.claims.first_seen(_key(target, slug), f"{payload.identity}\x00{where}")
 
     def _load(self, target: str) -> None:
         """Claim, for their records, the slugs Butter holds according to the ledger."""
