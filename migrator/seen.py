@@ -45,6 +45,12 @@ class SeenKeys:
         row = self._db.execute("SELECT first FROM seen WHERE digest = ?", (digest,)).fetchone()
         return str(row[0])
 
+    def put(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``, replacing what was there."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO seen (digest, first) VALUES (?, ?)", (_digest(key), value)
+        )
+
     def get(self, key: str) -> str | None:
         """Where ``key`` was first seen (the value stored with it), or None."""
         row = self._db.execute("SELECT first FROM seen WHERE digest = ?", (_digest(key),))

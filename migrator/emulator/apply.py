@@ -11,7 +11,7 @@ from typing import Any
 
 from migrator.emulator.config import Realism
 from migrator.emulator.media import MediaLibrary
-from migrator.emulator.store import CollectionItem, Page, Post, Store, now_iso, slugify
+from migrator.emulator.store import CollectionItem, Page, Post, Store, now_iso
 from migrator.emulator.webhooks import Webhooks, item_data, page_data, post_data, status_event
 from migrator.model import ContentModel, Field, check_fields
 
@@ -372,7 +372,8 @@ class Applier:
                 names = self._names(body, key)
                 known = self.store.categories if key == "categories" else self.store.tags
                 for name in names:  # Butter creates unknown categories and tags
-                    known.setdefault(slugify(name), name)
+                    # Keyed by name: two names may share a slug (e.g. 是 and 事 are "shi").
+                    known.setdefault(name, name)
                 setattr(post, key, names)
         for key in POST_TEXT_KEYS:
             if body.get(key) is not None:

@@ -7,11 +7,12 @@ used, so a PATCH to one locale can leave the others alone.
 from __future__ import annotations
 
 import copy
-import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from slugify import slugify as python_slugify
 
 
 def now_iso() -> str:
@@ -19,7 +20,8 @@ def now_iso() -> str:
 
 
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """The slug Butter reads back for a tag or category name (other scripts transliterated)."""
+    return python_slugify(text)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from migrator.engine.run import (
     run_migration,
 )
 from migrator.engine.settle import Settled, SettleWindow, Verdict, settle
+from migrator.engine.slugs import SlugHolders, as_sent
 from migrator.engine.summary import print_summary
 
 __all__ = [
@@ -34,7 +35,9 @@ __all__ = [
     "SendCounts",
     "SettleWindow",
     "Settled",
+    "SlugHolders",
     "Verdict",
+    "as_sent",
     "compiled_mapping",
     "default_paths",
     "dry_run",

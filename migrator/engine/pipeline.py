@@ -88,6 +88,7 @@ class Pump:
     counts: PlanCounts
     reports: Reports
     retry_failed: bool = False
+    unique_slugs: str = "report"  # the mapping's [target] unique_slugs
     prune: bool = False
     prune_guard: PruneGuard = field(default_factory=PruneGuard)
     # A dry run: the prune guard's objection is noted, the deletes listed all the same.
@@ -108,7 +109,12 @@ class Pump:
         canary: list[Payload] = []
         with SeenKeys() as seen:
             planned = plan_items(
-                records, self.compiled, self.ledger, retry_failed=self.retry_failed, seen=seen
+                records,
+                self.compiled,
+                self.ledger,
+                retry_failed=self.retry_failed,
+                seen=seen,
+                unique_slugs=self.unique_slugs,
             )
             for n, item in enumerate(planned, 1):
                 self._tally(item)

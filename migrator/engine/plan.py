@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from migrator.engine.slugs import SlugClaims
 from migrator.errors import RecordError
 from migrator.ledger import Classification, LedgerEntry, LedgerView
 from migrator.mapping import Mapping, Payload
@@ -85,13 +86,17 @@ def plan_items(
     *,
     retry_failed: bool,
     seen: SeenKeys | None = None,
+    unique_slugs: str = "report",
 ) -> Iterator[Planned]:
-    """``seen``: the caller's, to ask afterwards what was read (for ``--prune``)."""
-    if seen is not None:
-        yield from _plan(records, compile_record, ledger, seen, retry_failed=retry_failed)
-        return
-    with SeenKeys() as own:
-        yield from _plan(records, compile_record, ledger, own, retry_failed=retry_failed)
+    """``seen``: the caller's, to ask afterwards what was read (for ``--prune``);
+    ``unique_slugs``: the mapping's ``[target] unique_slugs`` (``report`` or ``suffix``)."""
+    with SeenKeys() as claims:
+        slugs = SlugClaims(ledger, claims, suffix=unique_slugs == "suffix")
+        if seen is not None:
+            yield from _plan(records, compile_record, ledger, seen, slugs, retry_failed)
+            return
+        with SeenKeys() as own:
+            yield from _plan(records, compile_record, ledger, own, slugs, retry_failed)
 
 
 def _plan(
@@ -99,7 +104,7 @@ def _plan(
     compile_record: Compiled,
     ledger: LedgerView,
     seen: SeenKeys,
-    *,
+    slugs: SlugClaims,
     retry_failed: bool,
 ) -> Iterator[Planned]:
     for record in records:
@@ -130,8 +135,16 @@ def _plan(
                 ),
             )
             continue
+        entry = ledger.get(target, payload.identity) if payload.slug else None
+        try:
+            # Before classifying: a slug numbered to be unique is part of the payload.
+            payload = slugs.claim(target, payload, entry)
+        except RecordError as exc:
+            yield Planned("invalid", error=exc)
+            continue
         state = ledger.classify(target, payload.identity, payload.hash)
-        entry = ledger.get(target, payload.identity) if state != "new" else None
+        if entry is None and state != "new":
+            entry = ledger.get(target, payload.identity)
         action: Action = _ACTIONS[state]
         if state == "failed":
             # A failed record whose input changed is worth sending again without being asked;

@@ -105,6 +105,7 @@ class _Run:
             self.stats.plan,
             self.reports,
             retry_failed=self.options.retry_failed,
+            unique_slugs=self.mapping.target.unique_slugs,
             prune=self.options.prune,
             prune_guard=self.prune_guard(),
             preview=preview,

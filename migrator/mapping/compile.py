@@ -32,6 +32,7 @@ from migrator.mapping.spec import (
 )
 from migrator.mapping.values import post_list_problems
 from migrator.model import ContentModel, Field, check_fields, check_value, is_empty
+from migrator.paths import MISSING
 from migrator.records import Record
 
 _TEXT = Field("text", "short_text", required=True)
@@ -236,7 +237,11 @@ class CompiledMapping:
     ) -> str | None:
         if spec is None:
             return None
+        before = len(errors.items)
         value = self.value(spec, record, field, errors)
+        if field == "slug" and is_empty(value) and len(errors.items) == before:
+            errors.add(field, _empty_slug(spec, record))
+            return None
         for message in check_value(_TEXT, value, field):
             errors.add(field, message)
         return value if isinstance(value, str) else None
@@ -309,3 +314,19 @@ class CompiledMapping:
                     errors.add(name, message)
                 out[name] = value
         return out
+
+
+def _empty_slug(spec: ValueSpec, record: Record) -> str:
+    """Why a slug came out empty, and what to do: Butter refuses a post or page without one."""
+    if spec.path is not None:
+        paths = [str(p) for p in (spec.path, *spec.fallbacks)]
+        given = spec.path.resolve(record.data)
+        shown = "missing" if given is MISSING else repr(given)[:80]
+        where = f"from {' / '.join(repr(p) for p in paths)} = {shown}"
+    else:
+        where = "from its template or constant"
+    return (
+        f"slug: empty ({where}): nothing in it becomes a letter or digit. Map a field "
+        'that has one, or add a fallback, e.g. from = ["slug", "id"] or template = '
+        '"post-{id}"'
+    )

@@ -15,7 +15,15 @@ from typing import Any
 from migrator.errors import ConfigError, MappingError, Problem
 from migrator.mapping.compile import Mapping
 from migrator.mapping.links.rules import LinkRules, load_link_rules
-from migrator.mapping.spec import KINDS, STATUSES, Filter, Target, ValueSpec, target_fields
+from migrator.mapping.spec import (
+    KINDS,
+    STATUSES,
+    UNIQUE_SLUGS,
+    Filter,
+    Target,
+    ValueSpec,
+    target_fields,
+)
 from migrator.mapping.values import ValueReader, field_problems, one_of, post_checker
 from migrator.model import ContentModel, Field, load_content_model
 from migrator.paths import SourcePath, parse_path
@@ -30,6 +38,7 @@ TARGET_KEYS = (
     "status",
     "title",
     "slug",
+    "unique_slugs",
     "locale",
 )
 FILTER_KEYS = ("kind", "where", "exclude")
@@ -255,8 +264,15 @@ class _Loader:
                 self.bad(f"target.{k}", f"not used for a {kind} target")
         if "lookup_field" in t and kind != "collection":
             self.bad("target.lookup_field", "only collections need a lookup_field")
+        unique_slugs = t.get("unique_slugs", "report")
+        if unique_slugs not in UNIQUE_SLUGS:
+            self.bad(
+                "target.unique_slugs",
+                f"one of {', '.join(repr(u) for u in UNIQUE_SLUGS)} (got {unique_slugs!r})",
+            )
+            unique_slugs = "report"
         if need is None:
-            return Target("post", None)
+            return Target("post", None, unique_slugs=unique_slugs)
         name = t.get(need)
         table = (model.page_types if kind == "page" else model.collections) if model else None
         if not isinstance(name, str) or not name:
@@ -269,7 +285,7 @@ class _Loader:
             )
             return None
         if kind == "page":
-            return Target("page", name)
+            return Target("page", name, unique_slugs=unique_slugs)
         lookup = t.get("lookup_field")
         fields = model.fields_of("collection", name) if model else None
         if not isinstance(lookup, str) or not lookup:
@@ -280,7 +296,7 @@ class _Loader:
             )
         elif fields is not None and lookup not in fields:
             self.bad("target.lookup_field", f"no field {lookup!r} in collection {name!r}")
-        for k in ("title", "slug"):
+        for k in ("title", "slug", "unique_slugs"):
             if k in t:
                 self.bad(f"target.{k}", "collection items have no title or slug")
         return Target("collection", name, lookup if isinstance(lookup, str) else None)

@@ -17,6 +17,7 @@ from migrator.records import Record
 
 KINDS = ("page", "collection", "post")
 STATUSES = ("draft", "published")
+UNIQUE_SLUGS = ("report", "suffix")
 
 # Butter's blog post schema is fixed; these are the keys a mapping may fill (title,
 # slug and status are built in [target]). author_email / author_slug become
@@ -48,6 +49,9 @@ class Target:
     kind: str
     name: str | None
     lookup_field: str | None = None
+    # Two records with one slug: "report" both (the later one invalid), or "suffix" the
+    # later ones as WordPress does (``-2``, ``-3``). Posts and pages only.
+    unique_slugs: str = "report"
 
 
 def target_fields(model: ContentModel, target: Target) -> dict[str, Field] | None:

@@ -25,11 +25,13 @@ import html
 import inspect
 import re
 import types
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Union, get_args, get_origin, get_type_hints
+from urllib.parse import unquote
+
+from slugify import slugify as python_slugify
 
 from migrator.mapping.htmlclean import check_keep, clean_html, html_to_text
 from migrator.model import is_empty
@@ -220,12 +222,22 @@ def replace(
 
 @transform("slugify", elementwise=True)
 def slugify(value: Any, /, separator: str = "-", max_length: int = 0) -> str:
-    """``"Héllo, World!"`` → ``"hello-world"``."""
-    text = unicodedata.normalize("NFKD", _text(value)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", separator, text.lower()).strip(separator)
-    if max_length and len(slug) > max_length:
-        slug = slug[:max_length].rstrip(separator)
-    return slug
+    """``"Straße Café"`` → ``"strasse-cafe"``, ``"Привет"`` → ``"privet"``, ``"你好"`` →
+    ``"ni-hao"``: other scripts are transliterated to ASCII (Butter's slug rules for other
+    characters are undocumented). WordPress's percent-encoded slugs are decoded first."""
+    return make_slug(_text(value), separator=separator, max_length=max_length)
+
+
+# WordPress stores a non-ASCII post_name percent-encoded (``%d9%85%d9%82...``).
+_PERCENT_ENCODED = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def make_slug(text: str, *, separator: str = "-", max_length: int = 0) -> str:
+    if _PERCENT_ENCODED.search(text):
+        text = unquote(text)
+    # python-slugify's default backend, text-unidecode (Artistic licence), not Unidecode
+    # (GPL): it transliterates Latin, Cyrillic, Greek, Arabic, CJK... alike.
+    return python_slugify(text, separator=separator, max_length=max_length)
 
 
 @transform("split")

@@ -20,6 +20,7 @@ global pause on throttling, retries and clean stop on a bad token or an exhauste
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -47,7 +48,9 @@ from migrator.engine import (
     RunOptions,
     Settled,
     SettleWindow,
+    SlugHolders,
     Verdict,
+    as_sent,
     compiled_mapping,
     failure_line,
     settle,
@@ -160,6 +163,8 @@ class Verifier:
         self.retrier = Retrier(options.retry_policy, on_fatal=self._abort)
         self.window = SettleWindow(options.settle_delay, options.settle_timeout)
         self.refs = RefResolver(client, ledger, self._read)
+        # Who else was sent with a record's slug: the real cause of a difference.
+        self.slug_holders = SlugHolders(ledger)
         kind, name = mapping.target.kind, mapping.target.name
         self.fields: dict[str, Field] = (
             (mapping.model.fields_of(kind, name or "") or {}) if kind != "post" else {}
@@ -180,7 +185,7 @@ class Verifier:
         send, receive = anyio.create_memory_object_stream[tuple[Payload, LedgerEntry]](
             self.options.concurrency * 2
         )
-        with self._scope:
+        with self._scope, contextlib.closing(self.slug_holders):
             async with anyio.create_task_group() as tg:
                 for _ in range(self.options.concurrency):
                     tg.start_soon(self._worker, receive.clone())
@@ -214,6 +219,7 @@ class Verifier:
         if entry.state == LedgerState.FAILED and entry.accepted_hash is None:
             self.stats.not_sent += 1  # failed before Butter ever had it
             return None
+        payload = as_sent(payload, entry, suffix=self.mapping.target.unique_slugs == "suffix")
         if entry.state != LedgerState.IN_FLIGHT and entry.accepted_hash != payload.hash:
             self.stats.changed += 1
             return None
@@ -311,6 +317,14 @@ class Verifier:
         elif problems:
             self.stats.differs += 1
             reason = "differs after acceptance: " + "; ".join(problems[:8])
+            other = entry.slug and self.slug_holders.other(target, entry.slug, payload.identity)
+            if other:
+                # Butter keeps one record per slug: what it has there is another record.
+                reason = (
+                    f"slug {entry.slug!r} taken by {other[0]!r} ({other[1] or 'source unknown'}):"
+                    f" Butter keeps one record per slug and has another there; it differs: "
+                    + "; ".join(problems[:8])
+                )
             if len(problems) > 8:
                 reason += f"; and {len(problems) - 8} more"
             self.ledger.mark_failed(target, payload.identity, redact_text(reason))

@@ -125,7 +125,9 @@ def test_invalid_values_raise_record_error_naming_record_line_and_field(
         compiled(record(ROW | {"headline": " ", "theme": "X"}))
     assert err.value.field == "slug"
     assert err.value.reason == (
-        "slug: required; "
+        "slug: empty (from 'headline' = ' '): nothing in it becomes a letter or digit. "
+        'Map a field that has one, or add a fallback, e.g. from = ["slug", "id"] or '
+        'template = "post-{id}"; '
         "theme: 'X' is not in the lookup table (keys: ['D', 'L']); "
         "fields.headline: required"
     )

@@ -299,3 +299,37 @@ def test_source_format_and_options_are_checked_by_the_sources_stage(write_mappin
     path.write_text(path.read_text().replace('format = "csv"', 'format = "xls"'))
     message = problems(path)["source.format"]
     assert message.startswith("unknown format 'xls' (known: [") and "'csv'" in message
+
+
+def test_unique_slugs_is_report_or_suffix_and_only_for_posts_and_pages(
+    write_mapping: Write,
+) -> None:
+    post = """
+        [source]
+        format = "csv"
+        [target]
+        kind = "post"
+        title = { from = "t" }
+        slug = { from = "t", transforms = ["slugify"] }
+        unique_slugs = "%s"
+        """
+    assert load_mapping(write_mapping(post % "suffix", "p1.toml")).target.unique_slugs == ("suffix")
+    assert problems(write_mapping(post % "number", "p2.toml")) == {
+        "target.unique_slugs": "one of 'report', 'suffix' (got 'number')"
+    }
+    coll = write_mapping(
+        """
+        [source]
+        format = "csv"
+        [target]
+        kind = "collection"
+        collection = "team_members"
+        lookup_field = "email"
+        unique_slugs = "suffix"
+        [fields]
+        name = { from = "name" }
+        email = { from = "email" }
+        """,
+        "c.toml",
+    )
+    assert "target.unique_slugs" in problems(coll)

@@ -22,6 +22,17 @@ def t(name: str, value: Any, /, **options: Any) -> Any:
         ("slugify", "  Héllo, World! ", {}, "hello-world"),
         ("slugify", "A B C", {"separator": "_"}, "a_b_c"),
         ("slugify", "one two three", {"max_length": 7}, "one-two"),
+        # Other scripts are transliterated, not dropped.
+        ("slugify", "Straße Café", {}, "strasse-cafe"),
+        ("slugify", "Ærøskøbing", {}, "aeroskobing"),
+        ("slugify", "Привет мир", {}, "privet-mir"),
+        ("slugify", "你好世界", {}, "ni-hao-shi-jie"),
+        ("slugify", "مقاله اول", {}, "mqlh-wl"),
+        # WordPress's percent-encoded post_name is decoded first.
+        ("slugify", "%d9%85%d9%82%d8%a7%d9%84%d9%87", {}, "mqlh"),
+        ("slugify", "%ce%ba%ce%b1%ce%bb%ce%b7%ce%bc%ce%ad%cf%81%ce%b1", {}, "kalemera"),
+        ("slugify", "100% off", {}, "100-off"),
+        ("slugify", "🚀🎉", {}, ""),
         ("prefix", "a.png", {"value": "http://m/img/"}, "http://m/img/a.png"),
         ("suffix", "photo", {"value": ".png"}, "photo.png"),
         ("truncate", "short", {"length": 10}, "short"),

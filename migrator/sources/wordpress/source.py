@@ -66,11 +66,12 @@ A file that is not XML, or XML that is not a WordPress export, is a ``SourceErro
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from slugify import slugify as python_slugify
 
 from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record
@@ -306,9 +307,9 @@ def _gallery_media(content: str, post_id: str, index: Index) -> dict[str, Any]:
 
 
 def _slug(title: str) -> str:
-    """The slug WordPress would make of a title, near enough (ASCII, dashes)."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:200]
+    """The slug WordPress would make of a title, near enough: other scripts are
+    transliterated (WordPress would percent-encode them), 200 characters at most."""
+    return python_slugify(title, max_length=200)
 
 
 def _hosts(site: dict[str, Any]) -> set[str]:
