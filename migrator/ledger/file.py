@@ -78,26 +78,36 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
             "path) and run again."
         )
     try:
-        if readonly:
-            uri = f"file:{path.resolve()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-        else:
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        return _open(path, readonly=readonly)
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code == sqlite3.SQLITE_NOTADB:
+            raise ConfigError(
+                f"{path} is not a migrator ledger ({exc}): pass the ledger's own path"
+            ) from None
+        wal = path.with_name(path.name + "-wal")
+        if not (readonly and code == sqlite3.SQLITE_CANTOPEN and not wal.exists()):
+            raise ledger_fault(path, exc) from None
+    # Read-only, on a read-only medium: SQLite cannot make the -shm index a WAL reader
+    # needs. With no -wal there is nothing to index: the file is read as it is.
+    try:
+        return _open(path, readonly=True, immutable=True)
     except sqlite3.Error as exc:
         raise ledger_fault(path, exc) from None
+
+
+def _open(path: Path, *, readonly: bool, immutable: bool = False) -> sqlite3.Connection:
+    if readonly:
+        uri = f"file:{path.resolve()}?mode=ro" + ("&immutable=1" if immutable else "")
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         _check_schema(conn, path, readonly=readonly)
-    except sqlite3.Error as exc:
-        conn.close()
-        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_NOTADB:
-            raise ConfigError(
-                f"{path} is not a migrator ledger ({exc}): pass the ledger's own path"
-            ) from None
-        raise ledger_fault(path, exc) from None
     except BaseException:
         conn.close()
         raise
