@@ -26,7 +26,7 @@ from migrator.errors import ConfigError
 from migrator.ledger.fault import ledger_fault
 from migrator.ledger.schema import READONLY_V1, SCHEMA, SCHEMA_VERSION, UPGRADE_V1
 
-SYNCHRONOUS = "NORMAL"
+SYNCHRONOUS = "FULL"
 BUSY_TIMEOUT_MS = 5000  # another program's lock is waited for this long, then a fault
 
 
