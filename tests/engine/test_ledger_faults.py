@@ -124,6 +124,10 @@ async def test_damaged_pages_stop_the_run_before_it_sends(emulator, tmp_path):
     shown = status(ledger)
     assert shown.returncode == 2
     one_error_line(shown.stderr, f"ledger {ledger}: the file is damaged (")
+    verify = [MIGRATOR, "verify", str(TEAM_MAPPING), "--source", str(more), "--ledger", str(ledger)]
+    checked = await anyio.run_process(verify, env=cli_env(emulator.base_url), check=False)
+    assert checked.returncode == 2
+    one_error_line(checked.stderr.decode(), f"ledger {ledger}: the file is damaged (")
 
 
 def writable(path: Path) -> None:
