@@ -6,6 +6,7 @@
     ├── SourceError        an export cannot be read at all (the file, not one record)
     ├── RecordError        one record is bad; the run goes on without it
     ├── LedgerLocked       another run holds the checkpoint ledger (exit 2)
+    ├── LedgerFault        the ledger's file cannot be used: damaged, read-only, disk full
     └── ApiError           the ButterCMS API said no (migrator.butter.errors has the tree)
 
 Each carries the context a user needs to fix the input from the message alone:
@@ -101,3 +102,15 @@ class LedgerLocked(MigratorError):
     """Another migrator run is using the same checkpoint ledger."""
 
     exit_code = 2
+
+
+class LedgerFault(MigratorError):
+    """The checkpoint ledger's file failed: damaged pages, a read-only file or folder, a
+    full disk, a lock held by another program. Exit 2 when nothing was sent yet; a run it
+    stops once sending has begun exits 3 (``RunStats.abort_exit``)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, file: str | Path):
+        self.file = str(file)
+        super().__init__(f"ledger {self.file}: {message}")

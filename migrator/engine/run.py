@@ -33,6 +33,7 @@ from migrator.engine.progress import ProgressView
 from migrator.engine.prune import PruneGuard, PrunePlan
 from migrator.engine.report import JsonlWriter
 from migrator.engine.submit import Submitter
+from migrator.errors import LedgerFault, MigratorError
 from migrator.interrupts import INTERRUPTS
 from migrator.ledger import CheckpointLedger, EmptyLedger, Ledger, LedgerState, LedgerView
 from migrator.log import get_logger, redact_text
@@ -240,15 +241,47 @@ async def run_migration(
             run_id = ledger.start_run(mapping_path=str(mapping.path), source_path=str(source_path))
             # From here a signal stops the run gracefully, up to its recorded end.
             with anyio.CancelScope() as scope, INTERRUPTS.stopping(_stopper(scope, run.stats)):
+                ended: BaseException | None = None
                 try:
                     await run.check_media(ledger, base_url)
                     await _send_all(run, ledger, client, canary_check)
+                except BaseException as exc:
+                    ended = exc
+                    raise
                 finally:
                     run.finish(started)
-                    ledger.flush()
-                    counts, exit_code = run.stats.as_dict(), run.stats.exit_code
-                    ledger.finish_run(run_id, counts=counts, exit_code=exit_code)
+                    _record_end(ledger, run_id, run.stats, ended)
         return run.stats
+
+
+def _record_end(
+    ledger: CheckpointLedger, run_id: int, stats: RunStats, ended: BaseException | None
+) -> None:
+    """The run row: counts, and the exit code the process ends with. After a ledger fault,
+    as much of it as the file still takes."""
+    try:
+        ledger.flush()
+    except LedgerFault as fault:  # the last marks could not be committed: the run ends on it
+        _stopped_by_fault(stats, fault)
+        return
+    if isinstance(ended, KeyboardInterrupt | anyio.get_cancelled_exc_class()):
+        exit_code = 130  # stopped from outside the pump (which reports a signal itself)
+    elif isinstance(ended, MigratorError):
+        exit_code = ended.exit_code
+    else:
+        exit_code = stats.exit_code if ended is None else 1
+    try:
+        ledger.finish_run(run_id, counts=stats.as_dict(), exit_code=exit_code)
+    except LedgerFault as fault:
+        _stopped_by_fault(stats, fault)
+
+
+def _stopped_by_fault(stats: RunStats, fault: LedgerFault) -> None:
+    """A ledger fault stops the run: exit 2 if nothing was sent yet, else 3."""
+    if not stats.aborted:
+        stats.aborted = str(fault)
+        stats.abort_exit = 3 if stats.calls.writes else fault.exit_code
+        log.error("run aborted", reason=str(fault))
 
 
 async def _send_all(
@@ -268,6 +301,12 @@ async def _send_all(
                 log.error("run aborted", reason=str(exc))
             run_scope.cancel()
 
+        def fault(exc: LedgerFault) -> None:
+            # The ledger cannot record what is sent: nothing more is (the scope's await
+            # points all raise from now on), and what it did record stays.
+            _stopped_by_fault(stats, exc)
+            run_scope.cancel()
+
         retrier = Retrier(options.retry_policy, on_fatal=abort)
         submitter = Submitter(
             client,
@@ -276,6 +315,7 @@ async def _send_all(
             retrier,
             run.reports.failures,
             on_done=lambda: run.progress.update(stats),
+            on_fault=fault,
         )
         # Each part counts in its own place; the stats only hold them together.
         stats.retry, stats.sent = retrier.counts, submitter.counts
@@ -300,14 +340,20 @@ async def _send_all(
         async with anyio.create_task_group() as workers:
             workers.start_soon(submitter.run_workers, receive)
             async with send:
-                await pump.run(
-                    run.source.records(),
-                    sink,
-                    aborted=lambda: stats.aborted,
-                    on_progress=lambda: run.progress.update(stats),
-                )
+                try:
+                    await pump.run(
+                        run.source.records(),
+                        sink,
+                        aborted=lambda: stats.aborted,
+                        on_progress=lambda: run.progress.update(stats),
+                    )
+                except LedgerFault as exc:  # planning reads the ledger too
+                    fault(exc)
         if not stats.aborted:
-            await _patch_pending_refs(pump.target, ledger, submitter, options)
+            try:
+                await _patch_pending_refs(pump.target, ledger, submitter, options)
+            except LedgerFault as exc:
+                fault(exc)
 
 
 def _stopper(scope: anyio.CancelScope, stats: RunStats) -> Callable[[str], None]:

@@ -49,6 +49,7 @@ from migrator.engine.refs import (
 )
 from migrator.engine.report import JsonlWriter
 from migrator.engine.settle import Settler, SettleWindow
+from migrator.errors import LedgerFault
 from migrator.ledger import Ledger, LedgerEntry
 from migrator.log import get_logger
 from migrator.mapping import Payload
@@ -70,8 +71,10 @@ class Submitter:
         failures: JsonlWriter,
         *,
         on_done: Callable[[], None] = lambda: None,
+        on_fault: Callable[[LedgerFault], None] | None = None,
     ):
-        """``retrier``: its ``on_fatal`` stops the run."""
+        """``retrier``: its ``on_fatal`` stops the run; ``on_fault`` is told of a ledger
+        fault (and stops the run too), else it is raised."""
         self.client = client
         self.ledger = ledger
         self.options = options
@@ -79,6 +82,7 @@ class Submitter:
         self.counts = SendCounts()
         self.outcomes = Outcomes(ledger, self.counts, failures)
         self._on_done = on_done
+        self._on_fault = on_fault
         self._task_group: anyio.abc.TaskGroup | None = None
         self.refs = RefResolver(client, ledger, self.call)
         window = SettleWindow(options.settle_delay, options.settle_timeout)
@@ -122,8 +126,15 @@ class Submitter:
                 await self._send(item.payload)
         except Stopped:
             pass
+        except LedgerFault as fault:
+            self._fault(fault)
         self.handled += 1
         self._on_done()
+
+    def _fault(self, fault: LedgerFault) -> None:
+        if self._on_fault is None:
+            raise fault
+        self._on_fault(fault)
 
     async def drained(self, queued: int) -> None:
         """Until the first ``queued`` items are done with, doubts settled included."""
@@ -134,6 +145,8 @@ class Submitter:
         self._settling += 1
         try:
             await self.settler.settle(payload, None, sent_at)
+        except LedgerFault as fault:
+            self._fault(fault)
         finally:
             self._settling -= 1
 

@@ -26,14 +26,18 @@ could make a resumed run do the wrong thing:
 
 So kill -9 at any instant leaves a ledger that is behind reality by at most one batch,
 and only in the safe direction (``in_flight`` where ``accepted`` would be true).
-Commits use ``synchronous=NORMAL`` in WAL mode: durable against the process dying, not
-against the machine losing power before SQLite's next checkpoint.
+Commits use ``synchronous=FULL`` in WAL mode: each is synced to disk before it returns, so
+the ``in_flight`` mark a create is sent under survives a power cut, not only a crash.
 
-One run at a time: an OS lock (``flock``) on ``<ledger>.lock`` — see ``lock.py``.
+One run at a time: OS locks (``flock``) on the ledger file itself, whatever path reaches
+it, and on ``<ledger>.lock`` — see ``lock.py``. A file that is empty or not a ledger is
+refused, never taken as new (``file.py``); SQLite's errors (damaged pages, a read-only
+file, a full disk) are raised as one ``LedgerFault`` naming the file (``fault.py``).
 """
 
 from migrator.ledger.lock import LedgerLock
-from migrator.ledger.store import SCHEMA_VERSION, CheckpointLedger
+from migrator.ledger.schema import SCHEMA_VERSION
+from migrator.ledger.store import CheckpointLedger
 from migrator.ledger.target import Binding, TargetMismatch
 from migrator.ledger.types import (
     Classification,

@@ -9,15 +9,14 @@ Commit policy (the reasoning is in the package docstring, ``migrator.ledger``):
   or when the oldest pending one is ``max_delay`` seconds old (checked on the next call),
   and always on ``flush()`` and ``close()``.
 
-``synchronous=NORMAL`` in WAL mode makes a commit a ``write()`` to the WAL with no fsync,
-so it survives the process dying (kill -9, OOM killer) and is cheap enough to do from the
-event loop. It does not survive the machine losing power before the next checkpoint.
+``synchronous=FULL`` in WAL mode: a commit returns once the WAL is synced to disk, so it
+survives the machine losing power too, not only the process dying (``file.py``). Batching
+keeps the syncs to one per ``begin`` plus one per batch of marks.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -29,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from migrator.errors import ConfigError
+from migrator.errors import ConfigError, LedgerFault
+from migrator.ledger import file as ledger_file
+from migrator.ledger.fault import reports_faults
 from migrator.ledger.lock import LedgerLock
 from migrator.ledger.schema import (
     ACCEPT_SQL,
@@ -37,11 +38,7 @@ from migrator.ledger.schema import (
     COLUMNS,
     FAIL_SQL,
     PLAN_SQL,
-    READONLY_V1,
-    SCHEMA,
-    SCHEMA_VERSION,
     UPDATED_SQL,
-    UPGRADE_V1,
     entry_from_row,
     lookup_json,
     now,
@@ -63,6 +60,7 @@ from migrator.ledger.types import (
 _PAGE = 1000
 
 
+@reports_faults  # a sqlite3.Error from any public method is raised as a LedgerFault
 class CheckpointLedger:
     """The checkpoint ledger of one migration, in a SQLite file at ``path``.
 
@@ -92,6 +90,7 @@ class CheckpointLedger:
         self._pending = 0
         self._batch_started = 0.0
         self._lock: LedgerLock | None = None
+        self.fault: LedgerFault | None = None  # the first one met (``fault.py``)
         if readonly:
             if not self.path.is_file():
                 raise ConfigError(f"no ledger at {self.path}; run `migrator run` first")
@@ -101,60 +100,15 @@ class CheckpointLedger:
                     f"cannot create a ledger at {self.path}: "
                     f"directory {self.path.parent} does not exist"
                 )
-            self._lock = LedgerLock.acquire(self.path)
+            self._lock = LedgerLock.acquire(self.path, create=ledger_file.create)
         try:
-            self._conn = self._connect()
+            self._conn = ledger_file.connect(self.path, readonly=readonly)
         except BaseException:
             if self._lock is not None:
                 self._lock.release()
             raise
 
     # ------------------------------------------------------------------ lifecycle
-
-    def _connect(self) -> sqlite3.Connection:
-        if self.readonly:
-            uri = f"file:{self.path.resolve()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-        else:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        try:
-            conn.execute("PRAGMA busy_timeout = 5000")
-            if not self.readonly:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-            self._check_schema(conn)
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise ConfigError(f"{self.path} is not a migrator ledger ({exc})") from None
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _check_schema(self, conn: sqlite3.Connection) -> None:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if not tables and not self.readonly:
-            # One script, one transaction: a ledger either has the whole schema or none.
-            conn.executescript(
-                f"BEGIN IMMEDIATE; {SCHEMA}"
-                f"INSERT INTO schema_version (version) VALUES ({SCHEMA_VERSION}); COMMIT;"
-            )
-            return
-        if "schema_version" not in tables:
-            raise ConfigError(f"{self.path} is not a migrator ledger (no schema_version table)")
-        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-        version = row[0] if row else None
-        if version == 1:
-            # Upgraded in place when opened for a run; read through a v2-shaped view when
-            # opened read-only (the file is then left exactly as it was).
-            conn.executescript(READONLY_V1 if self.readonly else UPGRADE_V1)
-            return
-        if version != SCHEMA_VERSION:
-            newer = isinstance(version, int) and version > SCHEMA_VERSION
-            raise ConfigError(
-                f"ledger {self.path} has schema version {version}, this migrator reads version "
-                f"{SCHEMA_VERSION}" + ("; upgrade migrator to use it" if newer else "")
-            )
 
     def __enter__(self) -> CheckpointLedger:
         return self
@@ -174,7 +128,9 @@ class CheckpointLedger:
             if conn is None:
                 return
             try:
-                if conn.in_transaction:
+                # After a fault, no second try (a lock held by another program would be
+                # waited for again): the marks not committed leave their rows in flight.
+                if conn.in_transaction and self.fault is None:
                     conn.execute("COMMIT")
                 self._pending = 0
             finally:
@@ -183,6 +139,13 @@ class CheckpointLedger:
                 if self._lock is not None:
                     self._lock.release()
                     self._lock = None
+
+    @property
+    def synchronous(self) -> str:
+        """SQLite's sync mode on this connection, read back from it: FULL for a run."""
+        with self._mutex:
+            mode = self._conn.execute("PRAGMA synchronous").fetchone()[0]
+        return {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(mode, str(mode))
 
     @property
     def closed(self) -> bool:

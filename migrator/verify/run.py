@@ -57,7 +57,7 @@ from migrator.engine import (
     tally,
     target_key,
 )
-from migrator.errors import ConfigError, RecordError
+from migrator.errors import ConfigError, LedgerFault, RecordError
 from migrator.ledger import CheckpointLedger, Ledger, LedgerEntry, LedgerState
 from migrator.log import get_logger, redact_text
 from migrator.mapping import Mapping, Payload
@@ -128,7 +128,10 @@ async def verify_migration(
                     await verifier.run(source.records(), compiled)
                 finally:
                     stats.calls_reads = client.calls.reads
-                    ledger.flush()
+                    try:
+                        ledger.flush()
+                    except LedgerFault as exc:
+                        verifier.fault(exc)
     finally:
         failures.close()
         stats.elapsed = time.monotonic() - started
@@ -180,6 +183,13 @@ class Verifier:
             log.error("verify stopped", reason=str(exc))
         self._scope.cancel()
 
+    def fault(self, exc: LedgerFault) -> None:
+        """The ledger failed (``LedgerFault``): stop, one message, exit 3."""
+        if not self.stats.aborted:
+            self.stats.aborted = str(exc)
+            log.error("verify stopped", reason=str(exc))
+        self._scope.cancel()
+
     async def run(self, records: Iterable[Record | RecordError], compiled: Compiled) -> None:
         """``compiled``: the mapping as the run compiled it (``compiled_mapping``)."""
         send, receive = anyio.create_memory_object_stream[tuple[Payload, LedgerEntry]](
@@ -191,12 +201,15 @@ class Verifier:
                     tg.start_soon(self._worker, receive.clone())
                 receive.close()
                 async with send:
-                    for n, record in enumerate(records, 1):
-                        item = self._plan(record, compiled)
-                        if item is not None:
-                            await send.send(item)
-                        elif n % 256 == 0:
-                            await anyio.lowlevel.checkpoint()
+                    try:
+                        for n, record in enumerate(records, 1):
+                            item = self._plan(record, compiled)
+                            if item is not None:
+                                await send.send(item)
+                            elif n % 256 == 0:
+                                await anyio.lowlevel.checkpoint()
+                    except LedgerFault as exc:
+                        self.fault(exc)
 
     def _plan(
         self, record: Record | RecordError, compiled: Compiled
@@ -233,6 +246,9 @@ class Verifier:
                 try:
                     await self.check(payload, entry)
                 except Stopped:
+                    return
+                except LedgerFault as exc:
+                    self.fault(exc)
                     return
                 except (GaveUp, Rejected) as exc:
                     self.stats.errors += 1

@@ -41,7 +41,7 @@ def realistic_args(source, ledger) -> list[str]:
 
 
 async def test_kill_and_resume_against_realistic_butter_loses_and_duplicates_nothing(
-    make_emulator, tmp_path
+    make_emulator, scaled_realism, tmp_path
 ):
     faults = Faults(drop_before_rate=0.1, drop_after_rate=0.3, error_rate=0.1,
                     throttle_per_second=60)  # fmt: skip
@@ -64,6 +64,13 @@ async def test_kill_and_resume_against_realistic_butter_loses_and_duplicates_not
         await process.wait()
     done = await anyio.run_process(realistic_args(source, ledger), env=env, check=False)
     out = done.stdout.decode() + done.stderr.decode()
+    if done.returncode == 1 and "record(s) in doubt" in out:
+        # A record begun just before a kill, read back by the killed run: that miss stays
+        # in the read cache (3 s here) and cannot be trusted, so the resume leaves it in
+        # doubt (exit 1) rather than risk a second create. Run again later, as it says.
+        await anyio.sleep(scaled_realism.read_cache_ttl + 0.2)
+        done = await anyio.run_process(realistic_args(source, ledger), env=env, check=False)
+        out = done.stdout.decode() + done.stderr.decode()
     assert done.returncode == 0, out
     await emulator.settle()
 

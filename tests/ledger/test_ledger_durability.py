@@ -1,7 +1,12 @@
 """A run killed with SIGKILL never leaves the ledger ahead of reality, and loses no begin."""
 
+import shutil
 import signal
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from migrator.ledger import CheckpointLedger, LedgerState
 
@@ -101,3 +106,60 @@ def test_a_kill_at_any_instant_leaves_the_ledger_behind_never_ahead(
             assert identity in accepting
         else:
             assert state in (LedgerState.IN_FLIGHT, LedgerState.FAILED), (identity, state)
+
+
+# Marks its calls on stdout, so a trace of its system calls shows which of them synced.
+SYNC_TRACED = """
+import os, sys
+from migrator.ledger import CheckpointLedger
+
+ledger = CheckpointLedger(sys.argv[1], batch_size=10_000, max_delay=3600)
+ledger.begin("post", "warm", payload_hash="h", slug="warm", lookup=None, source=None)
+os.write(1, b"begin>\\n")
+ledger.begin("post", "a", payload_hash="h", slug="a", lookup=None, source=None)
+os.write(1, b"<begin\\n")
+os.write(1, b"mark>\\n")
+ledger.mark_accepted("post", "a", payload_hash="h")  # batched: no commit yet
+os.write(1, b"<mark\\n")
+os._exit(0)
+"""
+
+
+def _synced_between(trace: list[str], start: str, end: str) -> list[str]:
+    inside = False
+    synced = []
+    for line in trace:
+        if f'"{start}\\n"' in line:
+            inside = True
+        elif f'"{end}\\n"' in line:
+            inside = False
+        elif inside and ("fsync(" in line or "fdatasync(" in line):
+            synced.append(line)
+    return synced
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_a_begin_is_synced_to_disk_before_it_returns(tmp_path: Path, ledger_path: Path):
+    # A power cut (not just the process dying) must not lose the "in flight" mark a create
+    # was sent under: the commit in begin() syncs the WAL to disk before returning.
+    script = tmp_path / "traced.py"
+    script.write_text(SYNC_TRACED)
+    trace = tmp_path / "trace.txt"
+    done = subprocess.run(
+        ["strace", "-f", "-y", "-e", "trace=write,fsync,fdatasync", "-o", str(trace),
+         sys.executable, str(script), str(ledger_path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    if done.returncode and "ptrace" in done.stderr:
+        pytest.skip(f"strace cannot trace here: {done.stderr.strip()}")
+    assert done.stdout.split() == ["begin>", "<begin", "mark>", "<mark"], done.stderr
+    lines = trace.read_text().splitlines()
+    begin_syncs = _synced_between(lines, "begin>", "<begin")
+    assert any(f"{ledger_path.name}-wal>" in line for line in begin_syncs), begin_syncs
+    assert _synced_between(lines, "mark>", "<mark") == [], "a batched mark waits its commit"
+
+
+def test_the_ledger_connection_commits_in_full_sync_mode(ledger_path: Path):
+    with CheckpointLedger(ledger_path) as ledger:
+        ledger.begin("post", "a", payload_hash="h", slug="a", lookup=None, source=None)
+        assert ledger.synchronous == "FULL", "read back from SQLite, not our setting"
