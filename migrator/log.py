@@ -28,6 +28,9 @@ _SECRET_IN_TEXT = re.compile(
     rf"|\b(?-i:Token|Bearer)\s+(?={_CHARS}*\d)(?={_CHARS}{{6}}))(?P<v>{_CHARS}+)",
     re.IGNORECASE,
 )
+# Every match of the pattern holds one of these: text without any skips the regex, which
+# costs a preview line (one per record in a dry run) ~50 µs.
+_TRIGGERS = ("token", "password", "secret", "api_key", "bearer")
 REDACTED = "[REDACTED]"
 _secrets: set[str] = set()
 
@@ -45,6 +48,9 @@ def redact_text(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
+    lowered = text.lower()
+    if not any(trigger in lowered for trigger in _TRIGGERS):
+        return text
     return _SECRET_IN_TEXT.sub(lambda m: m.group("k") + REDACTED, text)
 
 
