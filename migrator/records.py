@@ -46,3 +46,17 @@ class Record:
     location: Location
     # Problems the source noticed but recovered from (a ragged row, say).
     warnings: tuple[str, ...] = field(default=())
+
+
+class RecordWarning(str):
+    """A record warning that goes to the run's warnings file and its summary's warnings
+    table (a plain ``str`` warning is only counted as "read with warnings"). Written as
+    ``what: this record's details``: the summary counts them by what comes before ": ";
+    ``field`` is the data key it concerns."""
+
+    field: str
+
+    def __new__(cls, text: str, *, field: str = "") -> RecordWarning:
+        warning = super().__new__(cls, text)
+        warning.field = field
+        return warning

@@ -81,6 +81,8 @@ class RunStats:
     planned_deletes: list[str] = field(default_factory=list)
     # What the source noticed about the file (an encoding guessed, types skipped).
     source_notes: list[str] = field(default_factory=list)
+    # What the source found that may have lost records (``SourceStats.problems``): exit 1.
+    source_problems: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     aborted: str | None = None
     abort_exit: int = 3  # the exit code of what stopped it (2: a configuration error)
@@ -102,7 +104,8 @@ class RunStats:
 
     @property
     def exit_code(self) -> int:
-        """0 all accepted, 1 some records need attention, 2 stopped by a configuration
+        """0 all accepted, 1 some records need attention (or the export could not be read
+        whole), 2 stopped by a configuration
         error (a lookup Butter refuses), 3 stopped (bad token, quota), 130 interrupted."""
         if self.interrupted:
             return 130
@@ -118,6 +121,7 @@ class RunStats:
             or plan.skipped_failed
             or sent.refs_unresolved
             or plan.prune_refused
+            or self.source_problems
         ):
             return 1
         return 0

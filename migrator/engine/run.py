@@ -147,6 +147,7 @@ class _Run:
     def finish(self, started: float) -> None:
         self.stats.elapsed = time.monotonic() - started
         self.stats.source_notes = self.source.stats.summary()
+        self.stats.source_problems = list(self.source.stats.problems)
 
 
 def _open(stack: ExitStack, mapping: Mapping, source_path: Path, options: RunOptions) -> _Run:

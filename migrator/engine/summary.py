@@ -35,6 +35,8 @@ def print_summary(
     console.print(table)
     if stats.media.checked is not None:
         _print_media(stats.media, failures_path, console)
+    for problem in stats.source_problems:
+        console.print(f"[bold red]source problem:[/] {escape(problem)}", highlight=False)
     for note in stats.source_notes:
         console.print(f"source: {escape(note)}", highlight=False)
     _print_reasons("Problems by reason", "reason", stats.failure_reasons, console)
@@ -159,7 +161,7 @@ def _print_next_steps(
             "answered and they are not visible yet. Nothing was sent twice; run again (or "
             "`migrator verify`) later to settle them: the failures file says when."
         )
-    if (
+    any_failed = bool(
         plan.invalid
         or sent.failed
         or plan.skipped_failed
@@ -167,12 +169,21 @@ def _print_next_steps(
         or sent.in_doubt
         or sent.duplicates
         or sent.refs_unresolved
-    ):
+    )
+    if any_failed:
         console.print(
             f"Records to fix (identity, source line, reason): {escape(str(failures_path))}\n"
             "Fix them and run again: accepted records are not sent twice."
         )
-    elif not stats.aborted and not dry_run:
+    if stats.source_problems:
+        console.print(
+            "[bold red]The export could not be read whole[/] (the source problems above): "
+            "records may be missing from this run. Fix the file or export it again, then "
+            "run again: accepted records are not sent twice."
+        )
+    elif not plan.read and not stats.aborted:
+        console.print("[bold yellow]No records were read from the export:[/] nothing was sent.")
+    elif not stats.aborted and not dry_run and not any_failed:
         console.print(
             "[green]All records are in ButterCMS's queue.[/] A 202 means accepted; "
             "Butter applies it within seconds."

@@ -33,7 +33,7 @@ from migrator.mapping.spec import (
 from migrator.mapping.values import post_list_problems
 from migrator.model import ContentModel, Field, check_fields, check_value, is_empty
 from migrator.paths import MISSING
-from migrator.records import Record
+from migrator.records import Record, RecordWarning
 
 _TEXT = Field("text", "short_text", required=True)
 INLINE_IMAGE = (
@@ -175,7 +175,7 @@ class CompiledMapping:
             lookup=lookup,
             source=record.location,
             refs=tuple(refs),
-            notes=tuple(html.notes),
+            notes=(*_source_notes(record), *html.notes),
             links_rewritten=html.count,
         )
 
@@ -330,3 +330,9 @@ def _empty_slug(spec: ValueSpec, record: Record) -> str:
         'that has one, or add a fallback, e.g. from = ["slug", "id"] or template = '
         '"post-{id}"'
     )
+
+
+def _source_notes(record: Record) -> list[Note]:
+    """The source's warnings meant for the warnings file (a password-protected post sent
+    as a draft, a featured image not in the export), as notes of the payload."""
+    return [Note(w.field, "", str(w)) for w in record.warnings if isinstance(w, RecordWarning)]

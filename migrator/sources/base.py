@@ -43,6 +43,9 @@ class SourceStats:
     warned: int = 0  # Records yielded with at least one warning
     # File-level notes (a renamed column, a guessed encoding) for the summary.
     notes: list[str] = field(default_factory=list)
+    # What may have lost records no RecordError names (an XML error between items, a
+    # file that is not what it claims): the run says so and exits 1.
+    problems: list[str] = field(default_factory=list)
 
     def count(self, item: Any) -> Any:
         """Tally a yielded ``Record`` or ``RecordError``; returns it, to yield."""

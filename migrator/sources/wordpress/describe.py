@@ -111,9 +111,9 @@ def describe(source: WxrSource) -> dict[str, Any]:
             kind: dict(counter.most_common(3)) for kind, counter in sorted(tally.permalinks.items())
         },
         "internal_links": {"links": tally.internal_links, "items": tally.linking_items},
-        "problems": [*errors[:_SHOWN], f"... and {len(errors) - _SHOWN} more"]
+        "problems": [*stats.problems, *errors[:_SHOWN], f"... and {len(errors) - _SHOWN} more"]
         if len(errors) > _SHOWN
-        else errors,
+        else [*stats.problems, *errors],
         "notes": list(stats.notes),
     }
 

@@ -63,6 +63,9 @@ class Index:
     attachments: AttachmentIndex = field(default_factory=AttachmentIndex)  # on disk
     groups: dict[str, int] = field(default_factory=dict)  # translation group -> members
     duplicates: set[str] = field(default_factory=set)  # post ids on more than one item
+    # Items without a post id are known by their guid: how many carry each one (only
+    # those items are counted), so a guid two of them share gives way to their links.
+    guids: dict[str, int] = field(default_factory=dict)
     root: str | None = None
     saw_wp: bool = False
     errors: list[tuple[int, str]] = field(default_factory=list)
@@ -109,6 +112,10 @@ def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
     index.saw_wp = index.saw_wp or bool(post_id)
     if post_id and source.wants(f.get("post_type") or "post") and ids.add(post_id):
         index.duplicates.add(post_id)
+    if not post_id and source.wants(f.get("post_type") or "post"):
+        guid = _child_text(el, "guid")
+        if guid:
+            index.guids[guid] = index.guids.get(guid, 0) + 1
     if f.get("post_type") == "attachment" and post_id:
         meta = dict(meta_pairs(el, "postmeta"))
         parent = f.get("post_parent") or None

@@ -5,7 +5,9 @@
         ...
 
 **Records.** ``identity`` is the item's ``wp:post_id`` (stable across exports of the same
-site); ``kind`` is its post type (``post``, ``page``, ``attachment``, ``product``...);
+site); an item without one (some generators leave it out) is identified by its ``guid``,
+else its ``link`` (stable too: WordPress never changes a guid), and the summary says how
+many were; ``kind`` is its post type (``post``, ``page``, ``attachment``, ``product``...);
 ``location`` is the file and the line of its ``<item>``. ``data`` keys (what a mapping's
 ``from = "..."`` names; missing values are ``""``, ``None`` or empty):
 
@@ -36,7 +38,8 @@ attachments            [{id, url, alt, title, caption}]: media attached to this 
 attachment_url, alt    attachments only: the file's URL and its alt text
 images                 ``<img src>`` URLs in the content, for the link-rewriting step
 links                  internal links in the content (relative, or to the site's hosts)
-is_sticky              bool; ``password_protected`` bool; ``comment_status``, ``ping_status``
+is_sticky              bool; ``password_protected`` bool (see ``publish_protected``);
+                       ``comment_status``, ``ping_status``
 language               the item's language (Polylang ``language`` term or WPML meta), or None
 translation_group      its translation group (Polylang ``post_translations`` term, WPML
                        ``_wpml_import_translation_group``), or None
@@ -55,12 +58,21 @@ id, whatever the number of posts or attachments (see ``bench/wxr_memory.py``).
 record, the one in ``default_language`` (else the original, else the first) carrying
 ``translations`` {language: data}; a mapping's ``[locales.es.fields]`` then reads
 ``translations.es.title``. Items wait in memory until their group is complete.
+``publish_protected``: a published item with a ``wp:post_password`` is read with status
+``draft`` and a warning (Butter has no passwords: published, it would be public), unless
+this is true.
+
+**Warnings** for the run's warnings file (``RecordWarning``): a password-protected item
+made a draft, a ``_thumbnail_id`` naming an attachment the export does not hold.
 
 **Malformed files** are repaired on the way in (see ``recover.py``) and parsed in
 lxml's recover mode. An item the parser still had to guess at (say, cut off by the end
 of the file) is yielded as a ``RecordError`` with its line; so is an item without a
-post id or with one seen before. Parser errors outside items go to ``stats.notes``.
-A file that is not XML, or XML that is not a WordPress export, is a ``SourceError``.
+post id (nor guid nor link) or with one seen before. Parser errors outside items (where
+the parser may have lost items) go to ``stats.problems``, and so does a missing or unknown
+WXR version in a file without items (WordPress refuses such a file); the run reports them
+and exits 1. A file that is not XML, or XML that is not a WordPress export, is a
+``SourceError``.
 """
 
 from __future__ import annotations
@@ -74,7 +86,7 @@ from typing import Any
 from slugify import slugify as python_slugify
 
 from migrator.errors import RecordError, SourceError
-from migrator.records import Location, Record
+from migrator.records import Location, Record, RecordWarning
 from migrator.sources.base import Source, SourceStats
 from migrator.sources.options import Option, boolean, must, optional, string_list
 from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
@@ -95,6 +107,7 @@ class WxrStats(SourceStats):
     repairs: dict[str, int] = field(default_factory=dict)
     well_formed: bool = True
     wxr_version: str | None = None
+    by_guid: int = 0  # items without a wp:post_id, identified by their guid or link
 
     def summary(self) -> list[str]:
         lines = [
@@ -103,6 +116,11 @@ class WxrStats(SourceStats):
         ]
         if not self.well_formed:
             lines.append("not well-formed XML: read in recover mode (the notes say where)")
+        if self.by_guid:
+            lines.append(
+                f"{self.by_guid:,} item{'s' if self.by_guid != 1 else ''} without <wp:post_id>:"
+                " identified by <guid> (else <link>)"
+            )
         return [*lines, *super().summary()]
 
 
@@ -118,6 +136,8 @@ class WxrSource(Source):
     default_language = Option(
         None, optional(must(lambda v: isinstance(v, str), 'must be a language code, e.g. "en"'))
     )
+    # Publish password-protected items as they are (Butter has no passwords: all can read).
+    publish_protected = Option(False, boolean)
     every_type = False  # set by inspect: read menus and revisions too
 
     def wants(self, post_type: str) -> bool:
@@ -169,9 +189,11 @@ class WxrSource(Source):
         version = index.site.get("wxr_version")
         stats.wxr_version = version
         if version is None:
-            stats.notes.append(f"{self.path}: no <wp:wxr_version>; read as WXR 1.2")
+            version_note = f"{self.path}: no <wp:wxr_version>; read as WXR 1.2"
         elif version not in KNOWN_VERSIONS:
-            stats.notes.append(f"{self.path}: unknown WXR version {version!r}; read as 1.2")
+            version_note = f"{self.path}: unknown WXR version {version!r}; read as 1.2"
+        else:
+            version_note = None
         site = {k: index.site.get(k) for k in (*SITE_KEYS, "base_site_url", "base_blog_url")}
         site["wxr_version"] = version
         hosts = _hosts(site)
@@ -179,6 +201,8 @@ class WxrSource(Source):
         pending: _Pending | None = None
         # First lines of the ids the first pass found more than once (a small map).
         seen: dict[str, int] = dict.fromkeys(index.duplicates, 0)
+        # Items without a post id, by guid or link: their first lines (only those items).
+        seen_guids: dict[str, int] = {}
         groups = Groups(self.group_translations, self.default_language, index.groups)
         for el in parse(self.path, repair_cdata=not stats.well_formed, errors=errors,
                              repairs=stats.repairs):  # fmt: skip
@@ -190,17 +214,26 @@ class WxrSource(Source):
             stats.items += 1
             line = el.sourceline or 0
             if pending is not None:
-                yield from self._finish(pending, errors, line, seen, groups)
+                yield from self._finish(
+                    pending, errors, line, seen, seen_guids, groups, index.guids
+                )
             data = read_item(el, index.authors, hosts)
             release(el)
             pending = _Pending(line, data)
             self._enrich(data, index, site)
         if pending is not None:
-            yield from self._finish(pending, errors, None, seen, groups)
+            yield from self._finish(pending, errors, None, seen, seen_guids, groups, index.guids)
         yield from groups.flush()
-        for line, message in errors:
-            if len(stats.notes) < _MAX_NOTES:
-                stats.notes.append(f"{self.path}:{line}: XML error outside any item: {message}")
+        if version_note is not None:
+            if stats.items:
+                stats.notes.append(version_note)
+            else:  # WordPress's importer refuses such a file: it is likely not an export
+                stats.problems.append(f"{version_note}, and no <item> was found")
+        for line, message in errors[:_MAX_NOTES]:
+            # The parser may have dropped the items around it: records may be lost.
+            stats.problems.append(f"{self.path}:{line}: XML error outside any item: {message}")
+        if len(errors) > _MAX_NOTES:
+            stats.problems.append(f"... and {len(errors) - _MAX_NOTES} more XML errors")
         for repair, n in stats.repairs.items():
             stats.notes.append(f"{self.path}: repaired on reading: {n} × {repair}")
 
@@ -217,7 +250,13 @@ class WxrSource(Source):
         if isinstance(thumb, str | int) and str(thumb).strip() not in ("", "0"):
             attachment = index.attachments.get(str(thumb).strip())
             if attachment is None:
-                warnings.append(f"featured image: attachment {thumb} is not in the export")
+                warnings.append(
+                    RecordWarning(
+                        "featured image dropped, its attachment is not in the export: "
+                        f"_thumbnail_id {thumb}",
+                        field="featured_image",
+                    )
+                )
             else:
                 data["featured_image"] = attachment
         data["attachments"] = index.attachments.children(post_id) if post_id else []
@@ -230,6 +269,29 @@ class WxrSource(Source):
         language, group = item_language(data)
         data["language"] = language
         data["translation_group"] = group
+        if (
+            data["password_protected"]
+            and data["status"] == "publish"
+            and not (self.publish_protected)
+        ):
+            data["status"] = "draft"
+            warnings.append(
+                RecordWarning(
+                    "password-protected, sent as a draft (publish_protected = true in "
+                    "[source] publishes it): ButterCMS has no post passwords, published "
+                    "it would be public",
+                    field="status",
+                )
+            )
+
+    def _fallback_identity(self, data: dict[str, Any], shared: dict[str, int]) -> str:
+        """An item without a post id: its guid, else (no guid, or one another such item
+        carries too: the theme unit test data has two) its link. Both stay the same from
+        one export of the site to the next."""
+        guid, link = data["guid"], data["link"]
+        if guid and (shared.get(guid, 0) < 2 or not link):
+            return str(guid)
+        return str(link)
 
     def _finish(
         self,
@@ -237,7 +299,9 @@ class WxrSource(Source):
         errors: list[tuple[int, str]],
         next_line: int | None,
         seen: dict[str, int],
+        seen_guids: dict[str, int],
         groups: Groups,
+        shared_guids: dict[str, int],
     ) -> Iterator[Record | RecordError]:
         """Decide on an item once the parser is past it: its errors are all logged."""
         stats = self.stats
@@ -250,23 +314,36 @@ class WxrSource(Source):
         if not self.wants(post_type):
             stats.skipped_types[post_type] = stats.skipped_types.get(post_type, 0) + 1
             return
+        identity = post_id or self._fallback_identity(data, shared_guids)
         problem = None
         if any(_PREMATURE.search(m) for _, m in mine):
             problem = "; ".join(f"line {n}: {m}" for n, m in mine)
             problem = f"the item is incomplete or its tags do not match ({problem})"
-        elif not post_id:
-            problem = "the item has no <wp:post_id> (in a wordpress.org/export namespace)"
-        elif seen.get(post_id):
+        elif not identity:
+            problem = (
+                "the item has no <wp:post_id> (in a wordpress.org/export namespace), "
+                "no <guid> and no <link> to identify it by"
+            )
+        elif post_id and seen.get(post_id):
             problem = f"duplicate post id {post_id}, first seen at line {seen[post_id]}"
+        elif not post_id and identity in seen_guids:
+            first = seen_guids[identity]
+            problem = (
+                f"duplicate item {identity} (no post id; known by guid, else link), first "
+                f"seen at line {first}"
+            )
         if problem is not None:
-            yield RecordError(problem, file=self.file, line=line, identity=post_id or None)
+            yield RecordError(problem, file=self.file, line=line, identity=identity or None)
             return
         if post_id in seen:
             seen[post_id] = line
+        if not post_id:
+            seen_guids[identity] = line
+            stats.by_guid += 1
         warnings = data.pop("_warnings")
         warnings.extend(f"line {n}: XML error repaired by the parser: {m}" for n, m in mine)
         record = Record(
-            identity=post_id,
+            identity=identity,
             kind=post_type,
             data=data,
             location=Location(self.file, line),

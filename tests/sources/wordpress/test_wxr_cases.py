@@ -67,6 +67,57 @@ def test_a_lookalike_namespace_is_not_wordpress(tmp_path: Path) -> None:
     assert records == [] and "no <wp:post_id>" in errors[0].reason
 
 
+def no_id(title: str, *, guid: str = "", link: str = "") -> str:
+    """An item as some generators write it: no <wp:post_id>."""
+    return (
+        f"<item><title>{title}</title><guid>{guid}</guid><link>{link}</link>\n"
+        "<wp:post_type>post</wp:post_type><wp:status>publish</wp:status></item>\n"
+    )
+
+
+def test_items_without_a_post_id_are_known_by_guid_then_link(tmp_path: Path) -> None:
+    path = export(
+        tmp_path,
+        item(7)
+        + no_id("A", guid="http://s/?p=1", link="http://s/a/")
+        + no_id("B", link="http://s/b/")  # no guid: the link
+        + no_id("C", guid="http://s/?p=3", link="http://s/c/")
+        + no_id("D", guid="http://s/?p=3", link="http://s/d/")  # C's guid: both by link
+        + no_id("E", guid="http://s/?p=1", link="http://s/a/")  # A again: no way to tell
+        + no_id("F"),  # nothing to know it by
+    )
+    records, errors, source = read(path)
+    # A and E share guid and link: A is known by its link, E is a duplicate of it.
+    assert [r.identity for r in records] == ["7", "http://s/a/", "http://s/b/", "http://s/c/",
+                                             "http://s/d/"]  # fmt: skip
+    assert [r.data["post_id"] for r in records] == ["7", "", "", "", ""]
+    duplicate, nothing = errors
+    assert "duplicate item http://s/a/" in duplicate.reason and "first seen at line" in (
+        duplicate.reason
+    )
+    assert "no <guid> and no <link>" in nothing.reason
+    assert source.stats.by_guid == 4
+    assert "4 items without <wp:post_id>: identified by <guid> (else <link>)" in (
+        source.stats.summary()
+    )
+
+
+def test_a_protected_post_is_read_as_a_draft_unless_published_on_purpose(tmp_path: Path) -> None:
+    protected = "<wp:post_password>enter</wp:post_password>"
+    path = export(tmp_path, item(1, extra=protected) + item(2) + item(3, extra=protected
+                  ).replace("publish", "pending"))  # fmt: skip
+    records, _, _ = read(path)
+    assert [r.data["status"] for r in records] == ["draft", "publish", "pending"]
+    (warning,) = records[0].warnings
+    assert warning.startswith("password-protected, sent as a draft") and warning.field == "status"
+    assert records[1].warnings == records[2].warnings == ()
+    records, _, _ = read(path, publish_protected=True)
+    assert [r.data["status"] for r in records] == ["publish", "publish", "pending"]
+    assert all(r.warnings == () for r in records)
+    with pytest.raises(ConfigError, match="publish_protected"):
+        open_source("wxr", path, publish_protected="yes")
+
+
 # --- attacks -----------------------------------------------------------------------------
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

@@ -139,11 +139,33 @@ def test_truncated_file_reports_the_item_with_its_line() -> None:
     assert source.stats.well_formed is False
 
 
-def test_channel_renamed_and_mismatched_tag_is_a_note_not_a_crash() -> None:
+def test_channel_renamed_and_mismatched_tag_is_a_problem_not_a_crash() -> None:
     records, errors, source = read(REALDATA / "wpimporter--malformed.xml")
     assert records == [] and errors == []
-    assert any(":90: XML error outside any item" in n for n in source.stats.notes)
-    assert any("unknown WXR version 'abc'" in n for n in source.stats.notes)
+    # Not notes: the run must say the file could not be read whole (and exit 1).
+    problems = source.stats.problems
+    assert any(":90: XML error outside any item" in p for p in problems), problems
+    assert any("unknown WXR version 'abc'" in p and "no <item>" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "name", ["wpimporter--invalid-version-tag.xml", "wpimporter--missing-version-tag.xml"]
+)
+def test_no_items_and_no_known_version_is_a_problem(name: str) -> None:
+    records, errors, source = read(REALDATA / name)
+    assert records == [] and errors == []
+    (problem,) = source.stats.problems
+    assert name in problem and "WXR" in problem and "no <item> was found" in problem
+
+
+def test_an_unknown_version_with_items_is_only_a_note(tmp_path: Path) -> None:
+    text = (REALDATA / "wpimporter--valid-wxr-1.1.xml").read_text(encoding="utf-8")
+    path = tmp_path / "v9.xml"
+    path.write_text(text.replace("<wp:wxr_version>1.1<", "<wp:wxr_version>9.9<"), "utf-8")
+    records, errors, source = read(path)
+    assert len(records) == 2 and errors == []
+    assert source.stats.problems == []
+    assert any("unknown WXR version '9.9'" in n for n in source.stats.notes)
 
 
 def test_nested_cdata_is_recovered_as_wordpress_reads_it() -> None:
@@ -198,8 +220,9 @@ def test_namespaces_are_matched_by_uri_not_prefix() -> None:
     assert sorted(r.identity for r in records) == ["1", "2", "3", "4", "6"]
     first = next(r for r in records if r.identity == "1")
     assert first.data["meta"] == {"normal_key": "normal_value"}  # not the malicious one
-    (hijacked,) = errors
+    (hijacked,) = errors  # no post id in the export namespace, no guid, no link
     assert hijacked.line == 94 and "no <wp:post_id>" in hijacked.reason
+    assert "no <guid> and no <link>" in hijacked.reason
     bomb = next(r for r in records if r.identity == "6")
     assert bomb.data["content"] == "&lol1;" * 10  # CDATA: text, never expanded
 
