@@ -243,8 +243,10 @@ async def test_another_programs_lock_mid_run_stops_it_with_exit_3(emulator, tmp_
     source = write_csv(tmp_path / "team.csv", team_rows(400))
     output = tmp_path / "run.out"
     with output.open("wb") as sink:
+        # 10 s of sending: room for the holder to start and lock on a busy machine (the run
+        # stops 5 s after that, so the test takes no longer for it).
         process = await anyio.open_process(
-            run_args(source, ledger, "--rate", "100"),
+            run_args(source, ledger, "--rate", "40"),
             env=cli_env(emulator.base_url),
             stdout=sink,
             stderr=sink,
