@@ -1,4 +1,4 @@
-"""CSV and TSV exports: one record per data row, keyed by a column or by row number.
+r"""CSV and TSV exports: one record per data row, keyed by a column or by row number.
 
 Choices, made so that a user never loses data without being told:
 
@@ -9,6 +9,15 @@ Choices, made so that a user never loses data without being told:
   ``stats.notes``. A *duplicate* name is a ``SourceError``: a mapping could not say which
   column it means. A header cell that is a number (``1,2,3``) is a ``SourceError`` too:
   the file most likely has no header row and its first row would be lost.
+- **No header row.** ``header = false`` with ``columns = ["name", "email", ...]`` reads
+  every row as data under those names (a row of another width is a ``RecordError``).
+  ``columns`` without ``header = false``, or the reverse, is a ``ConfigError``.
+- **Comments.** ``comment = "#"`` skips lines starting with ``#`` between rows (inside
+  a quoted field such a line is data), counted in ``stats.comment_lines``.
+- **Escaped quotes.** ``escape = "\\"`` reads ``\"`` as ``"`` (and ``\\`` as ``\``),
+  as MySQL and some PHP exports write them. Without it, a ``\"`` in the sample adds a
+  note suggesting the option (the stdlib would read ``"\"Hacksaw\" Jim"`` as
+  ``\Hacksaw\" Jim"``).
 - **Empty file.** No header row at all (0 bytes, or blank lines only) is a
   ``SourceError``: it is almost always a failed export. A header-only file yields nothing.
 - **Blank lines** are skipped and counted (``stats.blank_lines``) when
@@ -18,11 +27,11 @@ Choices, made so that a user never loses data without being told:
   on: padding or cutting would put data under the wrong column. Extra fields that are
   all empty (a trailing comma) are dropped with a warning on the record.
 - **Unterminated quote** at the end of the file: a ``RecordError`` for that row.
-- **Delimiter.** ``delimiter=`` wins. Otherwise the first of ``, TAB ; |`` (TAB first for
-  ``.tsv``/``.tab`` files) that splits the header into several columns and at least 90%
-  of the sampled rows into as many is used; if none does, comma (tab for ``.tsv``). When
-  that leaves a single column but ``: ^ ~ !`` would split the file, it is a
-  ``SourceError`` suggesting ``delimiter=``.
+- **Delimiter.** ``delimiter=`` always wins, whatever the first rows look like. Otherwise
+  the first of ``, TAB ; |`` (TAB first for ``.tsv``/``.tab`` files) that splits the
+  header into several columns and at least 90% of the sampled rows into as many is
+  used; if none does, comma (tab for ``.tsv``). When that leaves a single column but
+  ``: ^ ~ !`` would split the file, it is a ``SourceError`` suggesting ``delimiter=``.
 - **Encoding.** ``encoding=`` is used strictly: a line that does not decode makes its row
   a ``RecordError``. Otherwise a BOM decides (UTF-8, UTF-16, UTF-32); without one each line
   is read as UTF-8, and a line that is not valid UTF-8 as Windows-1252 (which covers
@@ -44,13 +53,14 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from migrator.errors import RecordError, SourceError
+from migrator.errors import ConfigError, RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources.base import Source, SourceStats
@@ -95,6 +105,7 @@ class CsvStats(SourceStats):
     encoding: str | None = None
     delimiter: str | None = None
     fallback_lines: int = 0  # lines read as Windows-1252 after the sample looked like UTF-8
+    comment_lines: int = 0  # lines skipped because they start with the `comment` mark
     # How the encoding was chosen: configured, bom, utf-8 or fallback (encodings.py).
     encoding_how: str | None = None
 
@@ -108,6 +119,9 @@ class CsvStats(SourceStats):
                 f"{n:,} line{'s' if n != 1 else ''} not valid UTF-8, read as Windows-1252 "
                 "(the records carry a warning)"
             )
+        if self.comment_lines:
+            n = self.comment_lines
+            lines.append(f"{n:,} comment line{'s' if n != 1 else ''} skipped")
         # Not valid UTF-8 from the start: the note says "read as Windows-1252".
         return [*lines, *super().summary()]
 
@@ -125,6 +139,29 @@ class CsvSource(Source):
     kind = Option("row", non_empty_string)
     skip_blank_lines = Option(True, boolean)
     null_values = Option((), checks.null_values)
+    # A file without a header row: ``header = false`` and the names in ``columns``.
+    header = Option(True, boolean)
+    columns = Option(None, optional(checks.columns))
+    # Lines starting with this (between rows) are skipped and counted.
+    comment = Option(None, optional(checks.one_character("the comment mark, e.g. '#'")))
+    # The character that escapes a quote (or itself) inside a field: "\\" reads \" as ".
+    escape = Option(None, optional(checks.one_character("the escape, e.g. '\\\\'")))
+
+    def __init__(self, path: str | os.PathLike[str], **options: Any) -> None:
+        super().__init__(path, **options)
+        if self.header and self.columns is not None:
+            raise ConfigError(
+                "columns names the columns of a file without a header row; "
+                "set header = false too (or drop columns to use the file's header)",
+                key="columns",
+            )
+        if not self.header and self.columns is None:
+            raise ConfigError(
+                'header = false needs the column names: columns = ["name", "email", ...]',
+                key="header",
+            )
+        if self.key is not None and self.columns is not None and self.key not in self.columns:
+            raise ConfigError(f"key column {self.key!r} is not in columns", key="key")
 
     def __repr__(self) -> str:
         return f"CsvSource({self.file!r}, key={self.key!r})"
@@ -160,12 +197,19 @@ class CsvSource(Source):
             # also when the caller stops early.
             cleanup.callback(lines.close)
             stats.delimiter = self._choose_delimiter(sample)
-            feed = LineFeed(lines)
-            reader = csv.reader(feed, delimiter=stats.delimiter, quotechar='"', strict=False)
+            feed = LineFeed(lines, self.comment)
+            reader = csv.reader(
+                feed,
+                delimiter=stats.delimiter,
+                quotechar='"',
+                escapechar=self.escape,
+                strict=False,
+            )
             rows = raw_rows(reader, feed)
-            columns = self._read_header(rows)
+            columns = self.columns if self.columns is not None else self._read_header(rows)
             yield from self._records(rows, columns)
             stats.lines = feed.count
+            stats.comment_lines = feed.comment_lines
 
     def _read_sample(self, raw: BinaryIO) -> bytes:
         try:
@@ -197,20 +241,32 @@ class CsvSource(Source):
         self.stats.fallback_lines += 1
 
     def _choose_delimiter(self, sample: bytes) -> str:
+        """``delimiter`` when configured (always: nothing in the file overrides it), else
+        the one that splits the sample evenly."""
+        text = self._sample_text(sample)
+        if self.escape is None and '\\"' in text:
+            self.stats.notes.append(
+                f'{self.path}: \\" appears in the first rows; if a backslash escapes quotes '
+                'in this file, set escape = "\\\\" in [source] (now \\ is read as text and '
+                "that quote closes the field)"
+            )
         if self.delimiter is not None:
             return self.delimiter
-        text = self._sample_text(sample)
+        if self.comment is not None:
+            # Approximate (a quoted field could hold such a line), but only for sniffing.
+            kept = text.splitlines(keepends=True)
+            text = "".join(line for line in kept if not line.startswith(self.comment))
         complete = len(sample) < SAMPLE_SIZE
         order: tuple[str, ...] = SNIFFED_DELIMITERS
         if self.path.suffix.lower() in _TAB_SUFFIXES:
             order = ("\t", *(d for d in SNIFFED_DELIMITERS if d != "\t"))
         for candidate in order:
-            if splits_consistently(text, candidate, complete):
+            if splits_consistently(text, candidate, complete, self.escape):
                 return candidate
         default = order[0]
-        if header_width(text, default) == 1:
+        if header_width(text, default, self.escape) == 1:
             for candidate in HINTED_DELIMITERS:
-                if splits_consistently(text, candidate, complete):
+                if splits_consistently(text, candidate, complete, self.escape):
                     raise SourceError(
                         f"found a single column, but the rows split evenly on {candidate!r}; "
                         f"if that is the delimiter, set delimiter = {candidate!r} in [source]",
@@ -265,8 +321,8 @@ class CsvSource(Source):
             if _NUMBER.fullmatch(name):
                 raise SourceError(
                     f"the first row does not look like a header: column {position} is "
-                    f"{name!r}, a number. Add a header row naming the columns; without "
-                    "one this row would be lost",
+                    f"{name!r}, a number. If the file has no header row, set header = false "
+                    'and columns = ["...", ...] in [source]; otherwise this row would be lost',
                     file=self.path,
                     line=row.start,
                 )
