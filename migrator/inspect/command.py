@@ -15,6 +15,7 @@ from typing import Any
 import click
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.tree import Tree
 
 from migrator.errors import ConfigError
@@ -47,7 +48,7 @@ def detect_format(path: Path) -> str:
 
 
 def render(summary: dict[str, Any], console: Console) -> None:
-    tree = Tree(f"[bold]{summary.get('file', 'export')}[/bold]")
+    tree = Tree(f"[bold]{escape(str(summary.get('file', 'export')))}[/bold]")
     _add(tree, {k: v for k, v in summary.items() if k != "file"})
     console.print(tree)
 
@@ -70,14 +71,14 @@ def _add(node: Tree, value: Any) -> None:
     if isinstance(value, dict):
         for key, sub in value.items():
             if isinstance(sub, dict | list) and sub:
-                _add(node.add(f"[cyan]{key}[/cyan]"), sub)
+                _add(node.add(f"[cyan]{escape(str(key))}[/cyan]"), sub)
             else:
-                node.add(f"[cyan]{key}[/cyan]: {_scalar(sub)}")
+                node.add(f"[cyan]{escape(str(key))}[/cyan]: {_scalar(sub)}")
     elif isinstance(value, list):
         for sub in value:
             if isinstance(sub, dict):
                 label = ", ".join(
-                    f"{k}={_scalar(v)}" for k, v in sub.items() if v not in (None, "")
+                    f"{escape(str(k))}={_scalar(v)}" for k, v in sub.items() if v not in (None, "")
                 )
                 node.add(label)
             else:
@@ -87,11 +88,12 @@ def _add(node: Tree, value: Any) -> None:
 
 
 def _scalar(value: Any) -> str:
+    """As text for the tree; an export's own text is escaped ("[x]" is not markup)."""
     if value is None:
         return "—"
     if isinstance(value, dict | list) and not value:
         return "none"
-    return str(value)
+    return escape(str(value))
 
 
 @click.command("inspect", epilog=EXAMPLE)

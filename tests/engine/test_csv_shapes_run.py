@@ -68,3 +68,27 @@ async def test_a_bad_shape_option_stops_before_sending(emulator, tmp_path):
     assert done.returncode == 2, out
     assert "columns" in out and "header = false" in out and "Traceback" not in out
     assert emulator.state()["requests"] == []
+
+
+async def test_a_guessed_encoding_is_said_in_the_run_summary(emulator, tmp_path):
+    toml = mapping(tmp_path, 'key = "email"\n')
+    source = tmp_path / "team.csv"
+    text = (
+        "name,email,position,bio,photo,joined,active\n"
+        "Łucja Wąs,lucja@example.com,Księgowa,Zażółć gęślą jaźń,,03/15/2021,yes\n"
+        "Paweł Źdźbło,pawel@example.com,Kierowca,Pchnąć w tę łódź jeża,,12/10/2020,no\n"
+    )
+    source.write_bytes(text.encode("iso-8859-2"))
+    done = await anyio.run_process(
+        [MIGRATOR, "--log-level", "warning", "run", str(toml), "--source", str(source),
+         "--ledger", str(tmp_path / "l.sqlite"), "--no-progress", "--settle-delay", "0.2",
+         "--settle-timeout", "0.6", "--canary", "0"],
+        env=cli_env(emulator.base_url),
+        check=False,
+    )  # fmt: skip
+    out = done.stdout.decode() + done.stderr.decode()
+    assert done.returncode == 0, out
+    assert "read as iso8859-2, guessed from the whole file" in " ".join(out.split())
+    items = items_by_email(emulator.state())
+    assert items["lucja@example.com"][0]["fields"]["en"]["name"] == "Łucja Wąs"
+    assert items["pawel@example.com"][0]["fields"]["en"]["bio"] == "Pchnąć w tę łódź jeża"

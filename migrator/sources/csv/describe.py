@@ -54,7 +54,7 @@ def describe(source: CsvSource) -> dict[str, Any]:
     return {
         "file": str(source.path),
         "format": "csv",
-        "encoding": stats.encoding,
+        "encoding": _encoding(stats.encoding, stats.encoding_how),
         "delimiter": stats.delimiter,
         "rows": stats.rows,
         "blank_lines": stats.blank_lines,
@@ -62,6 +62,13 @@ def describe(source: CsvSource) -> dict[str, Any]:
         "problems": errors[:25],
         "notes": list(stats.notes),
     }
+
+
+def _encoding(encoding: str | None, how: str | None) -> str | None:
+    # A guess is shown as one, with the option that makes it sure.
+    if how == "guessed":
+        return f'{encoding} (guessed; set encoding = "{encoding}" in [source] to be sure)'
+    return encoding
 
 
 def scaffold(source: CsvSource, kind: str) -> str:
@@ -84,7 +91,7 @@ def scaffold(source: CsvSource, kind: str) -> str:
         else:
             # A mapping's `from` is a source path; this name cannot be written as one.
             lines.append(f"# {_string(column)} cannot be named in `from`; rename the header")
-    options = "".join(f"{k} = {_value(v)}\n" for k, v in _reader_options(source).items())
+    options = "".join(f"{line}\n" for line in _reader_options(source))
     return (
         f"# Starter mapping: {_comment(source.path.name)} → the ButterCMS collection "
         f"`{_comment(kind)}`.\n"
@@ -118,15 +125,17 @@ def field_names(columns: list[str]) -> dict[str, str]:
     return names
 
 
-def _reader_options(source: CsvSource) -> dict[str, Any]:
-    """The reader options this file needs, so the run reads it as inspect did."""
-    options: dict[str, Any] = {}
+def _reader_options(source: CsvSource) -> list[str]:
+    """The [source] lines this file needs, so the run reads it as inspect did."""
+    lines: list[str] = []
     stats = source.stats
     if source.delimiter is not None or stats.delimiter not in (None, ","):
-        options["delimiter"] = stats.delimiter
+        lines.append(f"delimiter = {_string(stats.delimiter or ',')}")
     if stats.encoding and stats.encoding_how not in ("utf-8", "bom"):
-        options["encoding"] = stats.encoding
-    return options
+        if stats.encoding_how == "guessed":
+            lines.append("# Guessed from the file's bytes: check that the text reads right.")
+        lines.append(f"encoding = {_string(stats.encoding)}")
+    return lines
 
 
 def _is_path(column: str) -> bool:

@@ -32,12 +32,16 @@ Choices, made so that a user never loses data without being told:
   header into several columns and at least 90% of the sampled rows into as many is
   used; if none does, comma (tab for ``.tsv``). When that leaves a single column but
   ``: ^ ~ !`` would split the file, it is a ``SourceError`` suggesting ``delimiter=``.
-- **Encoding.** ``encoding=`` is used strictly: a line that does not decode makes its row
-  a ``RecordError``. Otherwise a BOM decides (UTF-8, UTF-16, UTF-32); without one each line
-  is read as UTF-8, and a line that is not valid UTF-8 as Windows-1252 (which covers
-  Latin-1). If the first 64 KiB were valid UTF-8, such a line is unexpected, so its record
-  carries a warning; ``stats.encoding`` says what was found. UTF-16/32 that stops
-  decoding part-way is a ``SourceError`` raised mid-stream (the rest cannot be trusted).
+- **Encoding.** ``encoding=`` always wins and is used strictly: a line that does not
+  decode makes its row a ``RecordError``. Otherwise a BOM decides (UTF-8, UTF-16, UTF-32);
+  without one, a first 64 KiB that is valid UTF-8 means UTF-8, and a later line that is
+  not is read as Windows-1252 with a warning on its record. A sample that is not UTF-8 is
+  handed to chardet (``encodings.guess_encoding``): ISO-8859-2, CP1250, Shift-JIS (as
+  CP932) and the like are read as such, a line the guess cannot decode gets U+FFFD and a
+  warning; with too little evidence, Windows-1252 (which covers Latin-1). A guess is a
+  note in ``stats.notes`` (the run's summary) and ``stats.encoding_how == "guessed"``
+  (inspect says "guessed"). UTF-16/32 that stops decoding part-way is a ``SourceError``
+  raised mid-stream (the rest cannot be trusted).
 - **NUL bytes** are removed from values, with a warning on the record naming the fields.
 - **Identity.** ``key=`` names a column whose trimmed value identifies the row across runs;
   an empty value or one seen before is a ``RecordError`` (the first one wins). Seen keys are
@@ -66,8 +70,10 @@ from migrator.seen import SeenKeys
 from migrator.sources.base import Source, SourceStats
 from migrator.sources.csv import options as checks
 from migrator.sources.csv.encodings import (
+    WINDOWS_1252,
     decode_windows_1252,
     guess_encoding,
+    guessed_lines,
     is_ascii_compatible,
     lenient_lines,
     strict_lines,
@@ -106,7 +112,9 @@ class CsvStats(SourceStats):
     delimiter: str | None = None
     fallback_lines: int = 0  # lines read as Windows-1252 after the sample looked like UTF-8
     comment_lines: int = 0  # lines skipped because they start with the `comment` mark
-    # How the encoding was chosen: configured, bom, utf-8 or fallback (encodings.py).
+    # Lines of a guessed encoding that did not decode in it (read with U+FFFD, warned).
+    replaced_lines: int = 0
+    # How the encoding was chosen: configured, bom, utf-8 or guessed (encodings.py).
     encoding_how: str | None = None
 
     def summary(self) -> list[str]:
@@ -119,10 +127,16 @@ class CsvStats(SourceStats):
                 f"{n:,} line{'s' if n != 1 else ''} not valid UTF-8, read as Windows-1252 "
                 "(the records carry a warning)"
             )
+        if self.replaced_lines:
+            n = self.replaced_lines
+            lines.append(
+                f"{n:,} line{'s' if n != 1 else ''} not valid {self.encoding} (the guessed "
+                "encoding), bad bytes read as U+FFFD (the records carry a warning)"
+            )
         if self.comment_lines:
             n = self.comment_lines
             lines.append(f"{n:,} comment line{'s' if n != 1 else ''} skipped")
-        # Not valid UTF-8 from the start: the note says "read as Windows-1252".
+        # Not valid UTF-8 from the start: the note says which encoding was guessed.
         return [*lines, *super().summary()]
 
 
@@ -231,11 +245,20 @@ class CsvSource(Source):
         stats.encoding, stats.encoding_how = guess.encoding, guess.how
         if guess.how == "bom" and not is_ascii_compatible(guess.encoding):
             return text_lines(raw, self.path, guess.encoding)
-        if guess.how == "fallback":
-            stats.notes.append(f"{self.path}: not UTF-8; read as Windows-1252 (Latin-1)")
+        if guess.how == "guessed":
+            seen = "the whole file" if len(sample) < SAMPLE_SIZE else "its first 64 KiB"
+            stats.notes.append(
+                f"{self.path}: not UTF-8; read as {guess.encoding}, guessed from {seen}. "
+                f'Set encoding = "{guess.encoding}" (or the right one) in [source] to be sure'
+            )
+            if guess.encoding != WINDOWS_1252:
+                return guessed_lines(raw, self.path, guess.encoding, self._count_replaced)
+            return lenient_lines(raw, self.path, on_fallback=None)
         # A line that is not UTF-8 is a surprise (with a warning) only when the sample was.
-        warn = self._count_fallback if guess.how != "fallback" else None
-        return lenient_lines(raw, self.path, on_fallback=warn)
+        return lenient_lines(raw, self.path, on_fallback=self._count_fallback)
+
+    def _count_replaced(self) -> None:
+        self.stats.replaced_lines += 1
 
     def _count_fallback(self) -> None:
         self.stats.fallback_lines += 1
@@ -276,7 +299,7 @@ class CsvSource(Source):
 
     def _sample_text(self, sample: bytes) -> str:
         encoding = self.stats.encoding or "utf-8"
-        if encoding == "windows-1252" and self.encoding is None:
+        if encoding == WINDOWS_1252 and self.encoding is None:
             return decode_windows_1252(sample)
         decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
         return str(decoder.decode(sample, final=len(sample) < SAMPLE_SIZE))
