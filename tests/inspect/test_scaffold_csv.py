@@ -6,6 +6,7 @@ import csv
 import tomllib
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
@@ -106,3 +107,63 @@ def test_a_semicolon_file_scaffolds_its_delimiter(tmp_path: Path) -> None:
     raw = tomllib.loads(out.read_text(encoding="utf-8"))
     assert raw["source"]["delimiter"] == ";"
     assert [s["from"] for s in raw["fields"].values()] == ["name", "city"]
+
+
+# --- inspect --option: read a file that needs [source] options, and scaffold them ---------
+
+ESCAPED_NO_HEADER = (
+    '# people\n1,"\\"Hacksaw\\" Jim Duggan",jim@example.com\n2,Ada,ada@example.com\n'
+)
+SHAPE = ["-o", "header=false", "-o", 'columns=["id", "name", "email"]', "-o", "comment=#"]
+
+
+def test_inspect_reads_with_the_options_given(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(ESCAPED_NO_HEADER, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["inspect", str(path), "--json", *SHAPE, "-o", 'escape="\\\\"']
+    )
+    assert result.exit_code == 0, result.output
+    summary = orjson.loads(result.output)
+    assert list(summary["columns"]) == ["id", "name", "email"] and summary["rows"] == 2
+    assert '"Hacksaw" Jim Duggan' in summary["columns"]["name"]["samples"]
+    assert summary["notes"] == []
+
+
+def test_the_scaffold_carries_the_options_and_loads(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(ESCAPED_NO_HEADER, encoding="utf-8")
+    out = tmp_path / "m.toml"
+    args = [
+        "inspect",
+        str(path),
+        *SHAPE,
+        "-o",
+        "escape=\\",
+        "--scaffold",
+        "team",
+        "--out",
+        str(out),
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    _, mapping = load(out)
+    assert mapping.source_options == {
+        "key": "id",
+        "header": False,
+        "columns": ["id", "name", "email"],
+        "comment": "#",
+        "escape": "\\",
+    }
+    records = list(CsvSource(path, **mapping.source_options).records())
+    assert mapping.fields["name"].evaluate(records[0].data) == '"Hacksaw" Jim Duggan'
+
+
+def test_a_bad_option_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["inspect", str(path), "-o", "header=false"])
+    assert result.exit_code != 0
+    assert "header = false needs the column names" in str(result.exception)
+    result = CliRunner().invoke(cli, ["inspect", str(path), "-o", "header"])
+    assert result.exit_code == 2 and "is not KEY=VALUE" in result.output

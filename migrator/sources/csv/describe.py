@@ -135,6 +135,14 @@ def _reader_options(source: CsvSource) -> list[str]:
         if stats.encoding_how == "guessed":
             lines.append("# Guessed from the file's bytes: check that the text reads right.")
         lines.append(f"encoding = {_string(stats.encoding)}")
+    # The options inspect was given (--option) that the run needs too.
+    for name, option in type(source).declared_options().items():
+        value = getattr(source, name)
+        if name in ("key", "delimiter", "encoding") or value == option.value(option.default):
+            continue
+        if isinstance(value, frozenset):
+            value = sorted(value)
+        lines.append(f"{name} = {_value(value)}")
     return lines
 
 
@@ -147,6 +155,8 @@ def _is_path(column: str) -> bool:
 
 
 def _value(value: Any) -> str:
+    if isinstance(value, list):  # on one line (tomli-w writes an item a line)
+        return "[" + ", ".join(_value(v) for v in value) + "]"
     # tomli-w writes `x = <value>`; the part after "x = " is the value, escaped.
     return tomli_w.dumps({"x": value})[4:].rstrip("\n")
 
