@@ -85,24 +85,26 @@ def scaffold(source: CsvSource, kind: str) -> str:
     fields = field_names(names)
     lines: list[str] = []
     for column, name in fields.items():
-        line = f'{_key(name)} = {{ from = {_string(column)}, transforms = ["strip"] }}'
+        # Field names are ASCII letters, digits and "_" (field_names): bare TOML keys.
+        line = f'{name} = {{ from = {_value(column)}, transforms = ["strip"] }}'
         if _is_path(column):
             lines.append(line)
         else:
             # A mapping's `from` is a source path; this name cannot be written as one.
-            lines.append(f"# {_string(column)} cannot be named in `from`; rename the header")
+            lines.append(f"# {_value(column)} cannot be named in `from`; rename the header")
     options = "".join(f"{line}\n" for line in _reader_options(source))
     return (
         f"# Starter mapping: {_comment(source.path.name)} → the ButterCMS collection "
         f"`{_comment(kind)}`.\n"
-        f"# Made by `migrator inspect ... --scaffold`. Describe the\n"
+        f"# Made by `migrator inspect {_comment(source.path.name)} --scaffold "
+        f"{_comment(kind)}`. Describe the\n"
         "# collection in your content model with these fields (or rename them), then\n"
         "#   migrator run THIS_FILE --dry-run\n\n"
         'model = "content-model.toml"\n\n'
-        f'[source]\nformat = "csv"\npath = {_string(source.path.resolve().as_posix())}\n'
-        f"key = {_string(key)}\n{options}\n"
-        f'[target]\nkind = "collection"\ncollection = {_string(kind)}\n'
-        f'lookup_field = {_string(fields[key])}\nstatus = "draft"\n\n'
+        f'[source]\nformat = "csv"\npath = {_value(source.path.resolve().as_posix())}\n'
+        f"key = {_value(key)}\n{options}\n"
+        f'[target]\nkind = "collection"\ncollection = {_value(kind)}\n'
+        f'lookup_field = {_value(fields[key])}\nstatus = "draft"\n\n'
         "[fields]\n" + "".join(f"{line}\n" for line in lines)
     )
 
@@ -130,11 +132,11 @@ def _reader_options(source: CsvSource) -> list[str]:
     lines: list[str] = []
     stats = source.stats
     if source.delimiter is not None or stats.delimiter not in (None, ","):
-        lines.append(f"delimiter = {_string(stats.delimiter or ',')}")
+        lines.append(f"delimiter = {_value(stats.delimiter or ',')}")
     if stats.encoding and stats.encoding_how not in ("utf-8", "bom"):
         if stats.encoding_how == "guessed":
             lines.append("# Guessed from the file's bytes: check that the text reads right.")
-        lines.append(f"encoding = {_string(stats.encoding)}")
+        lines.append(f"encoding = {_value(stats.encoding)}")
     # The options inspect was given (--option) that the run needs too.
     for name, option in type(source).declared_options().items():
         value = getattr(source, name)
@@ -159,15 +161,6 @@ def _value(value: Any) -> str:
         return "[" + ", ".join(_value(v) for v in value) + "]"
     # tomli-w writes `x = <value>`; the part after "x = " is the value, escaped.
     return tomli_w.dumps({"x": value})[4:].rstrip("\n")
-
-
-def _string(text: str) -> str:
-    return _value(text)
-
-
-def _key(name: str) -> str:
-    # Field names are ASCII letters, digits and "_" (field_names): bare keys.
-    return name
 
 
 def _comment(text: str) -> str:
