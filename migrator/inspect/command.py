@@ -9,12 +9,14 @@ assumes: the mapping ends with them as a comment, ``--model-out`` writes them to
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.tree import Tree
 
 from migrator.errors import ConfigError
@@ -24,10 +26,25 @@ from migrator.sources import SAMPLE_SIZE, SOURCES, Scaffold, open_source
 EXAMPLE = """\b
 Examples:
   migrator inspect site.WordPress.2024-05-01.xml
+  migrator inspect people.csv -o header=false -o 'columns=["name","email"]' \\
+      -o 'escape="\\\\"' --scaffold person
   migrator inspect space.json --scaffold blogPost --out mappings/blog.toml \\
       --model-out blog-model.toml
   migrator inspect site.xml --scaffold post --out mappings/my_posts.toml
 """
+
+
+def parse_option(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with VALUE a TOML value (``header=false``, ``columns=["a","b"]``),
+    or plain text when it is not one (``delimiter=;``)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise click.BadParameter(f"{text!r} is not KEY=VALUE", param_hint="--option")
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    return key.strip(), parsed
 
 
 def detect_format(path: Path) -> str:
@@ -47,7 +64,7 @@ def detect_format(path: Path) -> str:
 
 
 def render(summary: dict[str, Any], console: Console) -> None:
-    tree = Tree(f"[bold]{summary.get('file', 'export')}[/bold]")
+    tree = Tree(f"[bold]{escape(str(summary.get('file', 'export')))}[/bold]")
     _add(tree, {k: v for k, v in summary.items() if k != "file"})
     console.print(tree)
 
@@ -70,14 +87,14 @@ def _add(node: Tree, value: Any) -> None:
     if isinstance(value, dict):
         for key, sub in value.items():
             if isinstance(sub, dict | list) and sub:
-                _add(node.add(f"[cyan]{key}[/cyan]"), sub)
+                _add(node.add(f"[cyan]{escape(str(key))}[/cyan]"), sub)
             else:
-                node.add(f"[cyan]{key}[/cyan]: {_scalar(sub)}")
+                node.add(f"[cyan]{escape(str(key))}[/cyan]: {_scalar(sub)}")
     elif isinstance(value, list):
         for sub in value:
             if isinstance(sub, dict):
                 label = ", ".join(
-                    f"{k}={_scalar(v)}" for k, v in sub.items() if v not in (None, "")
+                    f"{escape(str(k))}={_scalar(v)}" for k, v in sub.items() if v not in (None, "")
                 )
                 node.add(label)
             else:
@@ -87,11 +104,12 @@ def _add(node: Tree, value: Any) -> None:
 
 
 def _scalar(value: Any) -> str:
+    """As text for the tree; an export's own text is escaped ("[x]" is not markup)."""
     if value is None:
         return "—"
     if isinstance(value, dict | list) and not value:
         return "none"
-    return str(value)
+    return escape(str(value))
 
 
 @click.command("inspect", epilog=EXAMPLE)
@@ -111,6 +129,16 @@ def _scalar(value: Any) -> str:
     "to your content model file (JSON formats; the mapping ends with them as a comment).",
 )
 @click.option("--force", is_flag=True, help="Overwrite --out and --model-out if they exist.")
+@click.option(
+    "-o",
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A [source] option to read EXPORT with, VALUE in TOML (header=false, "
+    '\'columns=["a", "b"]\', \'escape="\\\\"\'); repeatable. A CSV scaffold writes them '
+    "into its [source].",
+)
 def inspect_command(
     export: Path,
     fmt: str | None,
@@ -119,6 +147,7 @@ def inspect_command(
     out: Path | None,
     model_out: Path | None,
     force: bool,
+    options: tuple[str, ...],
 ) -> None:
     """Show what is inside EXPORT: record kinds and counts, fields, meta keys, locales,
     authors, media hosts, and what could not be read, to write a mapping from.
@@ -128,8 +157,10 @@ def inspect_command(
     type, or for other JSON a records path ([*], data.items[*]) or a type value.
     """
     fmt = fmt or detect_format(export)
-    source: Any = open_source(fmt, export)
+    source: Any = open_source(fmt, export, **dict(parse_option(o) for o in options))
     if kind is not None:
+        if options and fmt != "csv":
+            click.echo("note: add the --option values to the mapping's [source] too", err=True)
         write_scaffold(source, fmt, kind, out, model_out, force=force)
         return
     if out is not None or model_out is not None:

@@ -42,15 +42,20 @@ def test_unknown_option_lists_the_valid_ones() -> None:
         open_source("csv", "x.csv", delimeter=";", sheet=1)
     assert str(caught.value) == (
         "source: unknown options 'delimeter', 'sheet' for format 'csv'; valid options: "
-        "delimiter, encoding, key, kind, null_values, skip_blank_lines"
+        "columns, comment, delimiter, encoding, escape, header, key, kind, null_values, "
+        "skip_blank_lines"
     )
     assert caught.value.key == "source"
 
 
 def test_source_options() -> None:
     assert source_options("csv") == [
+        "columns",
+        "comment",
         "delimiter",
         "encoding",
+        "escape",
+        "header",
         "key",
         "kind",
         "null_values",

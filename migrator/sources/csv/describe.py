@@ -6,7 +6,11 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import tomli_w
+from slugify import slugify
+
 from migrator.errors import RecordError
+from migrator.paths import parse_path
 
 if TYPE_CHECKING:
     from migrator.sources.csv.source import CsvSource
@@ -50,7 +54,7 @@ def describe(source: CsvSource) -> dict[str, Any]:
     return {
         "file": str(source.path),
         "format": "csv",
-        "encoding": stats.encoding,
+        "encoding": _encoding(stats.encoding, stats.encoding_how),
         "delimiter": stats.delimiter,
         "rows": stats.rows,
         "blank_lines": stats.blank_lines,
@@ -60,27 +64,105 @@ def describe(source: CsvSource) -> dict[str, Any]:
     }
 
 
+def _encoding(encoding: str | None, how: str | None) -> str | None:
+    # A guess is shown as one, with the option that makes it sure.
+    if how == "guessed":
+        return f'{encoding} (guessed; set encoding = "{encoding}" in [source] to be sure)'
+    return encoding
+
+
 def scaffold(source: CsvSource, kind: str) -> str:
-    """A starter collection mapping: every column mapped to a field of the same name."""
+    """A starter collection mapping: every column mapped to a field named after it.
+
+    Every string goes through a TOML writer, so a header holding quotes, backslashes,
+    line breaks or any script still makes a file that loads.
+    """
     summary = describe(source)
     names = list(summary["columns"])
     if not names:
         raise ValueError(f"{source.path} has no columns")
-    key = source.key or names[0]
-    fields = "".join(f'{_field(n)} = {{ from = "{n}", transforms = ["strip"] }}\n' for n in names)
+    key = source.key or next((n for n in names if _is_path(n)), names[0])
+    fields = field_names(names)
+    lines: list[str] = []
+    for column, name in fields.items():
+        # Field names are ASCII letters, digits and "_" (field_names): bare TOML keys.
+        line = f'{name} = {{ from = {_value(column)}, transforms = ["strip"] }}'
+        if _is_path(column):
+            lines.append(line)
+        else:
+            # A mapping's `from` is a source path; this name cannot be written as one.
+            lines.append(f"# {_value(column)} cannot be named in `from`; rename the header")
+    options = "".join(f"{line}\n" for line in _reader_options(source))
     return (
-        f"# Starter mapping: {source.path.name} → the ButterCMS collection `{kind}`.\n"
-        f"# Made by `migrator inspect {source.path.name} --scaffold {kind}`. Describe the\n"
+        f"# Starter mapping: {_comment(source.path.name)} → the ButterCMS collection "
+        f"`{_comment(kind)}`.\n"
+        f"# Made by `migrator inspect {_comment(source.path.name)} --scaffold "
+        f"{_comment(kind)}`. Describe the\n"
         "# collection in your content model with these fields (or rename them), then\n"
         "#   migrator run THIS_FILE --dry-run\n\n"
         'model = "content-model.toml"\n\n'
-        f'[source]\nformat = "csv"\npath = "{source.path.resolve().as_posix()}"\n'
-        f'key = "{key}"\n\n'
-        f'[target]\nkind = "collection"\ncollection = "{kind}"\n'
-        f'lookup_field = "{_field(key)}"\nstatus = "draft"\n\n'
-        f"[fields]\n{fields}"
+        f'[source]\nformat = "csv"\npath = {_value(source.path.resolve().as_posix())}\n'
+        f"key = {_value(key)}\n{options}\n"
+        f'[target]\nkind = "collection"\ncollection = {_value(kind)}\n'
+        f'lookup_field = {_value(fields[key])}\nstatus = "draft"\n\n'
+        "[fields]\n" + "".join(f"{line}\n" for line in lines)
     )
 
 
-def _field(column: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in column.lower()).strip("_") or "field"
+def field_names(columns: list[str]) -> dict[str, str]:
+    """Column → a field name Butter accepts (ASCII letters, digits, ``_``), each distinct:
+    "Prénom" → ``prenom``, "名前" → ``ming_qian``, a second "E-mail"-like one ``e_mail_2``."""
+    taken: set[str] = set()
+    names: dict[str, str] = {}
+    for column in columns:
+        base = slugify(column, separator="_") or "field"
+        if base[0].isdigit():
+            base = f"field_{base}"
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(name)
+        names[column] = name
+    return names
+
+
+def _reader_options(source: CsvSource) -> list[str]:
+    """The [source] lines this file needs, so the run reads it as inspect did."""
+    lines: list[str] = []
+    stats = source.stats
+    if source.delimiter is not None or stats.delimiter not in (None, ","):
+        lines.append(f"delimiter = {_value(stats.delimiter or ',')}")
+    if stats.encoding and stats.encoding_how not in ("utf-8", "bom"):
+        if stats.encoding_how == "guessed":
+            lines.append("# Guessed from the file's bytes: check that the text reads right.")
+        lines.append(f"encoding = {_value(stats.encoding)}")
+    # The options inspect was given (--option) that the run needs too.
+    for name, option in type(source).declared_options().items():
+        value = getattr(source, name)
+        if name in ("key", "delimiter", "encoding") or value == option.value(option.default):
+            continue
+        if isinstance(value, frozenset):
+            value = sorted(value)
+        lines.append(f"{name} = {_value(value)}")
+    return lines
+
+
+def _is_path(column: str) -> bool:
+    try:
+        parse_path(column)
+    except ValueError:
+        return False
+    return True
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):  # on one line (tomli-w writes an item a line)
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    # tomli-w writes `x = <value>`; the part after "x = " is the value, escaped.
+    return tomli_w.dumps({"x": value})[4:].rstrip("\n")
+
+
+def _comment(text: str) -> str:
+    # A comment ends at a line break: keep one line of it.
+    return " ".join(text.split())

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import chardet
+
 from migrator.errors import SourceError
 from migrator.sources.csv.rows import Issue, Lines
 from migrator.sources.files import byte_lines
@@ -30,18 +32,30 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 WINDOWS_1252 = "windows-1252"
 
 
+# Fewer non-ASCII bytes than this in the sample say too little to tell one legacy
+# encoding from another (one "\xa9" is © or İ or Š): Windows-1252 then, the most common.
+MIN_EVIDENCE = 16
+# chardet's confidence below which its answer is noise (a corrupt Shift-JIS sample came
+# back as ISO-8859-9 at 0.003; right answers on small files were 0.05 to 0.45).
+MIN_CONFIDENCE = 0.01
+# Encodings exports are written in: the web's and ISO-8859's, not Mac, DOS or EBCDIC ones.
+_ERAS = chardet.EncodingEra.MODERN_WEB | chardet.EncodingEra.LEGACY_ISO
+
+
 @dataclass(frozen=True)
 class EncodingGuess:
     """An encoding and how it was found: ``bom``, ``utf-8`` (the sample is valid UTF-8),
-    ``fallback`` (it is not, so Windows-1252) or ``configured``."""
+    ``guessed`` (it is not: detected from the sample, or Windows-1252 with too little to
+    go on) or ``configured``."""
 
     encoding: str
     how: str
 
 
 def guess_encoding(sample: bytes) -> EncodingGuess:
-    """Guess a file's encoding from its first bytes: a BOM, else UTF-8 if the sample is
-    valid UTF-8, else Windows-1252 (Latin-1 plus the curly quotes Excel writes)."""
+    """Guess a file's encoding from its first bytes (a bounded sample, never the file):
+    a BOM, else UTF-8 if the sample is valid UTF-8, else what chardet detects (ISO-8859-2,
+    Shift-JIS, ...), else Windows-1252 (Latin-1 plus the curly quotes Excel writes)."""
     for bom, encoding in _BOMS:
         if sample.startswith(bom):
             return EncodingGuess(encoding, "bom")
@@ -49,8 +63,28 @@ def guess_encoding(sample: bytes) -> EncodingGuess:
         # Incremental and not final: a character cut in two at the sample's end is fine.
         codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=False)
     except UnicodeDecodeError:
-        return EncodingGuess(WINDOWS_1252, "fallback")
+        return EncodingGuess(_detect(sample), "guessed")
     return EncodingGuess("utf-8", "utf-8")
+
+
+def _detect(sample: bytes) -> str:
+    """chardet's answer when there is enough to go on and the bytes decode as it says
+    (line breaks and delimiters must be ASCII), else Windows-1252."""
+    if sum(byte >= 0x80 for byte in sample) < MIN_EVIDENCE:
+        return WINDOWS_1252
+    result = chardet.detect(sample, encoding_era=_ERAS)
+    found = result.get("encoding") if (result.get("confidence") or 0) >= MIN_CONFIDENCE else None
+    try:
+        name = codecs.lookup(found).name if found else None
+    except LookupError:
+        name = None
+    if name is None or name == "cp1252" or not is_ascii_compatible(name):
+        return WINDOWS_1252
+    try:
+        codecs.getincrementaldecoder(name)("strict").decode(sample, final=False)
+    except UnicodeDecodeError:
+        return WINDOWS_1252
+    return name
 
 
 def is_ascii_compatible(encoding: str) -> bool:
@@ -118,6 +152,25 @@ def lenient_lines(raw: BinaryIO, path: Path, *, on_fallback: Callable[[], None] 
                 message = f"line {number} is not valid UTF-8; read it as Windows-1252"
                 issue = (number, False, message)
             yield decode_windows_1252(line), issue
+
+
+def guessed_lines(
+    raw: BinaryIO, path: Path, encoding: str, on_replaced: Callable[[], None]
+) -> Lines:
+    """A guessed legacy encoding (ISO-8859-2, Shift-JIS, ...): a line it cannot decode
+    is read with U+FFFD for the bad bytes and carries a warning (the guess may be wrong
+    there; ``encoding=`` says for sure)."""
+    for number, line in enumerate(byte_lines(raw, path), 1):
+        try:
+            yield line.decode(encoding), None
+        except UnicodeDecodeError as exc:
+            on_replaced()
+            bad = line[exc.start : exc.end].hex(" ").upper()
+            message = (
+                f"line {number}: bytes {bad} are not {encoding} (the guessed encoding); "
+                "read as U+FFFD. Set encoding = ... in [source] to be sure"
+            )
+            yield line.decode(encoding, errors="replace"), (number, False, message)
 
 
 def text_lines(raw: BinaryIO, path: Path, encoding: str) -> Lines:

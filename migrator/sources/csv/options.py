@@ -40,3 +40,27 @@ def null_values(values: Any) -> frozenset[str]:
     if not all(isinstance(v, str) for v in values):
         raise ValueError("must contain only strings")
     return frozenset(values)
+
+
+def one_character(what: str) -> Any:
+    """A check: one character other than a quote or line break (``what`` names its use)."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or len(value) != 1 or value in '"\r\n':
+            raise ValueError(
+                f"must be one character ({what}) other than a quote or line break, got {value!r}"
+            )
+        return value
+
+    return check
+
+
+def columns(value: Any) -> list[str]:
+    """The column names of a file without a header row, in order, each distinct."""
+    if not isinstance(value, list) or not value:
+        raise ValueError('must be a list of column names, e.g. ["name", "email"]')
+    names = [column_name(v) for v in value]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError("names a column twice: " + ", ".join(map(repr, duplicates)))
+    return names

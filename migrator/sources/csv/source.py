@@ -1,4 +1,4 @@
-"""CSV and TSV exports: one record per data row, keyed by a column or by row number.
+r"""CSV and TSV exports: one record per data row, keyed by a column or by row number.
 
 Choices, made so that a user never loses data without being told:
 
@@ -9,6 +9,15 @@ Choices, made so that a user never loses data without being told:
   ``stats.notes``. A *duplicate* name is a ``SourceError``: a mapping could not say which
   column it means. A header cell that is a number (``1,2,3``) is a ``SourceError`` too:
   the file most likely has no header row and its first row would be lost.
+- **No header row.** ``header = false`` with ``columns = ["name", "email", ...]`` reads
+  every row as data under those names (a row of another width is a ``RecordError``).
+  ``columns`` without ``header = false``, or the reverse, is a ``ConfigError``.
+- **Comments.** ``comment = "#"`` skips lines starting with ``#`` between rows (inside
+  a quoted field such a line is data), counted in ``stats.comment_lines``.
+- **Escaped quotes.** ``escape = "\\"`` reads ``\"`` as ``"`` (and ``\\`` as ``\``),
+  as MySQL and some PHP exports write them. Without it, a ``\"`` in the sample adds a
+  note suggesting the option (the stdlib would read ``"\"Hacksaw\" Jim"`` as
+  ``\Hacksaw\" Jim"``).
 - **Empty file.** No header row at all (0 bytes, or blank lines only) is a
   ``SourceError``: it is almost always a failed export. A header-only file yields nothing.
 - **Blank lines** are skipped and counted (``stats.blank_lines``) when
@@ -18,17 +27,21 @@ Choices, made so that a user never loses data without being told:
   on: padding or cutting would put data under the wrong column. Extra fields that are
   all empty (a trailing comma) are dropped with a warning on the record.
 - **Unterminated quote** at the end of the file: a ``RecordError`` for that row.
-- **Delimiter.** ``delimiter=`` wins. Otherwise the first of ``, TAB ; |`` (TAB first for
-  ``.tsv``/``.tab`` files) that splits the header into several columns and at least 90%
-  of the sampled rows into as many is used; if none does, comma (tab for ``.tsv``). When
-  that leaves a single column but ``: ^ ~ !`` would split the file, it is a
-  ``SourceError`` suggesting ``delimiter=``.
-- **Encoding.** ``encoding=`` is used strictly: a line that does not decode makes its row
-  a ``RecordError``. Otherwise a BOM decides (UTF-8, UTF-16, UTF-32); without one each line
-  is read as UTF-8, and a line that is not valid UTF-8 as Windows-1252 (which covers
-  Latin-1). If the first 64 KiB were valid UTF-8, such a line is unexpected, so its record
-  carries a warning; ``stats.encoding`` says what was found. UTF-16/32 that stops
-  decoding part-way is a ``SourceError`` raised mid-stream (the rest cannot be trusted).
+- **Delimiter.** ``delimiter=`` always wins, whatever the first rows look like. Otherwise
+  the first of ``, TAB ; |`` (TAB first for ``.tsv``/``.tab`` files) that splits the
+  header into several columns and at least 90% of the sampled rows into as many is
+  used; if none does, comma (tab for ``.tsv``). When that leaves a single column but
+  ``: ^ ~ !`` would split the file, it is a ``SourceError`` suggesting ``delimiter=``.
+- **Encoding.** ``encoding=`` always wins and is used strictly: a line that does not
+  decode makes its row a ``RecordError``. Otherwise a BOM decides (UTF-8, UTF-16, UTF-32);
+  without one, a first 64 KiB that is valid UTF-8 means UTF-8, and a later line that is
+  not is read as Windows-1252 with a warning on its record. A sample that is not UTF-8 is
+  handed to chardet (``encodings.guess_encoding``): ISO-8859-2, CP1250, Shift-JIS (as
+  CP932) and the like are read as such, a line the guess cannot decode gets U+FFFD and a
+  warning; with too little evidence, Windows-1252 (which covers Latin-1). A guess is a
+  note in ``stats.notes`` (the run's summary) and ``stats.encoding_how == "guessed"``
+  (inspect says "guessed"). UTF-16/32 that stops decoding part-way is a ``SourceError``
+  raised mid-stream (the rest cannot be trusted).
 - **NUL bytes** are removed from values, with a warning on the record naming the fields.
 - **Identity.** ``key=`` names a column whose trimmed value identifies the row across runs;
   an empty value or one seen before is a ``RecordError`` (the first one wins). Seen keys are
@@ -44,20 +57,23 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from migrator.errors import RecordError, SourceError
+from migrator.errors import ConfigError, RecordError, SourceError
 from migrator.records import Location, Record
 from migrator.seen import SeenKeys
 from migrator.sources.base import Source, SourceStats
 from migrator.sources.csv import options as checks
 from migrator.sources.csv.encodings import (
+    WINDOWS_1252,
     decode_windows_1252,
     guess_encoding,
+    guessed_lines,
     is_ascii_compatible,
     lenient_lines,
     strict_lines,
@@ -95,7 +111,10 @@ class CsvStats(SourceStats):
     encoding: str | None = None
     delimiter: str | None = None
     fallback_lines: int = 0  # lines read as Windows-1252 after the sample looked like UTF-8
-    # How the encoding was chosen: configured, bom, utf-8 or fallback (encodings.py).
+    comment_lines: int = 0  # lines skipped because they start with the `comment` mark
+    # Lines of a guessed encoding that did not decode in it (read with U+FFFD, warned).
+    replaced_lines: int = 0
+    # How the encoding was chosen: configured, bom, utf-8 or guessed (encodings.py).
     encoding_how: str | None = None
 
     def summary(self) -> list[str]:
@@ -108,7 +127,16 @@ class CsvStats(SourceStats):
                 f"{n:,} line{'s' if n != 1 else ''} not valid UTF-8, read as Windows-1252 "
                 "(the records carry a warning)"
             )
-        # Not valid UTF-8 from the start: the note says "read as Windows-1252".
+        if self.replaced_lines:
+            n = self.replaced_lines
+            lines.append(
+                f"{n:,} line{'s' if n != 1 else ''} not valid {self.encoding} (the guessed "
+                "encoding), bad bytes read as U+FFFD (the records carry a warning)"
+            )
+        if self.comment_lines:
+            n = self.comment_lines
+            lines.append(f"{n:,} comment line{'s' if n != 1 else ''} skipped")
+        # Not valid UTF-8 from the start: the note says which encoding was guessed.
         return [*lines, *super().summary()]
 
 
@@ -125,6 +153,29 @@ class CsvSource(Source):
     kind = Option("row", non_empty_string)
     skip_blank_lines = Option(True, boolean)
     null_values = Option((), checks.null_values)
+    # A file without a header row: ``header = false`` and the names in ``columns``.
+    header = Option(True, boolean)
+    columns = Option(None, optional(checks.columns))
+    # Lines starting with this (between rows) are skipped and counted.
+    comment = Option(None, optional(checks.one_character("the comment mark, e.g. '#'")))
+    # The character that escapes a quote (or itself) inside a field: "\\" reads \" as ".
+    escape = Option(None, optional(checks.one_character("the escape, e.g. '\\\\'")))
+
+    def __init__(self, path: str | os.PathLike[str], **options: Any) -> None:
+        super().__init__(path, **options)
+        if self.header and self.columns is not None:
+            raise ConfigError(
+                "columns names the columns of a file without a header row; "
+                "set header = false too (or drop columns to use the file's header)",
+                key="columns",
+            )
+        if not self.header and self.columns is None:
+            raise ConfigError(
+                'header = false needs the column names: columns = ["name", "email", ...]',
+                key="header",
+            )
+        if self.key is not None and self.columns is not None and self.key not in self.columns:
+            raise ConfigError(f"key column {self.key!r} is not in columns", key="key")
 
     def __repr__(self) -> str:
         return f"CsvSource({self.file!r}, key={self.key!r})"
@@ -160,12 +211,19 @@ class CsvSource(Source):
             # also when the caller stops early.
             cleanup.callback(lines.close)
             stats.delimiter = self._choose_delimiter(sample)
-            feed = LineFeed(lines)
-            reader = csv.reader(feed, delimiter=stats.delimiter, quotechar='"', strict=False)
+            feed = LineFeed(lines, self.comment)
+            reader = csv.reader(
+                feed,
+                delimiter=stats.delimiter,
+                quotechar='"',
+                escapechar=self.escape,
+                strict=False,
+            )
             rows = raw_rows(reader, feed)
-            columns = self._read_header(rows)
+            columns = self.columns if self.columns is not None else self._read_header(rows)
             yield from self._records(rows, columns)
             stats.lines = feed.count
+            stats.comment_lines = feed.comment_lines
 
     def _read_sample(self, raw: BinaryIO) -> bytes:
         try:
@@ -187,30 +245,51 @@ class CsvSource(Source):
         stats.encoding, stats.encoding_how = guess.encoding, guess.how
         if guess.how == "bom" and not is_ascii_compatible(guess.encoding):
             return text_lines(raw, self.path, guess.encoding)
-        if guess.how == "fallback":
-            stats.notes.append(f"{self.path}: not UTF-8; read as Windows-1252 (Latin-1)")
+        if guess.how == "guessed":
+            seen = "the whole file" if len(sample) < SAMPLE_SIZE else "its first 64 KiB"
+            stats.notes.append(
+                f"{self.path}: not UTF-8; read as {guess.encoding}, guessed from {seen}. "
+                f'Set encoding = "{guess.encoding}" (or the right one) in [source] to be sure'
+            )
+            if guess.encoding != WINDOWS_1252:
+                return guessed_lines(raw, self.path, guess.encoding, self._count_replaced)
+            return lenient_lines(raw, self.path, on_fallback=None)
         # A line that is not UTF-8 is a surprise (with a warning) only when the sample was.
-        warn = self._count_fallback if guess.how != "fallback" else None
-        return lenient_lines(raw, self.path, on_fallback=warn)
+        return lenient_lines(raw, self.path, on_fallback=self._count_fallback)
+
+    def _count_replaced(self) -> None:
+        self.stats.replaced_lines += 1
 
     def _count_fallback(self) -> None:
         self.stats.fallback_lines += 1
 
     def _choose_delimiter(self, sample: bytes) -> str:
+        """``delimiter`` when configured (always: nothing in the file overrides it), else
+        the one that splits the sample evenly."""
+        text = self._sample_text(sample)
+        if self.escape is None and '\\"' in text:
+            self.stats.notes.append(
+                f'{self.path}: \\" appears in the first rows; if a backslash escapes quotes '
+                'in this file, set escape = "\\\\" in [source] (now \\ is read as text and '
+                "that quote closes the field)"
+            )
         if self.delimiter is not None:
             return self.delimiter
-        text = self._sample_text(sample)
+        if self.comment is not None:
+            # Approximate (a quoted field could hold such a line), but only for sniffing.
+            kept = text.splitlines(keepends=True)
+            text = "".join(line for line in kept if not line.startswith(self.comment))
         complete = len(sample) < SAMPLE_SIZE
         order: tuple[str, ...] = SNIFFED_DELIMITERS
         if self.path.suffix.lower() in _TAB_SUFFIXES:
             order = ("\t", *(d for d in SNIFFED_DELIMITERS if d != "\t"))
         for candidate in order:
-            if splits_consistently(text, candidate, complete):
+            if splits_consistently(text, candidate, complete, self.escape):
                 return candidate
         default = order[0]
-        if header_width(text, default) == 1:
+        if header_width(text, default, self.escape) == 1:
             for candidate in HINTED_DELIMITERS:
-                if splits_consistently(text, candidate, complete):
+                if splits_consistently(text, candidate, complete, self.escape):
                     raise SourceError(
                         f"found a single column, but the rows split evenly on {candidate!r}; "
                         f"if that is the delimiter, set delimiter = {candidate!r} in [source]",
@@ -220,7 +299,7 @@ class CsvSource(Source):
 
     def _sample_text(self, sample: bytes) -> str:
         encoding = self.stats.encoding or "utf-8"
-        if encoding == "windows-1252" and self.encoding is None:
+        if encoding == WINDOWS_1252 and self.encoding is None:
             return decode_windows_1252(sample)
         decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
         return str(decoder.decode(sample, final=len(sample) < SAMPLE_SIZE))
@@ -265,8 +344,8 @@ class CsvSource(Source):
             if _NUMBER.fullmatch(name):
                 raise SourceError(
                     f"the first row does not look like a header: column {position} is "
-                    f"{name!r}, a number. Add a header row naming the columns; without "
-                    "one this row would be lost",
+                    f"{name!r}, a number. If the file has no header row, set header = false "
+                    'and columns = ["...", ...] in [source]; otherwise this row would be lost',
                     file=self.path,
                     line=row.start,
                 )

@@ -374,7 +374,10 @@ def test_summary_of_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("id,name\n1,Société\n".encode("latin-1"))
     _, _, source = read_all(path)
-    assert source.stats.summary() == [f"{path}: not UTF-8; read as Windows-1252 (Latin-1)"]
+    assert source.stats.summary() == [
+        f"{path}: not UTF-8; read as windows-1252, guessed from the whole file. "
+        'Set encoding = "windows-1252" (or the right one) in [source] to be sure'
+    ]
 
 
 def test_summary_of_late_latin1_lines_bad_rows_and_warnings(tmp_path: Path) -> None:
