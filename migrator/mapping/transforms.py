@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from urllib.parse import unquote
 
+from markdown_it import MarkdownIt
 from slugify import slugify as python_slugify
 
 from migrator.mapping.htmlclean import check_keep, clean_html, html_to_text
@@ -294,6 +295,22 @@ def html_clean(value: Any, /, keep: list[str] | None = None, drop: list[str] | N
     removes tags *with* their content.
     """
     return clean_html(_text(value), keep=keep or (), drop=drop or ())
+
+
+@functools.cache
+def _markdown_it(raw_html: bool) -> MarkdownIt:
+    # CommonMark plus GitHub's tables and strikethrough; raw HTML in the Markdown is
+    # escaped as text unless asked for (and then cleaned: the result goes to a live site).
+    return MarkdownIt("commonmark", {"html": raw_html}).enable(["table", "strikethrough"])
+
+
+@transform("markdown")
+def markdown(value: Any, /, html: bool = False) -> str:
+    """Markdown → HTML (CommonMark, tables, ~~strikethrough~~): a Contentful long text
+    edited as Markdown, say. HTML written in the Markdown shows as text, unless
+    ``html = true``: then it is kept, through ``html_clean``'s allow-list."""
+    out = _markdown_it(html).render(_text(value)).strip()
+    return clean_html(out) if html else out
 
 
 @transform("strip_html")

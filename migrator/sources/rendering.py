@@ -44,15 +44,23 @@ class Rendering:
     # entry id → (href or None, label) or None when the entry is not in the export
     entry: Callable[[str], tuple[str | None, str] | None] = lambda _id: None
     warnings: list[str] = field(default_factory=list)
+    # Of the warnings, those about something the HTML lost or could not link (an asset or
+    # entry not in the export): the source makes them warnings naming record and field.
+    lost: list[str] = field(default_factory=list)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
 
+    def lose(self, message: str) -> None:
+        self.warn(message)
+        if message not in self.lost:
+            self.lost.append(message)
+
     def img(self, asset_id: str) -> str:
         found = self.asset(asset_id)
         if found is None:
-            self.warn(f"embedded asset {asset_id!r} is not in the export; left out")
+            self.lose(f"embedded asset {asset_id!r} is not in the export; left out")
             return ""
         url, alt = found
         return f'<img src="{esc(url)}" alt="{esc(alt)}">'
@@ -61,7 +69,7 @@ class Rendering:
         found = self.entry(entry_id)
         tag = "span" if inline else "div"
         if found is None:
-            self.warn(f"embedded entry {entry_id!r} is not in the export")
+            self.lose(f"embedded entry {entry_id!r} is not in the export")
             return f'<{tag} data-entry="{esc(entry_id)}"></{tag}>'
         href, label = found
         if href:

@@ -4,6 +4,7 @@ localized, required), and the page type or collection it assumes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,23 +49,42 @@ _RECORD_HELP = [
 ]
 
 
-def read_definitions(path: Path) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """The content types (by id) and the locales of an export, in one streaming pass."""
-    types: dict[str, dict[str, Any]] = {}
-    locales: list[dict[str, Any]] = []
+@dataclass
+class Definitions:
+    """What an export says about its content: types (by id), locales, and per type the
+    editor widget of each field (``widgets[type][field]``: ``markdown``, ``singleLine``)."""
+
+    types: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locales: list[dict[str, Any]] = field(default_factory=list)
+    widgets: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def read_definitions(path: Path) -> Definitions:
+    """The content types, locales and editor interfaces of an export, in one streaming
+    pass."""
+    found = Definitions()
 
     def on_item(prefix: str, value: Any) -> None:
         if not isinstance(value, dict):
             return
         if prefix == "locales.item" and isinstance(value.get("code"), str):
-            locales.append(value)
+            found.locales.append(value)
         elif prefix == "contentTypes.item":
             type_id = (value.get("sys") or {}).get("id")
             if isinstance(type_id, str) and type_id:
-                types[type_id] = value
+                found.types[type_id] = value
+        elif prefix == "editorInterfaces.item":
+            link = ((value.get("sys") or {}).get("contentType") or {}).get("sys") or {}
+            if isinstance(link.get("id"), str):
+                found.widgets[link["id"]] = {
+                    str(c["fieldId"]): str(c.get("widgetId"))
+                    for c in value.get("controls") or ()
+                    if isinstance(c, dict) and "fieldId" in c
+                }
 
-    scan(path, Collector(("contentTypes.item", "locales.item"), on_item))
-    return types, locales
+    prefixes = ("contentTypes.item", "locales.item", "editorInterfaces.item")
+    scan(path, Collector(prefixes, on_item))
+    return found
 
 
 def slug_field(ctype: dict[str, Any]) -> dict[str, Any] | None:
@@ -88,7 +108,8 @@ def scaffold(source: ContentfulSource, kind: str) -> Scaffold:
     """A page type when the content type has a slug field, else a collection; one
     [fields] line per field of the type, one [locales.<code>.fields] table per other
     locale of the space for its localized fields."""
-    types, locales = read_definitions(source.path)
+    found = read_definitions(source.path)
+    types, locales = found.types, found.locales
     if kind not in types:
         raise unknown_kind(kind, source.path, "content type", sorted(types))
     ctype = types[kind]
@@ -98,8 +119,14 @@ def scaffold(source: ContentfulSource, kind: str) -> Scaffold:
     base = butter[default]
     fields = _fields(ctype)
     plans: list[FieldPlan] = []
+    # A Text field's editor: Markdown unless its control says otherwise (Contentful's
+    # default); an export without this type's editor interface leaves it plain text.
+    widgets = found.widgets.get(kind)
     for f in fields:
-        plans.extend(_field_plans(f, f"locales.{base}.{f['id']}", types))
+        plan_of = _field_plans(f, f"locales.{base}.{f['id']}", types)
+        if f.get("type") == "Text" and widgets and widgets.get(f["id"], "markdown") == "markdown":
+            plan_of = [_markdown_plan(plan_of[0])]
+        plans.extend(plan_of)
     unique_names(plans, [LOOKUP_FIELD])
     name = butter_name(kind)
     plan = Plan(
@@ -217,6 +244,15 @@ def _field_plans(f: dict[str, Any], path: str, types: dict[str, Any]) -> list[Fi
         ]
     note = f"{label} ({kind}): no Butter field type holds it; map it by hand"
     return [FieldPlan(name, "long_text", [path], note=note, active=False)]
+
+
+def _markdown_plan(plan: FieldPlan) -> FieldPlan:
+    """A long text edited as Markdown (its editor widget, Contentful's default for Text):
+    rendered to HTML for a wysiwyg field, not sent as raw Markdown."""
+    plan.type = "wysiwyg"
+    plan.transforms = ("markdown",)
+    plan.note = (plan.note or "").replace("(Text)", "(Text edited as Markdown: rendered to HTML)")
+    return plan
 
 
 def _linked(spec: dict[str, Any]) -> list[str]:

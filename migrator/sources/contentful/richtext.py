@@ -78,10 +78,14 @@ def _cf_node(node: dict[str, Any], r: Rendering) -> str:
     if kind == "asset-hyperlink":
         found = r.asset(_target_id(node))
         inner = _cf_children(node, r)
+        if found is None:
+            r.lose(f"link to asset {_target_id(node)!r}, not in the export: kept its text")
         return link(found[0], inner) if found else inner
     if kind == "entry-hyperlink":
         entry = r.entry(_target_id(node))
         inner = _cf_children(node, r)
+        if entry is None:
+            r.lose(f"link to entry {_target_id(node)!r}, not in the export: kept its text")
         return link(entry[0], inner) if entry and entry[0] else inner
     if kind == "embedded-asset-block":
         return r.img(_target_id(node))

@@ -22,11 +22,12 @@ keys, views, fallback codes) so paths and Butter's locales agree; unlisted codes
 
 **Values.** A link to an asset becomes the asset's file URL in that locale (else the
 default locale's), protocol-relative ``//images.ctfassets.net/...`` made ``https:``; a
-link to a missing asset becomes null with a warning. A link to an entry becomes the
+link to a missing asset becomes null with a warning naming the record and field (a
+``RecordWarning``: the warnings file and the summary). A link to an entry becomes the
 linked entry's id, or with ``reference_fields = { person = "name" }`` that field of a
 linked ``person`` entry (in the same locale, else the default one) — what a Butter
 reference matches on (resolving references to Butter items is the engine's job). A link
-to an entry not in the export stays its id, with a warning. Rich Text becomes HTML
+to an entry not in the export stays its id, with such a warning. Rich Text becomes HTML
 (``richtext.contentful_html``): embedded assets as ``<img>``, embedded entries as a
 ``data-entry`` placeholder holding the reference label.
 
@@ -50,7 +51,7 @@ from typing import Any
 
 from migrator.errors import RecordError
 from migrator.paths import MISSING
-from migrator.records import Location, Record
+from migrator.records import Location, Record, RecordWarning
 from migrator.seen import SeenKeys
 from migrator.sources.base import Source
 from migrator.sources.contentful import describe as contentful_describe
@@ -217,7 +218,11 @@ class ContentfulSource(Source):
                 entry=lambda i: self._entry_label(i, locale, index),
             )
             html = contentful_html(value, rendering)
-            warnings.extend(f"{name}.{locale}: {w}" for w in rendering.warnings)
+            for w in rendering.warnings:
+                if w in rendering.lost:
+                    warnings.append(_lost("rich text lost a link or embed", name, locale, w))
+                else:
+                    warnings.append(f"{name}.{locale}: {w}")
             return html
         link = _link(value)
         if link is None:
@@ -226,12 +231,20 @@ class ContentfulSource(Source):
         if kind == "Asset":
             found = self._asset(target, locale, index)
             if found is None:
-                warnings.append(f"{name}.{locale}: links to asset {target!r}, not in the export")
+                what = f"links to asset {target!r}"
+                warnings.append(
+                    _lost("asset left out, it is not in the export", name, locale, what)
+                )
                 return None
             return found[0]
         if kind == "Entry":
             if target not in index.entries:
-                warnings.append(f"{name}.{locale}: links to entry {target!r}, not in the export")
+                what = f"links to entry {target!r}, kept its id"
+                warnings.append(
+                    _lost(
+                        "reference not followed, its entry is not in the export", name, locale, what
+                    )
+                )
                 return target
             return self._reference(target, locale, index)
         return value
@@ -300,3 +313,9 @@ def _status(sys: dict[str, Any]) -> str:
     if isinstance(version, int) and isinstance(published, int) and version > published + 1:
         return "changed"
     return "published"
+
+
+def _lost(reason: str, name: str, locale: str, detail: str) -> RecordWarning:
+    """Something the mapping may ask for that the export cannot give (an asset or entry
+    not in it): a warning for the warnings file, counted by ``reason`` in the summary."""
+    return RecordWarning(f"{reason}: {name}.{locale} {detail}", field=name)

@@ -212,11 +212,15 @@ def sampled_plan(
     id_path: str | None,
     source: list[tuple[str, str]],
     record_help: list[str],
+    referenced_by: list[str] | None = None,
 ) -> Plan:
     """The plan for formats without a schema: fields from the sampled records' values;
-    a page type when they have a slug, else a collection looked up by the record's id."""
+    a page type when they have a slug, else a collection looked up by the record's id.
+    Records that ``referenced_by`` kinds reference are a collection, slug or not: the
+    other kinds' scaffolds reference them as ``collection:NAME`` (a Butter reference
+    points to collection items)."""
     plans = infer_fields(records, how)
-    slug = pick(plans, SLUG_NAMES, ("short_text",))
+    slug = None if referenced_by else pick(plans, SLUG_NAMES, ("short_text",))
     seen = f"from the values of the first {len(records)} `{kind}` records"
     plan = Plan(
         fmt=fmt,
@@ -242,8 +246,13 @@ def sampled_plan(
         )
         return plan
     plan.lookup = _lookup(plan, plans, id_path, kind)
+    if referenced_by:
+        kinds = ", ".join(f"`{k}`" for k in referenced_by)
+        because = f"{kinds} records reference these (their scaffolds point here)"
+    else:
+        because = "these records have no slug to make pages of"
     plan.why = (
-        "A collection, since these records have no slug to make pages of; items are\n"
+        f"A collection, since {because}; items are\n"
         f"found again by {plan.lookup}. Fields and types are guessed {seen}."
     )
     return plan

@@ -9,13 +9,17 @@ references, images and Portable Text made usable:
   of the referenced document (a dotted path) — what a Butter reference matches on;
   resolving it to a Butter item is the engine's job. A reference to a document not in
   the export, or to another dataset (``_dataset``/``_projectId``), stays its id, with a
-  warning.
+  warning naming the record and field (a ``RecordWarning``: the run's warnings file and
+  its summary).
 - an image or file object (``{_type: "image", asset: {_ref}}`` or the export's
   ``{_sanityAsset: "image@file://./images/x.png"}``) keeps its keys and gains ``url``:
   the asset document's ``url`` when the export has it, else the Sanity CDN URL built from
   the asset id with ``project_id`` and ``dataset``; a ``file://`` path of the export's
   own ``images/`` folder is put under ``assets_base`` (where you serve that folder).
-  So a mapping says ``hero_image = { from = "mainImage.url" }``.
+  So a mapping says ``hero_image = { from = "mainImage.url" }``. An asset without a URL
+  (a ``file://`` one without ``assets_base``, one not in the export without
+  ``project_id``/``dataset``) has ``url`` None, and an image block is left out of its
+  HTML: each a ``RecordWarning`` naming the record and field.
 - a Portable Text array (blocks with ``_type: block``) becomes an HTML string
   (``portable_text.portable_text_html``), images included.
 
@@ -44,7 +48,7 @@ from typing import Any
 
 from migrator.errors import ConfigError, RecordError
 from migrator.paths import MISSING, SourcePath, parse_path
-from migrator.records import Location, Record
+from migrator.records import Location, Record, RecordWarning
 from migrator.seen import SeenKeys
 from migrator.sources.base import Source
 from migrator.sources.json.scaffold import Scaffold
@@ -202,48 +206,73 @@ class SanitySource(Source):
                 )
             if not _VALID_ID.fullmatch(identity):
                 warnings.append(f"_id {identity!r} has characters Sanity does not allow")
-        data = self._value(doc, index, warnings, top=True)
+        data = {k: self._value(v, index, warnings, str(k)) for k, v in doc.items()}
         return Record(identity, kind, data, Location(file, number), tuple(warnings))
 
-    def _value(self, value: Any, index: _Index, warnings: list[str], top: bool = False) -> Any:
+    def _value(self, value: Any, index: _Index, warnings: list[str], key: str) -> Any:
+        """``value`` made usable; ``key`` is the document's top-level field it is in,
+        named by the warnings."""
         if isinstance(value, list):
             if is_portable_text(value):
                 rendering = Rendering()
                 out = portable_text_html(
-                    value, rendering, lambda block: self._asset_url(block, index, warnings)
+                    value, rendering, lambda block: self._asset_url(block, index, warnings, key)
                 )
-                warnings.extend(rendering.warnings)
+                # An image left out is already a warning of its own (_asset_url).
+                warnings.extend(w for w in rendering.warnings if "image block" not in w)
                 return out
-            return [self._value(v, index, warnings) for v in value]
+            return [self._value(v, index, warnings, key) for v in value]
         if not isinstance(value, dict):
             return value
-        if not top and "_ref" in value and "asset" not in value:
-            return self._reference(value, index, warnings)
-        if not top and ("_sanityAsset" in value or value.get("_type") in ("image", "file")):
-            url = self._asset_url(value, index, warnings)
+        if "_ref" in value and "asset" not in value:
+            return self._reference(value, index, warnings, key)
+        if "_sanityAsset" in value or value.get("_type") in ("image", "file"):
+            url = self._asset_url(value, index, warnings, key)
             resolved = {
                 k: v.get("_ref") if k == "asset" and isinstance(v, dict) else v
                 for k, v in value.items()
             }
-            resolved = {k: self._value(v, index, warnings) for k, v in resolved.items()}
+            resolved = {k: self._value(v, index, warnings, key) for k, v in resolved.items()}
             resolved["url"] = url
             return resolved
-        return {k: self._value(v, index, warnings) for k, v in value.items()}
+        return {k: self._value(v, index, warnings, key) for k, v in value.items()}
 
-    def _reference(self, ref: dict[str, Any], index: _Index, warnings: list[str]) -> Any:
+    def _reference(self, ref: dict[str, Any], index: _Index, warnings: list[str], key: str) -> Any:
         target = ref.get("_ref")
         if not isinstance(target, str):
             return target
+        # A reference the mapping may ask for but that cannot be followed: the warnings
+        # file names it, the summary counts it (RecordWarning).
         if "_dataset" in ref or "_projectId" in ref:
-            warnings.append(f"reference to {target!r} in another dataset: kept its id")
+            warnings.append(
+                RecordWarning(
+                    f"reference not followed, it is to another dataset: {target!r} "
+                    f"({ref.get('_projectId', '')}/{ref.get('_dataset', '')}), kept its id",
+                    field=key,
+                )
+            )
             return target
         found = index.docs.get(target)
         if found is None:
-            warnings.append(f"reference to {target!r}, not in the export: kept its id")
+            warnings.append(
+                RecordWarning(
+                    f"reference not followed, its document is not in the export: {target!r}, "
+                    "kept its id",
+                    field=key,
+                )
+            )
             return target
         return found[1] if found[1] is not None else target
 
-    def _asset_url(self, obj: dict[str, Any], index: _Index, warnings: list[str]) -> str | None:
+    def _asset_url(
+        self, obj: dict[str, Any], index: _Index, warnings: list[str], key: str
+    ) -> str | None:
+        """The asset's URL, or None with a warning naming the field: an image or file
+        the mapping asks for would otherwise be an empty field or a missing <img>."""
+
+        def lost(why: str) -> None:
+            warnings.append(RecordWarning(f"asset left out, {why}", field=key))
+
         spec = obj.get("_sanityAsset")
         if isinstance(spec, str):
             kind, sep, location = spec.partition("@")
@@ -253,14 +282,17 @@ class SanitySource(Source):
             if location.startswith("file://"):
                 local = location.removeprefix("file://").removeprefix("./")
                 if self.assets_base is None:
-                    warnings.append(f"asset {local!r} is a local file: set assets_base")
+                    lost(
+                        "it is a local file and [source] has no assets_base (where the "
+                        f"export's files are served): {local!r}"
+                    )
                     return None
                 return f"{self.assets_base}/{local}"
             return location
         asset = obj.get("asset")
         ref = asset.get("_ref") if isinstance(asset, dict) else None
         if not isinstance(ref, str):
-            warnings.append(f"{obj.get('_type')} without an asset")
+            lost(f"the {obj.get('_type')} has no asset: {obj.get('_key') or ''}".rstrip(": "))
             return None
         if ref in index.assets:
             return index.assets[ref]
@@ -270,7 +302,7 @@ class SanitySource(Source):
                 return base % "images" + f"{m[1]}-{m[2]}.{m[3]}"
             if m := _FILE_ID.fullmatch(ref):
                 return base % "files" + f"{m[1]}.{m[2]}"
-        warnings.append(f"asset {ref!r} is not in the export (set project_id and dataset)")
+        lost(f"it is not in the export (set project_id and dataset in [source]): {ref!r}")
         return None
 
     # --- inspect -------------------------------------------------------------------------

@@ -173,9 +173,11 @@ def test_bad_entries_reported_by_position_and_the_rest_goes_through(tmp_path: Pa
     assert good[0].data["fields"]["img"] == {"en-US": None}
     assert good[0].data["fields"]["other"] == {"en-US": "ghost"}
     assert good[0].warnings == (
-        "img.en-US: links to asset 'nope', not in the export",
-        "other.en-US: links to entry 'ghost', not in the export",
+        "asset left out, it is not in the export: img.en-US links to asset 'nope'",
+        "reference not followed, its entry is not in the export: other.en-US links to entry "
+        "'ghost', kept its id",
     )
+    assert [getattr(w, "field", None) for w in good[0].warnings] == ["img", "other"]
     assert [(e.file, e.reason) for e in bad] == [
         (f"{path}@entries[1]", "duplicate entry id, first seen at entries[0]"),
         (f"{path}@entries[2]", "the entry has no sys.id"),
@@ -273,3 +275,33 @@ def test_summary_of_a_read(tmp_path: Path) -> None:
         "1 record could not be read",
         "1 record read with warnings",  # its asset was after the break
     ]
+
+
+def test_rich_text_links_and_embeds_not_in_the_export_name_their_field(tmp_path: Path) -> None:
+    """Before: a plain warning for the embeds, none at all for a hyperlink to a missing
+    asset or entry (its text kept, the link gone)."""
+    body = node(
+        "document",
+        node("embedded-asset-block", target=link("Asset", "gone")),
+        node("paragraph", node("entry-hyperlink", text("see"), target=link("Entry", "nope"))),
+    )
+    doc = {
+        "entries": [
+            {
+                "sys": {"id": "e", "type": "Entry", "contentType": link("ContentType", "post")},
+                "fields": {"body": {"en-US": body}},
+            }
+        ],
+        "locales": [{"code": "en-US", "default": True}],
+    }
+    path = tmp_path / "space.json"
+    path.write_bytes(orjson.dumps(doc))
+    (record,) = records(path).values()
+    assert record.data["fields"]["body"] == {"en-US": "<p>see</p>"}
+    assert record.warnings == (
+        "rich text lost a link or embed: body.en-US embedded asset 'gone' is not in the "
+        "export; left out",
+        "rich text lost a link or embed: body.en-US link to entry 'nope', not in the "
+        "export: kept its text",
+    )
+    assert [getattr(w, "field", None) for w in record.warnings] == ["body", "body"]

@@ -91,7 +91,10 @@ def test_references_images_portable_text_drafts(tmp_path: Path) -> None:
     assert post.data["other"]["url"] == "https://cdn.sanity.io/images/proj/production/def-20x30.jpg"
     assert post.data["local"]["url"] == "http://media.test/images/x.png"
     assert post.data["body"] == "<p>Hello</p>"
-    assert post.warnings == ("reference to 'nope', not in the export: kept its id",)
+    assert post.warnings == (
+        "reference not followed, its document is not in the export: 'nope', kept its id",
+    )
+    assert [w.field for w in post.warnings] == ["categories"]
     assert source.stats.notes == [
         f"{path}: skipped 1 drafts",
         f"{path}: skipped 1 system documents",
@@ -139,3 +142,21 @@ def test_summary_names_what_was_skipped(tmp_path: Path) -> None:
         f"{path}: skipped 1 asset documents",
         "1 record could not be read",
     ]
+
+
+def test_an_image_in_portable_text_that_cannot_be_resolved_names_its_field(
+    tmp_path: Path,
+) -> None:
+    """Before: the <img> left the body with a plain "read with warnings" and no field."""
+    image = {"_type": "image", "_key": "i1", "_sanityAsset": "image@file://./images/x.png"}
+    path = write(
+        tmp_path / "data.ndjson",
+        {"_id": "p", "_type": "post", "body": [block(span("Hi")), image]},
+    )
+    (record,) = SanitySource(path).records()
+    assert isinstance(record, Record)
+    assert record.data["body"] == "<p>Hi</p>"
+    (warning,) = record.warnings
+    assert warning.startswith("asset left out, it is a local file")
+    assert "'images/x.png'" in warning
+    assert getattr(warning, "field", None) == "body"
