@@ -229,10 +229,20 @@ async def test_a_full_disk_stops_the_run_and_keeps_what_was_sent(emulator, tmp_p
 
 # Another program (an sqlite3 shell, say) holds the ledger's write lock for a while: the
 # run waits 5 s (busy_timeout), then stops; once the lock is let go, its row is written.
+# Polled, not waited for with a busy timeout: a running ledger holds its write lock nearly
+# all the time (marks are batched), and SQLite's backing-off busy handler can miss every gap.
 HOLD_SQLITE_LOCK = """
 import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-conn.execute("BEGIN EXCLUSIVE")
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
+deadline = time.monotonic() + 30
+while True:
+    try:
+        conn.execute("BEGIN EXCLUSIVE")
+        break
+    except sqlite3.OperationalError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.0002)
 print("locked", flush=True)
 time.sleep(float(sys.argv[2]))
 """
