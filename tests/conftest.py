@@ -134,3 +134,27 @@ async def media_server() -> AsyncIterator[MediaServer]:
     async with serve_app(app) as url:
         server.url = url
         yield server
+
+
+@pytest.fixture
+async def mirror() -> AsyncIterator[tuple[str, list[str]]]:
+    """A stand-in for an old site's uploads on 127.0.0.1: a PNG at every path (WordPress
+    mappings point ``media_host`` at it, so no test asks a host on the internet)."""
+    requests: list[str] = []
+    png = sample_png(10, 20, 30)
+
+    async def any_file(request: web.Request) -> web.Response:
+        requests.append(request.path)
+        return web.Response(body=png, content_type="image/png")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", any_file)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        yield f"http://{host}:{port}", requests
+    finally:
+        await runner.cleanup()
