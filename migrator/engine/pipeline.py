@@ -219,14 +219,15 @@ class Pump:
         if objection is None:
             return True
         if self.preview:
-            self.counts.prune_objection = f"{objection}: {guard.how_to_allow(plan)}"
+            self.counts.prune_objection = f"{objection}: {plan.how_to_allow()}"
             return True
         if guard.confirm is not None and await anyio.to_thread.run_sync(
             guard.confirm, plan, abandon_on_cancel=True
         ):
             log.info("prune confirmed", target=plan.target, deletes=plan.deletes)
             return True
-        self.counts.prune_refused = f"{objection}. {guard.how_to_allow(plan).capitalize()}."
+        how = plan.how_to_allow()
+        self.counts.prune_refused = f"{objection}. {how[0].upper()}{how[1:]}."
         log.warning("not pruning", reason=objection)
         return False
 

@@ -39,6 +39,12 @@ class PrunePlan:
             f"this ledger holds ({self.share:.0%}); the source yielded {self.read:,} records"
         )
 
+    def how_to_allow(self) -> str:
+        return (
+            "check the source; if these records really are gone, run again with "
+            f"--max-delete {self.deletes} (or --yes)"
+        )
+
 
 # Asked at a terminal when the guard would refuse: True deletes anyway.
 Confirm = Callable[[PrunePlan], bool]
@@ -69,12 +75,6 @@ class PruneGuard:
                 "without asking"
             )
         return None
-
-    def how_to_allow(self, plan: PrunePlan) -> str:
-        return (
-            f"check the source; if these records really are gone, run again with "
-            f"--max-delete {plan.deletes} (or --yes)"
-        )
 
 
 def prune_plan(ledger: LedgerView, target: str, seen: SeenKeys, read: int) -> PrunePlan:
