@@ -26,7 +26,10 @@
     ``default`` (or stays as it is when no default is given). For authors, say.
 ``qtranslate``
     Picks one language out of qTranslate's ``[:en]Hello[:es]Hola[:]`` or
-    ``<!--:en-->Hello<!--:-->`` markup; text without markup passes through.
+    ``<!--:en-->Hello<!--:-->`` markup; text without markup passes through. A language
+    the field lacks gives ``""``, or the ``fallback`` language's text
+    (``{ name = "qtranslate", locale = "fr", fallback = "en" }``), as qTranslate shows
+    the default language where a translation is missing.
 """
 
 from __future__ import annotations
@@ -290,6 +293,7 @@ def map_values(value: Any, /, table: dict[str, Any], default: Any = None) -> Any
 
 
 @transform("qtranslate", elementwise=True)
-def qtranslate(value: Any, /, locale: str) -> str:
-    """The ``locale`` part of qTranslate markup; ``""`` when that language is missing."""
-    return qtranslate_text(_text(value), locale)
+def qtranslate(value: Any, /, locale: str, fallback: str = "") -> str:
+    """The ``locale`` part of qTranslate markup; the ``fallback`` language's when that
+    language is missing, else ``""``."""
+    return qtranslate_text(_text(value), locale, fallback)

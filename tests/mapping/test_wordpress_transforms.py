@@ -153,3 +153,10 @@ def test_map_and_pluck() -> None:
 )
 def test_qtranslate(text: str, locale: str, expected: str) -> None:
     assert run("qtranslate", text, locale=locale) == expected
+
+
+def test_qtranslate_fallback_fills_a_missing_language_only() -> None:
+    text = "[:en]Hello[:fr][:]"
+    assert run("qtranslate", text, locale="fr", fallback="en") == "Hello"
+    assert run("qtranslate", "[:en]Hello[:fr]Salut[:]", locale="fr", fallback="en") == "Salut"
+    assert run("qtranslate", text, locale="fr") == ""

@@ -9,12 +9,16 @@ A prefix the file forgot to declare reaches us as a literal ``wp:post_id`` tag n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
+from lxml import etree
+
 from migrator.sources.wordpress.php import maybe_unserialize
+from migrator.sources.wordpress.qtranslate import is_marker_comment
 
 _WP_URI = re.compile(r"^https?://wordpress\.org/export/1\.\d+/(excerpt/)?$")
 _URIS = {
@@ -59,8 +63,25 @@ def classify(tag: Any) -> tuple[str, str]:
 def text(el: Any) -> str:
     """All text of an element (adjacent CDATA sections joined), trimmed."""
     if len(el):
-        return "".join(el.itertext()).strip()
+        return "".join(marked_text(el)).strip()
     return (el.text or "").strip()
+
+
+def marked_text(el: Any) -> Iterator[str]:
+    """``itertext()``, but qTranslate's comment markers (``<!--:fr-->``, ``<!--:-->``),
+    which outside CDATA are XML comments, are kept in the text; other comments are not."""
+    if el.text:
+        yield el.text
+    for child in el:
+        if child.tag is etree.Comment:
+            if is_marker_comment(child.text or ""):
+                yield f"<!--{child.text}-->"
+        elif child.tag is etree.Entity:  # an entity left unexpanded, as itertext() has it
+            yield child.text
+        elif isinstance(child.tag, str):
+            yield from marked_text(child)
+        if child.tail:
+            yield child.tail
 
 
 def wp_children(el: Any) -> dict[str, str]:

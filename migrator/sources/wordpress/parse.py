@@ -53,7 +53,9 @@ def parse(
             no_network=True,
             load_dtd=False,
             huge_tree=True,
-            remove_comments=True,
+            # Kept: qTranslate's <!--:fr-->...<!--:--> outside CDATA are comments, and
+            # items.text() puts them back into the text (it skips any other comment).
+            remove_comments=False,
             remove_pis=True,
         )
         seen = logged = 0

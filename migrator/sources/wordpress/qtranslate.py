@@ -1,48 +1,160 @@
 """qTranslate's one-field-many-languages markup: ``[:en]Hello[:es]Hola[:]`` or
 ``<!--:en-->Hello<!--:--><!--:es-->Hola<!--:-->`` (the older comment form).
 
-WordPress content knowledge, here so that both the WXR describe (which locales a site
-has) and the mapping's ``qtranslate`` transform (one language out of a field) read it
-the same way.
+WordPress content knowledge, here so that the WXR reader (which keeps the markers, and
+with ``qtranslate_split`` makes one record per language), its describe (which locales a
+site has) and the mapping's ``qtranslate`` transform (one language out of a field) read
+it the same way.
+
+qTranslate(-X, -XT) writes the markup into the post's title, content and excerpt, and
+into custom fields and term names where a site put it there; the translations of term
+names its admin screen makes live in the ``qtranslate_term_name`` option, which a WXR
+export does not hold (the export has the default language's name only).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-_QT_BRACKET = re.compile(r"\[:([a-z]{2,3}(?:[_-][A-Za-z]{2,4})?)?\]")
-_QT_COMMENT = re.compile(r"<!--:([a-z]{2,3}(?:[_-][A-Za-z]{2,4})?)?-->")
+from migrator.records import RecordWarning
+
+_CODE = r"[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?"
+_QT_BRACKET = re.compile(rf"\[:({_CODE})?\]")
+_QT_COMMENT = re.compile(rf"<!--:({_CODE})?-->")
+# The text of an XML comment that is one of qTranslate's markers (``:fr`` or ``:``).
+_MARKER_TEXT = re.compile(rf":(?:{_CODE})?")
+# The record data keys whose text qTranslate marks up (qtranslate_split resolves them).
+SPLIT_FIELDS = ("title", "excerpt", "content")
+
+
+def is_marker_comment(text: str) -> bool:
+    """Whether an XML comment's text (``:fr`` of ``<!--:fr-->``) is a qTranslate marker."""
+    return bool(_MARKER_TEXT.fullmatch(text))
 
 
 def qtranslate_languages(text: str) -> set[str]:
     """The language codes qTranslate markup in ``text`` names."""
-    return {m.group(1) for m in _QT_BRACKET.finditer(text) if m.group(1)} | {
-        m.group(1) for m in _QT_COMMENT.finditer(text) if m.group(1)
-    }
+    return set(languages_in_order(text))
 
 
-def qtranslate_text(text: str, locale: str) -> str:
-    """The ``locale`` part of qTranslate markup; ``""`` when that language is missing;
-    text without markup unchanged."""
+def languages_in_order(text: str) -> list[str]:
+    """The language codes in ``text``, in the order they first appear."""
+    found = [
+        (m.start(), m.group(1))
+        for pattern in (_QT_BRACKET, _QT_COMMENT)
+        for m in pattern.finditer(text)
+        if m.group(1)
+    ]
+    return list(dict.fromkeys(code for _, code in sorted(found)))
+
+
+def qtranslate_parts(text: str) -> dict[str, str] | None:
+    """``{language: its text}`` of qTranslate markup; None when ``text`` has none."""
     for pattern in (_QT_BRACKET, _QT_COMMENT):
         if not pattern.search(text):
             continue
         parts: dict[str, str] = {}
         current: str | None = None
         pos = 0
-        outside = []
         for m in pattern.finditer(text):
-            chunk = text[pos : m.start()]
             if current:
-                parts[current] = parts.get(current, "") + chunk
-            else:
-                outside.append(chunk)
+                parts[current] = parts.get(current, "") + text[pos : m.start()]
             current = m.group(1)
             pos = m.end()
-        tail = text[pos:]
         if current:
-            parts[current] = parts.get(current, "") + tail
-        else:
-            outside.append(tail)
-        return parts.get(locale, "") if parts else "".join(outside)
-    return text
+            parts[current] = parts.get(current, "") + text[pos:]
+        return parts or None
+    return None
+
+
+def qtranslate_text(text: str, locale: str, fallback: str = "") -> str:
+    """The ``locale`` part of qTranslate markup; the ``fallback`` language's when
+    ``locale`` has none, else ``""``; text without markup unchanged (markers without a
+    language, ``[:]`` alone, are removed)."""
+    parts = qtranslate_parts(text)
+    if parts is None:
+        if _QT_BRACKET.search(text) or _QT_COMMENT.search(text):
+            return _QT_COMMENT.sub("", _QT_BRACKET.sub("", text))
+        return text
+    if parts.get(locale, "").strip() or not fallback:
+        return parts.get(locale, "")
+    return parts.get(fallback, "")
+
+
+def qtranslate_first(text: str) -> str:
+    """The text of the first language in ``text`` (all of it when it has no markup)."""
+    languages = languages_in_order(text)
+    return qtranslate_text(text, languages[0]) if languages else text
+
+
+def item_languages(data: dict[str, Any]) -> list[str]:
+    """The languages of an item's title, excerpt and content, in order of appearance."""
+    return list(
+        dict.fromkeys(code for key in SPLIT_FIELDS for code in languages_in_order(data[key]))
+    )
+
+
+def qtranslate_note(path: Any, counts: dict[str, int]) -> str:
+    """The run's note when items carry qTranslate markup and are read whole."""
+    langs = ", ".join(f"{code} {n:,}" for code, n in counts.items())
+    return (
+        f"{path}: qTranslate markup, every language in one field (items per language: "
+        f'{langs}): map one language per locale with {{ name = "qtranslate", locale = '
+        '"..." }, or set qtranslate_split = true in [source] for one record per language '
+        "(blog posts); otherwise the markup is sent as it is"
+    )
+
+
+def split_languages(
+    data: dict[str, Any], default: str | None
+) -> list[tuple[str, dict[str, Any], list[RecordWarning]]]:
+    """One item's data per language its title, excerpt or content is written in:
+    ``(language, data, warnings)``, the primary language (``default`` if the item has
+    it, else its first) first. A field without text in a language gets the primary
+    language's (else the first it has), with a warning; a field or a term name without
+    markup is the same in every language. No markup at all: an empty list."""
+    languages = item_languages(data)
+    if not languages:
+        return []
+    primary = default if default in languages else languages[0]
+    languages.remove(primary)
+    out = []
+    for language in (primary, *languages):
+        copy = dict(data)
+        warnings: list[RecordWarning] = []
+        for key in SPLIT_FIELDS:
+            parts = qtranslate_parts(data[key])
+            if parts is None:
+                copy[key] = qtranslate_text(data[key], language)
+                continue
+            copy[key] = parts.get(language, "")
+            if copy[key].strip():
+                continue
+            # Missing in this language: the primary language's text, else the first.
+            other = next((c for c in (primary, *parts) if parts.get(c, "").strip()), None)
+            if other is not None:
+                copy[key] = parts[other]
+                warnings.append(
+                    RecordWarning(
+                        f"qTranslate: the {key} has no {language!r} text; the {other!r} "
+                        "text is sent in its place",
+                        field=key,
+                    )
+                )
+        copy["content_with_media"] = {**data["content_with_media"], "content": copy["content"]}
+        copy["terms"] = {
+            taxonomy: [_term(t, language, primary) for t in terms]
+            for taxonomy, terms in data["terms"].items()
+        }
+        copy["categories"] = copy["terms"].get("category", [])
+        copy["tags"] = copy["terms"].get("post_tag", [])
+        copy["language"] = language
+        out.append((language, copy, warnings))
+    return out
+
+
+def _term(term: dict[str, str], language: str, primary: str) -> dict[str, str]:
+    if qtranslate_parts(term["name"]) is None:
+        return term
+    return {**term, "name": qtranslate_text(term["name"], language, primary)}

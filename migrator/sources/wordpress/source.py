@@ -92,6 +92,12 @@ from migrator.sources.options import Option, boolean, must, optional, string_lis
 from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
 from migrator.sources.wordpress.items import classify, read_item, split_url
 from migrator.sources.wordpress.parse import in_item, parse, release
+from migrator.sources.wordpress.qtranslate import (
+    item_languages,
+    qtranslate_first,
+    qtranslate_note,
+    split_languages,
+)
 from migrator.sources.wordpress.translations import Groups, item_language
 
 DEFAULT_SKIPPED = ("nav_menu_item", "revision")
@@ -108,6 +114,8 @@ class WxrStats(SourceStats):
     well_formed: bool = True
     wxr_version: str | None = None
     by_guid: int = 0  # items without a wp:post_id, identified by their guid or link
+    qtranslate: dict[str, int] = field(default_factory=dict)  # language -> items marked up
+    qtranslate_split: tuple[int, int] = (0, 0)  # items split, records made of them
 
     def summary(self) -> list[str]:
         lines = [
@@ -120,6 +128,12 @@ class WxrStats(SourceStats):
             lines.append(
                 f"{self.by_guid:,} item{'s' if self.by_guid != 1 else ''} without <wp:post_id>:"
                 " identified by <guid> (else <link>)"
+            )
+        items, records = self.qtranslate_split
+        if items:
+            lines.append(
+                f"qTranslate: {items:,} item{'s' if items != 1 else ''} split into {records:,}"
+                f" records, one per language ({', '.join(self.qtranslate)})"
             )
         return [*lines, *super().summary()]
 
@@ -138,6 +152,8 @@ class WxrSource(Source):
     )
     # Publish password-protected items as they are (Butter has no passwords: all can read).
     publish_protected = Option(False, boolean)
+    # qTranslate: one record per language of an item's markup (blog posts have no locales).
+    qtranslate_split = Option(False, boolean)
     every_type = False  # set by inspect: read menus and revisions too
 
     def wants(self, post_type: str) -> bool:
@@ -236,14 +252,15 @@ class WxrSource(Source):
             stats.problems.append(f"... and {len(errors) - _MAX_NOTES} more XML errors")
         for repair, n in stats.repairs.items():
             stats.notes.append(f"{self.path}: repaired on reading: {n} × {repair}")
+        if stats.qtranslate and not self.qtranslate_split:
+            stats.notes.append(qtranslate_note(self.path, stats.qtranslate))
 
     def _enrich(self, data: dict[str, Any], index: Index, site: dict[str, Any]) -> None:
         post_id = data["post_id"]
         warnings = data["_warnings"]
         meta = data["meta"]
-        data["slug"] = (
-            data["post_name"] or _slug(data["title"]) or (f"post-{post_id}" if post_id else "")
-        )
+        title = qtranslate_first(data["title"])  # a marked-up title: its first language
+        data["slug"] = data["post_name"] or _slug(title) or (f"post-{post_id}" if post_id else "")
         data["site"] = site
         thumb = meta.get("_thumbnail_id")
         data["featured_image"] = None
@@ -342,14 +359,37 @@ class WxrSource(Source):
             stats.by_guid += 1
         warnings = data.pop("_warnings")
         warnings.extend(f"line {n}: XML error repaired by the parser: {m}" for n, m in mine)
-        record = Record(
-            identity=identity,
-            kind=post_type,
-            data=data,
-            location=Location(self.file, line),
-            warnings=tuple(warnings),
-        )
-        yield from groups.add(record)
+        for language_identity, language_data, notes in self._languages(identity, data):
+            record = Record(
+                identity=language_identity,
+                kind=post_type,
+                data=language_data,
+                location=Location(self.file, line),
+                warnings=(*warnings, *notes),
+            )
+            yield from groups.add(record)
+
+    def _languages(
+        self, identity: str, data: dict[str, Any]
+    ) -> list[tuple[str, dict[str, Any], list[RecordWarning]]]:
+        """The item's records: itself, or with ``qtranslate_split`` one per language of
+        its qTranslate markup (the primary one keeps the item's identity and slug; the
+        others are ``<identity>:<lang>``, slug ``<slug>-<lang>``, translation group the
+        item's identity)."""
+        languages = item_languages(data)
+        for code in languages:
+            self.stats.qtranslate[code] = self.stats.qtranslate.get(code, 0) + 1
+        if not self.qtranslate_split or not languages:
+            return [(identity, data, [])]
+        out = []
+        for n, (language, copy, notes) in enumerate(split_languages(data, self.default_language)):
+            if n:
+                copy["slug"] = f"{data['slug']}-{language}"
+            copy["translation_group"] = identity
+            out.append((f"{identity}:{language}" if n else identity, copy, notes))
+        items, records = self.stats.qtranslate_split
+        self.stats.qtranslate_split = (items + 1, records + len(out))
+        return out
 
 
 @dataclass

@@ -1,11 +1,15 @@
-"""qTranslate markup (migrator.sources.wordpress.qtranslate); the mapping's ``qtranslate``
-transform is tested with the other transforms in tests/mapping."""
+"""qTranslate markup (migrator.sources.wordpress.qtranslate) and the WXR records of a
+qTranslate site; the mapping's ``qtranslate`` transform is tested with the other
+transforms in tests/mapping, a run into the emulator in test_wxr_qtranslate_run.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from migrator.sources import qtranslate_languages, qtranslate_text
+from migrator.records import Record
+from migrator.sources import open_source, qtranslate_languages, qtranslate_text
 
 
 @pytest.mark.parametrize(
@@ -25,3 +29,79 @@ def test_text_keeps_what_is_outside_the_markup_only_without_languages() -> None:
     assert qtranslate_text("[:en]Hello[:es]Hola[:]", "es") == "Hola"
     assert qtranslate_text("before [:] after", "es") == "before  after"
     assert qtranslate_text("<!--:en-->Hi<!--:-->", "fr") == ""
+
+
+# A qTranslate site's export, written for the tests (no real export has the markup).
+CASE = Path(__file__).resolve().parents[2] / "cases" / "wxr-qtranslate.xml"
+
+
+def read(**options: object) -> dict[str, Record]:
+    records = open_source("wxr", CASE, **options).records()
+    return {r.identity: r for r in records if isinstance(r, Record)}
+
+
+def test_the_comment_markers_are_kept_where_they_are_xml_comments() -> None:
+    records = read()
+    # <title> without CDATA: the markers were XML comments, which the parser dropped
+    # ("Sous le cielUnder heaven"); now the text is as WordPress holds it.
+    assert records["20"].data["title"] == (
+        "<!--:fr-->Sous le ciel<!--:--><!--:en-->Under heaven<!--:-->"
+    )
+    assert records["30"].data["content"] == (
+        "<!--:fr-->Nourrir le levain chaque jour.<!--:--><!--:en-->Feed the starter every "
+        "day.<!--:-->"
+    )
+    # In CDATA the markers were text all along; the bracket form too.
+    assert records["20"].data["excerpt"] == "<!--:fr-->À l'aube<!--:--><!--:en-->At dawn<!--:-->"
+    assert records["21"].data["title"] == "[:fr]À propos[:en]About us[:]"
+    assert records["30"].data["categories"][0]["name"] == "[:fr]Nouvelles[:en]News[:]"
+    # A comment that is not a qTranslate marker stays as WordPress exported it: in CDATA
+    # it is text; the site title's markers are kept like an item's.
+    assert "<!--more-->" in records["32"].data["content"]
+    assert records["22"].data["site"]["title"] == (
+        "<!--:fr-->Le Fournil<!--:--><!--:en-->The Bakehouse<!--:-->"
+    )
+
+
+def test_a_title_without_a_slug_makes_one_from_its_first_language() -> None:
+    assert read()["31"].data["slug"] == "pain-de-seigle"
+
+
+def test_read_whole_the_run_notes_the_languages_and_what_to_do() -> None:
+    source = open_source("wxr", CASE)
+    list(source.records())
+    (note,) = [n for n in source.stats.notes if "qTranslate" in n]
+    assert "fr 4, en 4" in note and "qtranslate_split = true" in note
+
+
+def test_split_makes_one_post_per_language_nothing_dropped() -> None:
+    source = open_source("wxr", CASE, qtranslate_split=True, post_types=["post"])
+    records = {r.identity: r for r in source.records() if isinstance(r, Record)}
+    assert sorted(records) == ["30", "30:en", "31", "31:en", "32"]
+    fr, en = records["30"].data, records["30:en"].data
+    assert (fr["language"], fr["title"], fr["slug"]) == ("fr", "Le levain", "le-levain")
+    assert (en["language"], en["title"], en["slug"]) == ("en", "Sourdough starter", "le-levain-en")
+    assert en["content"] == en["content_with_media"]["content"] == "Feed the starter every day."
+    assert [c["name"] for c in fr["categories"]] == ["Nouvelles"]
+    assert [c["name"] for c in en["categories"]] == ["News"]
+    assert fr["translation_group"] == en["translation_group"] == "30"
+    # No English content in post 31: the French is sent, and the warning says so.
+    rye = records["31:en"]
+    assert rye.data["title"] == "Rye bread" and rye.data["content"] == "Seigle, eau, sel."
+    assert [str(w) for w in rye.warnings] == [
+        "qTranslate: the content has no 'en' text; the 'fr' text is sent in its place"
+    ]
+    assert records["32"].data["language"] is None  # no markup: one record, as before
+    assert "qTranslate: 2 items split into 4 records, one per language (fr, en)" in (
+        source.stats.summary()
+    )
+
+
+def test_split_puts_the_default_language_first() -> None:
+    records = read(qtranslate_split=True, default_language="en", post_types=["page"])
+    assert sorted(records) == ["20", "20:fr", "21", "21:fr", "22"]
+    assert records["20"].data["title"] == "Under heaven"
+    assert records["20:fr"].data["slug"] == "sous-le-ciel-fr"
+    # Page 21 has no English excerpt: the primary language lacks it, the French is sent.
+    assert records["21"].data["excerpt"] == "Depuis 1920"
+    assert [w.field for w in records["21"].warnings] == ["excerpt"]
