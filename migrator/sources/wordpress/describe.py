@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from migrator.errors import RecordError
 from migrator.sources.wordpress.items import split_url
-from migrator.sources.wordpress.qtranslate import qtranslate_languages
+from migrator.sources.wordpress.qtranslate import item_languages
 
 if TYPE_CHECKING:
     from migrator.sources.wordpress.source import WxrSource
@@ -43,6 +43,7 @@ class _Tally:
     linking_items: int = 0
     errors: list[str] = field(default_factory=list)
     plugin: str | None = None
+    site_language: str | None = None  # the channel's <language>
 
     def add(self, kind: str, data: Mapping[str, Any]) -> None:
         self.types[kind] += 1
@@ -57,9 +58,10 @@ class _Tally:
             self.locales[data["language"]] += 1
             self.plugin = self.plugin or ("polylang" if "language" in data["terms"] else "wpml")
         else:
-            for code in qtranslate_languages(data["title"] + data["content"][:2000]):
+            for code in item_languages(data):
                 self.locales[code] += 1
                 self.plugin = "qtranslate"
+        self.site_language = self.site_language or data["site"].get("language")
         self.author_posts[data["author"]["login"]] += 1
         self.comments += len(data["comments"])
         if data["link"]:
@@ -99,9 +101,7 @@ def describe(source: WxrSource) -> dict[str, Any]:
         "meta_keys": {
             kind: dict(counter.most_common(_SHOWN)) for kind, counter in sorted(tally.meta.items())
         },
-        "locales": {"plugin": tally.plugin, "counts": dict(tally.locales.most_common())}
-        if tally.locales
-        else {},
+        "locales": _locales(tally),
         "authors": authors,
         "comments": tally.comments,
         "attachment_hosts": dict(tally.hosts.most_common(_SHOWN)),
@@ -116,6 +116,19 @@ def describe(source: WxrSource) -> dict[str, Any]:
         else [*stats.problems, *errors],
         "notes": list(stats.notes),
     }
+
+
+def _locales(tally: _Tally) -> dict[str, Any]:
+    """The plugin and the items per language; for qTranslate (whose default language is
+    in the site's options, not the export) a guess at the default: the site's
+    ``<language>`` if items use it, else the language most items have."""
+    if not tally.locales:
+        return {}
+    out: dict[str, Any] = {"plugin": tally.plugin, "counts": dict(tally.locales.most_common())}
+    if tally.plugin == "qtranslate":
+        site = (tally.site_language or "").replace("_", "-").split("-")[0].lower()
+        out["default"] = site if site in tally.locales else tally.locales.most_common(1)[0][0]
+    return out
 
 
 def permalink_shape(data: Mapping[str, Any]) -> str:
@@ -164,7 +177,7 @@ model = "{model}"
 format = "wxr"
 path = "{source}"
 post_types = ["{kind}"]
-
+{split}
 [vars]
 media_host = ""        # a mirror of the old uploads, e.g. http://127.0.0.1:8000
 author_email = ""      # Butter author for WordPress authors not in the table
@@ -214,15 +227,15 @@ where = {{ status = ["publish", "draft"] }}
 kind = "collection"
 collection = "{kind}"
 lookup_field = "slug"
-status = {{ from = "status", lookup = {{ publish = "published", draft = "draft" }} }}
+{base_locale}status = {{ from = "status", lookup = {{ publish = "published", draft = "draft" }} }}
 
 [fields]
-title = {{ from = "title", transforms = ["strip_html", {{ name = "default", value = "Untitled" }}] }}
+title = {{ from = "title", transforms = [{qt}"strip_html", {{ name = "default", value = "Untitled" }}] }}
 slug = {{ from = "slug", transforms = ["slugify"] }}
-summary = {{ from = "excerpt", transforms = ["strip_html"] }}
-body = {{ from = "content_with_media", transforms = ["shortcodes", "wpautop", "strip_blocks"] }}
+summary = {{ from = "excerpt", transforms = [{qt}"strip_html"] }}
+body = {{ from = "content_with_media", transforms = ["shortcodes", {qt}"wpautop", "strip_blocks"] }}
 image = {{ from = "featured_image.url", optional = true, transforms = [{{ name = "rebase_url", to = "{{vars.media_host}}" }}] }}
-{meta}"""  # noqa: E501
+{meta}{locales}"""  # noqa: E501
 
 
 def scaffold(source: WxrSource, kind: str, *, model: str = "content-model.toml") -> str:
@@ -240,6 +253,7 @@ def scaffold(source: WxrSource, kind: str, *, model: str = "content-model.toml")
     authors = ", ".join(f'"{e}" = "{e}"' for e in emails)
     template = _POST_TEMPLATE if kind == "post" else _COLLECTION_TEMPLATE
     return template.format(
+        **_qtranslate_parts(summary["locales"]),
         kind=kind,
         file=source.path.name,
         model=model,
@@ -247,6 +261,49 @@ def scaffold(source: WxrSource, kind: str, *, model: str = "content-model.toml")
         authors=authors,
         meta=meta,
     )
+
+
+_SPLIT = """\
+# qTranslate: each item holds its languages ({languages}) in one field. Blog posts have no
+# locales in Butter, so each language becomes a post of its own: the {default} one keeps the
+# item's slug, the others get "<slug>-<language>"; a field missing in a language is sent
+# in {default}, with a warning. {default} is inspect's guess at qTranslate's default language
+# (the site's <language>, else the most used one): check it.
+qtranslate_split = true
+default_language = "{default}"
+"""
+
+_BASE_LOCALE = """\
+# qTranslate: each item holds its languages ({languages}) in one field; each becomes a
+# locale of the item: {default} here ([fields]), the others in [locales.*] below. Your content
+# model must have these locales (a Butter code that differs from qTranslate's: rename the
+# [locales.<code>] table, keep the transform's locale). {default} is inspect's guess at
+# qTranslate's default language (the site's <language>, else the most used one): check it.
+locale = "{default}"
+"""
+
+_LOCALE = """
+[locales.{code}.fields]
+# A field without {code} text gets the {default} one (leave fallback out to send it empty).
+title = {{ from = "title", transforms = [{{ name = "qtranslate", locale = "{code}", fallback = "{default}" }}, "strip_html", {{ name = "default", value = "Untitled" }}] }}
+summary = {{ from = "excerpt", transforms = [{{ name = "qtranslate", locale = "{code}", fallback = "{default}" }}, "strip_html"] }}
+body = {{ from = "content_with_media", transforms = ["shortcodes", {{ name = "qtranslate", locale = "{code}", fallback = "{default}" }}, "wpautop", "strip_blocks"] }}
+"""  # noqa: E501
+
+
+def _qtranslate_parts(locales: dict[str, Any]) -> dict[str, str]:
+    """The scaffold's qTranslate lines: empty unless the items carry its markup."""
+    if locales.get("plugin") != "qtranslate":
+        return {"split": "", "base_locale": "", "qt": "", "locales": ""}
+    default = locales["default"]
+    names = {"languages": ", ".join(locales["counts"]), "default": default}
+    others = [code for code in locales["counts"] if code != default]
+    return {
+        "split": _SPLIT.format(**names),
+        "base_locale": _BASE_LOCALE.format(**names),
+        "qt": f'{{ name = "qtranslate", locale = "{default}" }}, ',
+        "locales": "".join(_LOCALE.format(code=code, default=default) for code in others),
+    }
 
 
 def _field_name(key: str) -> str:

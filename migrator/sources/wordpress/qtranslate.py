@@ -15,6 +15,7 @@ export does not hold (the export has the default language's name only).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from migrator.records import RecordWarning
@@ -88,7 +89,7 @@ def qtranslate_first(text: str) -> str:
     return qtranslate_text(text, languages[0]) if languages else text
 
 
-def item_languages(data: dict[str, Any]) -> list[str]:
+def item_languages(data: Mapping[str, Any]) -> list[str]:
     """The languages of an item's title, excerpt and content, in order of appearance."""
     return list(
         dict.fromkeys(code for key in SPLIT_FIELDS for code in languages_in_order(data[key]))
