@@ -101,9 +101,9 @@ def qtranslate_note(path: Any, counts: dict[str, int]) -> str:
     langs = ", ".join(f"{code} {n:,}" for code, n in counts.items())
     return (
         f"{path}: qTranslate markup, every language in one field (items per language: "
-        f'{langs}): map one language per locale with {{ name = "qtranslate", locale = '
-        '"..." }, or set qtranslate_split = true in [source] for one record per language '
-        "(blog posts); otherwise the markup is sent as it is"
+        f'{langs}): a field that does not pick one with {{ name = "qtranslate", locale = '
+        '"..." } sends them all, markers included; qtranslate_split = true in [source] '
+        "makes one record per language instead (blog posts)"
     )
 
 
@@ -138,8 +138,8 @@ def split_languages(
                 copy[key] = parts[other]
                 warnings.append(
                     RecordWarning(
-                        f"qTranslate: the {key} has no {language!r} text; the {other!r} "
-                        "text is sent in its place",
+                        "a language missing in qTranslate markup, another sent in its "
+                        f"place: the {key} has no {language!r} text; the {other!r} text is sent",
                         field=key,
                     )
                 )

@@ -89,7 +89,8 @@ def test_split_makes_one_post_per_language_nothing_dropped() -> None:
     rye = records["31:en"]
     assert rye.data["title"] == "Rye bread" and rye.data["content"] == "Seigle, eau, sel."
     assert [str(w) for w in rye.warnings] == [
-        "qTranslate: the content has no 'en' text; the 'fr' text is sent in its place"
+        "a language missing in qTranslate markup, another sent in its place: the content "
+        "has no 'en' text; the 'fr' text is sent"
     ]
     assert records["32"].data["language"] is None  # no markup: one record, as before
     assert "qTranslate: 2 items split into 4 records, one per language (fr, en)" in (
