@@ -17,7 +17,8 @@ title, link, guid      as exported; ``description`` and ``pub_date`` (RFC 822) t
 content                ``content:encoded``: raw post HTML (use ``wpautop``/``shortcodes``)
 excerpt                ``excerpt:encoded``
 post_name              the slug as exported (may be empty)
-slug                   ``post_name``, else made from the title, else ``post-<id>``
+slug                   ``post_name``, else made from the title (its first qTranslate
+                       language), else ``post-<id>``
 status                 publish, draft, pending, private, future, trash, inherit...
 post_type              same as the record's kind
 post_parent            parent's post id (pages, attachments) or None; ``menu_order`` int
@@ -40,7 +41,8 @@ images                 ``<img src>`` URLs in the content, for the link-rewriting
 links                  internal links in the content (relative, or to the site's hosts)
 is_sticky              bool; ``password_protected`` bool (see ``publish_protected``);
                        ``comment_status``, ``ping_status``
-language               the item's language (Polylang ``language`` term or WPML meta), or None
+language               the item's language (Polylang ``language`` term, WPML meta, or with
+                       ``qtranslate_split`` its qTranslate language), or None
 translation_group      its translation group (Polylang ``post_translations`` term, WPML
                        ``_wpml_import_translation_group``), or None
 translations           only with ``group_translations``: {language: data of that item}
@@ -61,9 +63,19 @@ record, the one in ``default_language`` (else the original, else the first) carr
 ``publish_protected``: a published item with a ``wp:post_password`` is read with status
 ``draft`` and a warning (Butter has no passwords: published, it would be public), unless
 this is true.
+``qtranslate_split``: an item whose title, excerpt or content carries qTranslate markup
+(``[:fr]..[:en]..[:]``, ``<!--:fr-->..<!--:-->``) becomes one record per language, for
+blog posts (Butter's have no locales): the ``default_language`` one (else the item's
+first) keeps the identity and slug, the others are ``<identity>:<lang>`` with slug
+``<slug>-<lang>``; each has its language's title, excerpt, content and term names,
+``language`` and ``translation_group`` (the item's identity). A field missing in a
+language gets the default's text, with a warning. Without it the markup stays in the
+data (in every text field: the comment form, which outside CDATA is XML comments, is
+put back), for the mapping's ``qtranslate`` transform, and the run notes it.
 
 **Warnings** for the run's warnings file (``RecordWarning``): a password-protected item
-made a draft, a ``_thumbnail_id`` naming an attachment the export does not hold.
+made a draft, a ``_thumbnail_id`` naming an attachment the export does not hold, a
+language missing in one field of a ``qtranslate_split`` item.
 
 **Malformed files** are repaired on the way in (see ``recover.py``) and parsed in
 lxml's recover mode. An item the parser still had to guess at (say, cut off by the end
