@@ -89,10 +89,23 @@ def qtranslate_first(text: str) -> str:
     return qtranslate_text(text, languages[0]) if languages else text
 
 
+def is_marked_up(text: str) -> bool:
+    """Whether ``text`` is qTranslate markup: a language marker and the closing one
+    (``[:]``, ``<!--:-->``), which qTranslate always writes; ``x[:end]`` in a code sample
+    alone is not."""
+    return ("[:]" in text or "<!--:-->" in text) and bool(languages_in_order(text))
+
+
 def item_languages(data: Mapping[str, Any]) -> list[str]:
-    """The languages of an item's title, excerpt and content, in order of appearance."""
+    """The languages of an item's title, excerpt and content (those marked up), in order
+    of appearance."""
     return list(
-        dict.fromkeys(code for key in SPLIT_FIELDS for code in languages_in_order(data[key]))
+        dict.fromkeys(
+            code
+            for key in SPLIT_FIELDS
+            if is_marked_up(data[key])
+            for code in languages_in_order(data[key])
+        )
     )
 
 
@@ -125,9 +138,8 @@ def split_languages(
         copy = dict(data)
         warnings: list[RecordWarning] = []
         for key in SPLIT_FIELDS:
-            parts = qtranslate_parts(data[key])
+            parts = qtranslate_parts(data[key]) if is_marked_up(data[key]) else None
             if parts is None:
-                copy[key] = qtranslate_text(data[key], language)
                 continue
             copy[key] = parts.get(language, "")
             if copy[key].strip():
@@ -156,6 +168,6 @@ def split_languages(
 
 
 def _term(term: dict[str, str], language: str, primary: str) -> dict[str, str]:
-    if qtranslate_parts(term["name"]) is None:
+    if not is_marked_up(term["name"]):
         return term
     return {**term, "name": qtranslate_text(term["name"], language, primary)}

@@ -106,3 +106,29 @@ def test_split_puts_the_default_language_first() -> None:
     # Page 21 has no English excerpt: the primary language lacks it, the French is sent.
     assert records["21"].data["excerpt"] == "Depuis 1920"
     assert [w.field for w in records["21"].warnings] == ["excerpt"]
+
+
+WXR = """<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+  xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
+  xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><wp:wxr_version>1.2</wp:wxr_version>{items}</channel></rss>"""
+ITEM = """<item><title>{title}</title><content:encoded><![CDATA[{content}]]></content:encoded>
+<wp:post_id>{id}</wp:post_id><wp:post_name>p{id}</wp:post_name><wp:status>publish</wp:status>
+<wp:post_type>post</wp:post_type></item>"""
+
+
+def test_code_that_looks_like_a_marker_is_not_qtranslate(tmp_path: Path) -> None:
+    code = "<pre>first = lines[:end]</pre>"
+    path = tmp_path / "code.xml"
+    items = ITEM.format(id=1, title="Slices", content=code) + ITEM.format(
+        id=2, title="[:en]Slices[:fr]Tranches[:]", content=code
+    )
+    path.write_text(WXR.format(items=items), encoding="utf-8")
+    source = open_source("wxr", path, qtranslate_split=True)
+    records = {r.identity: r.data for r in source.records() if isinstance(r, Record)}
+    # Post 1 has no qTranslate markup (no closing [:]); post 2's title has, its code not.
+    assert sorted(records) == ["1", "2", "2:fr"]
+    assert records["1"]["language"] is None and records["1"]["content"] == code
+    assert records["2:fr"]["title"] == "Tranches" and records["2:fr"]["content"] == code
+    assert dict(source.stats.qtranslate) == {"en": 1, "fr": 1}
