@@ -394,9 +394,12 @@ class WxrSource(Source):
         if not self.qtranslate_split or not languages:
             return [(identity, data, [])]
         out = []
+        slug = data["slug"]
         for n, (language, copy, notes) in enumerate(split_languages(data, self.default_language)):
-            if n:
-                copy["slug"] = f"{data['slug']}-{language}"
+            if n == 0 and not data["post_name"]:  # made from the title: the primary's
+                slug = copy["slug"] = _slug(copy["title"]) or slug
+            elif n:
+                copy["slug"] = f"{slug}-{language}"
             copy["translation_group"] = identity
             out.append((f"{identity}:{language}" if n else identity, copy, notes))
         items, records = self.stats.qtranslate_split

@@ -132,3 +132,10 @@ def test_code_that_looks_like_a_marker_is_not_qtranslate(tmp_path: Path) -> None
     assert records["1"]["language"] is None and records["1"]["content"] == code
     assert records["2:fr"]["title"] == "Tranches" and records["2:fr"]["content"] == code
     assert dict(source.stats.qtranslate) == {"en": 1, "fr": 1}
+
+
+def test_split_makes_a_slug_without_post_name_from_the_default_language() -> None:
+    records = read(qtranslate_split=True, default_language="en", post_types=["post"])
+    assert records["31"].data["slug"] == "rye-bread"
+    assert records["31:fr"].data["slug"] == "rye-bread-fr"
+    assert records["30"].data["slug"] == "le-levain"  # its post_name, in every language
