@@ -9,7 +9,7 @@ A prefix the file forgot to declare reaches us as a literal ``wp:post_id`` tag n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -67,21 +67,32 @@ def text(el: Any) -> str:
     return (el.text or "").strip()
 
 
-def marked_text(el: Any) -> Iterator[str]:
+def marked_text(el: Any) -> Iterable[str]:
     """``itertext()``, but qTranslate's comment markers (``<!--:fr-->``, ``<!--:-->``),
     which outside CDATA are XML comments, are kept in the text; other comments are not."""
-    if el.text:
-        yield el.text
-    for child in el:
-        if child.tag is etree.Comment:
-            if is_marker_comment(child.text or ""):
-                yield f"<!--{child.text}-->"
-        elif child.tag is etree.Entity:  # an entity left unexpanded, as itertext() has it
-            yield child.text
+    if not any(is_marker_comment(c.text or "") for c in el.iter(etree.Comment)):
+        return el.itertext()  # the usual case, in C
+    # A walk with a stack of its own: a file may nest elements thousands deep.
+    out = [el.text or ""]
+    stack = [iter(el)]  # the children left of each open element
+    tails: list[str] = []  # and the tails that follow them
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            if tails:
+                out.append(tails.pop())
         elif isinstance(child.tag, str):
-            yield from marked_text(child)
-        if child.tail:
-            yield child.tail
+            out.append(child.text or "")
+            stack.append(iter(child))
+            tails.append(child.tail or "")
+        else:
+            if child.tag is etree.Comment and is_marker_comment(child.text or ""):
+                out.append(f"<!--{child.text}-->")
+            elif child.tag is etree.Entity:  # left unexpanded: itertext() has its text
+                out.append(child.text or "")
+            out.append(child.tail or "")
+    return out
 
 
 def wp_children(el: Any) -> dict[str, str]:
