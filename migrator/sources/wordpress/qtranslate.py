@@ -15,7 +15,7 @@ export does not hold (the export has the default language's name only).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from migrator.records import RecordWarning
@@ -118,6 +118,26 @@ def qtranslate_note(path: Any, counts: dict[str, int]) -> str:
         '"..." } sends them all, markers included; qtranslate_split = true in [source] '
         "makes one record per language instead (blog posts)"
     )
+
+
+def split_item(
+    identity: str, data: dict[str, Any], default: str | None, slugify: Callable[[str], str]
+) -> list[tuple[str, dict[str, Any], list[RecordWarning]]]:
+    """``qtranslate_split``: ``(identity, data, warnings)`` per language (see
+    ``split_languages``). The primary language keeps the item's identity and slug (made
+    from its own title when the item has no ``post_name``); the others are
+    ``<identity>:<lang>`` with slug ``<slug>-<lang>``; all have the item's identity as
+    their ``translation_group``."""
+    out = []
+    slug = data["slug"]
+    for n, (language, copy, warnings) in enumerate(split_languages(data, default)):
+        if n == 0 and not data["post_name"]:
+            slug = copy["slug"] = slugify(copy["title"]) or slug
+        elif n:
+            copy["slug"] = f"{slug}-{language}"
+        copy["translation_group"] = identity
+        out.append((f"{identity}:{language}" if n else identity, copy, warnings))
+    return out
 
 
 def split_languages(

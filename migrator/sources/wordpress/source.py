@@ -108,7 +108,7 @@ from migrator.sources.wordpress.qtranslate import (
     item_languages,
     qtranslate_first,
     qtranslate_note,
-    split_languages,
+    split_item,
 )
 from migrator.sources.wordpress.translations import Groups, item_language
 
@@ -384,24 +384,13 @@ class WxrSource(Source):
     def _languages(
         self, identity: str, data: dict[str, Any]
     ) -> list[tuple[str, dict[str, Any], list[RecordWarning]]]:
-        """The item's records: itself, or with ``qtranslate_split`` one per language of
-        its qTranslate markup (the primary one keeps the item's identity and slug; the
-        others are ``<identity>:<lang>``, slug ``<slug>-<lang>``, translation group the
-        item's identity)."""
+        """The item's records: itself, or with ``qtranslate_split`` one per language."""
         languages = item_languages(data)
         for code in languages:
             self.stats.qtranslate[code] = self.stats.qtranslate.get(code, 0) + 1
         if not self.qtranslate_split or not languages:
             return [(identity, data, [])]
-        out = []
-        slug = data["slug"]
-        for n, (language, copy, notes) in enumerate(split_languages(data, self.default_language)):
-            if n == 0 and not data["post_name"]:  # made from the title: the primary's
-                slug = copy["slug"] = _slug(copy["title"]) or slug
-            elif n:
-                copy["slug"] = f"{slug}-{language}"
-            copy["translation_group"] = identity
-            out.append((f"{identity}:{language}" if n else identity, copy, notes))
+        out = split_item(identity, data, self.default_language, _slug)
         items, records = self.stats.qtranslate_split
         self.stats.qtranslate_split = (items + 1, records + len(out))
         return out
