@@ -60,6 +60,8 @@ class Index:
     site: dict[str, Any] = field(default_factory=dict)
     authors: dict[str, Author] = field(default_factory=dict)
     terms: list[dict[str, Any]] = field(default_factory=list)
+    # (taxonomy, slug or name) -> the term's description, for the items' term lists
+    descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
     attachments: AttachmentIndex = field(default_factory=AttachmentIndex)  # on disk
     groups: dict[str, int] = field(default_factory=dict)  # translation group -> members
     duplicates: set[str] = field(default_factory=set)  # post ids on more than one item
@@ -89,7 +91,7 @@ def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
             release(el)
         elif in_item(el):
             continue
-        elif kind == "wp" and local == "author":
+        elif kind == "wp" and local in ("author", "wp_author"):
             author = read_author(el)
             if author is not None:
                 index.authors.setdefault(author.login, author)
@@ -98,11 +100,14 @@ def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
             term = read_term(local, el)
             if term is not None:
                 index.terms.append(term)
+                if term["description"]:
+                    index.descriptions[(term["taxonomy"], term["slug"])] = term["description"]
+                    index.descriptions[(term["taxonomy"], term["name"])] = term["description"]
             release(el)
         elif kind == "wp" and local in ("wxr_version", "base_site_url", "base_blog_url"):
-            index.site.setdefault(local, text(el))
+            index.site.setdefault(local, text(el).strip())
         elif kind == "" and local in SITE_KEYS and parent_local(el) == "channel":
-            index.site.setdefault(local, text(el))
+            index.site.setdefault(local, text(el).strip())
     return index
 
 
@@ -119,16 +124,19 @@ def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
     if f.get("post_type") == "attachment" and post_id:
         meta = dict(meta_pairs(el, "postmeta"))
         parent = f.get("post_parent") or None
-        excerpt = ""
+        excerpt = description = ""
         for child in el:
             if classify(child.tag) == ("excerpt", "encoded"):
                 excerpt = text(child)
+            elif classify(child.tag) == ("content", "encoded"):
+                description = text(child)  # WordPress's "Description" of a media item
         index.attachments.add(
             post_id,
             url=f.get("attachment_url") or _child_text(el, "guid"),
-            alt=meta.get("_wp_attachment_image_alt", ""),
+            alt=meta.get("_wp_attachment_image_alt", "").strip(),
             title=_child_text(el, "title"),
-            caption=excerpt,
+            caption=excerpt.strip(),
+            description=description.strip(),
             parent=parent if parent and parent != "0" else None,
         )
     if source.group_translations and source.wants(f.get("post_type") or "post"):
@@ -140,5 +148,5 @@ def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
 def _child_text(el: Any, name: str) -> str:
     for child in el:
         if classify(child.tag) == ("", name):
-            return text(child)
+            return text(child).strip()
     return ""

@@ -4,13 +4,20 @@ Elements are recognised by **namespace URI**, never by prefix: ``wp:`` may be bo
 anything, and both ``http://`` and ``https://wordpress.org/export/1.x/`` are real.
 A prefix the file forgot to declare reaches us as a literal ``wp:post_id`` tag name
 (the repair pass declares the usual ones, so this is the fallback).
+
+**Whitespace.** Free text keeps it as exported, as WordPress's importer does: titles,
+content, excerpts, descriptions, meta values, comment text (a mapping strips where it
+wants: ``strip``, ``strip_html``). What names or dates a thing (ids, slugs, logins,
+emails, URLs, statuses, dates, term names) is trimmed: a re-indented export puts
+newlines around those.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -57,19 +64,28 @@ def classify(tag: Any) -> tuple[str, str]:
 
 
 def text(el: Any) -> str:
-    """All text of an element (adjacent CDATA sections joined), trimmed."""
+    """All text of an element (adjacent CDATA sections joined), as exported."""
     if len(el):
-        return "".join(el.itertext()).strip()
-    return (el.text or "").strip()
+        return "".join(el.itertext())
+    return el.text or ""
+
+
+# ``wp:`` children that are free text: kept untrimmed (see the module docstring).
+FREE_TEXT = frozenset(
+    {"meta_value", "comment_content", "category_description", "tag_description",
+     "term_description"}
+)  # fmt: skip
 
 
 def wp_children(el: Any) -> dict[str, str]:
-    """Local name → text of the ``wp:`` children (the first of each name wins)."""
+    """Local name → text of the ``wp:`` children (the first of each name wins), trimmed
+    but for ``FREE_TEXT``."""
     out: dict[str, str] = {}
     for child in el:
         kind, local = classify(child.tag)
         if kind == "wp" and local not in out:
-            out[local] = text(child)
+            value = text(child)
+            out[local] = value if local in FREE_TEXT else value.strip()
     return out
 
 
@@ -84,6 +100,20 @@ def wp_date(value: str | None, *, gmt: bool = False) -> str | None:
             return value
         return value.replace(" ", "T") + ("+00:00" if gmt else "")
     return value  # kept as written; a mapping's date transform can parse it
+
+
+def pub_date(value: str) -> tuple[str, str] | None:
+    """RFC 822 ``<pubDate>`` (``Sat, 27 May 2017 11:33:38 +0000``) → ``(date, date_gmt)``
+    as ``wp_date`` gives them: the time as written, and in UTC with ``+00:00``. None when
+    it is no date, or WordPress's placeholder for "never" (before 1971)."""
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.year < 1971:
+        return None
+    utc = when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return when.replace(tzinfo=None).isoformat(), utc.isoformat()
 
 
 def as_int(value: str | None) -> int | None:
@@ -165,12 +195,14 @@ def read_term(local: str, el: Any) -> dict[str, Any] | None:
     taxonomy: str | None
     if local == "category":
         taxonomy, slug, name = "category", f.get("category_nicename"), f.get("cat_name")
-        parent = f.get("category_parent")
+        parent, description = f.get("category_parent"), f.get("category_description")
     elif local == "tag":
         taxonomy, slug, name, parent = "post_tag", f.get("tag_slug"), f.get("tag_name"), None
+        description = f.get("tag_description")
     else:
         taxonomy, slug = f.get("term_taxonomy"), f.get("term_slug")
         name, parent = f.get("term_name"), f.get("term_parent")
+        description = f.get("term_description")
     if not taxonomy or not (slug or name):
         return None
     warnings: list[str] = []
@@ -180,6 +212,7 @@ def read_term(local: str, el: Any) -> dict[str, Any] | None:
         "name": name or slug or "",
         "parent": parent or None,
         "id": f.get("term_id") or None,
+        "description": description or "",
         "meta": decode_meta(meta_pairs(el, "termmeta"), warnings),
     }
 
@@ -206,7 +239,7 @@ def _parts(el: Any, warnings: list[str]) -> _Parts:
             if local == "comment":
                 parts.comments.append(_comment(child, warnings))
             elif local not in ("postmeta",) and local not in parts.wp:
-                parts.wp[local] = text(child)
+                parts.wp[local] = text(child).strip()
         elif kind == "":
             if local == "category":
                 _add_term(parts, child)
@@ -217,7 +250,7 @@ def _parts(el: Any, warnings: list[str]) -> _Parts:
         elif kind == "excerpt" and local == "encoded":
             parts.excerpt = text(child)
         elif kind == "dc" and local == "creator":
-            parts.creator = text(child)
+            parts.creator = text(child).strip()
     # WXR 1.0 repeats categories without a domain; keep those no typed one names.
     terms = parts.terms
     named = {t["name"] for t in terms.get("category", [])} | {
@@ -232,15 +265,22 @@ def _parts(el: Any, warnings: list[str]) -> _Parts:
 
 def _add_term(parts: _Parts, child: Any) -> None:
     domain = child.get("domain")
-    name = text(child)
+    name = text(child).strip()
     if domain is None:
         parts.untyped.append(name)
         return
     taxonomy = "post_tag" if domain == "tag" else domain
-    entry = {"name": name, "slug": child.get("nicename") or ""}
+    entry = {"name": name, "slug": (child.get("nicename") or "").strip()}
     bucket = parts.terms.setdefault(taxonomy, [])
-    if entry not in bucket:
-        bucket.append(entry)
+    # WXR 1.0 writes each term twice, without a nicename and with one: keep one, with
+    # the slug (as WordPress's importer does).
+    for i, known in enumerate(bucket):
+        if known["name"] == name and (known["slug"] == entry["slug"] or not entry["slug"]):
+            return
+        if known["name"] == name and not known["slug"]:
+            bucket[i] = entry
+            return
+    bucket.append(entry)
 
 
 def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict[str, Any]:
@@ -259,13 +299,19 @@ def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict
         href for m in _HREF.finditer(content) if _is_internal(href := m.group(2), site_hosts)
     )
     post_type = wp.get("post_type") or "post"
+    date, date_gmt = wp_date(wp.get("post_date")), wp_date(wp.get("post_date_gmt"), gmt=True)
+    rfc822 = plain.get("pubDate", "").strip()
+    # Squarespace and other generators write only <pubDate>: the dates come from it.
+    from_pub_date = date is None and rfc822 and pub_date(rfc822)
+    if from_pub_date:
+        date, date_gmt = from_pub_date
     return {
         "post_id": wp.get("post_id", ""),
         "title": plain.get("title", ""),
-        "link": plain.get("link", ""),
-        "guid": plain.get("guid", ""),
+        "link": plain.get("link", "").strip(),
+        "guid": plain.get("guid", "").strip(),
         "description": plain.get("description", ""),
-        "pub_date": plain.get("pubDate", ""),
+        "pub_date": rfc822,
         "content": content,
         "excerpt": excerpt,
         "post_name": wp.get("post_name", ""),
@@ -273,8 +319,8 @@ def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict
         "post_type": post_type,
         "post_parent": _id_or_none(wp.get("post_parent")),
         "menu_order": as_int(wp.get("menu_order")) or 0,
-        "date": wp_date(wp.get("post_date")),
-        "date_gmt": wp_date(wp.get("post_date_gmt"), gmt=True),
+        "date": date,
+        "date_gmt": date_gmt,
         "modified": wp_date(wp.get("post_modified")),
         "modified_gmt": wp_date(wp.get("post_modified_gmt"), gmt=True),
         "comment_status": wp.get("comment_status", ""),
@@ -292,6 +338,7 @@ def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict
         "images": images,
         "links": links,
         "_warnings": warnings,
+        "_from_pub_date": bool(from_pub_date),
     }
 
 

@@ -21,6 +21,7 @@ from migrator.sources.wordpress.recover import RepairingReader
 _WATCHED = [
     "{*}item",
     "{*}author",
+    "{*}wp_author",  # old WordPress.com exports' name for <wp:author>
     "{*}category",
     "{*}tag",
     "{*}term",

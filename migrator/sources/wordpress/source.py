@@ -9,7 +9,8 @@ site); an item without one (some generators leave it out) is identified by its `
 else its ``link`` (stable too: WordPress never changes a guid), and the summary says how
 many were; ``kind`` is its post type (``post``, ``page``, ``attachment``, ``product``...);
 ``location`` is the file and the line of its ``<item>``. ``data`` keys (what a mapping's
-``from = "..."`` names; missing values are ``""``, ``None`` or empty):
+``from = "..."`` names; missing values are ``""``, ``None`` or empty; free text keeps its
+whitespace as exported, ids, slugs, names, URLs and dates are trimmed: see ``items.py``):
 
 =====================  ===================================================================
 post_id                the WordPress id (text)
@@ -21,20 +22,29 @@ slug                   ``post_name``, else made from the title, else ``post-<id>
 status                 publish, draft, pending, private, future, trash, inherit...
 post_type              same as the record's kind
 post_parent            parent's post id (pages, attachments) or None; ``menu_order`` int
-date, date_gmt         ISO 8601 (local without offset; GMT with ``+00:00``); None if unset
+date, date_gmt         ISO 8601 (local without offset; GMT with ``+00:00``); None if unset.
+                       An item without ``wp:post_date`` (Squarespace writes none) takes
+                       both from its ``<pubDate>``: the time as written, and in UTC
 modified, modified_gmt the same for the last change (WXR 1.2)
 author                 {login, email, display_name, first_name, last_name, id} from
-                       ``wp:author`` (WXR 1.0 has none: only ``login``); ``creator`` raw
-categories, tags       [{name, slug}]
-terms                  {taxonomy: [{name, slug}]}: every taxonomy, categories and tags too
+                       ``wp:author`` (old WordPress.com exports: ``wp:wp_author``; WXR 1.0
+                       has none: only ``login``); ``creator`` raw
+categories, tags       [{name, slug, description}]; the description is the channel's
+                       ``wp:category_description`` (``tag_``, ``term_``), else ``""``.
+                       WXR 1.0 lists each term twice, with and without a slug: kept once
+terms                  {taxonomy: [{name, slug, description}]}: every taxonomy, categories
+                       and tags too
 meta                   {key: value}: post meta, PHP-serialized values decoded (a key that
                        repeats maps to the list of its values)
 comments               [{id, author, author_email, author_url, date, date_gmt, content,
                        approved, type, parent, user_id, meta}]
 content_with_media     {content, media: {id: attachment}}: what the ``shortcodes`` transform
                        needs to render ``[gallery]`` (the attachments galleries show)
-featured_image         {id, url, alt, title, caption} via ``_thumbnail_id``, or None
-attachments            [{id, url, alt, title, caption}]: media attached to this item
+featured_image         {id, url, alt, title, caption, description} via ``_thumbnail_id``,
+                       or None; without a caption (excerpt), the caption is the
+                       attachment's description (its content), as Ghost's importer does
+attachments            [{id, url, alt, title, caption, description}]: media attached to
+                       this item (as exported, no fallback)
 attachment_url, alt    attachments only: the file's URL and its alt text
 images                 ``<img src>`` URLs in the content, for the link-rewriting step
 links                  internal links in the content (relative, or to the site's hosts)
@@ -108,6 +118,7 @@ class WxrStats(SourceStats):
     well_formed: bool = True
     wxr_version: str | None = None
     by_guid: int = 0  # items without a wp:post_id, identified by their guid or link
+    pub_dated: int = 0  # items without a wp:post_date, dated by their <pubDate>
 
     def summary(self) -> list[str]:
         lines = [
@@ -120,6 +131,11 @@ class WxrStats(SourceStats):
             lines.append(
                 f"{self.by_guid:,} item{'s' if self.by_guid != 1 else ''} without <wp:post_id>:"
                 " identified by <guid> (else <link>)"
+            )
+        if self.pub_dated:
+            lines.append(
+                f"{self.pub_dated:,} item{'s' if self.pub_dated != 1 else ''} without "
+                "<wp:post_date>: dated by <pubDate>"
             )
         return [*lines, *super().summary()]
 
@@ -208,7 +224,7 @@ class WxrSource(Source):
                              repairs=stats.repairs):  # fmt: skip
             kind, local = classify(el.tag)
             if kind != "" or local != "item":
-                if not in_item(el) and local in ("author", "category", "tag", "term"):
+                if not in_item(el) and local in ("author", "wp_author", "category", "tag", "term"):
                     release(el)
                 continue
             stats.items += 1
@@ -258,8 +274,15 @@ class WxrSource(Source):
                     )
                 )
             else:
+                # No caption: its description, as Ghost's importer does.
+                attachment["caption"] = attachment["caption"] or attachment["description"]
                 data["featured_image"] = attachment
         data["attachments"] = index.attachments.children(post_id) if post_id else []
+        for taxonomy, entries in data["terms"].items():
+            for entry in entries:
+                entry["description"] = index.descriptions.get(
+                    (taxonomy, entry["slug"] or entry["name"]), ""
+                )
         data["content_with_media"] = {
             "content": data["content"],
             "media": _gallery_media(data["content"], post_id, index),
@@ -341,6 +364,7 @@ class WxrSource(Source):
             seen_guids[identity] = line
             stats.by_guid += 1
         warnings = data.pop("_warnings")
+        stats.pub_dated += data.pop("_from_pub_date")
         warnings.extend(f"line {n}: XML error repaired by the parser: {m}" for n, m in mine)
         record = Record(
             identity=identity,

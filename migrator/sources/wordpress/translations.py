@@ -75,9 +75,9 @@ def translation(el: Any) -> tuple[str | None, str | None, str | None]:
         if classify(child.tag) == ("", "category"):
             domain = child.get("domain")
             if domain == "post_translations":
-                group = child.get("nicename") or text(child)
+                group = child.get("nicename") or text(child).strip()
             elif domain == "language":
-                language = child.get("nicename") or text(child)
+                language = child.get("nicename") or text(child).strip()
     if group is None:
         meta = dict(meta_pairs(el, "postmeta"))
         group = meta.get(WPML_GROUP) or None
