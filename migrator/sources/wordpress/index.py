@@ -1,6 +1,8 @@
 """The first pass over a WXR export: what the second needs to join items, learnt
 without keeping any item's contents: the channel's site facts, authors and terms, every
-attachment (on disk), translation group sizes, and which post ids repeat.
+attachment (on disk), translation group sizes, and which post ids repeat. An export in
+several files (a folder, a zip) has one index over them all: a post in one file finds its
+featured image in another, an author is known once.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from migrator.sources.files import Part
 from migrator.sources.wordpress.items import (
     Author,
     classify,
@@ -68,9 +71,11 @@ class Index:
     # Items without a post id are known by their guid: how many carry each one (only
     # those items are counted), so a guid two of them share gives way to their links.
     guids: dict[str, int] = field(default_factory=dict)
-    root: str | None = None
-    saw_wp: bool = False
+    root: str | None = None  # of the file being scanned
+    saw_wp: bool = False  # in the file being scanned
+    not_wxr: list[tuple[str, str | None]] = field(default_factory=list)  # (file, root)
     errors: list[tuple[int, str]] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)  # the files the parser found errors in
     repairs: dict[str, int] = field(default_factory=dict)
 
 
@@ -78,9 +83,19 @@ def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
     """The first pass: channel facts, attachments, translation groups."""
     index = Index()
     ids = IdSet()
-    for el in parse(
-        source.path, repair_cdata=repair_cdata, errors=index.errors, repairs=index.repairs
-    ):
+    for part in source.parts():
+        errors = len(index.errors)
+        index.root, index.saw_wp = None, False
+        _scan_file(source, part, index, ids, repair_cdata)
+        if len(index.errors) > errors:
+            index.broken.add(part.name)
+        if index.root is None or (index.root != "rss" and not index.saw_wp):
+            index.not_wxr.append((part.name, index.root))
+    return index
+
+
+def _scan_file(source: WxrSource, part: Part, index: Index, ids: IdSet, repair: bool) -> None:
+    for el in parse(part, repair_cdata=repair, errors=index.errors, repairs=index.repairs):
         if index.root is None:
             index.root = classify(el.getroottree().getroot().tag)[1]
         kind, local = classify(el.tag)
@@ -108,7 +123,6 @@ def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
             index.site.setdefault(local, text(el).strip())
         elif kind == "" and local in SITE_KEYS and parent_local(el) == "channel":
             index.site.setdefault(local, text(el).strip())
-    return index
 
 
 def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
