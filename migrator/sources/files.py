@@ -125,7 +125,7 @@ def export_parts(path: Path, suffixes: tuple[str, ...]) -> list[Part]:
     if path.suffix.lower() != ".zip":
         return [Part(str(path), path)]
     try:
-        with zipfile.ZipFile(open_binary(path)) as archive:
+        with open_binary(path) as raw, zipfile.ZipFile(raw) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise SourceError(f"not a readable zip file: {exc}", file=path) from None
@@ -179,11 +179,12 @@ class _Member(io.RawIOBase):
 
     def __init__(self, part: Part) -> None:
         self.part = part
-        self._archive = zipfile.ZipFile(open_binary(part.path))
+        self._raw = open_binary(part.path)
         try:
+            self._archive = zipfile.ZipFile(self._raw)
             self._stream = self._archive.open(str(part.member))
         except (zipfile.BadZipFile, zlib.error, KeyError, NotImplementedError) as exc:
-            self._archive.close()
+            self._raw.close()
             raise SourceError(f"cannot read this zip member: {exc}", file=part.name) from None
 
     def readable(self) -> bool:
@@ -204,4 +205,5 @@ class _Member(io.RawIOBase):
         if not self.closed:
             self._stream.close()
             self._archive.close()
+            self._raw.close()
         super().close()

@@ -176,7 +176,7 @@ where = {{ status = ["publish", "draft", "pending", "future", "private"] }}
 [target]
 kind = "post"
 title = {{ from = "title", transforms = ["strip_html", {{ name = "default", value = "Untitled" }}] }}
-slug = {{ from = "slug", transforms = [{{ name = "strip_suffix", value = [".html", ".htm"] }}, "slugify"] }}
+slug = {{ from = "slug", transforms = [{{ name = "replace", old = "^.*/", new = "", regex = true }}, {{ name = "strip_suffix", value = [".html", ".htm"] }}, "slugify"] }}
 status = {{ from = "status", lookup = {{ publish = "published", draft = "draft", pending = "draft", future = "draft", private = "draft" }} }}
 
 [fields]
@@ -218,7 +218,7 @@ status = {{ from = "status", lookup = {{ publish = "published", draft = "draft" 
 
 [fields]
 title = {{ from = "title", transforms = ["strip_html", {{ name = "default", value = "Untitled" }}] }}
-slug = {{ from = "slug", transforms = [{{ name = "strip_suffix", value = [".html", ".htm"] }}, "slugify"] }}
+slug = {{ from = "slug", transforms = [{{ name = "replace", old = "^.*/", new = "", regex = true }}, {{ name = "strip_suffix", value = [".html", ".htm"] }}, "slugify"] }}
 summary = {{ from = "excerpt", transforms = ["strip_html"] }}
 body = {{ from = "content_with_media", transforms = ["shortcodes", "wpautop", "strip_blocks"] }}
 image = {{ from = "featured_image.url", optional = true, transforms = [{{ name = "rebase_url", to = "{{vars.media_host}}" }}] }}
