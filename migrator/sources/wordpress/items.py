@@ -34,6 +34,7 @@ _LITERAL_PREFIXES = ("wp", "excerpt", "content", "dc", "wfw")
 # content, dc, wfw, or "other" for anything else.
 _TAGS: dict[str, tuple[str, str]] = {}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+_YEAR = re.compile(r"\s(\d{4})\s")
 _IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1""", re.I | re.S)
 _HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(["'])(.*?)\1""", re.I | re.S)
 
@@ -110,7 +111,9 @@ def pub_date(value: str) -> tuple[str, str] | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    if when.year < 1971:
+    # A year not written in four digits is guessed at (WordPress's "-0001" reads as 2000).
+    year = _YEAR.search(value)
+    if when.year < 1971 or year is None or int(year.group(1)) != when.year:
         return None
     utc = when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
     return when.replace(tzinfo=None).isoformat(), utc.isoformat()
