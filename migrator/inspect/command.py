@@ -21,7 +21,7 @@ from rich.tree import Tree
 
 from migrator.errors import ConfigError
 from migrator.outputs import check_output, open_output
-from migrator.sources import SAMPLE_SIZE, SOURCES, Scaffold, open_source
+from migrator.sources import SAMPLE_SIZE, SOURCES, Scaffold, export_parts, open_source
 
 EXAMPLE = """\b
 Examples:
@@ -48,10 +48,17 @@ def parse_option(text: str) -> tuple[str, Any]:
 
 
 def detect_format(path: Path) -> str:
-    """The first registered format whose ``sniff`` accepts the file."""
+    """The first registered format whose ``sniff`` accepts the file (for a folder or a
+    zip, the first XML file in it: only WXR exports come in several files)."""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(SAMPLE_SIZE)
+        if path.is_dir() or path.suffix.lower() == ".zip":
+            first = export_parts(path, (".xml", ".wxr"))[0]
+            with first.open() as fh:
+                head = fh.read(SAMPLE_SIZE)
+            path = Path(first.name)
+        else:
+            with path.open("rb") as fh:
+                head = fh.read(SAMPLE_SIZE)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     for name, cls in SOURCES.items():
@@ -113,7 +120,7 @@ def _scalar(value: Any) -> str:
 
 
 @click.command("inspect", epilog=EXAMPLE)
-@click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("export", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", help="The export's format (detected when not given).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--scaffold", "kind", metavar="KIND", help="Write a starter mapping for KIND.")

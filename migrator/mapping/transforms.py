@@ -151,6 +151,22 @@ def strip(value: Any, /, chars: str | None = None) -> str:
     return _text(value).strip(chars)
 
 
+def _check_strip_suffix(value: str | list[str]) -> str | None:
+    values = [value] if isinstance(value, str) else value
+    return "value must be a non-empty suffix or list of them" if not all(values) else None
+
+
+@transform("strip_suffix", elementwise=True, check=_check_strip_suffix)
+def strip_suffix(v: Any, /, value: str | list[str]) -> str:
+    """Remove one of these endings, in any case (``basic-post.html`` → ``basic-post``
+    with ``value = [".html", ".htm"]``); other values pass unchanged."""
+    text = _text(v)
+    for end in [value] if isinstance(value, str) else value:
+        if text.lower().endswith(end.lower()):
+            return text[: len(text) - len(end)]
+    return text
+
+
 @transform("lower", elementwise=True)
 def lower(value: Any, /) -> str:
     return _text(value).lower()

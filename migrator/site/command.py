@@ -27,8 +27,9 @@ from migrator.verify import print_verify_summary
 )
 @click.option(
     "--source",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The export to read (default: each mapping's own `source.path`).",
+    type=click.Path(exists=True, path_type=Path),
+    help="The export to read (default: each mapping's own `source.path`); a WordPress "
+    "export split in several files: their folder, or the zip.",
 )
 @click.option("--dry-run", is_flag=True, help="Send nothing: print the plan, write a preview.")
 @click.option(

@@ -18,7 +18,7 @@ from migrator.errors import ConfigError
 from migrator.sources.base import Source, SourceStats
 from migrator.sources.contentful import ContentfulSource
 from migrator.sources.csv import CsvSource, CsvStats
-from migrator.sources.files import SAMPLE_SIZE
+from migrator.sources.files import SAMPLE_SIZE, Part, export_parts
 from migrator.sources.ghost import GhostSource
 from migrator.sources.json import JsonlSource, JsonSource, NdjsonSource, Scaffold
 from migrator.sources.sanity import SanitySource
@@ -84,6 +84,7 @@ __all__ = [
     "JsonSource",
     "JsonlSource",
     "NdjsonSource",
+    "Part",
     "SanitySource",
     "Scaffold",
     "Source",
@@ -91,6 +92,7 @@ __all__ = [
     "StrapiSource",
     "WxrSource",
     "WxrStats",
+    "export_parts",
     "open_source",
     "qtranslate_languages",
     "qtranslate_text",

@@ -34,9 +34,20 @@ MAX_LINE = 32 * 1024 * 1024
 MAX_COLUMNS = 16_384
 
 
+# A zip given as one export (WordPress.com splits a large site into several WXR files
+# and zips them): its members are streamed, never extracted, and refused past these.
+# Files in it that are read (a site split in thousands of files is not an export).
+MAX_ZIP_MEMBERS = 1_000
+# Bytes of those files once inflated, all together.
+MAX_UNZIPPED = 64 * 1024 * 1024 * 1024
+# Inflated size over compressed size, per file: XML shrinks 5 to 20 times; a zip bomb
+# shrinks a thousand times.
+MAX_ZIP_RATIO = 200
+
+
 def size_text(n: int) -> str:
     """``33554432`` → ``"32 MiB"`` (for messages)."""
-    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024 * 1024), ("KiB", 1024)):
         if n >= size and n % size == 0:
             return f"{n // size} {unit}"
     return f"{n:,} bytes"

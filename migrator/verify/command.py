@@ -22,7 +22,7 @@ from migrator.verify.summary import print_verify_summary
 @click.argument("mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--source",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     help="The export that was migrated (default: the mapping's own `source.path`).",
 )
 @click.option(

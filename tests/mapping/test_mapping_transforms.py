@@ -35,6 +35,13 @@ def t(name: str, value: Any, /, **options: Any) -> Any:
         ("slugify", "🚀🎉", {}, ""),
         ("prefix", "a.png", {"value": "http://m/img/"}, "http://m/img/a.png"),
         ("suffix", "photo", {"value": ".png"}, "photo.png"),
+        # Squarespace/Blogger slugs: one ending goes, in any case; others pass.
+        ("strip_suffix", "basic-post.html", {"value": [".html", ".htm"]}, "basic-post"),
+        ("strip_suffix", "Post.HTML", {"value": ".html"}, "Post"),
+        ("strip_suffix", "a.htm", {"value": [".html", ".htm"]}, "a"),
+        ("strip_suffix", "page.html.html", {"value": ".html"}, "page.html"),
+        ("strip_suffix", "html-tips", {"value": [".html"]}, "html-tips"),
+        ("strip_suffix", ["a.html", "b"], {"value": ".html"}, ["a", "b"]),
         ("truncate", "short", {"length": 10}, "short"),
         ("truncate", "abcdefghij", {"length": 5}, "abcde"),
         ("truncate", "abcdefghij", {"length": 5, "ellipsis": "…"}, "abcd…"),
@@ -243,3 +250,10 @@ def test_html_clean_keeps_iframes_only_when_asked() -> None:
     assert clean('<iframe src="javascript:alert(1)"></iframe>', keep=["iframe"]) == (
         "<iframe></iframe>"
     )
+
+
+def test_strip_suffix_needs_a_suffix() -> None:
+    spec = TRANSFORMS["strip_suffix"]
+    assert spec.check_options({"value": [".html"]}) == []
+    assert spec.check_options({"value": ""}) == ["value must be a non-empty suffix or list of them"]
+    assert "must be" in spec.check_options({"value": 3})[0]

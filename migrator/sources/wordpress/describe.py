@@ -189,7 +189,7 @@ where = {{ status = ["publish", "draft", "pending", "future", "private"] }}
 [target]
 kind = "post"
 title = {{ from = "title", transforms = ["strip_html", {{ name = "default", value = "Untitled" }}] }}
-slug = {{ from = "slug", transforms = ["slugify"] }}
+slug = {{ from = "slug", transforms = [{{ name = "replace", old = "^.*/", new = "", regex = true }}, {{ name = "strip_suffix", value = [".html", ".htm"] }}, "slugify"] }}
 status = {{ from = "status", lookup = {{ publish = "published", draft = "draft", pending = "draft", future = "draft", private = "draft" }} }}
 
 [fields]
@@ -231,7 +231,7 @@ lookup_field = "slug"
 
 [fields]
 title = {{ from = "title", transforms = [{qt}"strip_html", {{ name = "default", value = "Untitled" }}] }}
-slug = {{ from = "slug", transforms = ["slugify"] }}
+slug = {{ from = "slug", transforms = [{{ name = "replace", old = "^.*/", new = "", regex = true }}, {{ name = "strip_suffix", value = [".html", ".htm"] }}, "slugify"] }}
 summary = {{ from = "excerpt", transforms = [{qt}"strip_html"] }}
 body = {{ from = "content_with_media", transforms = ["shortcodes", {qt}"wpautop", "strip_blocks"] }}
 image = {{ from = "featured_image.url", optional = true, transforms = [{{ name = "rebase_url", to = "{{vars.media_host}}" }}] }}
@@ -246,7 +246,10 @@ def scaffold(source: WxrSource, kind: str, *, model: str = "content-model.toml")
         known = ", ".join(summary["post_types"]) or "none"
         raise ValueError(f"no {kind!r} items in {source.path} (post types: {known})")
     keys = [k for k in summary["meta_keys"].get(kind, {}) if not k.startswith("_")]
-    meta = "".join(f'# {_field_name(k)} = {{ from = "meta.{k}", optional = true }}\n' for k in keys)
+    meta = "".join(
+        f'# {_field_name(k)} = {{ from = "meta.{k}", optional = true, transforms = ["strip"] }}\n'
+        for k in keys
+    )
     if meta:
         meta = "# Post meta seen on these items (uncomment what the target has):\n" + meta
     emails = sorted({a["email"] for a in summary["authors"] if a.get("email")})

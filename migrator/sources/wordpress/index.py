@@ -1,6 +1,8 @@
 """The first pass over a WXR export: what the second needs to join items, learnt
 without keeping any item's contents: the channel's site facts, authors and terms, every
-attachment (on disk), translation group sizes, and which post ids repeat.
+attachment (on disk), translation group sizes, and which post ids repeat. An export in
+several files (a folder, a zip) has one index over them all: a post in one file finds its
+featured image in another, an author is known once.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from migrator.sources.files import Part
 from migrator.sources.wordpress.items import (
     Author,
     classify,
@@ -60,15 +63,19 @@ class Index:
     site: dict[str, Any] = field(default_factory=dict)
     authors: dict[str, Author] = field(default_factory=dict)
     terms: list[dict[str, Any]] = field(default_factory=list)
+    # (taxonomy, slug or name) -> the term's description, for the items' term lists
+    descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
     attachments: AttachmentIndex = field(default_factory=AttachmentIndex)  # on disk
     groups: dict[str, int] = field(default_factory=dict)  # translation group -> members
     duplicates: set[str] = field(default_factory=set)  # post ids on more than one item
     # Items without a post id are known by their guid: how many carry each one (only
     # those items are counted), so a guid two of them share gives way to their links.
     guids: dict[str, int] = field(default_factory=dict)
-    root: str | None = None
-    saw_wp: bool = False
+    root: str | None = None  # of the file being scanned
+    saw_wp: bool = False  # in the file being scanned
+    not_wxr: list[tuple[str, str | None]] = field(default_factory=list)  # (file, root)
     errors: list[tuple[int, str]] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)  # the files the parser found errors in
     repairs: dict[str, int] = field(default_factory=dict)
 
 
@@ -76,9 +83,19 @@ def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
     """The first pass: channel facts, attachments, translation groups."""
     index = Index()
     ids = IdSet()
-    for el in parse(
-        source.path, repair_cdata=repair_cdata, errors=index.errors, repairs=index.repairs
-    ):
+    for part in source.parts():
+        errors = len(index.errors)
+        index.root, index.saw_wp = None, False
+        _scan_file(source, part, index, ids, repair_cdata)
+        if len(index.errors) > errors:
+            index.broken.add(part.name)
+        if index.root is None or (index.root != "rss" and not index.saw_wp):
+            index.not_wxr.append((part.name, index.root))
+    return index
+
+
+def _scan_file(source: WxrSource, part: Part, index: Index, ids: IdSet, repair: bool) -> None:
+    for el in parse(part, repair_cdata=repair, errors=index.errors, repairs=index.repairs):
         if index.root is None:
             index.root = classify(el.getroottree().getroot().tag)[1]
         kind, local = classify(el.tag)
@@ -89,7 +106,7 @@ def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
             release(el)
         elif in_item(el):
             continue
-        elif kind == "wp" and local == "author":
+        elif kind == "wp" and local in ("author", "wp_author"):
             author = read_author(el)
             if author is not None:
                 index.authors.setdefault(author.login, author)
@@ -98,12 +115,14 @@ def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
             term = read_term(local, el)
             if term is not None:
                 index.terms.append(term)
+                if term["description"]:
+                    index.descriptions[(term["taxonomy"], term["slug"])] = term["description"]
+                    index.descriptions[(term["taxonomy"], term["name"])] = term["description"]
             release(el)
         elif kind == "wp" and local in ("wxr_version", "base_site_url", "base_blog_url"):
-            index.site.setdefault(local, text(el))
+            index.site.setdefault(local, text(el).strip())
         elif kind == "" and local in SITE_KEYS and parent_local(el) == "channel":
-            index.site.setdefault(local, text(el))
-    return index
+            index.site.setdefault(local, text(el).strip())
 
 
 def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
@@ -119,16 +138,19 @@ def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
     if f.get("post_type") == "attachment" and post_id:
         meta = dict(meta_pairs(el, "postmeta"))
         parent = f.get("post_parent") or None
-        excerpt = ""
+        excerpt = description = ""
         for child in el:
             if classify(child.tag) == ("excerpt", "encoded"):
                 excerpt = text(child)
+            elif classify(child.tag) == ("content", "encoded"):
+                description = text(child)  # WordPress's "Description" of a media item
         index.attachments.add(
             post_id,
             url=f.get("attachment_url") or _child_text(el, "guid"),
-            alt=meta.get("_wp_attachment_image_alt", ""),
+            alt=meta.get("_wp_attachment_image_alt", "").strip(),
             title=_child_text(el, "title"),
-            caption=excerpt,
+            caption=excerpt.strip(),
+            description=description.strip(),
             parent=parent if parent and parent != "0" else None,
         )
     if source.group_translations and source.wants(f.get("post_type") or "post"):
@@ -140,5 +162,5 @@ def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
 def _child_text(el: Any, name: str) -> str:
     for child in el:
         if classify(child.tag) == ("", name):
-            return text(child)
+            return text(child).strip()
     return ""

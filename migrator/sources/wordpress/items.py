@@ -4,6 +4,12 @@ Elements are recognised by **namespace URI**, never by prefix: ``wp:`` may be bo
 anything, and both ``http://`` and ``https://wordpress.org/export/1.x/`` are real.
 A prefix the file forgot to declare reaches us as a literal ``wp:post_id`` tag name
 (the repair pass declares the usual ones, so this is the fallback).
+
+**Whitespace.** Free text keeps it as exported, as WordPress's importer does: titles,
+content, excerpts, descriptions, meta values, comment text (a mapping strips where it
+wants: ``strip``, ``strip_html``). What names or dates a thing (ids, slugs, logins,
+emails, URLs, statuses, dates, term names) is trimmed: a re-indented export puts
+newlines around those.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -31,6 +38,7 @@ _LITERAL_PREFIXES = ("wp", "excerpt", "content", "dc", "wfw")
 # content, dc, wfw, or "other" for anything else.
 _TAGS: dict[str, tuple[str, str]] = {}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+_YEAR = re.compile(r"\s(\d{4})\s")
 _IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1""", re.I | re.S)
 _HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(["'])(.*?)\1""", re.I | re.S)
 
@@ -61,10 +69,17 @@ def classify(tag: Any) -> tuple[str, str]:
 
 
 def text(el: Any) -> str:
-    """All text of an element (adjacent CDATA sections joined), trimmed."""
+    """All text of an element (adjacent CDATA sections joined), as exported."""
     if len(el):
-        return "".join(marked_text(el)).strip()
-    return (el.text or "").strip()
+        return "".join(marked_text(el))
+    return el.text or ""
+
+
+# ``wp:`` children that are free text: kept untrimmed (see the module docstring).
+FREE_TEXT = frozenset(
+    {"meta_value", "comment_content", "category_description", "tag_description",
+     "term_description"}
+)  # fmt: skip
 
 
 def marked_text(el: Any) -> Iterable[str]:
@@ -96,12 +111,14 @@ def marked_text(el: Any) -> Iterable[str]:
 
 
 def wp_children(el: Any) -> dict[str, str]:
-    """Local name → text of the ``wp:`` children (the first of each name wins)."""
+    """Local name → text of the ``wp:`` children (the first of each name wins), trimmed
+    but for ``FREE_TEXT``."""
     out: dict[str, str] = {}
     for child in el:
         kind, local = classify(child.tag)
         if kind == "wp" and local not in out:
-            out[local] = text(child)
+            value = text(child)
+            out[local] = value if local in FREE_TEXT else value.strip()
     return out
 
 
@@ -116,6 +133,22 @@ def wp_date(value: str | None, *, gmt: bool = False) -> str | None:
             return value
         return value.replace(" ", "T") + ("+00:00" if gmt else "")
     return value  # kept as written; a mapping's date transform can parse it
+
+
+def pub_date(value: str) -> tuple[str, str] | None:
+    """RFC 822 ``<pubDate>`` (``Sat, 27 May 2017 11:33:38 +0000``) → ``(date, date_gmt)``
+    as ``wp_date`` gives them: the time as written, and in UTC with ``+00:00``. None when
+    it is no date, or WordPress's placeholder for "never" (before 1971)."""
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    # A year not written in four digits is guessed at (WordPress's "-0001" reads as 2000).
+    year = _YEAR.search(value)
+    if when.year < 1971 or year is None or int(year.group(1)) != when.year:
+        return None
+    utc = when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return when.replace(tzinfo=None).isoformat(), utc.isoformat()
 
 
 def as_int(value: str | None) -> int | None:
@@ -197,12 +230,14 @@ def read_term(local: str, el: Any) -> dict[str, Any] | None:
     taxonomy: str | None
     if local == "category":
         taxonomy, slug, name = "category", f.get("category_nicename"), f.get("cat_name")
-        parent = f.get("category_parent")
+        parent, description = f.get("category_parent"), f.get("category_description")
     elif local == "tag":
         taxonomy, slug, name, parent = "post_tag", f.get("tag_slug"), f.get("tag_name"), None
+        description = f.get("tag_description")
     else:
         taxonomy, slug = f.get("term_taxonomy"), f.get("term_slug")
         name, parent = f.get("term_name"), f.get("term_parent")
+        description = f.get("term_description")
     if not taxonomy or not (slug or name):
         return None
     warnings: list[str] = []
@@ -212,6 +247,7 @@ def read_term(local: str, el: Any) -> dict[str, Any] | None:
         "name": name or slug or "",
         "parent": parent or None,
         "id": f.get("term_id") or None,
+        "description": description or "",
         "meta": decode_meta(meta_pairs(el, "termmeta"), warnings),
     }
 
@@ -238,7 +274,7 @@ def _parts(el: Any, warnings: list[str]) -> _Parts:
             if local == "comment":
                 parts.comments.append(_comment(child, warnings))
             elif local not in ("postmeta",) and local not in parts.wp:
-                parts.wp[local] = text(child)
+                parts.wp[local] = text(child).strip()
         elif kind == "":
             if local == "category":
                 _add_term(parts, child)
@@ -249,7 +285,7 @@ def _parts(el: Any, warnings: list[str]) -> _Parts:
         elif kind == "excerpt" and local == "encoded":
             parts.excerpt = text(child)
         elif kind == "dc" and local == "creator":
-            parts.creator = text(child)
+            parts.creator = text(child).strip()
     # WXR 1.0 repeats categories without a domain; keep those no typed one names.
     terms = parts.terms
     named = {t["name"] for t in terms.get("category", [])} | {
@@ -264,15 +300,22 @@ def _parts(el: Any, warnings: list[str]) -> _Parts:
 
 def _add_term(parts: _Parts, child: Any) -> None:
     domain = child.get("domain")
-    name = text(child)
+    name = text(child).strip()
     if domain is None:
         parts.untyped.append(name)
         return
     taxonomy = "post_tag" if domain == "tag" else domain
-    entry = {"name": name, "slug": child.get("nicename") or ""}
+    entry = {"name": name, "slug": (child.get("nicename") or "").strip()}
     bucket = parts.terms.setdefault(taxonomy, [])
-    if entry not in bucket:
-        bucket.append(entry)
+    # WXR 1.0 writes each term twice, without a nicename and with one: keep one, with
+    # the slug (as WordPress's importer does).
+    for i, known in enumerate(bucket):
+        if known["name"] == name and (known["slug"] == entry["slug"] or not entry["slug"]):
+            return
+        if known["name"] == name and not known["slug"]:
+            bucket[i] = entry
+            return
+    bucket.append(entry)
 
 
 def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict[str, Any]:
@@ -291,13 +334,19 @@ def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict
         href for m in _HREF.finditer(content) if _is_internal(href := m.group(2), site_hosts)
     )
     post_type = wp.get("post_type") or "post"
+    date, date_gmt = wp_date(wp.get("post_date")), wp_date(wp.get("post_date_gmt"), gmt=True)
+    rfc822 = plain.get("pubDate", "").strip()
+    # Squarespace and other generators write only <pubDate>: the dates come from it.
+    from_pub_date = date is None and rfc822 and pub_date(rfc822)
+    if from_pub_date:
+        date, date_gmt = from_pub_date
     return {
         "post_id": wp.get("post_id", ""),
         "title": plain.get("title", ""),
-        "link": plain.get("link", ""),
-        "guid": plain.get("guid", ""),
+        "link": plain.get("link", "").strip(),
+        "guid": plain.get("guid", "").strip(),
         "description": plain.get("description", ""),
-        "pub_date": plain.get("pubDate", ""),
+        "pub_date": rfc822,
         "content": content,
         "excerpt": excerpt,
         "post_name": wp.get("post_name", ""),
@@ -305,8 +354,8 @@ def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict
         "post_type": post_type,
         "post_parent": _id_or_none(wp.get("post_parent")),
         "menu_order": as_int(wp.get("menu_order")) or 0,
-        "date": wp_date(wp.get("post_date")),
-        "date_gmt": wp_date(wp.get("post_date_gmt"), gmt=True),
+        "date": date,
+        "date_gmt": date_gmt,
         "modified": wp_date(wp.get("post_modified")),
         "modified_gmt": wp_date(wp.get("post_modified_gmt"), gmt=True),
         "comment_status": wp.get("comment_status", ""),
@@ -324,6 +373,7 @@ def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict
         "images": images,
         "links": links,
         "_warnings": warnings,
+        "_from_pub_date": bool(from_pub_date),
     }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 # SQLite page cache for this table, in KiB.
 _CACHE_KIB = 4096
-_COLUMNS = "id, url, alt, title, caption"
+_COLUMNS = "id, url, alt, title, caption, description"
 
 
 class AttachmentIndex:
@@ -31,7 +31,8 @@ class AttachmentIndex:
             PRAGMA synchronous = OFF;
             PRAGMA cache_size = -{_CACHE_KIB};
             CREATE TABLE media (
-                id TEXT PRIMARY KEY, parent TEXT, url TEXT, alt TEXT, title TEXT, caption TEXT
+                id TEXT PRIMARY KEY, parent TEXT, url TEXT, alt TEXT, title TEXT, caption TEXT,
+                description TEXT
             );
             CREATE INDEX media_parent ON media (parent);
             BEGIN;
@@ -45,17 +46,26 @@ class AttachmentIndex:
         return self._db
 
     def add(
-        self, post_id: str, *, url: str, alt: str, title: str, caption: str, parent: str | None
+        self,
+        post_id: str,
+        *,
+        url: str,
+        alt: str,
+        title: str,
+        caption: str,
+        parent: str | None,
+        description: str = "",
     ) -> None:
         # A repeated id: the later item wins (and moves to the end of its parent's list).
         self.db.execute("DELETE FROM media WHERE id = ?", (post_id,))
         self.db.execute(
-            f"INSERT INTO media (parent, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            (parent, post_id, url, alt, title, caption),
+            f"INSERT INTO media (parent, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (parent, post_id, url, alt, title, caption, description),
         )
 
     def get(self, post_id: str) -> dict[str, Any] | None:
-        """``{id, url, alt, title, caption}``, or None when the export has no such item."""
+        """``{id, url, alt, title, caption, description}``, or None when the export has no
+        such item."""
         row = self.db.execute(f"SELECT {_COLUMNS} FROM media WHERE id = ?", (post_id,))
         found = row.fetchone()
         return None if found is None else _as_dict(found)
@@ -85,4 +95,4 @@ class AttachmentIndex:
 
 
 def _as_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip(("id", "url", "alt", "title", "caption"), row, strict=True))
+    return dict(zip(("id", "url", "alt", "title", "caption", "description"), row, strict=True))

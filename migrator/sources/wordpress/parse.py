@@ -13,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from migrator.errors import SourceError
-from migrator.sources.files import open_binary
+from migrator.sources.files import Part
 from migrator.sources.wordpress.items import classify
 from migrator.sources.wordpress.recover import RepairingReader
 
@@ -21,6 +21,7 @@ from migrator.sources.wordpress.recover import RepairingReader
 _WATCHED = [
     "{*}item",
     "{*}author",
+    "{*}wp_author",  # old WordPress.com exports' name for <wp:author>
     "{*}category",
     "{*}tag",
     "{*}term",
@@ -36,14 +37,15 @@ _WATCHED = [
 
 
 def parse(
-    path: Path, *, repair_cdata: bool, errors: list[tuple[int, str]], repairs: dict[str, int]
+    part: Part, *, repair_cdata: bool, errors: list[tuple[int, str]], repairs: dict[str, int]
 ) -> Iterator[Any]:
-    """Yield watched elements at their end; the caller reads then ``release``s them.
+    """Yield watched elements of one file at their end; the caller reads then
+    ``release``s them.
 
     Parser errors are appended to ``errors`` as they appear (line, message).
     """
-    with open_binary(path) as raw:
-        reader = RepairingReader(raw, path, repair_cdata=repair_cdata)
+    with part.open() as raw:
+        reader = RepairingReader(raw, Path(part.name), repair_cdata=repair_cdata)
         events = etree.iterparse(
             reader,
             events=("end",),
@@ -69,7 +71,7 @@ def parse(
                 yield el
         except etree.XMLSyntaxError as exc:
             if seen == 0:
-                raise SourceError(f"not an XML file: {exc.msg}", file=path) from None
+                raise SourceError(f"not an XML file: {exc.msg}", file=part.name) from None
             errors.append((exc.lineno or 0, f"parsing stopped: {exc.msg}"))
         log = events.error_log
         errors.extend((e.line, e.message.strip()) for e in list(log)[logged:])

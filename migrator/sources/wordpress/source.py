@@ -9,7 +9,8 @@ site); an item without one (some generators leave it out) is identified by its `
 else its ``link`` (stable too: WordPress never changes a guid), and the summary says how
 many were; ``kind`` is its post type (``post``, ``page``, ``attachment``, ``product``...);
 ``location`` is the file and the line of its ``<item>``. ``data`` keys (what a mapping's
-``from = "..."`` names; missing values are ``""``, ``None`` or empty):
+``from = "..."`` names; missing values are ``""``, ``None`` or empty; free text keeps its
+whitespace as exported, ids, slugs, names, URLs and dates are trimmed: see ``items.py``):
 
 =====================  ===================================================================
 post_id                the WordPress id (text)
@@ -22,20 +23,29 @@ slug                   ``post_name``, else made from the title (its first qTrans
 status                 publish, draft, pending, private, future, trash, inherit...
 post_type              same as the record's kind
 post_parent            parent's post id (pages, attachments) or None; ``menu_order`` int
-date, date_gmt         ISO 8601 (local without offset; GMT with ``+00:00``); None if unset
+date, date_gmt         ISO 8601 (local without offset; GMT with ``+00:00``); None if unset.
+                       An item without ``wp:post_date`` (Squarespace writes none) takes
+                       both from its ``<pubDate>``: the time as written, and in UTC
 modified, modified_gmt the same for the last change (WXR 1.2)
 author                 {login, email, display_name, first_name, last_name, id} from
-                       ``wp:author`` (WXR 1.0 has none: only ``login``); ``creator`` raw
-categories, tags       [{name, slug}]
-terms                  {taxonomy: [{name, slug}]}: every taxonomy, categories and tags too
+                       ``wp:author`` (old WordPress.com exports: ``wp:wp_author``; WXR 1.0
+                       has none: only ``login``); ``creator`` raw
+categories, tags       [{name, slug, description}]; the description is the channel's
+                       ``wp:category_description`` (``tag_``, ``term_``), else ``""``.
+                       WXR 1.0 lists each term twice, with and without a slug: kept once
+terms                  {taxonomy: [{name, slug, description}]}: every taxonomy, categories
+                       and tags too
 meta                   {key: value}: post meta, PHP-serialized values decoded (a key that
                        repeats maps to the list of its values)
 comments               [{id, author, author_email, author_url, date, date_gmt, content,
                        approved, type, parent, user_id, meta}]
 content_with_media     {content, media: {id: attachment}}: what the ``shortcodes`` transform
                        needs to render ``[gallery]`` (the attachments galleries show)
-featured_image         {id, url, alt, title, caption} via ``_thumbnail_id``, or None
-attachments            [{id, url, alt, title, caption}]: media attached to this item
+featured_image         {id, url, alt, title, caption, description} via ``_thumbnail_id``,
+                       or None; without a caption (excerpt), the caption is the
+                       attachment's description (its content), as Ghost's importer does
+attachments            [{id, url, alt, title, caption, description}]: media attached to
+                       this item (as exported, no fallback)
 attachment_url, alt    attachments only: the file's URL and its alt text
 images                 ``<img src>`` URLs in the content, for the link-rewriting step
 links                  internal links in the content (relative, or to the site's hosts)
@@ -48,6 +58,13 @@ translation_group      its translation group (Polylang ``post_translations`` ter
 translations           only with ``group_translations``: {language: data of that item}
 site                   {title, link, language, base_site_url, base_blog_url, wxr_version}
 =====================  ===================================================================
+
+**Several files.** The path may be a folder or a ``.zip`` (WordPress.com splits a large
+site into several WXR files and zips them): its ``.xml`` files (``.wxr`` too) are one
+export, read in name order with one index (``index.py``), so a featured image or an author
+in another file is found, and a post id in two files is a duplicate. A location then names
+the file in the folder or zip (``export.zip/posts-1.xml:31``); zips are streamed and
+checked first (``sources.files.export_parts``, limits in ``sources/limits.py``).
 
 **Two passes.** The first reads the channel's authors and terms, every attachment's URL
 and alt text (a featured image may point at an attachment further down the file; kept
@@ -100,6 +117,7 @@ from slugify import slugify as python_slugify
 from migrator.errors import RecordError, SourceError
 from migrator.records import Location, Record, RecordWarning
 from migrator.sources.base import Source, SourceStats
+from migrator.sources.files import Part, export_parts
 from migrator.sources.options import Option, boolean, must, optional, string_list
 from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
 from migrator.sources.wordpress.items import classify, read_item, split_url
@@ -128,6 +146,7 @@ class WxrStats(SourceStats):
     by_guid: int = 0  # items without a wp:post_id, identified by their guid or link
     qtranslate: dict[str, int] = field(default_factory=dict)  # language -> items marked up
     qtranslate_split: tuple[int, int] = (0, 0)  # items split, records made of them
+    pub_dated: int = 0  # items without a wp:post_date, dated by their <pubDate>
 
     def summary(self) -> list[str]:
         lines = [
@@ -146,6 +165,11 @@ class WxrStats(SourceStats):
             lines.append(
                 f"qTranslate: {items:,} item{'s' if items != 1 else ''} split into {records:,}"
                 f" records, one per language ({', '.join(self.qtranslate)})"
+            )
+        if self.pub_dated:
+            lines.append(
+                f"{self.pub_dated:,} item{'s' if self.pub_dated != 1 else ''} without "
+                "<wp:post_date>: dated by <pubDate>"
             )
         return [*lines, *super().summary()]
 
@@ -197,8 +221,12 @@ class WxrSource(Source):
 
     # --- reading ------------------------------------------------------------------------
 
+    def parts(self) -> list[Part]:
+        """The files of this export: the file, or a folder's or a zip's ``.xml`` files."""
+        return export_parts(self.path, (".xml", ".wxr"))
+
     def read(self) -> Iterator[Record | RecordError]:
-        """The items, in two passes over the file."""
+        """The items, in two passes over the file (every file of a split export)."""
         index = self.scan()
         try:
             yield from self._items(index, self.stats)
@@ -206,12 +234,13 @@ class WxrSource(Source):
             index.attachments.close()
 
     def _items(self, index: Index, stats: WxrStats) -> Iterator[Record | RecordError]:
-        if index.root is None or (index.root != "rss" and not index.saw_wp):
-            what = f"<{index.root}>" if index.root else "no elements"
+        if index.not_wxr:
+            name, root = index.not_wxr[0]
+            what = f"<{root}>" if root else "no elements"
             raise SourceError(
                 f"not a WordPress export (WXR): the root element is {what}, not <rss> "
                 "with wordpress.org/export elements",
-                file=self.path,
+                file=name,
             )
         stats.well_formed = not index.errors
         version = index.site.get("wxr_version")
@@ -225,43 +254,52 @@ class WxrSource(Source):
         site = {k: index.site.get(k) for k in (*SITE_KEYS, "base_site_url", "base_blog_url")}
         site["wxr_version"] = version
         hosts = _hosts(site)
-        errors: list[tuple[int, str]] = []
-        pending: _Pending | None = None
-        # First lines of the ids the first pass found more than once (a small map).
-        seen: dict[str, int] = dict.fromkeys(index.duplicates, 0)
-        # Items without a post id, by guid or link: their first lines (only those items).
-        seen_guids: dict[str, int] = {}
+        # Where the ids the first pass found more than once were first seen (a small map).
+        seen: dict[str, str] = dict.fromkeys(index.duplicates, "")
+        # Items without a post id, by guid or link: where they were first seen.
+        seen_guids: dict[str, str] = {}
         groups = Groups(self.group_translations, self.default_language, index.groups)
-        for el in parse(self.path, repair_cdata=not stats.well_formed, errors=errors,
-                             repairs=stats.repairs):  # fmt: skip
-            kind, local = classify(el.tag)
-            if kind != "" or local != "item":
-                if not in_item(el) and local in ("author", "category", "tag", "term"):
-                    release(el)
-                continue
-            stats.items += 1
-            line = el.sourceline or 0
+        parts = self.parts()
+        for part in parts:
+            errors: list[tuple[int, str]] = []
+            pending: _Pending | None = None
+            at = f"{part.name}:" if len(parts) > 1 else "line "  # where an item was seen
+            for el in parse(part, repair_cdata=part.name in index.broken, errors=errors,
+                            repairs=stats.repairs):  # fmt: skip
+                kind, local = classify(el.tag)
+                if kind != "" or local != "item":
+                    if not in_item(el) and local in _CHANNEL_LEVEL:
+                        release(el)
+                    continue
+                stats.items += 1
+                line = el.sourceline or 0
+                if pending is not None:
+                    yield from self._finish(
+                        pending, errors, line, seen, seen_guids, groups, index.guids
+                    )
+                data = read_item(el, index.authors, hosts)
+                release(el)
+                pending = _Pending(line, data, part.name, f"{at}{line}")
+                self._enrich(data, index, site)
             if pending is not None:
                 yield from self._finish(
-                    pending, errors, line, seen, seen_guids, groups, index.guids
+                    pending, errors, None, seen, seen_guids, groups, index.guids
                 )
-            data = read_item(el, index.authors, hosts)
-            release(el)
-            pending = _Pending(line, data)
-            self._enrich(data, index, site)
-        if pending is not None:
-            yield from self._finish(pending, errors, None, seen, seen_guids, groups, index.guids)
+            for line, message in errors[:_MAX_NOTES]:
+                # The parser may have dropped the items around it: records may be lost.
+                stats.problems.append(f"{part.name}:{line}: XML error outside any item: {message}")
+            if len(errors) > _MAX_NOTES:
+                stats.problems.append(
+                    f"{part.name}: ... and {len(errors) - _MAX_NOTES} more XML errors"
+                )
         yield from groups.flush()
         if version_note is not None:
             if stats.items:
                 stats.notes.append(version_note)
             else:  # WordPress's importer refuses such a file: it is likely not an export
                 stats.problems.append(f"{version_note}, and no <item> was found")
-        for line, message in errors[:_MAX_NOTES]:
-            # The parser may have dropped the items around it: records may be lost.
-            stats.problems.append(f"{self.path}:{line}: XML error outside any item: {message}")
-        if len(errors) > _MAX_NOTES:
-            stats.problems.append(f"... and {len(errors) - _MAX_NOTES} more XML errors")
+        if len(parts) > 1:
+            stats.notes.append(f"{self.path}: read as one export of {len(parts)} files")
         for repair, n in stats.repairs.items():
             stats.notes.append(f"{self.path}: repaired on reading: {n} × {repair}")
         if stats.qtranslate and not self.qtranslate_split:
@@ -287,8 +325,15 @@ class WxrSource(Source):
                     )
                 )
             else:
+                # No caption: its description, as Ghost's importer does.
+                attachment["caption"] = attachment["caption"] or attachment["description"]
                 data["featured_image"] = attachment
         data["attachments"] = index.attachments.children(post_id) if post_id else []
+        for taxonomy, entries in data["terms"].items():
+            for entry in entries:
+                entry["description"] = index.descriptions.get(
+                    (taxonomy, entry["slug"] or entry["name"]), ""
+                )
         data["content_with_media"] = {
             "content": data["content"],
             "media": _gallery_media(data["content"], post_id, index),
@@ -327,8 +372,8 @@ class WxrSource(Source):
         pending: _Pending,
         errors: list[tuple[int, str]],
         next_line: int | None,
-        seen: dict[str, int],
-        seen_guids: dict[str, int],
+        seen: dict[str, str],
+        seen_guids: dict[str, str],
         groups: Groups,
         shared_guids: dict[str, int],
     ) -> Iterator[Record | RecordError]:
@@ -354,29 +399,30 @@ class WxrSource(Source):
                 "no <guid> and no <link> to identify it by"
             )
         elif post_id and seen.get(post_id):
-            problem = f"duplicate post id {post_id}, first seen at line {seen[post_id]}"
+            problem = f"duplicate post id {post_id}, first seen at {seen[post_id]}"
         elif not post_id and identity in seen_guids:
             first = seen_guids[identity]
             problem = (
                 f"duplicate item {identity} (no post id; known by guid, else link), first "
-                f"seen at line {first}"
+                f"seen at {first}"
             )
         if problem is not None:
-            yield RecordError(problem, file=self.file, line=line, identity=identity or None)
+            yield RecordError(problem, file=pending.file, line=line, identity=identity or None)
             return
         if post_id in seen:
-            seen[post_id] = line
+            seen[post_id] = pending.where
         if not post_id:
-            seen_guids[identity] = line
+            seen_guids[identity] = pending.where
             stats.by_guid += 1
         warnings = data.pop("_warnings")
+        stats.pub_dated += data.pop("_from_pub_date")
         warnings.extend(f"line {n}: XML error repaired by the parser: {m}" for n, m in mine)
         for language_identity, language_data, notes in self._languages(identity, data):
             record = Record(
                 identity=language_identity,
                 kind=post_type,
                 data=language_data,
-                location=Location(self.file, line),
+                location=Location(pending.file, line),
                 warnings=(*warnings, *notes),
             )
             yield from groups.add(record)
@@ -400,6 +446,12 @@ class WxrSource(Source):
 class _Pending:
     line: int
     data: dict[str, Any]
+    file: str  # the file it is in (a split export's part: ``export.zip/posts-1.xml``)
+    where: str  # for messages: "line 12", or "export.zip/posts-1.xml:12"
+
+
+# Channel-level elements the second pass frees at once (the first read them).
+_CHANNEL_LEVEL = ("author", "wp_author", "category", "tag", "term")
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -48,7 +48,7 @@ class Groups:
         def rank(r: Record) -> int:
             if default and r.data.get("language") == default:
                 return 0
-            return 1 if not r.data["meta"].get(WPML_SOURCE) else 2
+            return 1 if not _str_or_none(r.data["meta"].get(WPML_SOURCE)) else 2
 
         primary = min(members, key=rank)  # min is stable: file order breaks ties
         translations: dict[str, Mapping[str, Any]] = {}
@@ -75,11 +75,12 @@ def translation(el: Any) -> tuple[str | None, str | None, str | None]:
         if classify(child.tag) == ("", "category"):
             domain = child.get("domain")
             if domain == "post_translations":
-                group = child.get("nicename") or text(child)
+                group = child.get("nicename") or text(child).strip()
             elif domain == "language":
-                language = child.get("nicename") or text(child)
+                language = child.get("nicename") or text(child).strip()
     if group is None:
-        meta = dict(meta_pairs(el, "postmeta"))
+        # Meta values come untrimmed; these are identifiers.
+        meta = {k: v.strip() for k, v in meta_pairs(el, "postmeta")}
         group = meta.get(WPML_GROUP) or None
         language = language or meta.get(WPML_LANGUAGE) or None
         return group, language, meta.get(WPML_SOURCE) or None
@@ -97,4 +98,4 @@ def item_language(data: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def _str_or_none(value: Any) -> str | None:
-    return str(value) if isinstance(value, str | int) and str(value) else None
+    return str(value).strip() or None if isinstance(value, str | int) else None

@@ -151,7 +151,7 @@ def test_entity_declarations_are_refused(tmp_path: Path, raw: bytes) -> None:
 def test_undeclared_entities_stay_text(tmp_path: Path) -> None:
     path = export(tmp_path, item(1, title="&lol3; &copy; &mdash; &nbsp;"))
     (record,), _, source = read(path)
-    assert record.data["title"] == "&lol3; © — \xa0".strip()
+    assert record.data["title"] == "&lol3; © — \xa0"  # kept as exported: no strip
     assert source.stats.repairs["unknown entities kept as text"] == 1
 
 
@@ -397,3 +397,67 @@ def test_summary_of_a_damaged_export(tmp_path: Path) -> None:
         summary
     )
     assert summary[-1] == "1 record could not be read"
+
+
+def test_a_reindented_export_keeps_free_text_and_trims_what_names_things(tmp_path: Path) -> None:
+    # Pretty-printers put newlines around CDATA: ids, slugs, dates and term names are
+    # trimmed; free text (title, meta values) comes as exported and the mapping strips it.
+    from migrator.mapping import load_mapping
+
+    body = item(
+        7,
+        title="\n  <![CDATA[Hello  world]]>\n",
+        extra=(
+            "<wp:post_name>\n  <![CDATA[hello.html]]>\n</wp:post_name>\n"
+            "<wp:post_date>\n 2020-01-02 03:04:05 \n</wp:post_date>\n"
+            '<category domain="post_tag" nicename=" news ">\n  <![CDATA[News]]>\n</category>\n'
+            "<wp:postmeta><wp:meta_key> _yoast_wpseo_metadesc </wp:meta_key>"
+            "<wp:meta_value><![CDATA[  Said twice.  ]]></wp:meta_value></wp:postmeta>\n"
+        ),
+    )
+    (record,), errors, _ = read(export(tmp_path, body))
+    data = record.data
+    assert errors == [] and record.identity == "7"
+    assert data["title"] == "\n  Hello  world\n"
+    assert (data["post_name"], data["date"]) == ("hello.html", "2020-01-02T03:04:05")
+    assert data["tags"] == [{"name": "News", "slug": "news", "description": ""}]
+    assert data["meta"] == {"_yoast_wpseo_metadesc": "  Said twice.  "}
+    root = Path(__file__).resolve().parents[3]
+    payload = load_mapping(root / "mappings" / "wordpress_posts.toml").compile()(record)
+    assert payload is not None
+    body_ = payload.body
+    assert (body_["title"], body_["slug"], body_["tags"]) == ("Hello world", "hello", ["News"])
+    assert body_["meta_description"] == "Said twice."
+
+
+@pytest.mark.parametrize(
+    ("pub_date", "date", "date_gmt"),
+    [
+        ("Sat, 27 May 2017 11:33:38 +0000", "2017-05-27T11:33:38", "2017-05-27T11:33:38+00:00"),
+        ("Sat, 27 May 2017 13:33:38 +0200", "2017-05-27T13:33:38", "2017-05-27T11:33:38+00:00"),
+        ("Sat, 27 May 2017 11:33:38 GMT", "2017-05-27T11:33:38", "2017-05-27T11:33:38+00:00"),
+        ("Thu, 01 Jan 1970 00:00:00 +0000", None, None),  # WordPress's "never"
+        ("Mon, 30 Nov -0001 00:00:00 +0000", None, None),
+        ("not a date", None, None),
+    ],
+)
+def test_dates_from_pub_date_when_there_is_no_post_date(
+    tmp_path: Path, pub_date: str, date: str | None, date_gmt: str | None
+) -> None:
+    (record,), _, source = read(export(tmp_path, item(1, extra=f"<pubDate>{pub_date}</pubDate>")))
+    assert (record.data["date"], record.data["date_gmt"]) == (date, date_gmt)
+    assert record.data["pub_date"] == pub_date
+    assert source.stats.pub_dated == (1 if date else 0)
+    assert "_from_pub_date" not in record.data
+
+
+def test_a_post_date_wins_over_pub_date(tmp_path: Path) -> None:
+    # A WordPress draft: post_date set, post_date_gmt zero, pubDate a placeholder.
+    extra = (
+        "<pubDate>Sat, 27 May 2017 11:33:38 +0000</pubDate>"
+        "<wp:post_date>2020-01-02 03:04:05</wp:post_date>"
+        "<wp:post_date_gmt>0000-00-00 00:00:00</wp:post_date_gmt>"
+    )
+    (record,), _, source = read(export(tmp_path, item(1, extra=extra)))
+    assert (record.data["date"], record.data["date_gmt"]) == ("2020-01-02T03:04:05", None)
+    assert source.stats.pub_dated == 0

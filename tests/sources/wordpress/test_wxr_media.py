@@ -24,7 +24,8 @@ def test_lookups_by_id_and_by_parent_in_export_order():
     add(index, "9", "2", "https://x/9.jpg")
     add(index, "5", None, "https://x/5.jpg")
     assert index.get("3") == {
-        "id": "3", "url": "https://x/3.jpg", "alt": "alt 3", "title": "", "caption": ""
+        "id": "3", "url": "https://x/3.jpg", "alt": "alt 3", "title": "", "caption": "",
+        "description": "",
     }  # fmt: skip
     assert [a["id"] for a in index.children("1")] == ["7", "3"]
     assert index.get("404") is None and index.get("5") is not None

@@ -249,7 +249,11 @@ def test_featured_image_and_alt_are_resolved() -> None:
     assert image["id"] == attachment.identity
     assert image["url"] == attachment.data["attachment_url"]
     assert image["alt"] and image["alt"] == attachment.data["alt"]
-    assert post.data["attachments"] == [image]
+    # The attachment's own caption is empty: the featured image's falls back to its
+    # description (content:encoded); the attachment list keeps it as exported.
+    (attached,) = post.data["attachments"]
+    assert attached == {**image, "caption": ""}
+    assert image["caption"] == image["description"] != ""
 
 
 def test_serialized_meta_with_multibyte_strings() -> None:
@@ -281,7 +285,7 @@ def test_categories_tags_and_dates() -> None:
     assert set(statuses) <= {"publish", "draft", "private", "pending", "future"}
     for r in records:
         for term in r.data["categories"] + r.data["tags"]:
-            assert term["name"] and set(term) == {"name", "slug"}
+            assert term["name"] and set(term) == {"name", "slug", "description"}
         if r.data["date_gmt"]:
             assert r.data["date_gmt"].endswith("+00:00")
     assert any(t["name"] == "远征手记" for r in records for t in r.data["categories"])
