@@ -142,9 +142,10 @@ class CsvStats(SourceStats):
             n = self.comment_lines
             lines.append(f"{n:,} comment line{'s' if n != 1 else ''} skipped")
         if self.group_by is not None:
+            read = self.records + self.errors  # as the run's "records read" counts them
             lines.append(
                 f"{self.rows:,} row{'s' if self.rows != 1 else ''} grouped by "
-                f"{self.group_by!r} into {self.records:,} record{'s' if self.records != 1 else ''}"
+                f"{self.group_by!r} into {read:,} record{'s' if read != 1 else ''}"
             )
         # Not valid UTF-8 from the start: the note says which encoding was guessed.
         return [*lines, *super().summary()]
