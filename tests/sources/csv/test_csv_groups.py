@@ -7,13 +7,16 @@ and ``itertools.groupby``), line numbers from files written here line by line.
 from __future__ import annotations
 
 import itertools
+import tomllib
 import tracemalloc
 from pathlib import Path
 
 import pytest
-from csv_helpers import read_all, stdlib_rows
+from csv_helpers import needs_realdata, read_all, real, stdlib_rows
 
 from migrator.errors import ConfigError, SourceError
+from migrator.mapping import load_mapping
+from migrator.model import parse_content_model
 from migrator.sources import CsvSource
 from migrator.sources.csv import groups
 
@@ -182,3 +185,57 @@ def test_groups_stream_whatever_the_number_of_records(tmp_path: Path) -> None:
     assert (small_count, large_count) == (1_000, 10_000)
     # Ten times the records (30,000 rows), about the same memory: one group at a time.
     assert large_peak - small_peak < 3 * 27_000, (small_peak, large_peak)
+
+
+# --- inspect ------------------------------------------------------------------------------
+
+
+def test_inspect_suggests_group_by_for_rows_that_continue_a_record() -> None:
+    summary = CsvSource(SHOPIFY).describe()
+    assert summary["notes"] == [
+        "14 rows repeat the 'Handle' of the row before them, with 'Title' left blank: if "
+        "such rows continue one record (a product's variants and images), set group_by = "
+        """"Handle" in [source] (here: -o 'group_by="Handle"')"""
+    ]
+
+
+@pytest.mark.parametrize("name", ["team_members.csv", "landing_pages.csv", "blog_posts.csv"])
+def test_no_group_by_suggestion_for_files_of_one_row_a_record(name: str) -> None:
+    assert CsvSource(ROOT / "migrator" / "samples" / name).describe()["notes"] == []
+
+
+@needs_realdata
+def test_rows_sorted_by_a_column_are_not_taken_for_groups() -> None:
+    # 20,000 cities sorted by country: consecutive repeats, but no column left blank.
+    summary = CsvSource(real("rust-csv--bench-worldcitiespop.csv")).describe()
+    assert not any("group_by" in note for note in summary["notes"])
+
+
+def test_inspect_of_a_grouped_file_counts_records_and_every_row(tmp_path: Path) -> None:
+    source = CsvSource(SHOPIFY, group_by="Handle")
+    summary = source.describe()
+    assert (summary["rows"], summary["records"]) == (19, "5 (rows grouped by 'Handle')")
+    rows = stdlib_rows(SHOPIFY)
+    # Columns are described over all the rows, not only each record's first.
+    assert summary["columns"]["Variant SKU"]["empty"] == sum(not r["Variant SKU"] for r in rows)
+    assert summary["columns"]["Title"]["empty"] == 14
+    assert summary["notes"] == []
+    mapping = source.scaffold("product")
+    assert '\ngroup_by = "Handle"\n' in mapping and "\nkey = " not in mapping
+    assert '`from = "rows"` with `each' in mapping
+    # It loads, and runs: one record per product.
+    out = tmp_path / "m.toml"
+    out.write_text(mapping, encoding="utf-8")
+    names = tomllib.loads(mapping)["fields"]
+    model = parse_content_model(
+        {"collections": {"product": {"fields": {n: {"type": "short_text"} for n in names}}}},
+        "model",
+    )
+    loaded = load_mapping(out, model)
+    assert loaded.source_options == {"group_by": "Handle"}
+    compiled = loaded.compile()
+    records, _, _ = read_all(SHOPIFY, **loaded.source_options)
+    titles = [p.body["fields"][0]["title"] for r in records if (p := compiled(r))]
+    assert titles == [
+        "Linen Apron", "Enamel Mug", "Cast Iron Pan", "Gift Card", "Café Blend Coffee"
+    ]  # fmt: skip
