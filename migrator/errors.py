@@ -82,15 +82,22 @@ class RecordError(MigratorError):
         line: int | None = None,
         identity: str | None = None,
         field: str | None = None,
+        end_line: int | None = None,
     ):
         self.reason = message
         self.file = str(file) if file is not None else None
         self.line = line
+        # A record spanning several lines (grouped CSV rows): shown as file:12-15.
+        self.end_line = end_line
         self.identity = identity
         self.field = field
         parts = []
         if self.file:
-            parts.append(f"{self.file}:{line}" if line is not None else self.file)
+            where = self.file
+            if line is not None:
+                span = end_line is not None and end_line > line
+                where = f"{self.file}:{line}-{end_line}" if span else f"{self.file}:{line}"
+            parts.append(where)
         if identity:
             parts.append(f"record {identity}")
         if field:

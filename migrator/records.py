@@ -20,9 +20,13 @@ class Location:
     line: int | None = None
     # Formats without lines (JSON) name a path or byte offset instead.
     position: str | None = None
+    # A record read from several lines (CSV rows grouped by a column): its last line.
+    end_line: int | None = None
 
     def __str__(self) -> str:
         if self.line is not None:
+            if self.end_line is not None and self.end_line > self.line:
+                return f"{self.file}:{self.line}-{self.end_line}"
             return f"{self.file}:{self.line}"
         if self.position is not None:
             return f"{self.file}@{self.position}"

@@ -90,6 +90,7 @@ class _Errors:
             line=loc.line,
             identity=record.identity,
             field=self.items[0][0],
+            end_line=loc.end_line,
         )
 
 

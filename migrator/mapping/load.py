@@ -7,6 +7,7 @@ problem is a ``Problem(file, key, message)`` with the key as written in the file
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -335,8 +336,12 @@ class _Loader:
             spec = self.values.spec(raw_spec, fkey)
             if spec is None:
                 continue
+            if spec.each is not None and f is not None:
+                spec = self.check_each(spec, f)
             out[name] = spec
             if f is None or model is None:
+                continue
+            if spec.each is not None:
                 continue
             if spec.ref is not None:
                 self.check_ref(spec, f, model)
@@ -384,6 +389,29 @@ class _Loader:
                 t.get("fields"), f"{key}.fields", model, target, base=False
             )
         return out, base
+
+    def check_each(self, spec: ValueSpec, f: Field) -> ValueSpec:
+        """``each`` fills a repeater: its names are the repeater's fields, its constants
+        fit them; the spec learns every sub-field's empty value (items are sent whole)."""
+        assert spec.each is not None
+        key = f"{spec.key}.each"
+        if f.type != "repeater":
+            self.bad(key, f"each builds a repeater's items; {f.name!r} is a {f.type} field")
+            return spec
+        for name, sub in spec.each.items():
+            sf = f.fields.get(name)
+            if sf is None:
+                self.bad(
+                    f"{key}.{name}",
+                    f"no such field in repeater {f.name!r} (known: {', '.join(f.fields)})",
+                )
+                continue
+            self.values.check_values(sub, lambda v, sf=sf: field_problems(sf, v))  # type: ignore[misc]
+        for name, sf in f.fields.items():
+            if sf.required and name not in spec.each:
+                self.bad(f"{key}.{name}", f"required by repeater {f.name!r} but not mapped")
+        blank = {name: sf.empty_value() for name, sf in f.fields.items()}
+        return dataclasses.replace(spec, blank=blank)
 
     def check_ref(self, spec: ValueSpec, f: Field, model: ContentModel) -> None:
         if f.type != "reference" or f.ref_kind != "collection":

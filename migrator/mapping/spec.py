@@ -98,6 +98,10 @@ class ValueSpec:
     # `from = [a, b, c]`: b and c, tried in order while the value so far is missing or empty.
     fallbacks: tuple[SourcePath, ...] = ()
     ref: str | None = None  # resolved by the engine: match on this field of the target
+    # `each`: the value at `from` is a list, and each item of it becomes one repeater item
+    # built by these specs (evaluated on the item); ``blank`` is every sub-field's empty.
+    each: dict[str, ValueSpec] | None = None
+    blank: dict[str, Any] | None = None
 
     @property
     def is_const(self) -> bool:
@@ -112,9 +116,40 @@ class ValueSpec:
             value = self._render(self.template, data)
         else:
             value = copy.deepcopy(self.const)
+        if self.each is not None:
+            return self.items(value)
         if self.lookup is not None:
             value = self.look_up(value)
         return self.apply_steps(value)
+
+    def items(self, value: Any) -> list[dict[str, Any]]:
+        """A repeater's items, one from each item of ``value`` (one table is one item).
+        An item whose values all come out empty is left out: in a grouped CSV, a row
+        holding only an image is no variant, and one holding only a variant no image."""
+        assert self.each is not None and self.path is not None
+        if is_empty(value):
+            return []
+        out: list[dict[str, Any]] = []
+        for i, item in enumerate(value if isinstance(value, list) else [value]):
+            where = f"{self.path.text}[{i}]"
+            if not isinstance(item, AbcMapping):
+                raise EvalError(
+                    f"{where} is {type(item).__name__}, not a table of values to build a "
+                    "repeater item from"
+                )
+            built = copy.deepcopy(self.blank) if self.blank else {}
+            filled = False
+            for name, spec in self.each.items():
+                try:
+                    sub = spec.evaluate(item)
+                except EvalError as exc:
+                    raise EvalError(f"{where}.{name}: {exc}") from None
+                if not is_empty(sub):
+                    built[name] = sub
+                    filled = filled or not spec.is_const
+            if filled:
+                out.append(built)
+        return out
 
     def apply_steps(self, value: Any) -> Any:
         for step in self.steps:

@@ -14,7 +14,9 @@ from migrator.mapping.transforms import TRANSFORMS
 from migrator.model import ContentModel, Field, check_value, is_empty
 from migrator.paths import SourcePath, parse_path, parse_template, substitute_vars
 
-SPEC_KEYS = ("from", "template", "const", "lookup", "transforms", "optional", "ref")
+SPEC_KEYS = ("from", "template", "const", "lookup", "transforms", "optional", "ref", "each")
+# What `each` cannot be used with: it builds the list of items itself.
+_NOT_WITH_EACH = ("template", "const", "lookup", "transforms", "ref")
 
 Checker = Callable[[Any], list[str]]
 
@@ -80,7 +82,8 @@ class ValueReader:
             )
             ok = False
         steps = self.steps(raw.get("transforms", []), f"{key}.transforms")
-        if not ok or steps is None:
+        each = self.each(raw, key) if "each" in raw else None
+        if not ok or steps is None or ("each" in raw and each is None):
             return None
         kwargs: dict[str, Any] = {"const": raw["const"]} if "const" in raw else {}
         return ValueSpec(
@@ -92,8 +95,37 @@ class ValueReader:
             optional=bool(optional),
             ref=ref,
             fallbacks=tuple(fallbacks),
+            each=each,
             **kwargs,
         )
+
+    def each(self, raw: dict[str, Any], key: str) -> dict[str, ValueSpec] | None:
+        """``each = { sku = "...", price = {...} }``: a repeater item per item at ``from``."""
+        table = raw["each"]
+        clash = [k for k in _NOT_WITH_EACH if k in raw]
+        if "from" not in raw or clash:
+            self.bad(
+                f"{key}.each",
+                "each goes with from (the list of items) and nothing else"
+                + (f" (got {', '.join(clash)}); put transforms on each's fields" if clash else ""),
+            )
+            return None
+        if not isinstance(table, dict) or not table:
+            self.bad(f"{key}.each", "expected a table: repeater field name = its value spec")
+            return None
+        specs: dict[str, ValueSpec] = {}
+        ok = True
+        for name, sub in table.items():
+            if isinstance(sub, dict) and "each" in sub:
+                self.bad(f"{key}.each.{name}.each", "repeaters cannot nest")
+                ok = False
+                continue
+            spec = self.spec(sub, f"{key}.each.{name}")
+            if spec is None:
+                ok = False
+            else:
+                specs[name] = spec
+        return specs if ok else None
 
     def steps(self, raw: Any, key: str) -> tuple[Step, ...] | None:
         if not isinstance(raw, list):

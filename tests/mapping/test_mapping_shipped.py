@@ -170,3 +170,85 @@ def test_bundled_samples_map_to_valid_payloads(name: str) -> None:
             assert_valid(mapping, payload)
             mapped += 1
     assert mapped > 0
+
+
+def test_shopify_products() -> None:
+    """Our Shopify-format export (its default source): one page per Handle, every variant
+    and image of the product in its repeaters, html_clean on the body."""
+    mapping = load_mapping(ROOT / "mappings" / "shopify_products.toml")
+    assert mapping.default_source == CASES / "shopify-products.csv"
+    sources: Any = pytest.importorskip("migrator.sources")
+    source = sources.open_source(
+        mapping.source_format, mapping.default_source, **mapping.source_options
+    )
+    compiled = mapping.compile()
+    payloads = {}
+    for item in source.records():
+        assert isinstance(item, Record), f"a bad group: {item}"
+        payload = compiled(item)
+        assert payload is not None
+        assert_valid(mapping, payload)
+        payloads[payload.identity] = payload
+    assert list(payloads) == [
+        "linen-apron",
+        "enamel-mug",
+        "cast-iron-pan",
+        "gift-card",
+        "cafe-blend",
+    ]
+    mug = payloads["enamel-mug"].body
+    assert mug == {
+        "title": "Enamel Mug",
+        "slug": "enamel-mug",
+        "page_type": "product",
+        "status": "published",
+        "fields": {
+            "handle": "enamel-mug",
+            "description": "<p>Speckled enamel, 350 ml.</p>",
+            "vendor": "Fennel & Fig",
+            "product_type": "Tableware",
+            "category": "Home & Garden > Kitchen & Dining > Tableware > Drinkware > Mugs",
+            "tags": "mug, enamel",
+            "option1_name": "Title",
+            "option2_name": "",
+            "option3_name": "",
+            "gift_card": False,
+            "seo_title": "",
+            "seo_description": "",
+            "variants": [
+                {
+                    "sku": "MUG-350",
+                    "option1": "Default Title",
+                    "option2": "",
+                    "option3": "",
+                    "price": 16,
+                    "compare_at_price": 19,
+                    "inventory": 48,
+                    "grams": 220,
+                    "barcode": "501234560099",
+                    "requires_shipping": True,
+                    "taxable": True,
+                    "image": "",
+                }
+            ],
+            "images": [
+                {
+                    "image": "https://cdn.shopify.com/s/files/1/0612/3456/7890/products/"
+                    "enamel-mug.jpg?v=1700000001",
+                    "alt": "White enamel mug with a blue rim",
+                }
+            ],
+        },
+    }
+    apron = payloads["linen-apron"].body["fields"]
+    assert [(v["option1"], v["option2"], v["inventory"]) for v in apron["variants"]] == [
+        ("Natural", "S/M", 12), ("Natural", "L/XL", 7), ("Charcoal", "S/M", 0),
+        ("Charcoal", "L/XL", 3), ("Sage", "S/M", 9), ("Sage", "L/XL", 15),
+    ]  # fmt: skip
+    assert "<script>" not in apron["description"] and "Two deep pockets" in apron["description"]
+    # Rows holding only an image add an image and no variant; a draft stays a draft.
+    pan = payloads["cast-iron-pan"].body
+    assert (len(pan["fields"]["variants"]), len(pan["fields"]["images"])) == (2, 4)
+    assert pan["status"] == "draft"
+    assert pan["fields"]["images"][3]["alt"] == "Searing steak, cooking in use"
+    assert payloads["gift-card"].body["fields"]["images"] == []

@@ -42,8 +42,8 @@ def test_unknown_option_lists_the_valid_ones() -> None:
         open_source("csv", "x.csv", delimeter=";", sheet=1)
     assert str(caught.value) == (
         "source: unknown options 'delimeter', 'sheet' for format 'csv'; valid options: "
-        "columns, comment, delimiter, encoding, escape, header, key, kind, null_values, "
-        "skip_blank_lines"
+        "columns, comment, delimiter, encoding, escape, group_by, header, key, kind, "
+        "null_values, skip_blank_lines"
     )
     assert caught.value.key == "source"
 
@@ -55,6 +55,7 @@ def test_source_options() -> None:
         "delimiter",
         "encoding",
         "escape",
+        "group_by",
         "header",
         "key",
         "kind",

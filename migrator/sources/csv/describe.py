@@ -11,12 +11,17 @@ from slugify import slugify
 
 from migrator.errors import RecordError
 from migrator.paths import parse_path
+from migrator.sources.csv.groups import ROWS
 
 if TYPE_CHECKING:
     from migrator.sources.csv.source import CsvSource
 
 _SAMPLES = 3  # distinct sample values shown per column
 _DISTINCT = 50  # distinct values remembered per column while counting
+# The first columns that may name a record spread over several rows (a Handle, an id).
+_GROUP_CANDIDATES = 3
+_GROUP_MAX_COLUMNS = 1_000  # wider files are not looked at for it (the cost is per cell)
+_GROUP_MAX_KEYS = 100_000  # values remembered per candidate to see one come back
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -32,36 +37,136 @@ def describe(source: CsvSource) -> dict[str, Any]:
     columns: dict[str, dict[str, Any]] = {}
     values: dict[str, Counter[str]] = {}
     errors: list[str] = []
+    hint = _GroupHint() if source.group_by is None else None
     for item in source.records():
         if isinstance(item, RecordError):
             errors.append(str(item))
             continue
-        for name, value in item.data.items():
-            col = columns.setdefault(name, {"empty": 0, "max_length": 0})
-            text = value or ""
-            if not text.strip():
-                col["empty"] += 1
-                continue
-            col["max_length"] = max(col["max_length"], len(text))
-            seen = values.setdefault(name, Counter())
-            if text in seen or len(seen) < _DISTINCT:
-                seen[text] += 1
+        # A grouped record's columns are those of each of its rows.
+        for row in item.data[ROWS] if source.group_by is not None else [item.data]:
+            _count(row, columns, values)
+            if hint is not None:
+                hint.see(row)
     for name, col in columns.items():
         seen = values.get(name, Counter())
         col["samples"] = [v[:60] for v, _ in seen.most_common(_SAMPLES)]
         col["distinct"] = f"{len(seen)}+" if len(seen) >= _DISTINCT else len(seen)
     stats = source.stats
-    return {
+    notes = list(stats.notes)
+    suggestion = hint.suggestion() if hint is not None else None
+    if suggestion:
+        notes.append(suggestion)
+    summary: dict[str, Any] = {
         "file": str(source.path),
         "format": "csv",
         "encoding": _encoding(stats.encoding, stats.encoding_how),
         "delimiter": stats.delimiter,
         "rows": stats.rows,
-        "blank_lines": stats.blank_lines,
-        "columns": columns,
-        "problems": errors[:25],
-        "notes": list(stats.notes),
     }
+    if source.group_by is not None:
+        summary["records"] = (
+            f"{stats.records + stats.errors:,} (rows grouped by {source.group_by!r})"
+        )
+    summary.update(
+        {
+            "blank_lines": stats.blank_lines,
+            "columns": columns,
+            "problems": errors[:25],
+            "notes": notes,
+        }
+    )
+    return summary
+
+
+def _count(row: Any, columns: dict[str, dict[str, Any]], values: dict[str, Counter[str]]) -> None:
+    """Add one row to the columns' emptiness, lengths and sample values."""
+    for name, value in row.items():
+        col = columns.setdefault(name, {"empty": 0, "max_length": 0})
+        text = value or ""
+        if not text.strip():
+            col["empty"] += 1
+            continue
+        col["max_length"] = max(col["max_length"], len(text))
+        seen = values.setdefault(name, Counter())
+        if text in seen or len(seen) < _DISTINCT:
+            seen[text] += 1
+
+
+class _GroupHint:
+    """Does one of the first columns name a record spread over consecutive rows?
+
+    Shopify's shape: rows that repeat the value of the row before them in that column
+    (never one that came back after other values), and a column that is filled on
+    every first row and blank on every following one (the product's Title). Then
+    ``group_by`` is suggested."""
+
+    def __init__(self) -> None:
+        self.candidates: list[_Candidate] | None = None
+
+    def see(self, row: Any) -> None:
+        if self.candidates is None:
+            names = list(row)
+            if len(names) > _GROUP_MAX_COLUMNS:
+                self.candidates = []
+            else:
+                self.candidates = [_Candidate(n, names) for n in names[:_GROUP_CANDIDATES]]
+        for candidate in self.candidates:
+            candidate.see(row)
+
+    def suggestion(self) -> str | None:
+        for candidate in self.candidates or ():
+            blank = candidate.blank_on_continuations()
+            if blank is not None:
+                return (
+                    f"{candidate.continuations:,} rows repeat the {candidate.column!r} of the row "
+                    f"before them, with {blank!r} left blank: if such rows continue one record "
+                    f"(a product's variants and images), set group_by = {_value(candidate.column)} "
+                    f"in [source] (here: -o 'group_by={_value(candidate.column)}')"
+                )
+        return None
+
+
+class _Candidate:
+    def __init__(self, column: str, names: list[str]) -> None:
+        self.column = column
+        self.previous: str | None = None
+        self.continuations = 0
+        self.runs = 0
+        self.failed = False
+        self.seen: set[str] = set()
+        # Columns filled on every first row of a run, and on no following row so far.
+        self.others = [n for n in names if n != column]
+        self.filled_on_starts = set(self.others)
+        self.filled_on_continuations: set[str] = set()
+
+    def see(self, row: Any) -> None:
+        if self.failed:
+            return
+        value = (row.get(self.column) or "").strip()
+        if not value:
+            self.failed = True  # every row of a grouped file has its key
+            return
+        filled = {n for n in self.others if (row.get(n) or "").strip()}
+        if value == self.previous:
+            self.continuations += 1
+            self.filled_on_continuations |= filled
+            return
+        if value in self.seen:
+            self.failed = True  # came back later: not a grouping column
+            return
+        if len(self.seen) < _GROUP_MAX_KEYS:
+            self.seen.add(value)
+        self.previous = value
+        self.runs += 1
+        self.filled_on_starts &= filled
+
+    def blank_on_continuations(self) -> str | None:
+        if self.failed or not self.continuations:
+            return None
+        blank = [
+            n for n in self.others if n in self.filled_on_starts - self.filled_on_continuations
+        ]
+        return blank[0] if blank else None
 
 
 def _encoding(encoding: str | None, how: str | None) -> str | None:
@@ -82,6 +187,7 @@ def scaffold(source: CsvSource, kind: str) -> str:
     if not names:
         raise ValueError(f"{source.path} has no columns")
     key = source.key or next((n for n in names if _is_path(n)), names[0])
+    grouped = source.group_by is not None
     fields = field_names(names)
     lines: list[str] = []
     for column, name in fields.items():
@@ -102,11 +208,19 @@ def scaffold(source: CsvSource, kind: str) -> str:
         "#   migrator run THIS_FILE --dry-run\n\n"
         'model = "content-model.toml"\n\n'
         f'[source]\nformat = "csv"\npath = {_value(source.path.resolve().as_posix())}\n'
-        f"key = {_value(key)}\n{options}\n"
+        + ("" if grouped else f"key = {_value(key)}\n")
+        + f"{options}\n"
         f'[target]\nkind = "collection"\ncollection = {_value(kind)}\n'
         f'lookup_field = {_value(fields[key])}\nstatus = "draft"\n\n'
-        "[fields]\n" + "".join(f"{line}\n" for line in lines)
+        "[fields]\n" + (_GROUPED if grouped else "") + "".join(f"{line}\n" for line in lines)
     )
+
+
+_GROUPED = """\
+# These are the columns of each record's first row. All its rows, the first included,
+# are the list `rows`: a page type's repeater takes one item per row from it
+# (`from = "rows"` with `each = { ... }`; see mappings/shopify_products.toml).
+"""
 
 
 def field_names(columns: list[str]) -> dict[str, str]:

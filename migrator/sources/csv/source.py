@@ -48,6 +48,9 @@ Choices, made so that a user never loses data without being told:
   kept on disk (``migrator.seen.SeenKeys``), so memory stays flat on any number of rows.
   Without ``key`` the identity is ``row:<n>``, n counting data rows (not blank lines),
   ragged ones included, so fixing a bad row does not renumber the others.
+- **Records over several rows.** ``group_by = "Handle"``: consecutive rows with one value
+  in that column are one record, keyed by it; the first row's columns are its fields and
+  all its rows a list under ``rows`` (``groups.py`` says what is an error there).
 - **Lines.** ``Location.line`` is the physical line (1-based) where the row starts;
   LF, CRLF and a lone CR each end a line, inside quoted fields too.
 """
@@ -79,6 +82,7 @@ from migrator.sources.csv.encodings import (
     strict_lines,
     text_lines,
 )
+from migrator.sources.csv.groups import ROWS, GroupRow, grouped
 from migrator.sources.csv.rows import (
     LineFeed,
     Lines,
@@ -116,6 +120,7 @@ class CsvStats(SourceStats):
     replaced_lines: int = 0
     # How the encoding was chosen: configured, bom, utf-8 or guessed (encodings.py).
     encoding_how: str | None = None
+    group_by: str | None = None  # the column rows were grouped by, if they were
 
     def summary(self) -> list[str]:
         lines = []
@@ -136,6 +141,12 @@ class CsvStats(SourceStats):
         if self.comment_lines:
             n = self.comment_lines
             lines.append(f"{n:,} comment line{'s' if n != 1 else ''} skipped")
+        if self.group_by is not None:
+            read = self.records + self.errors  # as the run's "records read" counts them
+            lines.append(
+                f"{self.rows:,} row{'s' if self.rows != 1 else ''} grouped by "
+                f"{self.group_by!r} into {read:,} record{'s' if read != 1 else ''}"
+            )
         # Not valid UTF-8 from the start: the note says which encoding was guessed.
         return [*lines, *super().summary()]
 
@@ -148,6 +159,8 @@ class CsvSource(Source):
     stats: CsvStats
 
     key = Option(None, optional(checks.column_name))
+    # Consecutive rows with one value in this column are one record (groups.py).
+    group_by = Option(None, optional(checks.column_name))
     delimiter = Option(None, optional(checks.delimiter))
     encoding = Option(None, optional(checks.encoding))
     kind = Option("row", non_empty_string)
@@ -174,8 +187,17 @@ class CsvSource(Source):
                 'header = false needs the column names: columns = ["name", "email", ...]',
                 key="header",
             )
+        if self.group_by is not None:
+            if self.key is not None and self.key != self.group_by:
+                raise ConfigError(
+                    f"the group_by column {self.group_by!r} is the key of a grouped file; "
+                    "leave key out (or set it to the same column)",
+                    key="key",
+                )
+            self.__dict__["key"] = self.group_by
         if self.key is not None and self.columns is not None and self.key not in self.columns:
-            raise ConfigError(f"key column {self.key!r} is not in columns", key="key")
+            option = "group_by" if self.group_by else "key"
+            raise ConfigError(f"{option} column {self.key!r} is not in columns", key=option)
 
     def __repr__(self) -> str:
         return f"CsvSource({self.file!r}, key={self.key!r})"
@@ -322,9 +344,17 @@ class CsvSource(Source):
                     line=row.start,
                 )
             columns = self._column_names(row)
-            if self.key is not None and self.key not in columns:
+            if self.group_by is not None and ROWS in columns:
                 raise SourceError(
-                    f"key column {self.key!r} is not in the header; columns are: "
+                    f"a column is named {ROWS!r}, the name group_by gives the list of a "
+                    "record's rows; rename that column in the header",
+                    file=self.path,
+                    line=row.start,
+                )
+            if self.key is not None and self.key not in columns:
+                option = "group_by" if self.group_by else "key"
+                raise SourceError(
+                    f"{option} column {self.key!r} is not in the header; columns are: "
                     + ", ".join(repr(c) for c in columns),
                     file=self.path,
                     line=row.start,
@@ -373,16 +403,20 @@ class CsvSource(Source):
         self, rows: Iterator[RawRow], columns: list[str]
     ) -> Iterator[Record | RecordError]:
         key_index = columns.index(self.key) if self.key is not None else None
+        self._last_key: str | None = None
         with SeenKeys() as seen_keys:
-            yield from self._checked_records(rows, columns, key_index, seen_keys)
+            if self.group_by is None or key_index is None:
+                for row in self._data_rows(rows):
+                    yield self._record(row, self.stats.rows, columns, key_index, seen_keys)
+                return
+            self.stats.group_by = self.group_by
+            group_rows = (self._group_row(row, columns, key_index) for row in self._data_rows(rows))
+            yield from grouped(
+                group_rows, file=self.file, kind=self.kind, column=self.group_by, seen=seen_keys
+            )
 
-    def _checked_records(
-        self,
-        rows: Iterator[RawRow],
-        columns: list[str],
-        key_index: int | None,
-        seen_keys: SeenKeys,
-    ) -> Iterator[Record | RecordError]:
+    def _data_rows(self, rows: Iterator[RawRow]) -> Iterator[RawRow]:
+        """The rows after the header, blank lines skipped (or kept) and counted."""
         stats = self.stats
         for row in rows:
             if row.error is None and is_blank(row.fields):
@@ -391,7 +425,19 @@ class CsvSource(Source):
                     continue
                 row.fields = [""]
             stats.rows += 1
-            yield self._record(row, stats.rows, columns, key_index, seen_keys)
+            yield row
+
+    def _group_row(self, row: RawRow, columns: list[str], key_index: int) -> GroupRow:
+        read = self._row_values(row, columns)
+        if isinstance(read, str):
+            # Its group cell, when the row has one: the group it breaks is then known.
+            cell = row.fields[key_index] if len(row.fields) > key_index else None
+            key = cell.strip() if cell is not None and cell not in self.null_values else None
+            return GroupRow(row.start, row.end, key, None, [], read)
+        data, warnings = read
+        value = data[columns[key_index]]
+        key = value.strip() if value is not None else ""
+        return GroupRow(row.start, row.end, key, data, warnings)
 
     def _record(
         self,
@@ -402,8 +448,42 @@ class CsvSource(Source):
         seen_keys: SeenKeys,
     ) -> Record | RecordError:
         row_identity = f"row:{number}" if key_index is None else None
+        read = self._row_values(row, columns)
+        if isinstance(read, str):
+            return self._error(row, read, row_identity)
+        data, warnings = read
+        if key_index is None:
+            identity = f"row:{number}"
+        else:
+            key_value = data[columns[key_index]]
+            identity = key_value.strip() if key_value is not None else ""
+            if not identity:
+                message = "the key column is empty; every row needs a key"
+                return self._error(row, message, None, self.key)
+            previous, self._last_key = self._last_key, identity
+            first = seen_keys.first_seen(identity, row.start)
+            if first is not None:
+                message = f"duplicate key {identity!r}, first seen at line {first}"
+                if previous == identity:  # right after a row with that key
+                    message += (
+                        f"; if the rows of one record follow each other, set "
+                        f'group_by = "{self.key}" in [source]'
+                    )
+                return self._error(row, message, identity, self.key)
+        return Record(
+            identity=identity,
+            kind=self.kind,
+            data=data,
+            location=Location(self.file, row.start),
+            warnings=tuple(warnings),
+        )
+
+    def _row_values(
+        self, row: RawRow, columns: list[str]
+    ) -> tuple[dict[str, str | None], list[str]] | str:
+        """The row's values by column and its warnings, or why it cannot be read."""
         if row.error is not None:
-            return self._error(row, row.error, row_identity)
+            return row.error
         values = row.fields
         width = len(columns)
         warnings: list[str] = []
@@ -416,12 +496,11 @@ class CsvSource(Source):
                 )
                 values = values[:width]
             else:
-                message = f"expected {width} fields, got {len(values)}"
-                return self._error(row, message, row_identity)
+                return f"expected {width} fields, got {len(values)}"
         if row.issues:
             decode_errors = [message for _, is_error, message in row.issues if is_error]
             if decode_errors:
-                return self._error(row, "; ".join(decode_errors), row_identity)
+                return "; ".join(decode_errors)
             warnings.extend(message for _, _, message in row.issues)
         if row.has_nul:
             nul_columns = [c for c, v in zip(columns, values, strict=True) if "\x00" in v]
@@ -432,25 +511,7 @@ class CsvSource(Source):
         if self.null_values:
             nulls = self.null_values
             data = {c: (None if v in nulls else v) for c, v in data.items()}
-        if key_index is None:
-            identity = f"row:{number}"
-        else:
-            key_value = data[columns[key_index]]
-            identity = key_value.strip() if key_value is not None else ""
-            if not identity:
-                message = "the key column is empty; every row needs a key"
-                return self._error(row, message, None, self.key)
-            first = seen_keys.first_seen(identity, row.start)
-            if first is not None:
-                message = f"duplicate key {identity!r}, first seen at line {first}"
-                return self._error(row, message, identity, self.key)
-        return Record(
-            identity=identity,
-            kind=self.kind,
-            data=data,
-            location=Location(self.file, row.start),
-            warnings=tuple(warnings),
-        )
+        return data, warnings
 
     def _error(
         self, row: RawRow, message: str, identity: str | None, column: str | None = None

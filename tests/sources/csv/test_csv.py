@@ -55,7 +55,9 @@ def test_identity_by_key_reports_duplicates_and_empty_keys() -> None:
     assert all(r.kind == "person" for r in records)
     assert records[2].data["id"] == " 3 "  # the data keeps the raw value
     assert [str(e) for e in errors] == [
-        f"{path}:4, record 2, field 'id': duplicate key '2', first seen at line 3",
+        # Right after a row with that key: maybe one record over several rows.
+        f"{path}:4, record 2, field 'id': duplicate key '2', first seen at line 3; if the "
+        'rows of one record follow each other, set group_by = "id" in [source]',
         f"{path}:5, field 'id': the key column is empty; every row needs a key",
         f"{path}:6, field 'id': the key column is empty; every row needs a key",
         f"{path}:8, record 1, field 'id': duplicate key '1', first seen at line 2",
