@@ -12,8 +12,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from csv_helpers import REALDATA, needs_realdata, read_all, real, stdlib_rows
-from shared_data import needs_realdata as needs_shared
+from csv_helpers import needs_realdata, read_all, real, stdlib_rows
 
 from migrator.errors import ConfigError, SourceError
 from migrator.mapping import load_mapping
@@ -240,24 +239,3 @@ def test_inspect_of_a_grouped_file_counts_records_and_every_row(tmp_path: Path) 
     assert titles == [
         "Linen Apron", "Enamel Mug", "Cast Iron Pan", "Gift Card", "Café Blend Coffee"
     ]  # fmt: skip
-
-
-# Shopify's own sample export (its product_template.csv), once shared/realdata has it.
-SHOPIFY_TEMPLATE = REALDATA / "shopify--product_template.csv"
-
-
-@needs_shared(SHOPIFY_TEMPLATE)
-def test_shopifys_product_template_maps_to_whole_products() -> None:
-    mapping = load_mapping(ROOT / "mappings" / "shopify_products.toml")
-    records, errors, _ = read_all(SHOPIFY_TEMPLATE, **mapping.source_options)
-    assert errors == []
-    compiled = mapping.compile()
-    payloads = [compiled(r) for r in records]
-    shape = [
-        (p.identity, len(p.body["fields"]["variants"]), len(p.body["fields"]["images"]))
-        for p in payloads
-        if p is not None
-    ]
-    # The shirt: 12 variants on 12 rows, 6 of them with an image; the jeans: a 4th row
-    # holding only an image; the beanie: one row.
-    assert shape == [("example-shirt", 12, 6), ("example-pants", 3, 4), ("example-hat", 1, 1)]
