@@ -71,8 +71,8 @@ def test_gallery_uses_the_media_the_source_resolved() -> None:
     }
     assert run("shortcodes", value) == (
         'Before <figure class="wp-block-gallery columns-2">'
-        '<figure><img src="u2" alt=""><figcaption>Two</figcaption></figure>'
-        '<figure><img src="u1" alt="one"></figure></figure> after'
+        '<figure><a href="u2"><img src="u2" alt=""></a><figcaption>Two</figcaption></figure>'
+        '<figure><a href="u1"><img src="u1" alt="one"></a></figure></figure> after'
     )
     assert run("shortcodes", "[gallery]") == ""  # nothing to show without media
 
@@ -83,8 +83,8 @@ def test_shortcodes_make_no_script_link_or_image() -> None:
         assert run("shortcodes", f"[embed]{url}[/embed]") == f"<p>{html.escape(url.strip())}</p>"
     media = {"1": {"url": "java\tscript:alert(1)"}, "2": {"url": "https://m.test/a.png"}}
     assert run("shortcodes", {"content": '[gallery ids="1,2"]', "media": media}) == (
-        '<figure class="wp-block-gallery columns-3"><figure><img src="https://m.test/a.png" '
-        'alt=""></figure></figure>'
+        '<figure class="wp-block-gallery columns-3"><figure><a href="https://m.test/a.png">'
+        '<img src="https://m.test/a.png" alt=""></a></figure></figure>'
     )
 
 
