@@ -44,8 +44,9 @@ INLINE_IMAGE = (
 
 
 PLAYED_FILE = (
-    "sound or video file: ButterCMS copies none, so the body keeps loading it from this URL; "
-    "keep it served there (your media host) or move it and update the body"
+    "audio, video or poster file ButterCMS does not copy: the body keeps loading it from this "
+    "URL; "
+    "keep it served there (your media host), or move it and update the body"
 )
 
 

@@ -9,8 +9,9 @@ shortcodes.php and class-wp-embed.php).
     ``autoplay``, ``muted``, ``preload``, ``poster``, ``width``/``height`` as WordPress
     writes them. A ``src`` of another type becomes a link, as in WordPress. Unlike
     WordPress: no ``?_=1`` cache-buster on the URLs (they stay the files' URLs, for the
-    media host and the media check), no ``id`` or inline ``style``; ``[audio URL]``
-    (WordPress.com's form, in the theme unit test data) is read as ``src``.
+    media host and the media check), no ``id`` or ``<audio style>``, the fallback link
+    shows the file's name, not its URL; ``[audio URL]`` (WordPress.com's form, in the
+    theme unit test data) is read as ``src``.
 ``[playlist]``
     WordPress draws a JavaScript player; this is a ``<figure class="wp-playlist">`` with
     one ``<audio>``/``<video>`` per track and the track's title under it. ``ids`` (that
@@ -102,6 +103,13 @@ def _fallback(url: str, text: str | None = None) -> str:
     return f'<a href="{esc(url)}">{html.escape(text or url)}</a>'
 
 
+def file_name(url: str) -> str:
+    try:
+        return posixpath.basename(urlsplit(url).path) or url
+    except ValueError:
+        return url
+
+
 def _positional_url(attrs: dict[str, str]) -> str:
     first = attrs.get("0", "")
     return first if first.lower().startswith(("http://", "https://")) else ""
@@ -181,9 +189,10 @@ def media_element(
     sources = "".join(
         f'<source type="{_MIME.get(extension(u), tag)}" src="{esc(u)}" />' for u in urls
     )
-    return (
-        f'<{tag} {" ".join(parts)} controls="controls">{sources}{_fallback(urls[0], label)}</{tag}>'
-    )
+    # WordPress's fallback shows the URL; the file's name reads better and, unlike the
+    # link itself, would not be moved to the media host.
+    fallback = _fallback(urls[0], label or file_name(urls[0]))
+    return f'<{tag} {" ".join(parts)} controls="controls">{sources}{fallback}</{tag}>'
 
 
 def audio(attrs: dict[str, str], files: Attachments) -> str:
@@ -218,7 +227,7 @@ def playlist(attrs: dict[str, str], files: Attachments) -> str:
     tracks = []
     for item in files.pick(attrs, lambda ext: ext in kinds):
         url = str(item["url"])
-        title = str(item.get("title") or "") or posixpath.basename(urlsplit(url).path)
+        title = str(item.get("title") or "") or file_name(url)
         element = media_element(tag, [url], {}, title)
         tracks.append(
             f"<li><figure>{element}<figcaption>{html.escape(title)}</figcaption></figure></li>"

@@ -8,7 +8,7 @@ import pytest
 
 from migrator.mapping import Payload
 from migrator.media import media_urls
-from migrator.media.urls import field_name
+from migrator.media.urls import field_name, is_played
 from migrator.model import ContentModel, parse_content_model
 from migrator.records import Location
 
@@ -153,3 +153,21 @@ def test_problems_keep_every_url_on_disk_and_only_the_first_in_memory() -> None:
     assert problems["https://gone.example/4999.jpg"] == "connection refused"
     assert problems["https://gone.example/0.jpg"] == "connection refused", "the first reason"
     assert "https://gone.example/5000.jpg" not in problems
+
+
+def test_a_posts_audio_and_video_files_are_checked_uploaded_or_not(model) -> None:
+    # Butter copies none of them: a dead one is a post that plays nothing.
+    html = (
+        '<audio controls src="https://old.example.com/a.mp3"></audio>'
+        '<video poster="https://old.example.com/p.jpg"><source src="https://old.example.com/v.mp4">'
+        '<track src="https://old.example.com/v.vtt"><source src="/relative.webm"></video>'
+        '<picture><source srcset="https://old.example.com/s.webp"><img src="https://old.example.com/i.jpg"></picture>'
+    )
+    body = {"title": "t", "slug": "t", "body": html, "upload_images_to_media_library": False}
+    assert list(media_urls(payload("post", None, body), model)) == [
+        ("body <audio>", "https://old.example.com/a.mp3"),
+        ("body <video poster>", "https://old.example.com/p.jpg"),
+        ("body <source>", "https://old.example.com/v.mp4"),
+        ("body <track>", "https://old.example.com/v.vtt"),
+    ]
+    assert is_played("body <audio>") and not is_played("body <img>")
