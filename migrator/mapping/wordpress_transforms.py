@@ -136,10 +136,6 @@ def wpautop(value: Any, /, br: bool = True, skip_blocks: bool = True) -> str:
 
 # --------------------------------------------------------------------------- shortcodes
 
-_SHORTCODE = re.compile(
-    r"\[(\[?)([A-Za-z0-9_-]+)(?![\w-])([^\]/]*(?:/(?!\])[^\]/]*)*?)(?:(/)\]|\](?:(.*?)\[/\2\])?)(\]?)",
-    re.S,
-)
 _ATTR = re.compile(
     r"""([\w-]+)\s*=\s*"([^"]*)"|([\w-]+)\s*=\s*'([^']*)'|([\w-]+)\s*=\s*([^\s'"]+)|"([^"]*)"|(\S+)"""
 )
@@ -190,12 +186,11 @@ _UNKNOWN_DONE = {
 }
 
 
-def _used_as_shortcode(m: re.Match[str], name: str) -> bool:
+def _used_as_shortcode(tag: sc.Shortcode, name: str) -> bool:
     """Shortcode syntax, not brackets in prose (``[1]``, ``[sic]``, ``[edge case]``)."""
     if name in sc.CORE or name in sc.WELL_KNOWN:
         return True
-    raw = m.group(3) or ""
-    return m.group(4) is not None or m.group(5) is not None or "=" in raw or "://" in raw
+    return tag.self_closed or tag.inner is not None or "=" in tag.attrs or "://" in tag.attrs
 
 
 @transform("shortcodes", check=_check_shortcodes)
@@ -211,14 +206,14 @@ def shortcodes(value: Any, /, unknown: str = "keep", embeds: str = "link") -> st
     text = _text(value)
     left: dict[str, int] = {}
 
-    def render(m: re.Match[str]) -> str:
-        if m.group(1) == "[" and m.group(6) == "]":  # [[x]] is the escaped literal [x]
-            return m.group(0)[1:-1]
-        name = m.group(2).lower()
-        attrs = shortcode_attrs(m.group(3) or "")
-        inner = m.group(5) or ""
+    def render(tag: sc.Shortcode) -> str:
+        if tag.escaped:  # [[x]] is the escaped literal [x]
+            return tag.whole[1:-1]
+        name = tag.name.lower()
+        attrs = shortcode_attrs(tag.attrs)
+        inner = tag.inner or ""
         if name in ("caption", "wp_caption"):
-            out = _caption(attrs, _SHORTCODE.sub(render, inner))
+            out = _caption(attrs, sc.replace_shortcodes(inner, render))
         elif name == "gallery":
             out = sc.gallery(attrs, files)
         elif name == "audio":
@@ -230,31 +225,25 @@ def shortcodes(value: Any, /, unknown: str = "keep", embeds: str = "link") -> st
         elif name == "embed":
             url = inner.strip()
             out = sc.embed(url, attrs, files, embeds) if url else ""
-            out = (
-                f"<p>{out}</p>"
-                if out and not out.startswith(("<audio", "<div", "<iframe"))
-                else out
-            )
-        elif not _used_as_shortcode(m, name):
-            return m.group(0)
+            if out and not out.startswith(("<audio", "<div", "<iframe")):
+                out = f"<p>{out}</p>"  # a link, or the text of a URL that is none
+        elif not _used_as_shortcode(tag, name):
+            return tag.whole
         else:
             key = f"[{name}]"
             left[key] = left.get(key, 0) + 1
+            if unknown == "keep" and tag.inner is None:
+                return tag.whole
             if unknown == "keep":
-                if m.group(5) is None:
-                    return m.group(0)
                 # Kept, but the shortcodes inside it rendered (WordPress does both).
-                whole, base = m.group(0), m.start(0)
-                opening = whole[len(m.group(1)) : m.start(5) - base]
-                closing = whole[m.end(5) - base : len(whole) - len(m.group(6))]
-                out = opening + _SHORTCODE.sub(render, inner) + closing
+                out = tag.opening + sc.replace_shortcodes(inner, render) + tag.closing
             elif unknown == "strip":
-                out = _SHORTCODE.sub(render, inner)
+                out = sc.replace_shortcodes(inner, render)
             else:
                 out = ""
-        return m.group(1) + out + m.group(6)
+        return ("[" if tag.whole.startswith("[[") else "") + out + tag.trailing
 
-    text = _SHORTCODE.sub(render, text)
+    text = sc.replace_shortcodes(text, render)
     text = sc.autoembed(text, lambda url: sc.embed(url, {}, files, embeds))
     if left:
         ranked = sorted(left.items(), key=lambda kv: (-kv[1], kv[0]))
