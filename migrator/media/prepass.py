@@ -280,7 +280,7 @@ class MediaGuard:
         )
         if all(is_played(path) for path, _, _ in problems):
             # Butter copies no sound or video file: it would take the post, unplayable.
-            consequence = "the post would play nothing (serve the file, or fix its URL)"
+            consequence = "it would play nothing (serve the file, or fix its URL)"
         else:
             consequence = "Butter would fail this item"
         loc = record.location

@@ -487,5 +487,5 @@ async def test_a_dead_audio_file_says_the_post_would_play_nothing(tmp_path) -> N
     assert (caught.value.field, caught.value.reason) == (
         "body",
         "media field body <audio>: http://old.example.com/a.mp3 answered 404 Not Found: "
-        "the post would play nothing (serve the file, or fix its URL)",
+        "it would play nothing (serve the file, or fix its URL)",
     )

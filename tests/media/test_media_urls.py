@@ -27,6 +27,7 @@ def model() -> ContentModel:
             "landing": {
                 "fields": {
                     "headline": "short_text",
+                    "intro": "wysiwyg",
                     "hero_image": "media",
                     "gallery": {
                         "type": "repeater",
@@ -171,3 +172,23 @@ def test_a_posts_audio_and_video_files_are_checked_uploaded_or_not(model) -> Non
         ("body <track>", "https://old.example.com/v.vtt"),
     ]
     assert is_played("body <audio>") and not is_played("body <img>")
+
+
+def test_a_pages_html_fields_have_their_audio_and_video_checked(model) -> None:
+    intro = '<p><img src="https://old.example.com/i.jpg"></p><audio src="https://old.example.com/a.mp3">'
+    body = {
+        "title": "t",
+        "slug": "t",
+        "page_type": "landing",
+        "fields": {
+            "en": {"intro": intro},
+            "es": {"intro": "<video poster='https://o.test/p.jpg'>"},
+        },
+    }
+    found = list(media_urls(payload("page", "landing", body), model))
+    assert found == [
+        ("intro <audio> (en)", "https://old.example.com/a.mp3"),
+        ("intro <video poster> (es)", "https://o.test/p.jpg"),
+    ]  # the page's <img> is not fetched by Butter: listed in the warnings, not checked
+    assert all(is_played(path) for path, _ in found)
+    assert [field_name(path) for path, _ in found] == ["intro", "intro"]
