@@ -31,6 +31,8 @@ class PlanCounts:
     links_rewritten: int = 0
     # reason → count (``report.tally``): plain dicts, so the stats serialise as they are
     warning_reasons: dict[str, int] = field(default_factory=dict)
+    # reason → what its notes counted (``Note.items``): {"[foo]": 3} for unknown shortcodes
+    warning_items: dict[str, dict[str, int]] = field(default_factory=dict)
     failure_reasons: dict[str, int] = field(default_factory=dict)  # invalid input
 
 

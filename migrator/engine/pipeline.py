@@ -36,7 +36,7 @@ from migrator.engine.prune import (
     prune_plan,
     prune_refusal,
 )
-from migrator.engine.report import JsonlWriter, failure_line, invalid_line, tally
+from migrator.engine.report import JsonlWriter, failure_line, invalid_line, reason_key, tally
 from migrator.errors import RecordError
 from migrator.ledger import LedgerEntry
 from migrator.log import get_logger
@@ -181,6 +181,10 @@ class Pump:
         self.counts.links_rewritten += payload.links_rewritten
         for note in payload.notes:
             tally(self.counts.warning_reasons, note.reason)
+            if note.items:
+                totals = self.counts.warning_items.setdefault(reason_key(note.reason), {})
+                for what, n in note.items:
+                    totals[what] = totals.get(what, 0) + n
             self.reports.warnings.write(
                 {
                     "identity": payload.identity,

@@ -43,6 +43,7 @@ def print_summary(
     warned = "Went through, but look at these (the warnings file lists each)"
     if _print_reasons(warned, "warning", stats.plan.warning_reasons, console) and warnings_path:
         console.print(f"Each one (record, field, URL): {escape(str(warnings_path))}")
+    _print_warning_items(stats, console)
     _print_canary(stats, dry_run, console)
     _print_prune(stats, console)
     _print_next_steps(stats, dry_run, failures_path, preview_path, console)
@@ -100,6 +101,22 @@ def _print_reasons(title: str, column: str, reasons: dict[str, int], console: Co
         table.add_row(f"{n:,}", escape(reason))
     console.print(table)
     return True
+
+
+def _print_warning_items(stats: RunStats, console: Console) -> None:
+    """Totals of what warnings counted: "5 unknown shortcodes left as text in 2 records:
+    [foo] ×3, [bar] ×2 (see the warnings file)"."""
+    for what, items in stats.plan.warning_items.items():
+        records = stats.plan.warning_reasons.get(what, 0)
+        ranked = sorted(items.items(), key=lambda kv: (-kv[1], kv[0]))
+        listed = ", ".join(f"{name} ×{n:,}" for name, n in ranked[:10])
+        if len(ranked) > 10:
+            listed += f" and {len(ranked) - 10:,} more"
+        console.print(
+            f"{sum(items.values()):,} {escape(what)} in {records:,} "
+            f"record{'s' if records != 1 else ''}: {escape(listed)} (see the warnings file)",
+            highlight=False,
+        )
 
 
 def _print_canary(stats: RunStats, dry_run: bool, console: Console) -> None:

@@ -46,7 +46,7 @@ collection by the engine; see ``Payload.refs``).
 
 from migrator.mapping import wordpress_transforms  # noqa: F401  (registers wpautop & co.)
 from migrator.mapping.compile import Mapping
-from migrator.mapping.links import Note, img_sources, link_rewriter
+from migrator.mapping.links import Note, img_sources, link_rewriter, played_sources
 from migrator.mapping.load import load_mapping
 from migrator.mapping.payload import Payload, RefHook, body_hash
 from migrator.mapping.spec import Target
@@ -64,5 +64,6 @@ __all__ = [
     "img_sources",
     "link_rewriter",
     "load_mapping",
+    "played_sources",
     "transform",
 ]

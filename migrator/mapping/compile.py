@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import RecordError
-from migrator.mapping.links.html import CDN_HOSTS, img_sources
+from migrator.mapping.links.html import CDN_HOSTS, img_sources, played_sources
 from migrator.mapping.links.index import split_url
 from migrator.mapping.links.rewrite import LinkRewriter, Note, Rewritten
 from migrator.mapping.links.rules import LinkRules
@@ -30,6 +30,7 @@ from migrator.mapping.spec import (
     ValueSpec,
     target_fields,
 )
+from migrator.mapping.transforms import collect_notes
 from migrator.mapping.values import post_list_problems
 from migrator.model import ContentModel, Field, check_fields, check_value, is_empty
 from migrator.paths import MISSING
@@ -39,6 +40,13 @@ _TEXT = Field("text", "short_text", required=True)
 INLINE_IMAGE = (
     "inline image: ButterCMS does not copy images inside page or collection HTML, so it "
     "keeps loading from this URL; upload it to the media library and update the field"
+)
+
+
+PLAYED_FILE = (
+    "audio, video or poster file ButterCMS does not copy: the body keeps loading it from this "
+    "URL; "
+    "keep it served there (your media host), or move it and update the body"
 )
 
 
@@ -78,6 +86,7 @@ class Mapping:
 class _Errors:
     def __init__(self) -> None:
         self.items: list[tuple[str, str]] = []  # (target field, message)
+        self.notes: list[Note] = []  # what transforms noted (transforms.note)
 
     def add(self, field: str, message: str) -> None:
         self.items.append((field, message))
@@ -176,7 +185,7 @@ class CompiledMapping:
             lookup=lookup,
             source=record.location,
             refs=tuple(refs),
-            notes=(*_source_notes(record), *html.notes),
+            notes=(*_source_notes(record), *errors.notes, *html.notes),
             links_rewritten=html.count,
         )
 
@@ -192,6 +201,8 @@ class CompiledMapping:
         for name in self.link_fields:
             self.rewrite(post, name, name, out)
         body = post.get("body")
+        if isinstance(body, str):
+            _note_played(body, "body", out)
         if "upload_images_to_media_library" not in self.mapping.fields and isinstance(body, str):
             if any(not _on_cdn(src) for src in img_sources(body)):
                 post["upload_images_to_media_library"] = True
@@ -209,6 +220,7 @@ class CompiledMapping:
             for src in dict.fromkeys(img_sources(text)):
                 if src and not _on_cdn(src):
                     out.notes.append(Note(where, src, INLINE_IMAGE))
+            _note_played(text, where, out)
 
     # ----------------------------------------------------------------------- values
 
@@ -228,10 +240,13 @@ class CompiledMapping:
         if spec is None:
             return None
         try:
-            return spec.evaluate(record.data)
+            with collect_notes() as found:
+                value = spec.evaluate(record.data)
         except EvalError as exc:
             errors.add(field, f"{field}: {exc}")
             return None
+        errors.notes.extend(Note(field, "", n.reason, n.items) for n in found)
+        return value
 
     def text(
         self, spec: ValueSpec | None, record: Record, field: str, errors: _Errors
@@ -315,6 +330,12 @@ class CompiledMapping:
                     errors.add(name, message)
                 out[name] = value
         return out
+
+
+def _note_played(text: str, where: str, out: Rewritten) -> None:
+    for url in dict.fromkeys(url for _, url in played_sources(text)):
+        if not _on_cdn(url):
+            out.notes.append(Note(where, url, PLAYED_FILE))
 
 
 def _empty_slug(spec: ValueSpec, record: Record) -> str:

@@ -1,6 +1,8 @@
 """The ``html_clean`` transform's sanitiser: an allow-list on nh3 (Ammonia's bindings).
 
-Keeps structure and text, drops what Butter's WYSIWYG would not keep or what is unsafe:
+Keeps structure and text (and ``<audio>``/``<video>`` with their ``<source>``s and
+``<track>``s, as the ``shortcodes`` transform renders them), drops what Butter's WYSIWYG
+would not keep or what is unsafe:
 scripts, styles, event handlers, unknown tags (their text stays), and every URL whose scheme
 is not http, https, mailto or tel (relative URLs stay). The HTML is parsed as a browser
 parses it (html5ever), so an entity-encoded or tab-split ``java&#x09;script:`` is seen as
@@ -17,8 +19,9 @@ from html.parser import HTMLParser
 import nh3
 
 ALLOWED_TAGS = frozenset(
-    "a abbr b blockquote br caption code del em figcaption figure h1 h2 h3 h4 h5 h6 hr i img "
-    "ins li ol p pre s small span strong sub sup table tbody td tfoot th thead tr u ul".split()
+    "a abbr audio b blockquote br caption code del em figcaption figure h1 h2 h3 h4 h5 h6 hr "
+    "i img ins li ol p pre s small source span strong sub sup table tbody td tfoot th thead "
+    "tr track u ul video".split()
 )
 ALLOWED_ATTRS = {
     "a": {"href", "title", "target", "rel"},
@@ -26,6 +29,22 @@ ALLOWED_ATTRS = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start"},
+    # Played by the browser's own controls; every URL (src, poster) passes the scheme check.
+    "audio": {"src", "controls", "loop", "autoplay", "muted", "preload"},
+    "video": {
+        "src",
+        "poster",
+        "width",
+        "height",
+        "controls",
+        "loop",
+        "autoplay",
+        "muted",
+        "preload",
+        "playsinline",
+    },
+    "source": {"src", "type"},
+    "track": {"src", "kind", "srclang", "label", "default"},
     # Only when a mapping keeps iframes (embedded videos): html_clean(keep = ["iframe"]).
     "iframe": {"src", "width", "height", "title", "allow", "allowfullscreen", "frameborder"},
 }
@@ -45,7 +64,7 @@ LINK_REL = frozenset(
 )
 
 
-URL_ATTRS = frozenset({"href", "src"})
+URL_ATTRS = frozenset({"href", "src", "poster"})
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]")  # what a browser drops from a URL
 
 

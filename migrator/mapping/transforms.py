@@ -16,6 +16,10 @@ mapping problem, not a failure on record 4,000. A transform that cannot handle
 a value raises ``ValueError``; that record fails with the message, the run goes on.
 By default empty values (``None``, ``""``, ``[]``) pass through untouched and
 ``elementwise`` transforms apply to each item of a list.
+
+A transform that went through but wants a person to look (a shortcode it could not
+render, say) calls ``note(reason)``: the record is sent all the same and the reason goes
+to the run's warnings file, naming the field, and to the summary.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ import html
 import inspect
 import re
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -88,6 +94,37 @@ class Transform:
 
 
 TRANSFORMS: dict[str, Transform] = {}
+
+
+@dataclass(frozen=True)
+class TransformNote:
+    """``reason`` as the warnings file shows it (``what: details``); ``items`` counts what
+    it is about (``("[foo]", 3)``), summed over the run for the summary."""
+
+    reason: str
+    items: tuple[tuple[str, int], ...] = ()
+
+
+# The notes of the value being built; None outside one (a transform called on its own).
+_NOTES: ContextVar[list[TransformNote] | None] = ContextVar("transform_notes", default=None)
+
+
+def note(reason: str, items: tuple[tuple[str, int], ...] = ()) -> None:
+    """Tell the person running the migration about this value (see the module docstring)."""
+    found = _NOTES.get()
+    if found is not None:
+        found.append(TransformNote(reason, items))
+
+
+@contextmanager
+def collect_notes() -> Iterator[list[TransformNote]]:
+    """The notes transforms make inside the block (the compiled mapping, per field)."""
+    found: list[TransformNote] = []
+    token = _NOTES.set(found)
+    try:
+        yield found
+    finally:
+        _NOTES.reset(token)
 
 
 def transform(

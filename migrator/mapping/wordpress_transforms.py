@@ -7,11 +7,15 @@
     unchanged, as WordPress does: block HTML already has its paragraphs.
 ``shortcodes``
     ``[caption]`` → ``<figure>`` with ``<figcaption>``; ``[gallery]`` → a ``<figure
-    class="wp-block-gallery">`` of ``<img>``s; ``[embed]URL[/embed]`` → a link;
+    class="wp-block-gallery">`` of ``<img>``s; ``[audio]``, ``[video]`` → ``<audio>``,
+    ``<video>``; ``[playlist]`` → one of those per track; ``[embed]URL[/embed]`` and a
+    URL alone on its line → a link, or with ``embeds = "iframe"`` a YouTube/Vimeo player;
     ``[[x]]`` → the literal ``[x]``. Unknown shortcodes are kept (``unknown = "keep"``),
-    reduced to their inner content (``"strip"``) or removed with it (``"drop"``).
-    Galleries need the attachments' URLs, which only the source knows: give the WXR
-    source's ``content_with_media`` ({content, media}) rather than ``content``.
+    reduced to their inner content (``"strip"``) or removed with it (``"drop"``), and
+    counted in the run's warnings. The details: ``wp_shortcodes.py``.
+    Galleries, playlists and ``[audio]`` without a file need the attachments, which only
+    the source knows: give the WXR source's ``content_with_media`` ({content, media,
+    attached}) rather than ``content``.
 ``strip_blocks``
     Removes block-editor comments (``<!-- wp:paragraph {...} -->``), keeping the HTML.
 ``rebase_url``
@@ -39,9 +43,9 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from migrator.mapping.htmlclean import is_safe_url
+import migrator.mapping.wp_shortcodes as sc
 from migrator.mapping.links.index import split_url
-from migrator.mapping.transforms import _text, transform
+from migrator.mapping.transforms import _text, note, transform
 from migrator.sources import qtranslate_text
 
 # --------------------------------------------------------------------------- wpautop
@@ -135,10 +139,6 @@ def wpautop(value: Any, /, br: bool = True, skip_blocks: bool = True) -> str:
 
 # --------------------------------------------------------------------------- shortcodes
 
-_SHORTCODE = re.compile(
-    r"\[(\[?)([A-Za-z0-9_-]+)(?![\w-])([^\]/]*(?:/(?!\])[^\]/]*)*?)(?:(/)\]|\](?:(.*?)\[/\2\])?)(\]?)",
-    re.S,
-)
 _ATTR = re.compile(
     r"""([\w-]+)\s*=\s*"([^"]*)"|([\w-]+)\s*=\s*'([^']*)'|([\w-]+)\s*=\s*([^\s'"]+)|"([^"]*)"|(\S+)"""
 )
@@ -174,64 +174,85 @@ def _caption(attrs: dict[str, str], content: str) -> str:
     return f'<figure{figure_id} class="{classes}">{content.strip()}{figcaption}</figure>'
 
 
-def _gallery(attrs: dict[str, str], media: dict[str, Any]) -> str:
-    ids = [i.strip() for i in attrs.get("ids", attrs.get("include", "")).split(",") if i.strip()]
-    if not ids:
-        ids = list(media)
-    images = []
-    for i in ids:
-        item = media.get(i)
-        if not isinstance(item, dict) or not is_safe_url(item.get("url") or "javascript:"):
-            continue
-        img = f'<img src="{_attr(item["url"])}" alt="{_attr(item.get("alt") or "")}">'
-        caption = item.get("caption") or ""
-        figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
-        images.append(f"<figure>{img}{figcaption}</figure>")
-    if not images:
-        return ""
-    columns = attrs.get("columns", "3")
-    return f'<figure class="wp-block-gallery columns-{_attr(columns)}">{"".join(images)}</figure>'
-
-
-def _check_shortcodes(unknown: str = "keep") -> str | None:
+def _check_shortcodes(unknown: str = "keep", embeds: str = "link") -> str | None:
     if unknown not in ("keep", "strip", "drop"):
         return f"unknown must be 'keep', 'strip' or 'drop', got {unknown!r}"
+    if embeds not in sc.EMBEDS:
+        return f"embeds must be 'link' or 'iframe', got {embeds!r}"
     return None
 
 
+_UNKNOWN_DONE = {
+    "keep": "unknown shortcodes left as text",
+    "strip": "unknown shortcodes replaced by their content",
+    "drop": "unknown shortcodes removed with their content",
+}
+
+
+def _used_as_shortcode(tag: sc.Shortcode, name: str) -> bool:
+    """Shortcode syntax, not brackets in prose (``[1]``, ``[sic]``, ``[edge case]``)."""
+    if name in sc.CORE or name in sc.WELL_KNOWN:
+        return True
+    return tag.self_closed or tag.inner is not None or "=" in tag.attrs or "://" in tag.attrs
+
+
 @transform("shortcodes", check=_check_shortcodes)
-def shortcodes(value: Any, /, unknown: str = "keep") -> str:
+def shortcodes(value: Any, /, unknown: str = "keep", embeds: str = "link") -> str:
     """Render WordPress shortcodes as HTML (see the module docstring)."""
     media: dict[str, Any] = {}
+    attached: Any = None
     if isinstance(value, dict):
         media = value.get("media") or {}
+        attached = value.get("attached")
         value = value.get("content") or ""
+    files = sc.Attachments(media, attached if isinstance(attached, list) else None)
     text = _text(value)
+    left: dict[str, int] = {}
 
-    def render(m: re.Match[str]) -> str:
-        if m.group(1) == "[" and m.group(6) == "]":  # [[x]] is the escaped literal [x]
-            return m.group(0)[1:-1]
-        name = m.group(2).lower()
-        attrs = shortcode_attrs(m.group(3) or "")
-        inner = m.group(5) or ""
+    def render(tag: sc.Shortcode) -> str:
+        if tag.escaped:  # [[x]] is the escaped literal [x]
+            return tag.whole[1:-1]
+        name = tag.name.lower()
+        attrs = shortcode_attrs(tag.attrs)
+        inner = tag.inner or ""
         if name in ("caption", "wp_caption"):
-            out = _caption(attrs, _SHORTCODE.sub(render, inner))
+            out = _caption(attrs, sc.replace_shortcodes(inner, render))
         elif name == "gallery":
-            out = _gallery(attrs, media)
+            out = sc.gallery(attrs, files)
+        elif name == "audio":
+            out = sc.audio(attrs, files)
+        elif name == "video":
+            out = sc.video(attrs, inner, files, embeds)
+        elif name == "playlist":
+            out = sc.playlist(attrs, files)
         elif name == "embed":
             url = inner.strip()
-            # A javascript: "URL" stays text, as WordPress's esc_url() leaves no link.
-            link = f'<a href="{_attr(url)}">{html.escape(url)}</a>' if is_safe_url(url) else ""
-            out = f"<p>{link or html.escape(url)}</p>" if url else ""
-        elif unknown == "keep":
-            return m.group(0)
-        elif unknown == "strip":
-            out = _SHORTCODE.sub(render, inner)
+            out = sc.embed(url, attrs, files, embeds) if url else ""
+            if out and not out.startswith(("<audio", "<div", "<iframe")):
+                out = f"<p>{out}</p>"  # a link, or the text of a URL that is none
+        elif not _used_as_shortcode(tag, name):
+            return tag.whole
         else:
-            out = ""
-        return m.group(1) + out + m.group(6)
+            key = f"[{name}]"
+            left[key] = left.get(key, 0) + 1
+            if unknown == "keep" and tag.inner is None:
+                return tag.whole
+            if unknown == "keep":
+                # Kept, but the shortcodes inside it rendered (WordPress does both).
+                out = tag.opening + sc.replace_shortcodes(inner, render) + tag.closing
+            elif unknown == "strip":
+                out = sc.replace_shortcodes(inner, render)
+            else:
+                out = ""
+        return ("[" if tag.whole.startswith("[[") else "") + out + tag.trailing
 
-    return _SHORTCODE.sub(render, text)
+    text = sc.replace_shortcodes(text, render)
+    text = sc.autoembed(text, lambda url: sc.embed(url, {}, files, embeds))
+    if left:
+        ranked = sorted(left.items(), key=lambda kv: (-kv[1], kv[0]))
+        listed = ", ".join(f"{k} ×{n}" for k, n in ranked)
+        note(f"{_UNKNOWN_DONE[unknown]}: {listed}", tuple(ranked))
+    return text
 
 
 # --------------------------------------------------------------------------- blocks

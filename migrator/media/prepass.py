@@ -24,7 +24,7 @@ from migrator.errors import RecordError
 from migrator.log import get_logger
 from migrator.mapping import Note
 from migrator.media.check import CheckOptions, MediaChecker, UrlCheck
-from migrator.media.urls import field_name, media_urls
+from migrator.media.urls import field_name, is_played, media_urls
 from migrator.model import ContentModel
 from migrator.records import Record
 from migrator.seen import SeenKeys
@@ -278,9 +278,14 @@ class MediaGuard:
         message = "; ".join(
             f"media field {path}: {describe(url, reason)}" for path, url, reason in problems
         )
+        if all(is_played(path) for path, _, _ in problems):
+            # Butter copies no sound or video file: it would take the post, unplayable.
+            consequence = "it would play nothing (serve the file, or fix its URL)"
+        else:
+            consequence = "Butter would fail this item"
         loc = record.location
         raise RecordError(
-            f"{message}: Butter would fail this item",
+            f"{message}: {consequence}",
             file=loc.file if loc.line is not None or loc.position is None else str(loc),
             line=loc.line,
             identity=record.identity,

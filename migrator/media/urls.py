@@ -3,7 +3,9 @@
 Butter downloads each media field's URL into its media library while it applies a write
 (and, for a post sent with ``upload_images_to_media_library``, every ``<img src>`` of its
 body). What it cannot fetch fails the whole item after the 202, so these are the URLs
-worth checking before sending.
+worth checking before sending. The sound and video files of HTML fields (``<audio>``,
+``<video>``, ``<source>``, ``<track>`` sources and ``<video poster>``) are checked too:
+Butter copies none of them, so a dead one plays nothing, every time a reader opens it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from migrator.mapping import img_sources
+from migrator.mapping import img_sources, played_sources
 from migrator.model import ContentModel, Field
 
 CDN_PREFIX = "https://cdn.buttercms.com/"
 # The body of a post: where its <img> sources come from.
 BODY_IMAGES = "body <img>"
+
+
+def is_played(path: str) -> bool:
+    """A path of ``media_urls`` naming a file a browser plays (``body <audio>``,
+    ``intro <video poster> (es)``), which Butter never fetches."""
+    return " <" in path and " <img>" not in path
 
 
 def media_urls(payload: Any, model: ContentModel) -> Iterator[tuple[str, str]]:
@@ -25,7 +33,7 @@ def media_urls(payload: Any, model: ContentModel) -> Iterator[tuple[str, str]]:
 
     Paths name the field as a user wrote it in the mapping: ``photo``, ``faq[1].image``,
     ``sections[0].hero.image``, ``photo (es)`` in a multi-locale body, ``featured_image``,
-    ``body <img>``."""
+    ``body <img>``, ``body <audio>``, ``intro <video poster> (es)``."""
     body = payload.body
     if payload.kind == "post":
         yield from _wanted("featured_image", body.get("featured_image"))
@@ -35,6 +43,10 @@ def media_urls(payload: Any, model: ContentModel) -> Iterator[tuple[str, str]]:
                 # or data: source is left in the body as it is.
                 if src.startswith(("http://", "https://")):
                     yield from _wanted(BODY_IMAGES, src)
+        if isinstance(body.get("body"), str):
+            for tag, src in played_sources(body["body"]):
+                if src.startswith(("http://", "https://")):
+                    yield from _wanted(f"body <{tag}>", src)
         return
     fields = model.fields_of(payload.kind, payload.target or "") or {}
     values = body.get("fields")
@@ -75,6 +87,10 @@ def _walk_fields(
 def _walk_value(f: Field, value: Any, path: str, suffix: str) -> Iterator[tuple[str, str]]:
     if f.type == "media":
         yield from _wanted(path + suffix, value)
+    elif f.type == "wysiwyg" and isinstance(value, str):
+        for tag, src in played_sources(value):
+            if src.startswith(("http://", "https://")):
+                yield from _wanted(f"{path} <{tag}>{suffix}", src)
     elif f.type == "repeater" and isinstance(value, list):
         for i, item in enumerate(value):
             if isinstance(item, dict):

@@ -167,6 +167,28 @@ def test_attributes_are_only_those_of_the_allow_list() -> None:
     assert clean(dirty) == "<abbr>k</abbr><p>p</p>"
 
 
+def test_audio_and_video_keep_their_player_attributes_and_safe_urls_only() -> None:
+    # What the shortcodes transform renders survives (minus classes and styles).
+    dirty = (
+        '<div style="width: 480px;" class="wp-video"><video class="wp-video-shortcode" '
+        'width="480" height="270" poster="https://m.test/p.jpg" muted="1" preload="metadata" '
+        'controls="controls" onplay="alert(1)">'
+        '<source type="video/mp4" src="https://m.test/v.mp4" />'
+        '<track kind="captions" src="c.vtt"><a href="https://m.test/v.mp4">v.mp4</a></video></div>'
+    )
+    assert clean(dirty) == (
+        '<video width="480" height="270" poster="https://m.test/p.jpg" muted="1" '
+        'preload="metadata" controls="controls"><source type="video/mp4" '
+        'src="https://m.test/v.mp4"><track kind="captions" src="c.vtt">'
+        '<a href="https://m.test/v.mp4">v.mp4</a></video>'
+    )
+    bad = (
+        f'<video poster="java&#x09;script:{XSS}" src="javascript:{XSS}"></video>'
+        f'<audio controls src="data:audio/mp3;base64,{B64}"><source src="vbscript:x"></audio>'
+    )
+    assert clean(bad) == '<video></video><audio controls=""><source></audio>'
+
+
 def test_a_mapping_may_not_keep_a_tag_that_runs_code(write_mapping) -> None:
     path = write_mapping(
         """

@@ -451,6 +451,7 @@ def test_public_api() -> None:
             "img_sources",
             "link_rewriter",
             "load_mapping",
+            "played_sources",
             "transform",
         ]
     )

@@ -472,3 +472,20 @@ async def test_the_command_dry_run_then_real_run(emulator, image_host, tmp_path)
     await emulator.settle()
     state = emulator.state()
     assert len(writes(state)) == 6 and state["failures"] == []
+
+
+async def test_a_dead_audio_file_says_the_post_would_play_nothing(tmp_path) -> None:
+    mapping = load_mapping(posts_mapping(tmp_path))
+    compiled = mapping.compile()
+    dead = {"http://old.example.com/a.mp3": "404 Not Found"}
+    body = '<p><audio controls src="http://old.example.com/a.mp3"></audio></p>'
+    record = Record(
+        "7", "row", {"id": "7", "title": "Song", "image": "", "body": body}, Location("p.csv", 8)
+    )
+    with pytest.raises(RecordError) as caught:
+        guard(compiled, dead)(record)
+    assert (caught.value.field, caught.value.reason) == (
+        "body",
+        "media field body <audio>: http://old.example.com/a.mp3 answered 404 Not Found: "
+        "it would play nothing (serve the file, or fix its URL)",
+    )

@@ -8,7 +8,7 @@ import pytest
 
 from migrator.mapping import Payload
 from migrator.media import media_urls
-from migrator.media.urls import field_name
+from migrator.media.urls import field_name, is_played
 from migrator.model import ContentModel, parse_content_model
 from migrator.records import Location
 
@@ -27,6 +27,7 @@ def model() -> ContentModel:
             "landing": {
                 "fields": {
                     "headline": "short_text",
+                    "intro": "wysiwyg",
                     "hero_image": "media",
                     "gallery": {
                         "type": "repeater",
@@ -153,3 +154,41 @@ def test_problems_keep_every_url_on_disk_and_only_the_first_in_memory() -> None:
     assert problems["https://gone.example/4999.jpg"] == "connection refused"
     assert problems["https://gone.example/0.jpg"] == "connection refused", "the first reason"
     assert "https://gone.example/5000.jpg" not in problems
+
+
+def test_a_posts_audio_and_video_files_are_checked_uploaded_or_not(model) -> None:
+    # Butter copies none of them: a dead one is a post that plays nothing.
+    html = (
+        '<audio controls src="https://old.example.com/a.mp3"></audio>'
+        '<video poster="https://old.example.com/p.jpg"><source src="https://old.example.com/v.mp4">'
+        '<track src="https://old.example.com/v.vtt"><source src="/relative.webm"></video>'
+        '<picture><source srcset="https://old.example.com/s.webp"><img src="https://old.example.com/i.jpg"></picture>'
+    )
+    body = {"title": "t", "slug": "t", "body": html, "upload_images_to_media_library": False}
+    assert list(media_urls(payload("post", None, body), model)) == [
+        ("body <audio>", "https://old.example.com/a.mp3"),
+        ("body <video poster>", "https://old.example.com/p.jpg"),
+        ("body <source>", "https://old.example.com/v.mp4"),
+        ("body <track>", "https://old.example.com/v.vtt"),
+    ]
+    assert is_played("body <audio>") and not is_played("body <img>")
+
+
+def test_a_pages_html_fields_have_their_audio_and_video_checked(model) -> None:
+    intro = '<p><img src="https://old.example.com/i.jpg"></p><audio src="https://old.example.com/a.mp3">'
+    body = {
+        "title": "t",
+        "slug": "t",
+        "page_type": "landing",
+        "fields": {
+            "en": {"intro": intro},
+            "es": {"intro": "<video poster='https://o.test/p.jpg'>"},
+        },
+    }
+    found = list(media_urls(payload("page", "landing", body), model))
+    assert found == [
+        ("intro <audio> (en)", "https://old.example.com/a.mp3"),
+        ("intro <video poster> (es)", "https://o.test/p.jpg"),
+    ]  # the page's <img> is not fetched by Butter: listed in the warnings, not checked
+    assert all(is_played(path) for path, _ in found)
+    assert [field_name(path) for path, _ in found] == ["intro", "intro"]

@@ -9,9 +9,17 @@ Within ``migrator.mapping``: ``rules`` builds on ``spec``/``values``, and ``comp
 ``load`` build on these modules; other packages import from ``migrator.mapping``.
 """
 
-from migrator.mapping.links.html import img_sources
+from migrator.mapping.links.html import img_sources, played_sources
 from migrator.mapping.links.index import LinkIndex
 from migrator.mapping.links.rewrite import LinkRewriter, Note, link_rewriter
 from migrator.mapping.links.rules import LinkRules
 
-__all__ = ["LinkIndex", "LinkRewriter", "LinkRules", "Note", "img_sources", "link_rewriter"]
+__all__ = [
+    "LinkIndex",
+    "LinkRewriter",
+    "LinkRules",
+    "Note",
+    "img_sources",
+    "link_rewriter",
+    "played_sources",
+]

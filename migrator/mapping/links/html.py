@@ -1,7 +1,9 @@
 """URLs in HTML attributes, found and replaced without re-serialising the markup.
 
 A parser round trip would reformat every body it touched (and every payload hash with
-it); these patterns only visit ``href``, ``src`` and ``srcset`` values inside tags and
+it); these patterns only visit ``href``, ``src``, ``srcset`` and ``poster`` values inside
+tags (``<a>``/``<area>`` links; ``<img>``, ``<source>``, ``<audio>``, ``<video>``, ``<track>``
+files) and
 leave every other byte as it was. Values are HTML-unescaped before they are handed out
 and escaped again when replaced.
 """
@@ -17,12 +19,17 @@ CDN_HOSTS = frozenset({"cdn.buttercms.com"})
 
 # The tags whose URLs matter (quoted attribute values may hold ">"), then their
 # href/src/srcset values; quoted values only (every editor we read quotes them).
-_TAG = re.compile(r"""<(a|area|img|source)\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
+_TAG = re.compile(
+    r"""<(a|area|img|source|audio|video|track)\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE
+)
 _ATTR = re.compile(
-    r"""\s(?P<attr>href|src|srcset)\s*=\s*(?P<q>["'])(?P<value>.*?)(?P=q)""",
+    r"""\s(?P<attr>href|src|srcset|poster)\s*=\s*(?P<q>["'])(?P<value>.*?)(?P=q)""",
     re.IGNORECASE | re.DOTALL,
 )
-_KIND = {"href": "link", "src": "image", "srcset": "image"}
+# "image": a file, moved with the media (sound and video files too), never a page link.
+_KIND = {"href": "link", "src": "image", "srcset": "image", "poster": "image"}
+# The tags whose files a browser plays: ButterCMS copies none of them.
+PLAYED = ("audio", "video", "source", "track")
 
 
 class _Value(NamedTuple):
@@ -50,8 +57,23 @@ def _attrs(text: str) -> Iterator[_Value]:
 
 
 def img_sources(text: str) -> list[str]:
-    """The ``src`` of every ``<img>`` (and ``<source>``) in ``text``, in order."""
-    return [html.unescape(v.raw).strip() for v in _attrs(text) if v.attr == "src"]
+    """The ``src`` of every ``<img>`` in ``text``, in order (what ButterCMS copies)."""
+    return [
+        html.unescape(v.raw).strip() for v in _attrs(text) if v.tag == "img" and v.attr == "src"
+    ]
+
+
+def played_sources(text: str) -> list[tuple[str, str]]:
+    """``(tag, url)`` for the sound and video files of ``text``: the ``src`` of every
+    ``<audio>``, ``<video>``, ``<source>`` (with ``src``: ``<picture>``'s have ``srcset``)
+    and ``<track>``, and each ``<video poster>`` (tag ``video poster``)."""
+    out = []
+    for v in _attrs(text):
+        if v.tag == "video" and v.attr == "poster":
+            out.append(("video poster", html.unescape(v.raw).strip()))
+        elif v.tag in PLAYED and v.attr == "src":
+            out.append((v.tag, html.unescape(v.raw).strip()))
+    return [(tag, url) for tag, url in out if url]
 
 
 def rewrite_urls(text: str, replace: Callable[[str, str], str | None]) -> str:

@@ -29,6 +29,8 @@ class Note:
     field: str
     url: str
     reason: str
+    # What the reason counts, for the summary's totals: (("[foo]", 3), ...).
+    items: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass

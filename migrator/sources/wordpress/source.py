@@ -39,8 +39,9 @@ meta                   {key: value}: post meta, PHP-serialized values decoded (a
                        repeats maps to the list of its values)
 comments               [{id, author, author_email, author_url, date, date_gmt, content,
                        approved, type, parent, user_id, meta}]
-content_with_media     {content, media: {id: attachment}}: what the ``shortcodes`` transform
-                       needs to render ``[gallery]`` (the attachments galleries show)
+content_with_media     {content, media: {id: attachment}, attached: [id]}: what the
+                       ``shortcodes`` transform needs to render ``[gallery]``, ``[playlist]``,
+                       ``[audio]``/``[video]`` (the attachments they name; the item's own)
 featured_image         {id, url, alt, title, caption, description} via ``_thumbnail_id``,
                        or None; without a caption (excerpt), the caption is the
                        attachment's description (its content), as Ghost's importer does
@@ -336,7 +337,7 @@ class WxrSource(Source):
                 )
         data["content_with_media"] = {
             "content": data["content"],
-            "media": _gallery_media(data["content"], post_id, index),
+            **_shortcode_media(data["content"], post_id, index),
         }
         data["alt"] = meta.get("_wp_attachment_image_alt", "") if data["post_type"] == (
             "attachment") else ""  # fmt: skip
@@ -457,26 +458,29 @@ _CHANNEL_LEVEL = ("author", "wp_author", "category", "tag", "term")
 # --- helpers -----------------------------------------------------------------------------
 
 
-_GALLERY = re.compile(r"\[gallery\b([^\]]*)\]")
+_MEDIA_SHORTCODE = re.compile(r"\[(gallery|playlist|audio|video)\b([^\]]*)\]")
 _IDS = re.compile(r"""\b(?:ids|include)\s*=\s*["']?([\d,\s]+)""")
 
 
-def _gallery_media(content: str, post_id: str, index: Index) -> dict[str, Any]:
-    """The attachments the content's ``[gallery]`` shortcodes show: their ``ids``, or the
-    item's attached media when a gallery names none (as WordPress does)."""
-    if "[gallery" not in content:
-        return {}
+def _shortcode_media(content: str, post_id: str, index: Index) -> dict[str, Any]:
+    """``content_with_media``'s ``media`` and ``attached``: the attachments the content's
+    ``[gallery]``/``[playlist]`` shortcodes name by id, and the item's own attachments
+    (in the export's order), which WordPress shows when a gallery or playlist names none
+    and plays when ``[audio]``/``[video]`` gives no file."""
     media: dict[str, Any] = {}
-    for m in _GALLERY.finditer(content):
-        named = _IDS.search(m.group(1))
-        if named:
-            for i in (i.strip() for i in named.group(1).split(",")):
-                found = index.attachments.get(i) if i and i not in media else None
-                if found is not None:
-                    media[i] = found
-        else:
-            media.update((a["id"], a) for a in index.attachments.children(post_id))
-    return media
+    attached: list[str] = []
+    found = list(_MEDIA_SHORTCODE.finditer(content)) if "[" in content else []
+    for m in found:
+        named = _IDS.search(m.group(2)) if m.group(1) in ("gallery", "playlist") else None
+        for i in (i.strip() for i in named.group(1).split(",")) if named else ():
+            item = index.attachments.get(i) if i and i not in media else None
+            if item is not None:
+                media[i] = item
+    if found and post_id:
+        children = index.attachments.children(post_id)
+        media.update((a["id"], a) for a in children)
+        attached = [a["id"] for a in children]
+    return {"media": media, "attached": attached}
 
 
 def _slug(title: str) -> str:

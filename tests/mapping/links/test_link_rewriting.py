@@ -9,7 +9,7 @@ import pytest
 from migrator.errors import MappingError
 from migrator.mapping import load_mapping
 from migrator.mapping.links import LinkIndex, LinkRewriter
-from migrator.mapping.links.html import img_sources, rewrite_urls
+from migrator.mapping.links.html import img_sources, played_sources, rewrite_urls
 from migrator.mapping.links.rewrite import Rewritten
 from migrator.mapping.links.rules import load_link_rules
 from migrator.records import Location, Record
@@ -259,3 +259,31 @@ def test_inline_images_in_page_html_are_noted_without_any_links_rules():
         ("fields.body", "https://old.example.com/a.png")
     ], "once per URL; Butter's own CDN is not noted"
     assert "does not copy images" in payload.notes[0].reason
+
+
+def test_sound_and_video_files_move_like_images_and_are_not_inline_images():
+    html = (
+        '<audio controls src="https://old.test/a.mp3"></audio>'
+        '<video poster="https://old.test/p.jpg"><source type="video/mp4" src="https://old.test/v.mp4">'
+        '<track src="https://old.test/v.vtt"></video><img src="https://old.test/i.png">'
+    )
+    kinds: list[tuple[str, str]] = []
+
+    def moved(url: str, kind: str) -> str:
+        kinds.append((url.rsplit("/", 1)[1], kind))
+        return url.replace("https://old.test", "http://127.0.0.1:9")
+
+    out = rewrite_urls(html, moved)
+    assert "old.test" not in out and out.count("http://127.0.0.1:9/") == 5
+    assert kinds == [
+        ("a.mp3", "image"), ("p.jpg", "image"), ("v.mp4", "image"), ("v.vtt", "image"),
+        ("i.png", "image"),
+    ]  # fmt: skip
+    # Butter copies <img>s only: the played ones are listed apart.
+    assert img_sources(html) == ["https://old.test/i.png"]
+    assert played_sources(html) == [
+        ("audio", "https://old.test/a.mp3"),
+        ("video poster", "https://old.test/p.jpg"),
+        ("source", "https://old.test/v.mp4"),
+        ("track", "https://old.test/v.vtt"),
+    ]
