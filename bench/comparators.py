@@ -80,8 +80,9 @@ def json_hand(path: str, out: str) -> int:
                 "status": "published",
                 "author": {"email": "ada@example.com"},
                 "tags": [record.get("labels", "").replace("&amp;", "&").strip()],
-                "body": nh3.clean(record["content"]),
+                "body": nh3.clean(record["content"], link_rel=None),
                 "summary": _truncate(_text(record["content"]), 150),
+                "upload_images_to_media_library": True,
             }
             sink.write(orjson.dumps({"identity": record["id"], "body": body}) + b"\n")
             n += 1
