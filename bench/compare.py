@@ -3,6 +3,12 @@ hand with the same libraries (``comparators.py``), measured side by side in one 
 migrator, then the comparator, three times over (medians), each in a process of its own,
 so peak RSS is each one's own. The table ends with the target and whether it is met.
 
+What is timed: records per second of the work alone (imports excluded on both sides); for
+the unthrottled send, the run's own time (its summary's "time" row) against the clients'
+loop over the payloads its dry run previews; for --rate 200 and --help, the whole process.
+The WXR exports have realistic ids (``wxr_memory.generate``); "reads the export" is the
+bytes the dry run's process read (/proc/self/io) over the export's size.
+
 Sizes scale with environment variables, so that the whole of `make bench` fits in about
 ten minutes on a quiet 2-core machine at the defaults:
 
