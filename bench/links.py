@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scale import scaled  # noqa: E402
 from wxr_memory import HEAD  # noqa: E402  (the same channel and author)
 
 from migrator.engine import RunOptions, dry_run  # noqa: E402
@@ -89,24 +90,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         maps = mappings(tmp)
-        big = generate(tmp / "big.xml", 20_000)
+        many, few = scaled(20_000, minimum=100), scaled(2_000)
+        big = generate(tmp / "big.xml", many)
         rates = {}
         for label, path in maps.items():
             rates[label], _, rewritten = measure(path, big, tmp, traced=False)
             print(
-                f"WXR dry run, 20,000 posts, {label:>10}: {rates[label]:>7,.0f} posts/s"
+                f"WXR dry run, {many:,} posts, {label:>10}: {rates[label]:>7,.0f} posts/s"
                 + (f" ({rewritten:,} links rewritten)" if rewritten else "")
             )
         print(
             f"link rewriting costs {rates['without'] / rates['with links']:.2f}x the time "
             "of a run without it (the index is one more pass over the export)"
         )
-        small = generate(tmp / "small.xml", 2_000)
+        small = generate(tmp / "small.xml", few)
         _, small_peak, _ = measure(maps["with links"], small, tmp, traced=True)
         _, big_peak, _ = measure(maps["with links"], big, tmp, traced=True)
         print(
-            f"peak Python memory with links: 2,000 posts {small_peak / 2**20:.1f} MiB, "
-            f"20,000 posts {big_peak / 2**20:.1f} MiB: ratio {big_peak / small_peak:.2f} "
+            f"peak Python memory with links: {few:,} posts {small_peak / 2**20:.1f} MiB, "
+            f"{many:,} posts {big_peak / 2**20:.1f} MiB: ratio {big_peak / small_peak:.2f} "
             "(1.0 = flat; 10.0 = grows with the export)"
         )
 

@@ -47,6 +47,10 @@ def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
     return out
 
 
+# The real ButterCMS API (``--api-base``); here, not in ``butter``, so a command's help can
+# show it without loading the HTTP client.
+DEFAULT_BASE_URL = "https://api.buttercms.com/v2"
+
 # Where runs keep their ledgers and reports unless told otherwise: one folder per target
 # (``.migrator/api.buttercms.com/``, ``.migrator/127.0.0.1-8700/``), so a rehearsal and the
 # live run never share a ledger by accident.

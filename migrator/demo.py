@@ -13,17 +13,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anyio
 import click
-from aiohttp import web
-from rich.console import Console
-from rich.table import Table
 
-from migrator.emulator import Emulator, EmulatorConfig, run_emulator, sample_png, serve_app
-from migrator.engine import RunOptions, RunStats, run_migration
-from migrator.mapping import load_mapping
-from migrator.model import load_content_model
+# The rest is imported when the demo runs: `migrator demo --help` loads none of it.
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from migrator.emulator import Emulator
+    from migrator.engine import RunOptions, RunStats
 
 ROOT = Path(__file__).resolve().parent.parent
 MAPPINGS = ROOT / "mappings"
@@ -53,6 +53,9 @@ JOBS = (
 @asynccontextmanager
 async def media_host() -> AsyncIterator[str]:
     """Serves a distinct little PNG for every /img/<name>.png, like an old site's uploads."""
+    from aiohttp import web
+
+    from migrator.emulator import sample_png, serve_app
 
     async def image(request: web.Request) -> web.Response:
         digest = hashlib.sha256(request.match_info["name"].encode()).digest()
@@ -65,6 +68,8 @@ async def media_host() -> AsyncIterator[str]:
 
 
 def _options(job: DemoJob, workdir: Path) -> RunOptions:
+    from migrator.engine import RunOptions
+
     stem = job.mapping.removesuffix(".toml")
     return RunOptions(
         ledger_path=workdir / f"{stem}.ledger.sqlite",
@@ -79,6 +84,9 @@ def _options(job: DemoJob, workdir: Path) -> RunOptions:
 
 
 async def _migrate_all(emu: Emulator, media: str, workdir: Path) -> list[tuple[str, RunStats]]:
+    from migrator.engine import run_migration
+    from migrator.mapping import load_mapping
+
     results = []
     for job in JOBS:
         variables = {k: v.format(media=media) for k, v in job.variables.items()}
@@ -97,6 +105,8 @@ async def _migrate_all(emu: Emulator, media: str, workdir: Path) -> list[tuple[s
 
 
 def _runs_table(title: str, results: list[tuple[str, RunStats]]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     columns: tuple[str, ...] = ("mapping", "read", "filtered", "accepted", "unchanged")
     columns += ("invalid", "failed", "links", "calls")
@@ -120,6 +130,11 @@ def _runs_table(title: str, results: list[tuple[str, RunStats]]) -> Table:
 
 
 async def _demo(console: Console, workdir: Path) -> int:
+    from rich.table import Table
+
+    from migrator.emulator import EmulatorConfig, run_emulator
+    from migrator.model import load_content_model
+
     model = load_content_model(MAPPINGS / "content-model.toml")
     # The demo's image host is on this machine, which the emulator (like Butter) refuses
     # to download from unless told.
@@ -181,5 +196,8 @@ def demo_command(workdir: Path) -> None:
     # Each demo starts a fresh emulator, so it starts from fresh ledgers too.
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
+    import anyio
+    from rich.console import Console
+
     code = anyio.run(_demo, Console(), workdir)
     raise SystemExit(code)

@@ -9,14 +9,10 @@ are read, so their values are hidden wherever they appear; patterns catch the re
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any, TextIO
-
-import orjson
-import structlog
 
 _SECRET_KEYS = re.compile(r"(token|authorization|password|secret|api_key)", re.IGNORECASE)
 _CHARS = r"[A-Za-z0-9._~+/=-]"  # what a token, key or password in a URL is made of
@@ -103,16 +99,44 @@ def redact_output() -> None:
 
 
 def _orjson_dumps(obj: Any, default: Any = None) -> str:
+    import orjson
+
     return orjson.dumps(obj, default=default or str).decode()
+
+
+# structlog takes a tenth of a second to import: `migrator --help` must not pay it. The
+# setup waits here until something logs (``get_logger``), unless structlog is loaded already.
+_pending: tuple[bool, str, TextIO] | None = None
 
 
 def configure(
     *, json: bool | None = None, level: str = "info", stream: TextIO | None = None
 ) -> None:
     """Set up structlog. ``json=None`` picks JSON when the stream is not a terminal."""
+    global _pending
     stream = stream or sys.stderr
     if json is None:
         json = not stream.isatty()
+    _pending = (json, level, stream)
+    if "structlog" in sys.modules:
+        _structlog()
+
+
+def _structlog() -> Any:
+    """structlog, set up as ``configure`` last asked."""
+    global _pending
+    import structlog
+
+    if _pending is not None:
+        json, level, stream = _pending
+        _pending = None
+        _apply(structlog, json=json, level=level, stream=stream)
+    return structlog
+
+
+def _apply(structlog: Any, *, json: bool, level: str, stream: TextIO) -> None:
+    import logging
+
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -137,5 +161,5 @@ def configure(
 
 
 def get_logger(name: str | None = None, **bound: Any) -> Any:
-    log = structlog.get_logger(name)
+    log = _structlog().get_logger(name)
     return log.bind(**bound) if bound else log

@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
         "outputs",
         "interrupts",
         "netguard",
+        "lazy",
     },
     {"sources"},
     {"mapping"},

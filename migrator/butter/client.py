@@ -28,7 +28,6 @@ from migrator.butter.errors import (
 )
 from migrator.log import register_secret
 
-DEFAULT_BASE_URL = "https://api.buttercms.com/v2"
 CREATE_PATHS = {"page": "pages/", "collection": "content/", "post": "posts/"}
 
 

@@ -8,10 +8,28 @@ asked, Butter's harsher habits (``Realism``: slow out-of-order writes, a stale r
     EmulatorConfig(model, realism=Realism.realistic())  # as harsh as the real Butter
 """
 
-from migrator.emulator.config import EmulatorConfig, Faults, Realism
-from migrator.emulator.media import sample_png
-from migrator.emulator.serve import serve_app
-from migrator.emulator.server import Emulator, run_emulator
+from migrator.lazy import lazy_front
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from migrator.emulator.config import EmulatorConfig, Faults, Realism
+    from migrator.emulator.media import sample_png
+    from migrator.emulator.serve import serve_app
+    from migrator.emulator.server import Emulator, run_emulator
+
+# Not for type checkers: they read the imports above (a module __getattr__ would let
+# any misspelt name pass).
+if not TYPE_CHECKING:
+    # Names load on first use: `migrator emulator --help` imports command.py, not aiohttp.
+    __getattr__, __dir__ = lazy_front(
+        __name__,
+        {
+            "migrator.emulator.config": ["EmulatorConfig", "Faults", "Realism"],
+            "migrator.emulator.media": ["sample_png"],
+            "migrator.emulator.serve": ["serve_app"],
+            "migrator.emulator.server": ["Emulator", "run_emulator"],
+        },
+    )
 
 __all__ = [
     "Emulator",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -20,7 +18,6 @@ from migrator.emulator.config import (
     Faults,
     Realism,
 )
-from migrator.emulator.server import run_emulator
 from migrator.errors import ConfigError
 from migrator.model import load_content_model
 
@@ -328,10 +325,18 @@ def emulator_command(
         )
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    import asyncio
+
     asyncio.run(_serve(config))
 
 
 async def _serve(config: EmulatorConfig) -> None:
+    import asyncio
+    import signal
+
+    # Imported here: `migrator emulator --help` loads no aiohttp (tests/test_startup.py).
+    from migrator.emulator.server import run_emulator
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

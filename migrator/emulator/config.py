@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrator.errors import ConfigError
 from migrator.model import ContentModel
-from migrator.netguard import NetPolicy
+
+if TYPE_CHECKING:
+    from migrator.netguard import NetPolicy
 
 DUPLICATE_SLUG_POLICIES = ("fail", "overwrite")
 MEDIA_MAX_BYTES = 25 * 1024 * 1024
@@ -206,4 +208,6 @@ class EmulatorConfig:
 
     @property
     def media_policy(self) -> NetPolicy:
+        from migrator.netguard import NetPolicy  # aiohttp: not for `migrator emulator --help`
+
         return NetPolicy(allow_private=self.media_allow_private, allowed=self.media_allow_hosts)

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import orjson
-from rich.console import Console
-from rich.markup import escape
-from rich.tree import Tree
 
 from migrator.errors import ConfigError
 from migrator.outputs import check_output, open_output
-from migrator.sources import SAMPLE_SIZE, SOURCES, Scaffold, export_parts, open_source
+
+# The rest is imported when the command runs: `migrator inspect --help` loads no source.
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.tree import Tree
 
 EXAMPLE = """\b
 Examples:
@@ -50,6 +50,8 @@ def parse_option(text: str) -> tuple[str, Any]:
 def detect_format(path: Path) -> str:
     """The first registered format whose ``sniff`` accepts the file (for a folder or a
     zip, the first XML file in it: only WXR exports come in several files)."""
+    from migrator.sources import SAMPLE_SIZE, SOURCES, export_parts
+
     try:
         if path.is_dir() or path.suffix.lower() == ".zip":
             first = export_parts(path, (".xml", ".wxr"))[0]
@@ -71,6 +73,9 @@ def detect_format(path: Path) -> str:
 
 
 def render(summary: dict[str, Any], console: Console) -> None:
+    from rich.markup import escape
+    from rich.tree import Tree
+
     tree = Tree(f"[bold]{escape(str(summary.get('file', 'export')))}[/bold]")
     _add(tree, {k: v for k, v in summary.items() if k != "file"})
     console.print(tree)
@@ -82,6 +87,8 @@ SHOWN_ENTRIES = 200
 
 
 def _add(node: Tree, value: Any) -> None:
+    from rich.markup import escape
+
     if isinstance(value, dict | list) and len(value) > SHOWN_ENTRIES:
         _add(
             node,
@@ -112,6 +119,8 @@ def _add(node: Tree, value: Any) -> None:
 
 def _scalar(value: Any) -> str:
     """As text for the tree; an export's own text is escaped ("[x]" is not markup)."""
+    from rich.markup import escape
+
     if value is None:
         return "—"
     if isinstance(value, dict | list) and not value:
@@ -163,6 +172,8 @@ def inspect_command(
     WordPress post type, a Contentful content type, a Sanity _type, a Strapi content
     type, or for other JSON a records path ([*], data.items[*]) or a type value.
     """
+    from migrator.sources import open_source
+
     fmt = fmt or detect_format(export)
     source: Any = open_source(fmt, export, **dict(parse_option(o) for o in options))
     if kind is not None:
@@ -176,14 +187,20 @@ def inspect_command(
         raise click.UsageError(f"the {fmt} source cannot describe an export")
     summary = source.describe()
     if as_json:
+        import orjson
+
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
     else:
+        from rich.console import Console
+
         render(summary, Console(soft_wrap=True))
 
 
 def write_scaffold(
     source: Any, fmt: str, kind: str, out: Path | None, model_out: Path | None, *, force: bool
 ) -> None:
+    from migrator.sources import Scaffold
+
     if not hasattr(source, "scaffold"):
         raise click.UsageError(f"the {fmt} source cannot scaffold a mapping")
     try:

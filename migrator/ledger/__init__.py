@@ -35,21 +35,50 @@ refused, never taken as new (``file.py``); SQLite's errors (damaged pages, a rea
 file, a full disk) are raised as one ``LedgerFault`` naming the file (``fault.py``).
 """
 
-from migrator.ledger.lock import LedgerLock
-from migrator.ledger.schema import SCHEMA_VERSION
-from migrator.ledger.store import CheckpointLedger
-from migrator.ledger.target import Binding, TargetMismatch
-from migrator.ledger.types import (
-    Classification,
-    EmptyLedger,
-    FailureExample,
-    FailureGroup,
-    Ledger,
-    LedgerEntry,
-    LedgerState,
-    LedgerView,
-    RunInfo,
-)
+from migrator.lazy import lazy_front
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from migrator.ledger.lock import LedgerLock
+    from migrator.ledger.schema import SCHEMA_VERSION
+    from migrator.ledger.store import CheckpointLedger
+    from migrator.ledger.target import Binding, TargetMismatch
+    from migrator.ledger.types import (
+        Classification,
+        EmptyLedger,
+        FailureExample,
+        FailureGroup,
+        Ledger,
+        LedgerEntry,
+        LedgerState,
+        LedgerView,
+        RunInfo,
+    )
+
+# Not for type checkers: they read the imports above (a module __getattr__ would let
+# any misspelt name pass).
+if not TYPE_CHECKING:
+    # Names load on first use: `migrator status --help` imports command.py, not SQLite.
+    __getattr__, __dir__ = lazy_front(
+        __name__,
+        {
+            "migrator.ledger.lock": ["LedgerLock"],
+            "migrator.ledger.schema": ["SCHEMA_VERSION"],
+            "migrator.ledger.store": ["CheckpointLedger"],
+            "migrator.ledger.target": ["Binding", "TargetMismatch"],
+            "migrator.ledger.types": [
+                "Classification",
+                "EmptyLedger",
+                "FailureExample",
+                "FailureGroup",
+                "Ledger",
+                "LedgerEntry",
+                "LedgerState",
+                "LedgerView",
+                "RunInfo",
+            ],
+        },
+    )
 
 __all__ = [
     "SCHEMA_VERSION",

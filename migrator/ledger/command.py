@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import orjson
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from migrator.config import DEFAULT_STATE, target_slug
 from migrator.errors import ConfigError
-from migrator.ledger.lock import pid_alive, read_holder
-from migrator.ledger.store import CheckpointLedger
-from migrator.ledger.types import LedgerState, RunInfo
+
+# The rest is imported when the command runs: `migrator status --help` loads no SQLite.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from migrator.ledger.types import RunInfo
 
 
 def find_ledger(mapping: Path | None = None) -> Path:
@@ -43,6 +42,9 @@ def find_ledger(mapping: Path | None = None) -> Path:
 
 def collect(path: Path) -> dict[str, Any]:
     """Everything `status` shows, as plain data (what --json prints)."""
+    from migrator.ledger.lock import pid_alive, read_holder
+    from migrator.ledger.store import CheckpointLedger
+
     with CheckpointLedger(path, readonly=True) as ledger:
         counts = ledger.counts()
         failures = ledger.failures_by_reason()
@@ -99,6 +101,11 @@ def run_line(report: dict[str, Any]) -> str:
 
 
 def render(report: dict[str, Any], console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from migrator.ledger.types import LedgerState
+
     console.print(Text(f"Ledger {report['ledger']}", style="bold"))
     table = Table(show_header=True, header_style="bold")
     table.add_column("State")
@@ -151,6 +158,10 @@ def status_command(ledger_path: Path | None, as_json: bool) -> None:
     path = ledger_path if ledger_path is not None else find_ledger()
     report = collect(path)
     if as_json:
+        import orjson
+
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
     else:
+        from rich.console import Console
+
         render(report, Console(highlight=False))

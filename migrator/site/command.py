@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anyio
 import click
-from rich.console import Console
-from rich.table import Table
 
-from migrator.butter import DEFAULT_BASE_URL
 from migrator.command_options import media_reach_options, settle_options, state_option
-from migrator.config import check_api_base, parse_vars, read_token, state_folder
-from migrator.engine import PrunePlan, RunOptions, print_summary
-from migrator.site.runner import Butter, Job, load_site, run_site, site_jobs
-from migrator.verify import print_verify_summary
+from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
+
+# The rest is imported when the command runs: `migrator run --help` loads none of it
+# (tests/test_startup.py).
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from migrator.engine import PrunePlan
+    from migrator.site.runner import Job
 
 
 @click.command("run")
@@ -188,6 +190,12 @@ def run_command(
       migrator run mappings/team_members.toml --source team.csv --rate 5
       migrator run mappings/wordpress_*.toml --source export.xml --var media_host=...
     """
+    import anyio
+    from rich.console import Console
+
+    from migrator.engine import RunOptions
+    from migrator.site.runner import Butter, load_site, run_site, site_jobs
+
     options = RunOptions(
         concurrency=concurrency,
         rate=rate,
@@ -241,6 +249,8 @@ class _Printer:
             self.console.rule(f"{job.name} ({n}/{total})")
 
     def job_finished(self, job: Job) -> None:
+        from migrator.engine import print_summary
+
         assert job.stats is not None
         options = job.options
         print_summary(
@@ -253,11 +263,15 @@ class _Printer:
         )
 
     def job_verified(self, job: Job) -> None:
+        from migrator.verify import print_verify_summary
+
         assert job.verified is not None
         print_verify_summary(job.verified, failures_path=job.verified_path)
 
 
 def _print_overview(jobs: list[Job], *, dry_run: bool, console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title="All mappings", title_justify="left")
     for column in ("mapping", "read", "sent" if not dry_run else "to send", "unchanged"):
         table.add_column(column, justify="left" if column == "mapping" else "right")

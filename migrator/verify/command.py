@@ -5,17 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import anyio
 import click
 
-from migrator.butter import DEFAULT_BASE_URL
 from migrator.command_options import settle_options, state_option
-from migrator.config import check_api_base, parse_vars, read_token, state_folder
-from migrator.engine import RunOptions, default_paths
-from migrator.mapping import load_mapping
-from migrator.verify.run import verify_migration
-from migrator.verify.stats import verify_paths
-from migrator.verify.summary import print_verify_summary
+from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
 
 
 @click.command("verify")
@@ -84,6 +77,15 @@ def verify_command(
       export BUTTER_READ_TOKEN=...
       migrator verify mappings/team_members.toml --source team.csv
     """
+    # Imported here: `migrator verify --help` loads none of it (tests/test_startup.py).
+    import anyio
+
+    from migrator.engine import RunOptions, default_paths
+    from migrator.mapping import load_mapping
+    from migrator.verify.run import verify_migration
+    from migrator.verify.stats import verify_paths
+    from migrator.verify.summary import print_verify_summary
+
     check_api_base(api_base)
     loaded = load_mapping(mapping, variables=parse_vars(variables))
     source_path = source or loaded.default_source
