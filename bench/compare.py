@@ -15,6 +15,7 @@ ten minutes on a quiet 2-core machine at the defaults:
     BENCH_SCALE=1      multiplies every row's size (0.01 for a quick check that it works)
     BENCH_WXR_MB=1024  the large WXR export, in MB (default 1024 x BENCH_SCALE)
     BENCH_REPEAT=3     measurements per row (the median is shown)
+    BENCH_ROWS=all     only these rows, comma-separated: help,wxr,links,json,csv,send,rate
 
     python bench/compare.py
 """
@@ -388,17 +389,26 @@ def main() -> None:
     if sys.argv[1:2] == ["--dry"]:
         dry(*sys.argv[2:5])
         return
+    makers: dict[str, Callable[[Path], list[Row]]] = {
+        "help": lambda tmp: [help_row()],
+        "wxr": wxr_rows,
+        "links": lambda tmp: [links_row(tmp)],
+        "json": lambda tmp: [json_row(tmp)],
+        "csv": lambda tmp: [csv_row(tmp)],
+        "send": lambda tmp: [send_row(tmp)],
+        "rate": lambda tmp: [rate_row(tmp)],
+    }
+    wanted = os.environ.get("BENCH_ROWS", "all")
+    names = list(makers) if wanted == "all" else [n.strip() for n in wanted.split(",")]
+    unknown = [n for n in names if n not in makers]
+    if unknown:
+        sys.exit(f"BENCH_ROWS: unknown {', '.join(unknown)}; known: {', '.join(makers)}")
     started = time.perf_counter()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-compare-") as name:
         tmp = Path(name)
-        rows.append(help_row())
-        rows += wxr_rows(tmp)
-        rows.append(links_row(tmp))
-        rows.append(json_row(tmp))
-        rows.append(csv_row(tmp))
-        rows.append(send_row(tmp))
-        rows.append(rate_row(tmp))
+        for row_name in names:
+            rows += makers[row_name](tmp)
     print(
         f"\nissue 14: migrator against hand-written comparators (medians of {REPEAT}; "
         f"BENCH_SCALE={SCALE:g}; {time.perf_counter() - started:.0f} s)\n"
