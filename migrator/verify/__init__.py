@@ -1,7 +1,7 @@
 """Verify: read migrated records back through the Read API and compare with what was sent."""
 
 from migrator.verify.canary import CanaryCheck
-from migrator.verify.compare import diff_fields, diff_post
+from migrator.verify.compare import diff_fields, diff_post, diff_published
 from migrator.verify.run import verify_migration
 from migrator.verify.stats import VerifyStats, verify_paths
 from migrator.verify.summary import print_verify_summary
@@ -11,6 +11,7 @@ __all__ = [
     "VerifyStats",
     "diff_fields",
     "diff_post",
+    "diff_published",
     "print_verify_summary",
     "verify_migration",
     "verify_paths",

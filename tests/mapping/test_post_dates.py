@@ -115,3 +115,19 @@ def test_ghost_and_blogger_posts_are_dated() -> None:
     ]
     blogger = _dates("json_blog_posts", REAL / "json" / "ghost-migrate--blogger-api-response.json")
     assert blogger["1234563682306064159"] == ("published", "2017-06-20T04:32:00Z")
+
+
+def test_sanity_posts_take_published_at_else_created_at(tmp_path: Path) -> None:
+    # Sanity's blog template has publishedAt; every document has _createdAt.
+    export = tmp_path / "data.ndjson"
+    export.write_text(
+        '{"_id": "a", "_type": "post", "title": "A", "slug": {"current": "a"}, '
+        '"_createdAt": "2021-01-01T10:00:00Z", "publishedAt": "2021-02-03T04:05:06.000Z"}\n'
+        '{"_id": "b", "_type": "post", "title": "B", "slug": {"current": "b"}, '
+        '"_createdAt": "2021-01-02T10:00:00Z"}\n',
+        encoding="utf-8",
+    )
+    assert _dates("sanity_posts", export) == {
+        "a": ("published", "2021-02-03T04:05:06Z"),
+        "b": ("published", "2021-01-02T10:00:00Z"),
+    }
