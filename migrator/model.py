@@ -34,7 +34,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -330,6 +330,19 @@ def check_fields(
 
 def is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
+
+
+def utc_timestamp(value: str) -> str:
+    """An ISO 8601 date or date-time as one UTC instant, ``2024-01-15T09:30:00Z``: an
+    offset is converted, a date or time without one is taken as UTC (Butter's Read API
+    answers in UTC). Raises ``ValueError`` naming the value when it is not ISO 8601."""
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"expected an ISO 8601 date, got {value!r}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed.replace(tzinfo=None).isoformat() + "Z"
 
 
 def check_value(f: Field, value: Any, path: str) -> list[str]:

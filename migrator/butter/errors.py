@@ -22,6 +22,7 @@ ApiError
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from typing import Any
 
@@ -66,6 +67,17 @@ class Rejected(ApiError):
     def __init__(self, reason: str, *, status: int = 400, body: Any = None):
         super().__init__(reason, status=status, body=body)
         self.reason = reason
+
+    def names_field(self, name: str) -> bool:
+        """A 400 about ``name``: DRF's ``{"name": [...]}``, or a ``detail``/``error`` text
+        that names it (a sender may then try again without that key)."""
+        if self.status != 400 or not isinstance(self.body, dict):
+            return False
+        if name in self.body:
+            return True
+        texts = [self.body.get(k) for k in ("detail", "error", "non_field_errors")]
+        words = " ".join(str(t) for t in texts if t)
+        return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", words) is not None
 
 
 class NotFound(Rejected):

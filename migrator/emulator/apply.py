@@ -13,7 +13,7 @@ from migrator.emulator.config import Realism
 from migrator.emulator.media import MediaLibrary
 from migrator.emulator.store import CollectionItem, Page, Post, Store, now_iso
 from migrator.emulator.webhooks import Webhooks, item_data, page_data, post_data, status_event
-from migrator.model import ContentModel, Field, check_fields
+from migrator.model import ContentModel, Field, check_fields, utc_timestamp
 
 POST_TEXT_KEYS = (
     "title",
@@ -385,6 +385,12 @@ class Applier:
         if body.get("upload_images_to_media_library") and post.body:
             post.body = await self.media.rewrite_html(post.body, "body")
 
+    def _honour_date(self, body: dict[str, Any], post: Post) -> None:
+        """Realism.post_dates "honour": the date sent is the post's (checked at the door);
+        otherwise Butter's own stays: the time the write was applied."""
+        if self.realism.post_dates == "honour" and isinstance(body.get("published"), str):
+            post.published = utc_timestamp(body["published"])
+
     def _new_post_slug(self, slug: str, body: dict[str, Any]) -> str:
         """The slug after a PATCH: Realism.post_slug_renames lets ``slug`` move the post
         (butter-api.md: "Post slugs can change"); otherwise a slug cannot change."""
@@ -410,6 +416,7 @@ class Applier:
         post.id = existing.id if existing else post.id
         post.updated = now
         post.published = now if status == "published" else None
+        self._honour_date(job.body, post)
         self.store.posts[slug] = post
         self.store.counters["applied"] += 1
         old = existing.status if existing else None
@@ -438,5 +445,6 @@ class Applier:
         post.updated = now_iso()
         if post.status == "published" and post.published is None:
             post.published = post.updated
+        self._honour_date(body, post)
         self.store.counters["applied"] += 1
         self.webhooks.emit(status_event("post", old_status, post.status), post_data(post))

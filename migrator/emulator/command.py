@@ -13,6 +13,7 @@ from migrator.emulator.config import (
     CAP_KINDS,
     MEDIA_MAX_BYTES,
     MEDIA_TIMEOUT,
+    POST_DATES,
     REALISTIC,
     EmulatorConfig,
     Faults,
@@ -101,6 +102,15 @@ def _realism_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "this long, stale even after a write, with Age and X-Cache: HIT; 0 = no "
             f"cache. --realistic: {REALISTIC.read_cache_ttl:g}.",
         ),
+        click.option(
+            "--post-dates",
+            type=click.Choice(POST_DATES),
+            default=None,
+            help="What a post's `published` date does: honour keeps it (the default); "
+            "ignore keeps the emulator's own date (the time of apply), silently; refuse "
+            'answers 400 {"published": [...]} to a create or update carrying it. Butter\'s '
+            f"docs do not say. --realistic: {REALISTIC.post_dates}.",
+        ),
     ]
     for name, text in SWITCHES:
         flag = name.replace("_", "-")
@@ -118,9 +128,12 @@ def _realism(
     realistic: bool,
     apply_delay: tuple[float, float] | None,
     read_cache_ttl: float | None,
+    post_dates: str | None,
     switches: dict[str, bool | None],
 ) -> Realism:
     given: dict[str, Any] = {k: v for k, v in switches.items() if v is not None}
+    if post_dates is not None:
+        given["post_dates"] = post_dates
     if apply_delay is not None:
         given["apply_delay"] = apply_delay
     if read_cache_ttl is not None:
@@ -283,6 +296,7 @@ def emulator_command(
     realistic: bool,
     apply_delay: tuple[float, float] | None,
     read_cache_ttl: float | None,
+    post_dates: str | None,
     **switches: bool | None,
 ) -> None:
     """Run a local ButterCMS for rehearsals: same API, same asynchronous writes, same
@@ -313,7 +327,7 @@ def emulator_command(
             delay=delay,
             seed=seed,
             faults=faults,
-            realism=_realism(realistic, apply_delay, read_cache_ttl, switches),
+            realism=_realism(realistic, apply_delay, read_cache_ttl, post_dates, switches),
             duplicate_slugs=duplicate_slugs,
             webhooks=webhooks,
             host=host,

@@ -22,6 +22,8 @@ DUPLICATE_SLUG_POLICIES = ("fail", "overwrite")
 MEDIA_MAX_BYTES = 25 * 1024 * 1024
 MEDIA_TIMEOUT = 15.0
 CAP_KINDS = ("pages", "collection_items", "posts")
+# What a post's `published` does: kept, silently replaced by Butter's own date, or a 400.
+POST_DATES = ("honour", "ignore", "refuse")
 
 
 @dataclass
@@ -115,8 +117,19 @@ class Realism:
     # (off: the slug is ignored). Source: "Post slugs can change through PATCH
     # /v2/posts/<slug>/ (the docs' own example does it)."
     post_slug_renames: bool = False
+    # A post's ``published`` (the publication date): "honour" keeps the date sent;
+    # "ignore" keeps Butter's own (the time the write is applied, as without one), saying
+    # nothing; "refuse" answers 400 {"published": [...]} to a create or update carrying it.
+    # Source: the Write API documents no date field for posts (its Read API returns
+    # `published`); scheduling fields on create "result in validation errors"; whether a
+    # past `published` is honoured is [undocumented].
+    post_dates: str = "honour"
 
     def __post_init__(self) -> None:
+        if self.post_dates not in POST_DATES:
+            raise ConfigError(
+                f"realism.post_dates must be one of {POST_DATES}, got {self.post_dates!r}"
+            )
         if self.apply_delay is not None:
             low, high = self.apply_delay
             if not 0 <= low <= high:
@@ -138,7 +151,8 @@ class Realism:
     @property
     def on(self) -> list[str]:
         """The names of the switches that are on."""
-        return [f.name for f in fields(self) if getattr(self, f.name) not in (None, False, 0.0)]
+        off = (None, False, 0.0, "honour")
+        return [f.name for f in fields(self) if getattr(self, f.name) not in off]
 
 
 REALISTIC = Realism(
@@ -156,6 +170,10 @@ REALISTIC = Realism(
     status_per_locale=True,
     items_draft_by_default=True,
     post_slug_renames=True,
+    # The one answer Butter's docs give for date fields on create is a validation error;
+    # it also costs the most (a 400, then the post again without it) and shows whether a
+    # mapping that requires its dates stops. An ignoring Butter is caught by the canary.
+    post_dates="refuse",
 )
 
 

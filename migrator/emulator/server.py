@@ -155,7 +155,12 @@ class Emulator:
         )
         realism = self.config.realism
         writes = WriteHandlers(
-            self.config.model, self.store, self.worker, self.injector, realism.late_deletes
+            self.config.model,
+            self.store,
+            self.worker,
+            self.injector,
+            realism.late_deletes,
+            realism.post_dates,
         )
         reads = ReadHandlers(self.config.model, self.store, realism)
         app.add_routes([*writes.routes(), *reads.routes()])

@@ -16,7 +16,7 @@ from migrator.emulator.faults import FaultInjector
 from migrator.emulator.responses import bad_request, not_found
 from migrator.emulator.store import Store
 from migrator.emulator.worker import Worker
-from migrator.model import ContentModel
+from migrator.model import ContentModel, utc_timestamp
 
 STATUSES = ("draft", "published")
 ACCEPTED = {"status": "pending"}
@@ -25,6 +25,12 @@ CAP_MESSAGES = {
     "collection_items": "Cannot create a new Collection Item. Collection Item Limit Reached.",
     "posts": "Cannot create a new Blog Post. Blog Post Limit Reached.",
 }
+# The emulator's wording (Realism.post_dates "refuse"), in DRF's field → messages shape.
+DATE_REFUSED = "Setting the publication date is not supported through the Write API."
+DATE_FORMAT = (
+    "Datetime has wrong format. Use one of these formats instead: "
+    "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+)
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -68,12 +74,14 @@ class WriteHandlers:
         worker: Worker,
         injector: FaultInjector,
         late_deletes: bool = False,
+        post_dates: str = "honour",
     ):
         self.model = model
         self.store = store
         self.worker = worker
         self.injector = injector
         self.late_deletes = late_deletes
+        self.post_dates = post_dates
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -161,15 +169,30 @@ class WriteHandlers:
 
     # ------------------------------------------------------------------ posts
 
+    def _check_date(self, body: dict[str, Any]) -> None:
+        """Realism.post_dates: a ``published`` refused at once, or checked when honoured
+        (an ignored one is not even looked at)."""
+        if "published" not in body or self.post_dates == "ignore":
+            return
+        if self.post_dates == "refuse":
+            raise bad_request({"published": [DATE_REFUSED]})
+        value = body["published"]
+        try:
+            utc_timestamp(value if isinstance(value, str) else "")
+        except ValueError:
+            raise bad_request({"published": [DATE_FORMAT]}) from None
+
     async def create_post(self, request: web.Request) -> web.Response:
         body = await json_body(request)
         check_required(body, "title", "slug")
+        self._check_date(body)
         self._check_cap("posts")
         return self._accept(request, self._job(request, "post", "create", body))
 
     async def update_post(self, request: web.Request) -> web.Response:
         body = await json_body(request)
         check_required(body)
+        self._check_date(body)
         return self._accept(request, self._job(request, "post", "update", body))
 
     async def delete_post(self, request: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 in a dry run, write what would be sent). One pipeline for both: ``pipeline.py``."""
 
 from migrator.engine.counts import MediaCounts, PlanCounts, RunStats, SendCounts
+from migrator.engine.dates import DatesRefused
 from migrator.engine.options import RunOptions, default_paths
 from migrator.engine.plan import Compiled, Planned, mapping_target_key, plan_items, target_key
 from migrator.engine.prune import PruneGuard, PrunePlan
@@ -10,6 +11,7 @@ from migrator.engine.report import JsonlWriter, failure_line, reason_key, tally
 from migrator.engine.run import (
     CanaryCheck,
     CanaryFailed,
+    CanaryReport,
     compiled_mapping,
     dry_run,
     plan_migration,
@@ -22,7 +24,9 @@ from migrator.engine.summary import print_summary
 __all__ = [
     "CanaryCheck",
     "CanaryFailed",
+    "CanaryReport",
     "Compiled",
+    "DatesRefused",
     "JsonlWriter",
     "MediaCounts",
     "PlanCounts",

@@ -52,6 +52,9 @@ class SendCounts:
     unsettled: int = 0  # could not be read back (no read token, reads failing)
     in_doubt: int = 0  # read back until the window closed, never conclusively: in flight
     duplicates: int = 0  # found twice in Butter (collection items sharing the lookup)
+    # Butter's 400 to a post's `published` (the first one), and the posts sent without it.
+    dates_refused: str | None = None
+    sent_undated: int = 0
     failure_reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -79,6 +82,8 @@ class RunStats:
     # The canary's records ("identity (file:line)"), and what was wrong with them.
     canary: list[str] = field(default_factory=list)
     canary_problems: list[str] = field(default_factory=list)
+    # What the canary found that stops nothing (Butter kept its own post dates), once.
+    canary_notes: list[str] = field(default_factory=list)
     # A dry run's --prune: the first deletions it would send (the preview file has all).
     planned_deletes: list[str] = field(default_factory=list)
     # What the source noticed about the file (an encoding guessed, types skipped).

@@ -47,10 +47,19 @@ class CanaryFailed(FatalError):
     """The first records were wrong in ButterCMS: the rest would be too (exit 3)."""
 
 
+@dataclass
+class CanaryReport:
+    """What the canary found: ``problems`` stop the run; ``notes`` are said once in the
+    summary and stop nothing (Butter kept its own post dates: nothing can be done)."""
+
+    problems: list[str]
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+
 class CanaryCheck(Protocol):
     async def __call__(
         self, payloads: list[Payload], ledger: Ledger, client: ButterClient, failures: JsonlWriter
-    ) -> list[str]: ...
+    ) -> CanaryReport: ...
 
 
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
@@ -317,6 +326,9 @@ async def _send_all(
             run.reports.failures,
             on_done=lambda: run.progress.update(stats),
             on_fault=fault,
+            dates_required=(
+                f"{run.mapping.path}: fields.published" if run.mapping.published_required else None
+            ),
         )
         # Each part counts in its own place; the stats only hold them together.
         stats.retry, stats.sent = retrier.counts, submitter.counts
@@ -332,10 +344,12 @@ async def _send_all(
                 stage="canary",
             )
             await submitter.drained(sink.sent)
-            problems = await canary_check(payloads, ledger, client, run.reports.failures)
-            if problems:
-                stats.canary_problems = problems
-                abort(CanaryFailed(f"the canary failed: {problems[0]}"))
+            report = await canary_check(payloads, ledger, client, run.reports.failures)
+            # The dates Butter refused are already said once: the read-back shows only that.
+            stats.canary_notes = [] if submitter.dates.refused else report.notes
+            if report.problems:
+                stats.canary_problems = report.problems
+                abort(CanaryFailed(f"the canary failed: {report.problems[0]}"))
 
         pump = run.pump(ledger, fly if canary_check is not None else None)
         async with anyio.create_task_group() as workers:

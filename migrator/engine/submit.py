@@ -37,6 +37,7 @@ from migrator.butter import (
     update_body,
 )
 from migrator.engine.counts import SendCounts
+from migrator.engine.dates import DatesRefused, DateVerdict, PostDates
 from migrator.engine.options import RunOptions
 from migrator.engine.outcomes import Outcomes
 from migrator.engine.plan import Planned, split_target, target_key
@@ -72,15 +73,18 @@ class Submitter:
         *,
         on_done: Callable[[], None] = lambda: None,
         on_fault: Callable[[LedgerFault], None] | None = None,
+        dates_required: str | None = None,
     ):
         """``retrier``: its ``on_fatal`` stops the run; ``on_fault`` is told of a ledger
-        fault (and stops the run too), else it is raised."""
+        fault (and stops the run too), else it is raised. ``dates_required``: the mapping
+        field that requires a post's date (a refusal then stops the run)."""
         self.client = client
         self.ledger = ledger
         self.options = options
         self.retrier = retrier
         self.counts = SendCounts()
         self.outcomes = Outcomes(ledger, self.counts, failures)
+        self.dates = PostDates(self.counts, dates_required)
         self._on_done = on_done
         self._on_fault = on_fault
         self._task_group: anyio.abc.TaskGroup | None = None
@@ -130,6 +134,11 @@ class Submitter:
             self._fault(fault)
         self.handled += 1
         self._on_done()
+
+    def _stop(self, exc: DatesRefused) -> None:
+        if self.retrier.on_fatal is None:
+            raise exc
+        self.retrier.on_fatal(exc)
 
     def _fault(self, fault: LedgerFault) -> None:
         if self._on_fault is None:
@@ -188,6 +197,7 @@ class Submitter:
         except (Rejected, GaveUp) as exc:
             self.outcomes.fail(payload, f"resolving references: {exc}")
             return
+        body = self.dates.body(body)
 
         async def create() -> None:
             # In flight, durably, before each attempt leaves: a crash is then settled.
@@ -216,15 +226,25 @@ class Submitter:
             self.outcomes.fail(payload, str(exc))
             return
         except Rejected as exc:
-            self.outcomes.fail(payload, f"rejected by ButterCMS: {exc.reason}")
+            verdict = self.dates.judge(exc, body)
+            if verdict is DateVerdict.RESEND:  # nothing was applied: the same post, undated
+                await self._send(payload, attempts=attempts)
+            elif verdict is DateVerdict.STOP:
+                self.outcomes.unsend(payload)  # nothing was applied: planned again
+                self._stop(self.dates.stop(exc))
+            else:
+                self.outcomes.fail(payload, f"rejected by ButterCMS: {exc.reason}")
             return
         except Stopped:
             # A bad token, a spent quota, or nothing gets through: the run stops instead of
             # failing every record in turn; this one goes back to planned.
             self.outcomes.unsend(payload)
             return
+        # The hash of the payload as mapped (its date included, even when not sent): a
+        # re-run finds it unchanged, and a later change is still sent.
         self.ledger.mark_accepted(target, payload.identity, payload_hash=payload.hash)
         self._note_pending(target, payload.identity, pending)
+        self.dates.sent(payload.body, body)
         self.counts.accepted += 1
         self.last_create = time.monotonic()
 
@@ -241,6 +261,7 @@ class Submitter:
         target = target_key(payload)
         try:
             body, pending = await self.refs.resolve(payload)
+            body = self.dates.body(body)
             item_id = None
             if payload.kind == "collection":
                 item_id = await self.item_id(target, entry, payload.locale)
@@ -265,7 +286,15 @@ class Submitter:
                 )
             )
         except Rejected as exc:
-            self.outcomes.fail(payload, f"update rejected by ButterCMS: {exc.reason}", update=True)
+            verdict = self.dates.judge(exc, body)
+            if verdict is DateVerdict.RESEND:
+                await self._update(payload, entry)
+            elif verdict is DateVerdict.STOP:
+                self._stop(self.dates.stop(exc))  # the ledger still holds what Butter has
+            else:
+                self.outcomes.fail(
+                    payload, f"update rejected by ButterCMS: {exc.reason}", update=True
+                )
             return
         except GaveUp as exc:
             self.outcomes.fail(payload, f"update {exc}", update=True)
@@ -278,6 +307,7 @@ class Submitter:
             source=str(payload.source),
         )
         self._note_pending(target, payload.identity, pending)
+        self.dates.sent(payload.body, body)
         self.counts.updated += 1
 
     def _update_without_id(self, payload: Payload, entry: LedgerEntry) -> None:

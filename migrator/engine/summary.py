@@ -45,6 +45,7 @@ def print_summary(
         console.print(f"Each one (record, field, URL): {escape(str(warnings_path))}")
     _print_warning_items(stats, console)
     _print_canary(stats, dry_run, console)
+    _print_dates(stats, console)
     _print_prune(stats, console)
     _print_next_steps(stats, dry_run, failures_path, preview_path, console)
 
@@ -132,6 +133,21 @@ def _print_canary(stats: RunStats, dry_run: bool, console: Console) -> None:
             "Fix the mapping (or the media host, the locale...), then `migrator run "
             "--retry-failed`: the canary records are sent again, the rest for the first time."
         )
+
+
+def _print_dates(stats: RunStats, console: Console) -> None:
+    """What Butter did with the posts' ``published``, said once for the run."""
+    sent = stats.sent
+    if sent.dates_refused:
+        console.print(
+            "[bold yellow]ButterCMS refused the posts' publication date[/] "
+            f"({escape(sent.dates_refused)}): {sent.sent_undated:,} post(s) were sent without "
+            "it, so Butter dates each one itself. Mark the date `required = true` in the "
+            "mapping to stop instead.",
+            highlight=False,
+        )
+    for note in stats.canary_notes:
+        console.print(f"[bold yellow]Post dates:[/] {escape(note)}", highlight=False)
 
 
 def _print_prune(stats: RunStats, console: Console) -> None:

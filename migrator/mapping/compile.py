@@ -32,7 +32,7 @@ from migrator.mapping.spec import (
 )
 from migrator.mapping.transforms import collect_notes
 from migrator.mapping.values import post_list_problems
-from migrator.model import ContentModel, Field, check_fields, check_value, is_empty
+from migrator.model import ContentModel, Field, check_fields, check_value, is_empty, utc_timestamp
 from migrator.paths import MISSING
 from migrator.records import Record, RecordWarning
 
@@ -77,6 +77,13 @@ class Mapping:
     fields: dict[str, ValueSpec]
     locales: dict[str, dict[str, ValueSpec]] = dataclasses.field(default_factory=dict)
     links: LinkRules | None = None  # the `links` table: rewriting the old site's URLs
+
+    @property
+    def published_required(self) -> bool:
+        """The mapping marks a post's date required: a Butter that refuses or ignores
+        ``published`` stops the run instead of dating the posts itself."""
+        spec = self.fields.get("published") if self.target.kind == "post" else None
+        return spec is not None and spec.required
 
     def compile(self, links: LinkRewriter | None = None) -> Callable[[Record], Payload | None]:
         """``links``: built by the engine from the whole export when ``self.links`` is set."""
@@ -324,12 +331,33 @@ class CompiledMapping:
                         "author", f"author: no author with {by} {value!r} in the content model"
                     )
                 out["author"] = {by: value}
+            elif name == "published":
+                self.post_date(spec, value, out, errors)
             else:
                 value = f.empty_value() if is_empty(value) else value
                 for message in check_value(f, value, name):
                     errors.add(name, message)
                 out[name] = value
         return out
+
+    def post_date(self, spec: ValueSpec, value: Any, out: dict[str, Any], errors: _Errors) -> None:
+        """``published`` as one UTC instant; an empty one is left out of the body (Butter
+        dates the post itself), unless the mapping marks it required."""
+        if is_empty(value):
+            if spec.required:
+                errors.add(
+                    "published",
+                    "published: required by the mapping (required = true), but this record "
+                    "has no date",
+                )
+            return
+        if not isinstance(value, str):
+            errors.add("published", f"published: expected an ISO 8601 date, got {value!r}")
+            return
+        try:
+            out["published"] = utc_timestamp(value)
+        except ValueError as exc:
+            errors.add("published", f"published: {exc}")
 
 
 def _note_played(text: str, where: str, out: Rewritten) -> None:

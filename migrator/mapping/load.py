@@ -18,6 +18,7 @@ from migrator.mapping.compile import Mapping
 from migrator.mapping.links.rules import LinkRules, load_link_rules
 from migrator.mapping.spec import (
     KINDS,
+    REQUIRABLE_POST_FIELDS,
     STATUSES,
     UNIQUE_SLUGS,
     Filter,
@@ -123,10 +124,12 @@ class _Loader:
         t = self.table(raw.get("target"), "target", TARGET_KEYS)
         target = self.load_target(t, model)
         status = self.values.spec(t.get("status", "draft"), "target.status")
+        self.not_required(status)
         self.values.check_values(status, one_of(STATUSES))
         title = self.top_spec(t, "title", target)
         slug = self.top_spec(t, "slug", target)
         locale = self.values.spec(t["locale"], "target.locale") if "locale" in t else None
+        self.not_required(locale)
         if target and target.kind == "post" and locale:
             self.bad("target.locale", "blog posts have no locales")
         if model and locale:
@@ -309,8 +312,19 @@ class _Loader:
             self.bad(f"target.{name}", f"required: how a {target.kind}'s {name} is built")
             return None
         spec = self.values.spec(t[name], f"target.{name}")
+        self.not_required(spec)
         self.values.check_values(spec, lambda v: field_problems(_TEXT, v))
         return spec
+
+    def not_required(self, spec: ValueSpec | None) -> None:
+        """`required` is for a post's publication date only: elsewhere the content model
+        says what is required (a required field left empty is already an invalid record)."""
+        if spec is not None and spec.required:
+            self.bad(
+                f"{spec.key}.required",
+                "only a blog post's date can be marked required (fields.published); "
+                "the content model says which other fields are",
+            )
 
     # ----------------------------------------------------------------------- fields
 
@@ -338,6 +352,8 @@ class _Loader:
                 continue
             if spec.each is not None and f is not None:
                 spec = self.check_each(spec, f)
+            if not (target and target.kind == "post" and name in REQUIRABLE_POST_FIELDS):
+                self.not_required(spec)
             out[name] = spec
             if f is None or model is None:
                 continue

@@ -22,6 +22,9 @@ UNIQUE_SLUGS = ("report", "suffix")
 # Butter's blog post schema is fixed; these are the keys a mapping may fill (title,
 # slug and status are built in [target]). author_email / author_slug become
 # {"author": {"email": ...}} / {"author": {"slug": ...}}; categories and tags are lists.
+# published: the publication date, sent as a UTC ISO 8601 instant (a date or time without
+# an offset is taken as UTC); Butter's Write API does not document it, so Butter may
+# honour, ignore or refuse it (the engine and verify handle each).
 POST_FIELDS: dict[str, Field] = {
     f.name: f
     for f in (
@@ -36,8 +39,12 @@ POST_FIELDS: dict[str, Field] = {
         Field("seo_title", "short_text"),
         Field("meta_description", "long_text"),
         Field("upload_images_to_media_library", "checkbox"),
+        Field("published", "date"),
     )
 }
+# Only the publication date may be marked `required = true` in a mapping: a post without
+# one is invalid, and a Butter that refuses or ignores it stops the run.
+REQUIRABLE_POST_FIELDS = frozenset({"published"})
 POST_LIST_FIELDS = frozenset({"categories", "tags"})
 
 
@@ -95,6 +102,7 @@ class ValueSpec:
     lookup: dict[str, Any] | None = None
     steps: tuple[Step, ...] = ()
     optional: bool = False  # a missing source path gives an empty value, not an error
+    required: bool = False  # `required = true`: the value must reach Butter (posts' published)
     # `from = [a, b, c]`: b and c, tried in order while the value so far is missing or empty.
     fallbacks: tuple[SourcePath, ...] = ()
     ref: str | None = None  # resolved by the engine: match on this field of the target

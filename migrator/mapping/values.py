@@ -14,7 +14,9 @@ from migrator.mapping.transforms import TRANSFORMS
 from migrator.model import ContentModel, Field, check_value, is_empty
 from migrator.paths import SourcePath, parse_path, parse_template, substitute_vars
 
-SPEC_KEYS = ("from", "template", "const", "lookup", "transforms", "optional", "ref", "each")
+SPEC_KEYS = (
+    "from", "template", "const", "lookup", "transforms", "optional", "required", "ref", "each"
+)  # fmt: skip
 # What `each` cannot be used with: it builds the list of items itself.
 _NOT_WITH_EACH = ("template", "const", "lookup", "transforms", "ref")
 
@@ -74,6 +76,11 @@ class ValueReader:
         optional = raw.get("optional", False)
         if not isinstance(optional, bool):
             self.bad(f"{key}.optional", "expected true or false")
+        required = raw.get("required", False)
+        if not isinstance(required, bool):
+            self.bad(f"{key}.required", "expected true or false")
+        elif required and optional is True:
+            self.bad(f"{key}.required", "a value cannot be both optional and required")
         ref = raw.get("ref")
         if ref is not None and (not isinstance(ref, str) or (path is None and template is None)):
             self.bad(
@@ -93,6 +100,7 @@ class ValueReader:
             lookup=lookup,
             steps=steps,
             optional=bool(optional),
+            required=required is True,
             ref=ref,
             fallbacks=tuple(fallbacks),
             each=each,

@@ -5,7 +5,7 @@ from migrator.lazy import lazy_front
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from migrator.verify.canary import CanaryCheck
-    from migrator.verify.compare import diff_fields, diff_post
+    from migrator.verify.compare import diff_fields, diff_post, diff_published
     from migrator.verify.run import verify_migration
     from migrator.verify.stats import VerifyStats, verify_paths
     from migrator.verify.summary import print_verify_summary
@@ -18,7 +18,7 @@ if not TYPE_CHECKING:
         __name__,
         {
             "migrator.verify.canary": ["CanaryCheck"],
-            "migrator.verify.compare": ["diff_fields", "diff_post"],
+            "migrator.verify.compare": ["diff_fields", "diff_post", "diff_published"],
             "migrator.verify.run": ["verify_migration"],
             "migrator.verify.stats": ["VerifyStats", "verify_paths"],
             "migrator.verify.summary": ["print_verify_summary"],
@@ -30,6 +30,7 @@ __all__ = [
     "VerifyStats",
     "diff_fields",
     "diff_post",
+    "diff_published",
     "print_verify_summary",
     "verify_migration",
     "verify_paths",

@@ -9,7 +9,7 @@ their calls only; the run stops (exit 3) with the difference instead of spending
 from __future__ import annotations
 
 from migrator.butter import ButterClient, GaveUp, Rejected, Stopped
-from migrator.engine import JsonlWriter, RunOptions, target_key
+from migrator.engine import CanaryReport, JsonlWriter, RunOptions, target_key
 from migrator.ledger import Ledger, LedgerState
 from migrator.mapping import Mapping, Payload
 from migrator.verify.run import Verifier
@@ -29,9 +29,10 @@ class CanaryCheck:
         ledger: Ledger,
         client: ButterClient,
         failures: JsonlWriter,
-    ) -> list[str]:
+    ) -> CanaryReport:
         """What is wrong with the canary records in Butter ("identity: reason"); empty
-        when each is there as sent."""
+        when each is there as sent. A post date Butter kept as its own is a note, said
+        once: nothing in the mapping can change it (a problem if the mapping requires it)."""
         verifier = Verifier(
             client, ledger, self.mapping, self.options, VerifyStats(), failures, recheck=True
         )
@@ -51,4 +52,16 @@ class CanaryCheck:
                 break
         if verifier.stats.aborted:
             problems.append(f"reading the canary back stopped: {verifier.stats.aborted}")
-        return problems + verifier.problems
+        return CanaryReport(problems + verifier.problems, _date_notes(verifier.dates_kept))
+
+
+def _date_notes(kept: dict[str, str]) -> list[str]:
+    if not kept:
+        return []
+    identity, how = next(iter(kept.items()))
+    return [
+        f"ButterCMS kept its own publication dates for {len(kept)} canary post(s) (it "
+        f"ignored `published`; {identity}: {how}): this run's posts are dated by Butter, "
+        "not by the export. `migrator verify` counts them all; mark the date "
+        "`required = true` in the mapping to stop instead."
+    ]

@@ -11,6 +11,8 @@ normalised before comparing:
 - dates: ``2021-03-15`` and ``2021-03-15T00:00:00`` are the same date; numbers compare as
   numbers.
 - post bodies with ``upload_images_to_media_library``: ``<img src>`` are moved to the CDN.
+- a post's ``published`` is compared as an instant (``diff_published``), apart from the
+  rest: a Butter that keeps its own dates is told of once, not failed record by record.
 """
 
 from __future__ import annotations
@@ -183,6 +185,22 @@ def diff_post(sent: JsonObject, got: JsonObject) -> list[str]:
             if str(got_author.get(by, "")).lower() != str(value).lower():
                 out.append(f"author: sent {by} {value!r}, read back {shown(got_author.get(by))}")
     return out
+
+
+def diff_published(sent: JsonObject, got: JsonObject) -> str | None:
+    """How the post's date read back differs from the one sent; None when it is the same
+    instant, when none was sent, or for a draft read back undated (not published yet)."""
+    date = sent.get("published")
+    if not isinstance(date, str) or not date:
+        return None
+    have = got.get("published")
+    if is_empty(have):
+        if sent.get("status") != "published":
+            return None
+        return f"published: sent {date!r}, read back none"
+    if _date(date) == _date(have):
+        return None
+    return f"published: sent {shown(date)}, read back {shown(have)}"
 
 
 def _mask_img(html: str) -> str:

@@ -64,13 +64,14 @@ from migrator.mapping import Mapping, Payload
 from migrator.model import Field
 from migrator.records import JsonObject, Record
 from migrator.sources import open_source
-from migrator.verify.compare import diff_fields, diff_post
+from migrator.verify.compare import diff_fields, diff_post, diff_published
 from migrator.verify.stats import VerifyStats
 
 T = TypeVar("T")
 
 log = get_logger("migrator.verify")
 MISSING = "missing after acceptance (failed in Butter's background queue?)"
+DATE_KEPT = "Butter kept its own publication date (it ignored or refused `published`)"
 IN_DOUBT = (
     "not visible yet: Butter may still be applying it, or its read cache is older than the "
     "write; verify again later"
@@ -158,6 +159,7 @@ class Verifier:
         self.stats = stats
         self.failures = failures
         self.problems: list[str] = []  # "identity: reason", for the canary
+        self.dates_kept: dict[str, str] = {}  # identity → how its date differs, once each
         self.states = {LedgerState.ACCEPTED, LedgerState.IN_FLIGHT}
         if recheck:
             self.states |= {LedgerState.VERIFIED, LedgerState.FAILED}
@@ -359,7 +361,7 @@ class Verifier:
             got = await self._read(
                 lambda: self.client.find("post", None, slug=entry.slug, lookup=None)
             )
-            return (None, None) if got is None else (diff_post(body, got), None)
+            return (None, None) if got is None else (self._post_problems(payload, body, got), None)
         problems: list[str] = []
         butter_id = None
         for locale, sent in self._locales(payload, body):
@@ -399,6 +401,30 @@ class Verifier:
             butter_id = str(meta["id"]) if "id" in meta else None
             problems += diff_fields(self.fields, sent, _values(ours), prefix)
         return problems, butter_id
+
+    def _post_problems(self, payload: Payload, body: JsonObject, got: JsonObject) -> list[str]:
+        """What differs; a date Butter kept as its own is a difference only when the
+        mapping requires it, else a warning line per record and one count."""
+        problems = diff_post(body, got)
+        date = diff_published(body, got)
+        if date is None:
+            return problems
+        if self.mapping.published_required:
+            return [*problems, f"{date} (Butter kept its own date; the mapping requires it)"]
+        if payload.identity not in self.dates_kept:  # compared twice after a settle: once
+            self.dates_kept[payload.identity] = date
+            self.stats.dates_kept += 1
+            self.failures.write(
+                failure_line(
+                    stage="warning",
+                    reason=f"{DATE_KEPT}: {date}",
+                    identity=payload.identity,
+                    source=str(payload.source),
+                    field="published",
+                    target=target_key(payload),
+                )
+            )
+        return problems
 
     async def _duplicates(
         self,

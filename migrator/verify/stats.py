@@ -22,6 +22,9 @@ class VerifyStats:
     errors: int = 0  # reads that did not get through
     duplicates: int = 0  # records Butter holds more than once (after --repair: still)
     repaired: int = 0  # copies migrator made, deleted by --repair
+    # Posts as sent but for their date: Butter kept its own (it ignored or refused
+    # `published`). Not failures, unless the mapping requires the date (then: differs).
+    dates_kept: int = 0
     calls_reads: int = 0
     elapsed: float = 0.0
     aborted: str | None = None

@@ -48,6 +48,14 @@ def print_verify_summary(
         console.print(reasons)
     if stats.aborted:
         console.print("[bold red]Verification stopped:[/]", escape(stats.aborted))
+    if stats.dates_kept:
+        console.print(
+            f"[bold yellow]Butter kept its own publication dates for {stats.dates_kept:,} "
+            "post(s)[/] (it ignored or refused `published`): they are verified otherwise, "
+            "the dates cannot be set through this account's Write API. Each one is a "
+            f"warning line in {escape(str(failures_path))}.",
+            highlight=False,
+        )
     if stats.in_doubt:
         console.print(
             f"{stats.in_doubt:,} record(s) are not visible yet: Butter may still be applying "
@@ -60,4 +68,5 @@ def print_verify_summary(
             "`migrator run --retry-failed` sends them again (an update where Butter has them)."
         )
     elif not stats.aborted:
-        console.print("[green]Every record checked is in ButterCMS as sent.[/]")
+        but = ", but for the post dates above" if stats.dates_kept else ""
+        console.print(f"[green]Every record checked is in ButterCMS as sent{but}.[/]")

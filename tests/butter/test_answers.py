@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrator.butter import AuthFailed, Forbidden, LookupRefused, Retrier
+from migrator.butter import AuthFailed, Forbidden, LookupRefused, Rejected, Retrier
 
 from .conftest import FAST, client, status
 
@@ -41,3 +41,22 @@ async def test_a_401_on_a_write_names_the_write_token(scripted, session):
     server = scripted([status(401, {"detail": "Invalid token."})])
     with pytest.raises(AuthFailed, match="BUTTER_WRITE_TOKEN"):
         await client(server, session).create("post", {"slug": "a"})
+
+
+@pytest.mark.parametrize(
+    ("body", "names"),
+    [
+        ({"published": ["Setting the publication date is not supported."]}, True),
+        ({"detail": "Unknown field: published"}, True),
+        ({"error": "'published' cannot be set on create"}, True),
+        ({"detail": "Invalid token."}, False),
+        ({"title": ["This field is required."]}, False),
+        ({"detail": "unpublished posts cannot be scheduled"}, False),  # another word
+        ({"detail": "published-at is read only"}, False),
+    ],
+)
+async def test_a_400_naming_a_field_is_told_apart(scripted, session, body, names):
+    server = scripted([status(400, body)])
+    with pytest.raises(Rejected) as caught:
+        await client(server, session).create("post", {"title": "a", "slug": "a"})
+    assert caught.value.names_field("published") is names

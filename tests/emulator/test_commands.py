@@ -116,20 +116,25 @@ def test_emulator_help_names_each_realism_switch_and_its_realistic_value():
         "--status-per-locale / --no-status-per-locale",
         "--items-draft-by-default / --no-items-draft-by-default",
         "--post-slug-renames / --no-post-slug-renames",
+        "--post-dates [honour|ignore|refuse]",
     ):
         assert flag in text
     assert "--realistic: 2 30." in text and "--realistic: 300." in text
+    assert "--realistic: refuse." in text
     assert text.count("--realistic: on.") == 8
 
 
 def test_realistic_flags_build_the_realism():
-    assert _realism(False, None, None, {"strict_reads": None}) == Realism()
-    assert _realism(True, None, None, {}) == REALISTIC
-    mixed = _realism(True, (1.0, 5.0), 30.0, {"strict_reads": False, "late_deletes": None})
+    assert _realism(False, None, None, None, {"strict_reads": None}) == Realism()
+    assert _realism(True, None, None, None, {}) == REALISTIC
+    mixed = _realism(True, (1.0, 5.0), 30.0, "ignore", {"strict_reads": False})
     assert mixed == dataclasses.replace(
-        REALISTIC, apply_delay=(1.0, 5.0), read_cache_ttl=30.0, strict_reads=False
-    )
-    assert _realism(False, None, None, {"late_deletes": True}) == Realism(late_deletes=True)
+        REALISTIC, apply_delay=(1.0, 5.0), read_cache_ttl=30.0, strict_reads=False,
+        post_dates="ignore",
+    )  # fmt: skip
+    assert _realism(False, None, None, None, {"late_deletes": True}) == Realism(late_deletes=True)
+    assert _realism(False, None, None, "refuse", {}).on == ["post_dates"]
+    assert REALISTIC.post_dates == "refuse" and "post_dates" not in Realism().on
 
 
 def test_realistic_emulator_command_caches_reads():

@@ -217,6 +217,7 @@ async def test_realistic_turns_every_switch_on(
         "status_per_locale",
         "items_draft_by_default",
         "post_slug_renames",
+        "post_dates",
     }
     butter = Butter(session, emu)
     body = {"key": "team_members", "fields": [member(content_model)]}

@@ -99,6 +99,7 @@ def test_blog_posts() -> None:
         "summary": "First paragraph. Second paragraph with <b>.",
         "seo_title": "Hello World",
         "upload_images_to_media_library": False,
+        "published": "2021-03-15T00:00:00Z",  # a day: midnight UTC
     }
     assert payloads[1] is not None
     assert (payloads[1].slug, payloads[1].body["status"], payloads[1].body["tags"]) == (

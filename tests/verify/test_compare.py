@@ -1,6 +1,8 @@
 """What counts as "as sent": Butter's own rewrites are not differences, anything else is."""
 
-from migrator.verify import diff_fields, diff_post
+import pytest
+
+from migrator.verify import diff_fields, diff_post, diff_published
 
 CDN = "https://cdn.buttercms.com/AbC123"
 
@@ -77,3 +79,26 @@ def test_posts_compare_names_authors_and_images():
         "body: <img> not copied to the media library (src not on the CDN)",
         "status: sent 'draft', read back 'published'",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sent", "got", "differs"),
+    [
+        # The same instant, however Butter writes it.
+        (
+            {"published": "2012-01-07T14:07:21Z"},
+            {"published": "2012-01-07T14:07:21.000000Z"},
+            False,
+        ),
+        ({"published": "2012-01-07T14:07:21Z"}, {"published": "2012-01-07T09:07:21-05:00"}, False),
+        ({"published": "2012-01-07T14:07:21Z"}, {"published": "2026-12-02T03:00:00Z"}, True),
+        ({"status": "published", "published": "2012-01-07T14:07:21Z"}, {"published": None}, True),
+        ({"status": "draft", "published": "2012-01-07T14:07:21Z"}, {"published": None}, False),
+        ({"title": "no date sent"}, {"published": "2026-12-02T03:00:00Z"}, False),
+    ],
+)
+def test_a_post_date_is_compared_as_an_instant(sent, got, differs) -> None:
+    found = diff_published(sent, got)
+    assert (found is not None) is differs
+    if differs:
+        assert found.startswith("published: sent '2012-01-07T14:07:21Z', read back")
