@@ -199,7 +199,10 @@ tags = {{ from = "tags", transforms = [{{ name = "pluck", key = "name" }}] }}
 body = {{ from = "content_with_media", transforms = ["shortcodes", "wpautop", "strip_blocks"] }}
 summary = {{ from = "excerpt", transforms = ["strip_html"] }}
 featured_image = {{ from = "featured_image.url", optional = true, transforms = [{{ name = "rebase_url", to = "{{vars.media_host}}" }}] }}
-featured_image_alt = {{ from = "featured_image.alt", optional = true }}
+featured_image_alt = {{ from = "featured_image.alt", optional = true, transforms = ["strip"] }}
+# Sent as `published` (UTC); a draft has no GMT date, so its local date stands in. What
+# Butter does with it: README, "Publication dates".
+published = {{ from = ["date_gmt", "date"], optional = true }}
 {meta}"""  # noqa: E501
 
 _COLLECTION_TEMPLATE = """\

@@ -91,6 +91,9 @@ async def test_posts_scaffold_sends_a_post_per_language(make_emulator, tmp_path)
         "horaires", "le-levain", "le-levain-en", "pain-de-seigle", "pain-de-seigle-en"
     ]  # fmt: skip
     assert posts["le-levain"]["title"] == "Le levain"
+    # The item's GMT date is each language's publication date.
+    assert posts["le-levain"]["published"] == posts["le-levain-en"]["published"]
+    assert posts["le-levain"]["published"] == "2013-03-04T09:00:00Z"
     assert posts["le-levain-en"]["title"] == "Sourdough starter"
     assert "Feed the starter every day." in posts["le-levain-en"]["body"]
     assert "Nourrir" not in posts["le-levain-en"]["body"]
