@@ -2,6 +2,7 @@
 in a dry run, write what would be sent). One pipeline for both: ``pipeline.py``."""
 
 from migrator.engine.counts import MediaCounts, PlanCounts, RunStats, SendCounts
+from migrator.engine.edits import EditCheck, EditPolicy, Edits
 from migrator.engine.options import RunOptions, default_paths
 from migrator.engine.plan import Compiled, Planned, mapping_target_key, plan_items, target_key
 from migrator.engine.prune import PruneGuard, PrunePlan
@@ -23,6 +24,9 @@ __all__ = [
     "CanaryCheck",
     "CanaryFailed",
     "Compiled",
+    "EditCheck",
+    "EditPolicy",
+    "Edits",
     "JsonlWriter",
     "MediaCounts",
     "PlanCounts",

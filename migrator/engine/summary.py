@@ -44,6 +44,7 @@ def print_summary(
     if _print_reasons(warned, "warning", stats.plan.warning_reasons, console) and warnings_path:
         console.print(f"Each one (record, field, URL): {escape(str(warnings_path))}")
     _print_canary(stats, dry_run, console)
+    _print_conflicts(stats, failures_path, console)
     _print_prune(stats, console)
     _print_next_steps(stats, dry_run, failures_path, preview_path, console)
 
@@ -56,6 +57,7 @@ def _rows(stats: RunStats, *, dry_run: bool) -> list[Row]:
             ("deleted: gone from the source (--prune)", plan.to_delete),
             ("pages gone from the source (cannot be deleted)", plan.pages_not_deletable),
             ("changed since last run (would be updated)", plan.changed),
+            ("  of which read first: edited in ButterCMS? (1 read each)", plan.edit_checks),
             ("new (would be created)", plan.to_send),
             ("unchanged (nothing to send)", plan.unchanged),
             ("invalid", plan.invalid),
@@ -67,6 +69,10 @@ def _rows(stats: RunStats, *, dry_run: bool) -> list[Row]:
             ("accepted by ButterCMS (202)", sent.accepted),
             ("  of which found already applied on read-back", sent.found_on_read_back),
             ("updated (changed since last run)", sent.updated),
+            ("edited in ButterCMS since sent: not updated (conflicts)", sent.conflicts),
+            ("deleted in ButterCMS since sent: not created again", sent.gone_in_butter),
+            ("  updated around edits outside update_fields (kept)", sent.edits_kept),
+            ("  updated without an edit check (sent by an older migrator)", sent.unchecked),
             ("deleted: gone from the source (--prune)", sent.deleted),
             ("pages gone from the source (cannot be deleted)", plan.pages_not_deletable),
             ("failed", sent.failed),
@@ -115,6 +121,30 @@ def _print_canary(stats: RunStats, dry_run: bool, console: Console) -> None:
             "Fix the mapping (or the media host, the locale...), then `migrator run "
             "--retry-failed`: the canary records are sent again, the rest for the first time."
         )
+
+
+def _print_conflicts(stats: RunStats, failures_path: Path, console: Console) -> None:
+    sent = stats.sent
+    total = sent.conflicts + sent.gone_in_butter
+    if not total:
+        return
+    console.print(
+        f"[bold yellow]Edited in ButterCMS since migrator sent them: {total:,} not "
+        "updated[/] (record, source: fields edited there)"
+    )
+    for note in sent.conflict_notes:
+        console.print(f"  {escape(note)}", highlight=False, soft_wrap=True)
+    if total > len(sent.conflict_notes):
+        console.print(f"  ... and {total - len(sent.conflict_notes):,} more")
+    console.print(
+        escape(
+            'Their edits are kept (each is in the failures file, stage "conflict": '
+            f"{failures_path}). To replace them with the export's values: "
+            "`migrator run --overwrite-edits`; to let editors own some fields for good: "
+            "[target] update_fields = [...] in the mapping (only those are updated)."
+        ),
+        highlight=False,
+    )
 
 
 def _print_prune(stats: RunStats, console: Console) -> None:
@@ -169,6 +199,8 @@ def _print_next_steps(
         or sent.in_doubt
         or sent.duplicates
         or sent.refs_unresolved
+        or sent.conflicts
+        or sent.gone_in_butter
     )
     if any_failed:
         console.print(

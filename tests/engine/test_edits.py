@@ -1,0 +1,262 @@
+"""Edits made in ButterCMS survive a re-import: a changed record is read first, and one an
+editor changed since migrator sent it is not updated (a conflict) unless told to."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import aiohttp
+import anyio
+import orjson
+import pytest
+
+from migrator.engine import run_migration
+from migrator.mapping import load_mapping
+from migrator.verify import EditCheck
+from tests.engine.conftest import (
+    TEAM_MAPPING,
+    cli_env,
+    items_by_email,
+    run_args,
+    team_rows,
+    write_csv,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+async def run(emulator, mapping, source: Path, options):
+    stats = await run_migration(
+        mapping,
+        source,
+        options,
+        base_url=emulator.base_url,
+        write_token="w-token",
+        read_token="r-token",
+        edit_check=EditCheck(mapping, options),
+    )
+    await emulator.settle()
+    return stats
+
+
+async def edit_in_butter(emulator, path: str, body: dict, method: str = "PATCH") -> None:
+    """What an editor does: a write through Butter's API (the dashboard's own calls)."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(
+            method,
+            f"{emulator.base_url}/{path}",
+            json=body,
+            headers={"Authorization": "Token w-token"},
+        ) as resp,
+    ):
+        assert resp.status in (202, 204), await resp.text()
+    await emulator.settle()
+
+
+def item(emulator, email: str) -> dict:
+    (found,) = items_by_email(emulator.state())[email]
+    return found
+
+
+def requests_since(emulator, n: int) -> list[tuple[str, str]]:
+    return [(r["method"], r["path"]) for r in emulator.state()["requests"][n:]]
+
+
+def lines(path: Path) -> list[dict]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
+
+
+async def migrated_then_edited(emulator, tmp_path, options, mapping=None):
+    """Three people migrated; an editor changes person1's bio in Butter; the export then
+    changes person1's position and person2's bio."""
+    mapping = mapping or load_mapping(TEAM_MAPPING)
+    rows = team_rows(3)
+    source = write_csv(tmp_path / "team.csv", rows)
+    first = await run(emulator, mapping, source, options())
+    assert first.sent.accepted == 3
+    id1 = item(emulator, "person1@example.com")["id"]
+    await edit_in_butter(emulator, f"content/team_members/{id1}/", {"fields": {"bio": "By hand"}})
+    rows[1][2] = "Chief Engineer"
+    rows[2][3] = "New bio 2"
+    write_csv(source, rows)
+    return mapping, source, id1
+
+
+async def test_an_edit_in_butter_is_kept_and_reported(emulator, tmp_path, options):
+    mapping, source, id1 = await migrated_then_edited(emulator, tmp_path, options)
+    before = len(emulator.state()["requests"])
+    stats = await run(emulator, mapping, source, options())
+
+    assert (stats.plan.changed, stats.sent.updated, stats.sent.conflicts) == (2, 1, 1)
+    assert stats.exit_code == 1
+    (note,) = stats.sent.conflict_notes
+    assert note.startswith("person1@example.com (") and note.endswith("team.csv:3): bio")
+    sent = requests_since(emulator, before)
+    assert ("PATCH", f"/v2/content/team_members/{id1}/") not in sent, "the edit is not replaced"
+    # One read per changed record (it learns the item id too), none for the unchanged one.
+    assert sorted(m for m, _ in sent) == ["GET", "GET", "PATCH"]
+    person1 = item(emulator, "person1@example.com")["fields"]["en"]
+    assert (person1["bio"], person1["position"]) == ("By hand", "Engineer")
+    assert item(emulator, "person2@example.com")["fields"]["en"]["bio"] == "New bio 2"
+    (conflict,) = [x for x in lines(options().failures_path) if x["stage"] == "conflict"]
+    assert conflict["identity"] == "person1@example.com" and conflict["fields"] == ["bio"]
+    assert "--overwrite-edits" in conflict["reason"]
+
+    # Still in conflict next time: reported again, still not overwritten.
+    again = await run(emulator, mapping, source, options())
+    assert (again.sent.conflicts, again.sent.updated, again.plan.unchanged) == (1, 0, 2)
+    assert item(emulator, "person1@example.com")["fields"]["en"]["bio"] == "By hand"
+
+    # --overwrite-edits: the export wins, and the record is not read first.
+    before = len(emulator.state()["requests"])
+    forced = await run(emulator, mapping, source, options(overwrite_edits=True))
+    assert (forced.sent.updated, forced.sent.conflicts, forced.exit_code) == (1, 0, 0)
+    assert requests_since(emulator, before) == [("PATCH", f"/v2/content/team_members/{id1}/")]
+    person1 = item(emulator, "person1@example.com")["fields"]["en"]
+    assert (person1["bio"], person1["position"]) == ("Bio 1", "Chief Engineer")
+
+
+async def test_an_unchanged_record_is_not_read(emulator, tmp_path, options):
+    mapping = load_mapping(TEAM_MAPPING)
+    rows = team_rows(3)
+    source = write_csv(tmp_path / "team.csv", rows)
+    await run(emulator, mapping, source, options())
+    id0 = item(emulator, "person0@example.com")["id"]
+    await edit_in_butter(emulator, f"content/team_members/{id0}/", {"fields": {"bio": "By hand"}})
+    before = len(emulator.state()["requests"])
+    stats = await run(emulator, mapping, source, options())
+    assert stats.plan.unchanged == 3 and stats.exit_code == 0
+    assert requests_since(emulator, before) == [], "nothing changed in the source: no call"
+    assert item(emulator, "person0@example.com")["fields"]["en"]["bio"] == "By hand"
+
+
+async def test_update_fields_send_only_those_and_keep_edits_elsewhere(emulator, tmp_path, options):
+    base = load_mapping(TEAM_MAPPING)
+    owned = dataclasses.replace(
+        base, target=dataclasses.replace(base.target, update_fields=("position",))
+    )
+    mapping, source, id1 = await migrated_then_edited(emulator, tmp_path, options, owned)
+    stats = await run(emulator, mapping, source, options())
+
+    # person1: bio edited in Butter, not ours; position changed in the source, ours.
+    assert (stats.sent.updated, stats.sent.conflicts, stats.sent.edits_kept) == (2, 0, 1)
+    assert stats.exit_code == 0
+    person1 = item(emulator, "person1@example.com")["fields"]["en"]
+    assert (person1["bio"], person1["position"]) == ("By hand", "Chief Engineer")
+    # person2's bio changed in the source, but bio is not ours to update: only position went.
+    assert item(emulator, "person2@example.com")["fields"]["en"]["bio"] == "Bio 2"
+
+    # An edit in an owned field is still a conflict.
+    await edit_in_butter(
+        emulator, f"content/team_members/{id1}/", {"fields": {"position": "Intern"}}
+    )
+    rows = team_rows(3)
+    rows[1][2] = "CTO"
+    write_csv(source, rows)
+    stats = await run(emulator, mapping, source, options())
+    assert stats.sent.conflicts == 1 and stats.exit_code == 1
+    assert stats.sent.conflict_notes[0].endswith(": position")
+    assert item(emulator, "person1@example.com")["fields"]["en"]["position"] == "Intern"
+
+
+async def test_a_record_deleted_in_butter_is_not_created_again(emulator, tmp_path, options):
+    mapping = load_mapping(TEAM_MAPPING)
+    rows = team_rows(2)
+    source = write_csv(tmp_path / "team.csv", rows)
+    await run(emulator, mapping, source, options())
+    id0 = item(emulator, "person0@example.com")["id"]
+    await edit_in_butter(emulator, f"content/team_members/{id0}/", {}, method="DELETE")
+    rows[0][3] = "Changed"
+    write_csv(source, rows)
+    before = len(emulator.state()["requests"])
+    stats = await run(emulator, mapping, source, options())
+
+    assert (stats.sent.gone_in_butter, stats.sent.accepted, stats.sent.updated) == (1, 0, 0)
+    assert stats.exit_code == 1
+    assert [m for m, _ in requests_since(emulator, before) if m != "GET"] == []
+    assert "person0@example.com" not in items_by_email(emulator.state())
+    (gone,) = [x for x in lines(options().failures_path) if x["stage"] == "conflict"]
+    assert "deleted in ButterCMS" in gone["reason"] and "--overwrite-edits" in gone["reason"]
+
+    # Told to overwrite: created again, once.
+    forced = await run(emulator, mapping, source, options(overwrite_edits=True))
+    assert forced.sent.accepted == 1 and forced.exit_code == 0
+    assert len(items_by_email(emulator.state())["person0@example.com"]) == 1
+
+
+async def test_a_post_edited_in_butter(emulator, media_server, tmp_path, options):
+    """Posts: found by slug, compared as verify compares them (body, title...)."""
+    from tests.engine.test_reimport import ROOT, SAMPLE_WXR
+
+    mapping = load_mapping(
+        ROOT / "mappings" / "wordpress_posts.toml", variables={"media_host": media_server.url}
+    )
+    export = tmp_path / "export.xml"
+    text = SAMPLE_WXR.read_text(encoding="utf-8")
+    export.write_text(text, encoding="utf-8")
+    first = await run(emulator, mapping, export, options())
+    assert first.sent.failed == 0
+    slug = sorted(emulator.state()["posts"])[0]
+    await edit_in_butter(emulator, f"posts/{slug}/", {"summary": "Written in Butter"})
+    # Every post changes in the export (a word added to each body).
+    export.write_text(
+        text.replace("]]></content:encoded>", " Updated.]]></content:encoded>"), encoding="utf-8"
+    )
+    stats = await run(emulator, mapping, export, options())
+    assert stats.sent.conflicts == 1, stats.sent.conflict_notes
+    assert stats.sent.conflict_notes[0].endswith(": summary")
+    assert stats.sent.updated == stats.plan.changed - 1
+    assert emulator.state()["posts"][slug]["summary"] == "Written in Butter"
+
+
+async def test_against_a_realistic_butter(make_emulator, tmp_path, options):
+    """Writes applied late and out of order, reads cached: the edit is still found."""
+    emulator = await make_emulator(realistic=True)
+    mapping, source, id1 = await migrated_then_edited(
+        emulator, tmp_path, lambda **kw: options(settle_delay=1.6, settle_timeout=4, **kw)
+    )
+    stats = await run(emulator, mapping, source, options(settle_delay=1.6, settle_timeout=4))
+    assert (stats.sent.conflicts, stats.sent.updated) == (1, 1), stats.sent.conflict_notes
+    assert item(emulator, "person1@example.com")["fields"]["en"]["bio"] == "By hand"
+    assert item(emulator, "person2@example.com")["fields"]["en"]["bio"] == "New bio 2"
+
+
+async def test_the_command_line_names_the_conflict(emulator, tmp_path):
+    """The summary a user reads, the exit code, and the dry run's cost."""
+    source = write_csv(tmp_path / "team.csv", team_rows(2))
+    args = run_args(source, tmp_path / "team.ledger.sqlite", "--rate", "1000")
+    env = cli_env(emulator.base_url)
+    first = await anyio.run_process(args, env=env, check=False)
+    assert first.returncode == 0, first.stdout.decode()
+    await emulator.settle()
+    id1 = item(emulator, "person1@example.com")["id"]
+    await edit_in_butter(emulator, f"content/team_members/{id1}/", {"fields": {"bio": "Mine"}})
+    rows = team_rows(2)
+    rows[1][2] = "Boss"
+    write_csv(source, rows)
+
+    before = len(emulator.state()["requests"])
+    dry = await anyio.run_process([*args, "--dry-run"], env=env, check=False)
+    dry_out = " ".join(dry.stdout.decode().split())
+    assert dry.returncode == 0, dry_out
+    assert "of which read first: edited in ButterCMS? (1 read each) │ 1" in dry_out
+    assert "1 + 1" in dry_out, "the dry run counts the read"
+    assert requests_since(emulator, before) == []
+
+    real = await anyio.run_process(args, env=env, check=False)
+    out = " ".join(real.stdout.decode().split())
+    assert real.returncode == 1, out + real.stderr.decode()
+    assert "edited in ButterCMS since sent: not updated (conflicts) │ 1" in out
+    assert "Edited in ButterCMS since migrator sent them: 1 not updated" in out
+    assert f"person1@example.com ({source}:3): bio" in out
+    assert "--overwrite-edits" in out and "update_fields" in out
+    await emulator.settle()
+    assert item(emulator, "person1@example.com")["fields"]["en"]["bio"] == "Mine"
+
+    forced = await anyio.run_process([*args, "--overwrite-edits"], env=env, check=False)
+    assert forced.returncode == 0, forced.stdout.decode()
+    await emulator.settle()
+    person1 = item(emulator, "person1@example.com")["fields"]["en"]
+    assert (person1["bio"], person1["position"]) == ("Bio 1", "Boss")
