@@ -11,7 +11,7 @@ import anyio
 import orjson
 import pytest
 
-from migrator.engine import run_migration
+from migrator.engine import plan_migration, run_migration
 from migrator.mapping import load_mapping
 from migrator.verify import EditCheck
 from tests.engine.conftest import (
@@ -214,7 +214,7 @@ async def test_a_post_edited_in_butter(emulator, media_server, tmp_path, options
 async def test_against_a_realistic_butter(make_emulator, tmp_path, options):
     """Writes applied late and out of order, reads cached: the edit is still found."""
     emulator = await make_emulator(realistic=True)
-    mapping, source, id1 = await migrated_then_edited(
+    mapping, source, _ = await migrated_then_edited(
         emulator, tmp_path, lambda **kw: options(settle_delay=1.6, settle_timeout=4, **kw)
     )
     stats = await run(emulator, mapping, source, options(settle_delay=1.6, settle_timeout=4))
@@ -260,3 +260,27 @@ async def test_the_command_line_names_the_conflict(emulator, tmp_path):
     await emulator.settle()
     person1 = item(emulator, "person1@example.com")["fields"]["en"]
     assert (person1["bio"], person1["position"]) == ("Bio 1", "Boss")
+
+
+async def test_the_dry_run_says_what_it_would_read_and_send(emulator, tmp_path, options):
+    base = load_mapping(TEAM_MAPPING)
+    owned = dataclasses.replace(
+        base, target=dataclasses.replace(base.target, update_fields=("position",))
+    )
+    mapping, source, _ = await migrated_then_edited(emulator, tmp_path, options, owned)
+    before = len(emulator.state()["requests"])
+    opts = options(dry_run=True)
+    stats = await plan_migration(mapping, source, opts)
+    assert requests_since(emulator, before) == [], "a dry run reads nothing either"
+    # Two changed records: each read once first (the same read learns its id), then PATCHed.
+    assert (stats.plan.changed, stats.plan.edit_checks) == (2, 2)
+    assert (stats.calls.writes, stats.calls.reads) == (2, 2)
+    preview = lines(opts.preview_path)
+    assert all("edited in ButterCMS" in p["read_first"] for p in preview)
+    assert [p["body"] for p in preview] == [
+        {"fields": {"position": "Chief Engineer"}},
+        {"fields": {"position": "Engineer"}},
+    ], "only the fields the mapping owns are sent (no status either)"
+
+    forced = await plan_migration(mapping, source, options(dry_run=True, overwrite_edits=True))
+    assert (forced.plan.edit_checks, forced.calls.reads) == (0, 2)  # the ids still
