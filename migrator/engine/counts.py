@@ -52,11 +52,13 @@ class SendCounts:
     in_doubt: int = 0  # read back until the window closed, never conclusively: in flight
     duplicates: int = 0  # found twice in Butter (collection items sharing the lookup)
     # Edits made in Butter (``edits.py``): records not updated because a field migrator
-    # owns was edited there, or could not be checked; deleted there (not created again);
-    # updated around edits in fields not migrator's (``update_fields``); updated without
-    # a check (sent before the ledger kept bodies).
+    # owns was edited there; deleted there (not created again); not updated because they
+    # could not be checked (a cached read, no read token); updated around edits in fields
+    # not migrator's (``update_fields``); updated without a check (sent before the ledger
+    # kept bodies).
     conflicts: int = 0
     gone_in_butter: int = 0
+    not_checked: int = 0
     edits_kept: int = 0
     unchecked: int = 0
     conflict_notes: list[str] = field(default_factory=list)  # the first few, for the summary
@@ -130,6 +132,7 @@ class RunStats:
             or sent.duplicates
             or sent.conflicts
             or sent.gone_in_butter
+            or sent.not_checked
             or plan.skipped_failed
             or sent.refs_unresolved
             or plan.prune_refused

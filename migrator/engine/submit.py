@@ -313,10 +313,11 @@ class Submitter:
             self.counts.unchecked += 1
             return entry
         if not self.client.can_read:
-            self._conflict(
+            self._not_checked(
                 payload,
-                "not updated: checking it for edits made in ButterCMS needs a read token: set "
+                "checking it for edits made in ButterCMS needs a read token: set "
                 "BUTTER_READ_TOKEN, or pass --overwrite-edits to update without checking",
+                note="no read token",
             )
             return None
         edits = await check(
@@ -335,45 +336,43 @@ class Submitter:
             self.counts.gone_in_butter += 1
             self._conflict(
                 payload,
-                "deleted in ButterCMS since migrator sent it (by an editor, or it failed in "
+                note="deleted in ButterCMS",
+                reason="deleted in ButterCMS since migrator sent it (by an editor, or it failed in "
                 "Butter's background queue: `migrator verify` tells): not updated, and not "
                 "created again. To create it again: migrator run --overwrite-edits",
-                counted=False,
             )
             return None
         if edits.unsure:
-            self._conflict(payload, f"not updated: could not check it for edits: {edits.unsure}")
+            self._not_checked(payload, edits.unsure, note=edits.unsure.split(", which")[0])
             return None
         owned = self.edits.owned
         mine = [f for f in edits.fields if owned is None or field_name(f) in owned]
         if len(mine) < len(edits.fields):
             self.counts.edits_kept += 1  # edited where migrator does not update: left alone
         if mine:
+            self.counts.conflicts += 1
             self._conflict(
                 payload,
-                f"edited in ButterCMS since migrator sent it: {', '.join(mine)}; not updated "
-                "(--overwrite-edits replaces the edits; [target] update_fields names the "
-                "fields migrator may update)",
+                note=", ".join(mine),
+                reason=f"edited in ButterCMS since migrator sent it: {', '.join(mine)}; not "
+                "updated (--overwrite-edits replaces the edits; [target] update_fields names "
+                "the fields migrator may update)",
                 fields=mine,
             )
             return None
         return entry
 
+    def _not_checked(self, payload: Payload, why: str, *, note: str) -> None:
+        self.counts.not_checked += 1
+        self._conflict(payload, note=f"not checked: {note}", reason=f"not updated: {why}")
+
     def _conflict(
-        self,
-        payload: Payload,
-        reason: str,
-        *,
-        fields: list[str] | None = None,
-        counted: bool = True,
+        self, payload: Payload, *, note: str, reason: str, fields: list[str] | None = None
     ) -> None:
         """Not updated, to keep what Butter holds; the ledger still says "changed", so the
         next run checks it again (until the edit is overwritten or the source agrees)."""
-        if counted:
-            self.counts.conflicts += 1
         if len(self.counts.conflict_notes) < 10:
-            what = ", ".join(fields) if fields else reason.split(":")[0]
-            self.counts.conflict_notes.append(f"{payload.identity} ({payload.source}): {what}")
+            self.counts.conflict_notes.append(f"{payload.identity} ({payload.source}): {note}")
         self.outcomes.write_payload(payload, reason, stage="conflict", fields=fields)
         log.warning("edited in ButterCMS: not updated", identity=payload.identity, reason=reason)
 

@@ -71,6 +71,7 @@ def _rows(stats: RunStats, *, dry_run: bool) -> list[Row]:
             ("updated (changed since last run)", sent.updated),
             ("edited in ButterCMS since sent: not updated (conflicts)", sent.conflicts),
             ("deleted in ButterCMS since sent: not created again", sent.gone_in_butter),
+            ("changed, not updated: could not check for edits", sent.not_checked),
             ("  updated around edits outside update_fields (kept)", sent.edits_kept),
             ("  updated without an edit check (sent by an older migrator)", sent.unchecked),
             ("deleted: gone from the source (--prune)", sent.deleted),
@@ -125,12 +126,12 @@ def _print_canary(stats: RunStats, dry_run: bool, console: Console) -> None:
 
 def _print_conflicts(stats: RunStats, failures_path: Path, console: Console) -> None:
     sent = stats.sent
-    total = sent.conflicts + sent.gone_in_butter
+    total = sent.conflicts + sent.gone_in_butter + sent.not_checked
     if not total:
         return
     console.print(
-        f"[bold yellow]Edited in ButterCMS since migrator sent them: {total:,} not "
-        "updated[/] (record, source: fields edited there)"
+        f"[bold yellow]Not updated, to keep what ButterCMS holds: {total:,}[/] (record, "
+        "source: the fields edited there, or why)"
     )
     for note in sent.conflict_notes:
         console.print(f"  {escape(note)}", highlight=False, soft_wrap=True)
@@ -201,6 +202,7 @@ def _print_next_steps(
         or sent.refs_unresolved
         or sent.conflicts
         or sent.gone_in_butter
+        or sent.not_checked
     )
     if any_failed:
         console.print(

@@ -20,6 +20,10 @@ from migrator.records import JsonObject
 from migrator.verify.run import IN_DOUBT, Verifier
 from migrator.verify.stats import VerifyStats
 
+STALE = (
+    "ButterCMS answered from its read cache (a copy up to {age:.0f} s old), which would not "
+    "show an edit made since; the next run reads it again (--overwrite-edits updates now)"
+)
 # "faq[1].question: sent ...", "es.headline: ...", "body: ..." → the field and the rest.
 _WHERE = re.compile(r"^([^:\[.]+)(?:[.\[]([^:\[.]+))?")
 
@@ -64,17 +68,25 @@ class EditCheck:
         verifier = self._for(ledger, client, retrier, failures)
         # Migrator's own last write may not be applied yet (a run just before this one).
         await verifier._wait_for_butter(entry)
-        problems, butter_id = await verifier._compare(payload, entry, sent)
+        ages: list[float] = []
+        problems, butter_id = await verifier._compare(payload, entry, sent, ages)
         if problems is None:
             # Not found: a miss counts only from an answer no older than the last write.
             settled = await verifier._settle(payload, entry)
             if settled.verdict is Verdict.IN_DOUBT:
                 return Edits(unsure=IN_DOUBT)
             if settled.verdict is Verdict.FOUND:
-                problems, butter_id = await verifier._compare(payload, entry, sent)
+                ages.clear()
+                problems, butter_id = await verifier._compare(payload, entry, sent, ages)
         if problems is None:
             return Edits(gone=True)
-        return Edits(fields=self.fields_of(problems), butter_id=butter_id)
+        fields = self.fields_of(problems)
+        stale = max(ages, default=0.0)
+        if not fields and stale > 0:
+            # A cached copy hides whatever was edited after it was made: not proof enough
+            # to overwrite. Read again by the next run, once the cache let it go.
+            return Edits(unsure=STALE.format(age=stale), butter_id=butter_id)
+        return Edits(fields=fields, butter_id=butter_id)
 
     def fields_of(self, problems: list[str]) -> tuple[str, ...]:
         """The top-level fields that ``diff_fields``/``diff_post`` lines name, once each:

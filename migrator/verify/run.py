@@ -352,16 +352,24 @@ class Verifier:
             self.ledger.mark_verified(target, payload.identity, butter_id=butter_id)
 
     async def _compare(
-        self, payload: Payload, entry: LedgerEntry, body: JsonObject | None = None
+        self,
+        payload: Payload,
+        entry: LedgerEntry,
+        body: JsonObject | None = None,
+        ages: list[float] | None = None,
     ) -> tuple[list[str] | None, str | None]:
         """(differences, or None when absent; the item id when learnt). ``body``: what to
-        compare with (default: ``payload`` as sent, its references resolved)."""
+        compare with (default: ``payload`` as sent, its references resolved); ``ages``:
+        read past the cache where it allows, and note how old each answer was."""
+        fresh = ages is not None
         if body is None:
             body, _ = await self.refs.resolve(payload)
         pending = {ref["field"] for ref in entry.pending_refs or []}
         if payload.kind == "post":
             got = await self._read(
-                lambda: self.client.find("post", None, slug=entry.slug, lookup=None)
+                lambda: self.client.find(
+                    "post", None, slug=entry.slug, lookup=None, fresh=fresh, ages=ages
+                )
             )
             return (None, None) if got is None else (diff_post(body, got), None)
         problems: list[str] = []
@@ -378,6 +386,8 @@ class Verifier:
                         slug=entry.slug,
                         lookup=None,
                         locale=locale,
+                        fresh=fresh,
+                        ages=ages,
                     )
                 )
                 if got is None:
@@ -390,7 +400,13 @@ class Verifier:
             assert lookup is not None and payload.target is not None  # a collection item's
             items = await self._read(
                 functools.partial(
-                    self.client.find_items, payload.target, lookup, locale=locale, limit=10
+                    self.client.find_items,
+                    payload.target,
+                    lookup,
+                    locale=locale,
+                    limit=10,
+                    fresh=fresh,
+                    ages=ages,
                 )
             )
             if not items:

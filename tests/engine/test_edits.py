@@ -249,7 +249,7 @@ async def test_the_command_line_names_the_conflict(emulator, tmp_path):
     out = " ".join(real.stdout.decode().split())
     assert real.returncode == 1, out + real.stderr.decode()
     assert "edited in ButterCMS since sent: not updated (conflicts) │ 1" in out
-    assert "Edited in ButterCMS since migrator sent them: 1 not updated" in out
+    assert "Not updated, to keep what ButterCMS holds: 1" in out
     assert f"person1@example.com ({source}:3): bio" in out
     assert "--overwrite-edits" in out and "update_fields" in out
     await emulator.settle()
@@ -284,3 +284,81 @@ async def test_the_dry_run_says_what_it_would_read_and_send(emulator, tmp_path, 
 
     forced = await plan_migration(mapping, source, options(dry_run=True, overwrite_edits=True))
     assert (forced.plan.edit_checks, forced.calls.reads) == (0, 2)  # the ids still
+
+
+@pytest.mark.parametrize("realistic", [False, True], ids=["kind", "realistic"])
+async def test_what_butter_changes_on_the_way_in_is_not_an_edit(
+    make_emulator, scaled_realism, tmp_path, options, realistic
+):
+    """Every sample mapping (media moved to the CDN, references, components, pickers,
+    two locales, WordPress HTML): migrated, then each record planned as changed again
+    without anyone editing it in Butter. Not one may be taken for an edit."""
+    import sqlite3
+
+    from migrator.demo import JOBS, MAPPINGS, media_host
+
+    # Realistic: every switch on (read cache, late and unordered writes...), delays short.
+    realism = dataclasses.replace(scaled_realism, apply_delay=(0.05, 0.3))
+    emulator = await (make_emulator(realism=realism) if realistic else make_emulator())
+    async with media_host() as media:
+        for job in JOBS:
+            variables = {k: v.format(media=media) for k, v in job.variables.items()}
+            mapping = load_mapping(MAPPINGS / job.mapping, variables=variables)
+            stem = job.mapping.removesuffix(".toml")
+            opts = options(
+                ledger_path=tmp_path / f"{stem}.sqlite",
+                failures_path=tmp_path / f"{stem}.failures.jsonl",
+                settle_delay=0.4 if realistic else 0.2,
+            )
+            source = mapping.default_source
+            assert source is not None, job.mapping
+            first = await run(emulator, mapping, source, opts)
+            assert first.exit_code == 0, (job.mapping, lines(opts.failures_path))
+            conn = sqlite3.connect(opts.ledger_path)
+            with conn:  # as if the export had changed every record
+                conn.execute("UPDATE records SET payload_hash = 'older', accepted_hash = 'older'")
+            conn.close()
+            again = await run(emulator, mapping, source, opts)
+            assert again.plan.changed == first.sent.accepted > 0, job.mapping
+            assert again.sent.conflict_notes == [], job.mapping
+            # Each was read and compared (none updated unchecked).
+            assert again.sent.unchecked == 0 and again.calls.reads >= again.plan.changed
+            assert (again.sent.updated, again.exit_code) == (again.plan.changed, 0), job.mapping
+
+
+async def test_a_cached_copy_is_not_proof_enough_to_overwrite(make_emulator, tmp_path, options):
+    """Butter's read cache serves a copy made before the edit (here: read by `verify`
+    just before the editor's change): it would hide the edit, so nothing is overwritten
+    on its word; once the cache let it go, the edit is seen."""
+    from migrator.verify import verify_migration
+
+    emulator = await make_emulator(realistic=True)
+
+    def opts(**kw):
+        return options(settle_delay=0.2, settle_timeout=0.6, **kw)
+
+    mapping = load_mapping(TEAM_MAPPING)
+    rows = team_rows(2)
+    source = write_csv(tmp_path / "team.csv", rows)
+    await run(emulator, mapping, source, opts())
+    verified = await verify_migration(
+        mapping, source, opts(), base_url=emulator.base_url, read_token="r-token"
+    )
+    assert verified.verified == 2  # and the read cache now holds both items
+    id1 = item(emulator, "person1@example.com")["id"]
+    await edit_in_butter(emulator, f"content/team_members/{id1}/", {"fields": {"bio": "By hand"}})
+    rows[1][2] = "Boss"
+    write_csv(source, rows)
+
+    stale = await run(emulator, mapping, source, opts())
+    assert (stale.sent.not_checked, stale.sent.conflicts, stale.sent.updated) == (1, 0, 0)
+    assert stale.exit_code == 1
+    assert "not checked: ButterCMS answered from its read cache" in stale.sent.conflict_notes[0]
+    (line,) = [x for x in lines(opts().failures_path) if x["stage"] == "conflict"]
+    assert "read cache" in line["reason"] and "the next run reads it again" in line["reason"]
+    assert item(emulator, "person1@example.com")["fields"]["en"]["bio"] == "By hand"
+
+    await anyio.sleep(3.1)  # the test emulator's cache lifetime (Butter's: minutes)
+    fresh = await run(emulator, mapping, source, opts())
+    assert fresh.sent.conflict_notes[0].endswith(": bio"), fresh.sent.conflict_notes
+    assert item(emulator, "person1@example.com")["fields"]["en"]["bio"] == "By hand"
