@@ -374,7 +374,9 @@ class Submitter:
         if len(self.counts.conflict_notes) < 10:
             self.counts.conflict_notes.append(f"{payload.identity} ({payload.source}): {note}")
         self.outcomes.write_payload(payload, reason, stage="conflict", fields=fields)
-        log.warning("edited in ButterCMS: not updated", identity=payload.identity, reason=reason)
+        log.warning(
+            "not updated: keeping what ButterCMS holds", identity=payload.identity, reason=reason
+        )
 
     async def _recreate(self, payload: Payload, why: str) -> None:
         """Deleted in Butter, and --overwrite-edits: sent again as a new record."""

@@ -362,3 +362,46 @@ async def test_a_cached_copy_is_not_proof_enough_to_overwrite(make_emulator, tmp
     fresh = await run(emulator, mapping, source, opts())
     assert fresh.sent.conflict_notes[0].endswith(": bio"), fresh.sent.conflict_notes
     assert item(emulator, "person1@example.com")["fields"]["en"]["bio"] == "By hand"
+
+
+async def test_a_multi_locale_page_edited_in_one_locale(emulator, tmp_path, options):
+    """Pages: read per locale; the conflict names the field and the locale edited."""
+    import sqlite3
+
+    from migrator.demo import MAPPINGS, media_host
+
+    async with media_host() as media:
+        path = MAPPINGS / "contentful_articles.toml"
+        mapping = load_mapping(path, variables={"media_base": f"{media}/img"})
+        source = mapping.default_source
+        assert source is not None
+        first = await run(emulator, mapping, source, options())
+        assert first.exit_code == 0 and first.sent.accepted >= 1
+        slug = sorted(emulator.state()["pages"]["landing_page"])[0]
+        await edit_in_butter(
+            emulator, f"pages/landing_page/{slug}/", {"fields": {"es": {"headline": "Hola"}}}
+        )
+
+        def changed_in_the_export() -> None:  # every record, as a new export would
+            conn = sqlite3.connect(options().ledger_path)
+            with conn:
+                conn.execute("UPDATE records SET payload_hash = 'older', accepted_hash = 'older'")
+            conn.close()
+
+        changed_in_the_export()
+        stats = await run(emulator, mapping, source, options())
+        assert stats.sent.conflicts == 1 and stats.sent.updated == stats.plan.changed - 1
+        assert [n.split(": ")[-1] for n in stats.sent.conflict_notes] == ["headline (es)"]
+        page = emulator.state()["pages"]["landing_page"][slug]
+        assert page["fields"]["es"]["headline"] == "Hola"
+
+        # The editors own the Spanish headline once migrator updates only the summary.
+        owned = dataclasses.replace(
+            mapping, target=dataclasses.replace(mapping.target, update_fields=("summary",))
+        )
+        changed_in_the_export()
+        kept = await run(emulator, owned, source, options())
+        assert (kept.sent.conflicts, kept.sent.edits_kept, kept.exit_code) == (0, 1, 0)
+        assert emulator.state()["pages"]["landing_page"][slug]["fields"]["es"]["headline"] == (
+            "Hola"
+        )
