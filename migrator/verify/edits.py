@@ -51,6 +51,8 @@ class EditCheck:
                 recheck=True,
                 retrier=retrier,
             )
+            # Only the comparison is used: not the slug index (a temporary file).
+            v.slug_holders.close()
             self._verifier = v
         return v
 
