@@ -11,6 +11,7 @@ an edit made in Butter, named by its top-level field.
 from __future__ import annotations
 
 import re
+import time
 
 from migrator.butter import ButterClient, Retrier
 from migrator.engine import Edits, JsonlWriter, RunOptions, Verdict
@@ -20,6 +21,11 @@ from migrator.records import JsonObject
 from migrator.verify.run import IN_DOUBT, Verifier
 from migrator.verify.stats import VerifyStats
 
+NOT_YET = (
+    "not found in ButterCMS, but migrator's last write to it is too recent for that to "
+    "be sure (Butter may still be applying it), which would hide a delete or an edit; the "
+    "next run reads it again (--overwrite-edits updates now)"
+)
 STALE = (
     "ButterCMS answered from its read cache (a copy up to {age:.0f} s old), which would not "
     "show an edit made since; the next run reads it again (--overwrite-edits updates now)"
@@ -73,7 +79,11 @@ class EditCheck:
         ages: list[float] = []
         problems, butter_id = await verifier._compare(payload, entry, sent, ages)
         if problems is None:
-            # Not found: a miss counts only from an answer no older than the last write.
+            # Not found: a miss counts only from an answer no older than migrator's last
+            # write, given Butter the settle timeout to apply it. Sooner, the run does not
+            # wait on it (verify does): the next run reads it again.
+            if time.time() < entry.updated_at.timestamp() + self.options.settle_timeout:
+                return Edits(unsure=NOT_YET)
             settled = await verifier._settle(payload, entry)
             if settled.verdict is Verdict.IN_DOUBT:
                 return Edits(unsure=IN_DOUBT)
