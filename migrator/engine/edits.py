@@ -33,7 +33,7 @@ class Edits:
 
     fields: tuple[str, ...] = ()  # edited in Butter ("headline", "body", "headline (es)")
     gone: bool = False  # not in Butter any more: deleted there
-    unsure: str | None = None  # could not tell (why)
+    unsure: str | None = None  # could not tell: why (its text before " (" is a short note)
     butter_id: str | None = None  # a collection item's id, learnt by the read
 
 

@@ -343,7 +343,7 @@ class Submitter:
             )
             return None
         if edits.unsure:
-            self._not_checked(payload, edits.unsure, note=edits.unsure.split(", which")[0])
+            self._not_checked(payload, edits.unsure, note=edits.unsure.split(" (")[0])
             return None
         owned = self.edits.owned
         mine = [f for f in edits.fields if owned is None or field_name(f) in owned]

@@ -21,14 +21,15 @@ from migrator.records import JsonObject
 from migrator.verify.run import IN_DOUBT, Verifier
 from migrator.verify.stats import VerifyStats
 
+# Why a record could not be checked; the text before " (" is the summary's note.
 NOT_YET = (
-    "not found in ButterCMS, but migrator's last write to it is too recent for that to "
-    "be sure (Butter may still be applying it), which would hide a delete or an edit; the "
-    "next run reads it again (--overwrite-edits updates now)"
+    "not found yet, and migrator's last write to it is recent (Butter may still be applying "
+    "it, and a delete or an edit would not show); the next run reads it again "
+    "(--overwrite-edits updates now)"
 )
 STALE = (
-    "ButterCMS answered from its read cache (a copy up to {age:.0f} s old), which would not "
-    "show an edit made since; the next run reads it again (--overwrite-edits updates now)"
+    "ButterCMS answered from its read cache (a copy up to {age:.0f} s old, which would not "
+    "show an edit made since); the next run reads it again (--overwrite-edits updates now)"
 )
 # "faq[1].question: sent ...", "es.headline: ...", "body: ..." → the field and the rest.
 _WHERE = re.compile(r"^([^:\[.]+)(?:[.\[]([^:\[.]+))?")

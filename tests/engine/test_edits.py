@@ -175,7 +175,10 @@ async def test_a_record_deleted_in_butter_is_not_created_again(emulator, tmp_pat
     # does not wait for certainty, nor update; the next run reads again.
     soon = await run(emulator, mapping, source, options(settle_timeout=30))
     assert (soon.sent.not_checked, soon.sent.gone_in_butter, soon.sent.accepted) == (1, 0, 0)
-    assert "too recent" in lines(options().failures_path)[-1]["reason"]
+    assert "last write to it is recent" in lines(options().failures_path)[-1]["reason"]
+    assert soon.sent.conflict_notes[0].endswith(
+        ": not checked: not found yet, and migrator's last write to it is recent"
+    )
 
     await anyio.sleep(0.7)  # past --settle-timeout (0.6 s here) since migrator's write
     before = len(emulator.state()["requests"])
