@@ -185,9 +185,16 @@ class ButterClient:
         slug: str | None,
         lookup: tuple[str, str] | None,
         locale: str | None = None,
+        fresh: bool = False,
+        ages: list[float] | None = None,
     ) -> dict[str, Any] | None:
-        """Read back what a create would have made: the item, or None if absent."""
-        found = await self.read_back(kind, target, slug=slug, lookup=lookup, locale=locale)
+        """Read back what a create would have made: the item, or None if absent.
+        ``ages``: the answer's age is appended to it (see ``read_back``)."""
+        found = await self.read_back(
+            kind, target, slug=slug, lookup=lookup, locale=locale, fresh=fresh
+        )
+        if ages is not None:
+            ages.append(found.age)
         return found.item
 
     async def read_back(
@@ -220,11 +227,22 @@ class ButterClient:
         return ReadBack(items[0] if items else None, age, len(items))
 
     async def find_items(
-        self, key: str, lookup: tuple[str, str], *, locale: str | None = None, limit: int = 2
+        self,
+        key: str,
+        lookup: tuple[str, str],
+        *,
+        locale: str | None = None,
+        limit: int = 2,
+        fresh: bool = False,
+        ages: list[float] | None = None,
     ) -> list[dict[str, Any]]:
         """Collection items whose ``lookup[0]`` field equals ``lookup[1]`` (at most
-        ``limit``: two are enough to tell a duplicate). Each has ``meta.id``."""
-        items, _ = await self._find_items(key, lookup, locale, limit, {})
+        ``limit``: two are enough to tell a duplicate). Each has ``meta.id``. ``fresh``
+        and ``ages`` as for ``find``."""
+        extra = {"_": secrets.token_hex(4)} if fresh else {}
+        items, age = await self._find_items(key, lookup, locale, limit, extra)
+        if ages is not None:
+            ages.append(age)
         return items
 
     async def _find_items(

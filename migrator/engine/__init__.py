@@ -3,6 +3,7 @@ in a dry run, write what would be sent). One pipeline for both: ``pipeline.py``.
 
 from migrator.engine.counts import MediaCounts, PlanCounts, RunStats, SendCounts
 from migrator.engine.dates import DatesRefused
+from migrator.engine.edits import EditCheck, EditPolicy, Edits
 from migrator.engine.options import RunOptions, default_paths
 from migrator.engine.plan import Compiled, Planned, mapping_target_key, plan_items, target_key
 from migrator.engine.prune import PruneGuard, PrunePlan
@@ -27,6 +28,9 @@ __all__ = [
     "CanaryReport",
     "Compiled",
     "DatesRefused",
+    "EditCheck",
+    "EditPolicy",
+    "Edits",
     "JsonlWriter",
     "MediaCounts",
     "PlanCounts",

@@ -21,6 +21,7 @@ class PlanCounts:
     changed: int = 0  # changed since the last run: to update
     skipped_failed: int = 0
     to_send: int = 0  # new: to create
+    edit_checks: int = 0  # changed records to read first: edited in Butter since sent?
     # --prune
     to_delete: int = 0
     pages_not_deletable: int = 0  # gone from the source; the API cannot delete pages
@@ -55,6 +56,17 @@ class SendCounts:
     # Butter's 400 to a post's `published` (the first one), and the posts sent without it.
     dates_refused: str | None = None
     sent_undated: int = 0
+    # Edits made in Butter (``edits.py``): records not updated because a field migrator
+    # owns was edited there; deleted there (not created again); not updated because they
+    # could not be checked (a cached read, no read token); updated around edits in fields
+    # not migrator's (``update_fields``); updated without a check (sent before the ledger
+    # kept bodies).
+    conflicts: int = 0
+    gone_in_butter: int = 0
+    not_checked: int = 0
+    edits_kept: int = 0
+    unchecked: int = 0
+    conflict_notes: list[str] = field(default_factory=list)  # the first few, for the summary
     failure_reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -125,6 +137,9 @@ class RunStats:
             or sent.unsettled
             or sent.in_doubt
             or sent.duplicates
+            or sent.conflicts
+            or sent.gone_in_butter
+            or sent.not_checked
             or plan.skipped_failed
             or sent.refs_unresolved
             or plan.prune_refused

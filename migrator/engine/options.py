@@ -38,6 +38,9 @@ class RunOptions:
     # a query parameter of their own get past a cache keyed by the URL.
     settle_timeout: float = 300.0
     retry_failed: bool = False
+    # Update a changed record without reading it first, replacing edits made in Butter
+    # (by default such a record is not updated and is reported: ``edits.py``).
+    overwrite_edits: bool = False
     # The canary: the first this many creates and updates are sent, read back once Butter
     # applied them and compared, before the rest; a wrong one stops the run (0: none).
     canary: int = 0

@@ -53,18 +53,28 @@ class Outcomes:
         source: str | None,
         target: str,
         counted: bool = True,
+        fields: list[str] | None = None,
     ) -> None:
-        """One line in the failures file; ``counted``: in "problems by reason"."""
+        """One line in the failures file; ``counted``: in "problems by reason";
+        ``fields``: the fields concerned (a conflict's), listed in the line."""
         if counted:
             tally(self.counts.failure_reasons, reason)
-        self.failures.write(
-            failure_line(
-                stage=stage, reason=reason, identity=identity, source=source, target=target
-            )
+        line = failure_line(
+            stage=stage, reason=reason, identity=identity, source=source, target=target
         )
+        if fields:
+            line["field"] = fields[0]
+            line["fields"] = list(fields)
+        self.failures.write(line)
 
     def write_payload(
-        self, payload: Payload, reason: str, *, stage: str = "api", counted: bool = True
+        self,
+        payload: Payload,
+        reason: str,
+        *,
+        stage: str = "api",
+        counted: bool = True,
+        fields: list[str] | None = None,
     ) -> None:
         self.write(
             reason,
@@ -73,6 +83,7 @@ class Outcomes:
             source=str(payload.source),
             target=target_key(payload),
             counted=counted,
+            fields=fields,
         )
 
     def warn(self, payload: Payload, reason: str) -> None:

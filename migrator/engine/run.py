@@ -24,6 +24,7 @@ import anyio
 
 from migrator.butter import ButterClient, FatalError, Retrier
 from migrator.engine.counts import RunStats
+from migrator.engine.edits import EditCheck, EditPolicy
 from migrator.engine.media_check import check_then_guard
 from migrator.engine.options import RunOptions
 from migrator.engine.pipeline import Pump, Reports, SendSink
@@ -136,6 +137,15 @@ class _Run:
 
         return dataclasses.replace(guard, confirm=asked)
 
+    def edit_policy(self, check: EditCheck | None) -> EditPolicy:
+        target = self.mapping.target
+        return EditPolicy(
+            check=check,
+            overwrite=self.options.overwrite_edits,
+            owned=frozenset(target.update_fields) if target.update_fields is not None else None,
+            multi_locale=bool(self.mapping.locales),
+        )
+
     def note_canary(self, payloads: list[Payload]) -> None:
         self.stats.canary = [f"{p.identity} ({p.source})" for p in payloads]
 
@@ -198,7 +208,8 @@ async def plan_migration(
         run = _open(stack, mapping, source_path, options)
         preview = stack.enter_context(closing(JsonlWriter(options.preview_path, flush_each=False)))
         await run.check_media(ledger, base_url)
-        sink = PreviewSink(preview, ledger)
+        # What a real run does (``site`` always gives it verify's check): read first.
+        sink = PreviewSink(preview, ledger, run.edit_policy(None), check_edits=True)
 
         async def name_canary(payloads: list[Payload]) -> None:
             run.note_canary(payloads)  # the dry run says which records the canary will be
@@ -209,6 +220,7 @@ async def plan_migration(
         )
         run.stats.calls = sink.calls
         run.stats.planned_deletes = sink.planned_deletes
+        run.stats.plan.edit_checks = sink.edit_checks
         run.finish(started)
         return run.stats
 
@@ -234,9 +246,12 @@ async def run_migration(
     write_token: str,
     read_token: str | None = None,
     canary_check: CanaryCheck | None = None,
+    edit_check: EditCheck | None = None,
 ) -> RunStats:
     """Send ``mapping``'s records. ``canary_check`` (with ``options.canary``): how the first
-    records are judged once Butter applied them (``migrator.verify`` provides one)."""
+    records are judged once Butter applied them; ``edit_check``: how a changed record is
+    checked for edits made in Butter before it is updated (None: not checked).
+    ``migrator.verify`` provides both."""
     started = time.monotonic()
     with ExitStack() as stack:
         # The ledger first: a run already holding it stops this one before any work.
@@ -254,7 +269,7 @@ async def run_migration(
                 ended: BaseException | None = None
                 try:
                     await run.check_media(ledger, base_url)
-                    await _send_all(run, ledger, client, canary_check)
+                    await _send_all(run, ledger, client, canary_check, edit_check)
                 except BaseException as exc:
                     ended = exc
                     raise
@@ -295,7 +310,11 @@ def _stopped_by_fault(stats: RunStats, fault: LedgerFault) -> None:
 
 
 async def _send_all(
-    run: _Run, ledger: Ledger, client: ButterClient, canary_check: CanaryCheck | None
+    run: _Run,
+    ledger: Ledger,
+    client: ButterClient,
+    canary_check: CanaryCheck | None,
+    edit_check: EditCheck | None,
 ) -> None:
     options, stats = run.options, run.stats
     send, receive = anyio.create_memory_object_stream[Planned](options.concurrency * 2)
@@ -329,6 +348,7 @@ async def _send_all(
             dates_required=(
                 f"{run.mapping.path}: fields.published" if run.mapping.published_required else None
             ),
+            edits=run.edit_policy(edit_check),
         )
         # Each part counts in its own place; the stats only hold them together.
         stats.retry, stats.sent = retrier.counts, submitter.counts

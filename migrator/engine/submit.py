@@ -18,6 +18,7 @@ the old payload" until the new one's 202 is in hand, so a crash re-sends the upd
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Awaitable, Callable
@@ -31,6 +32,7 @@ from migrator.butter import (
     Ambiguous,
     ButterClient,
     GaveUp,
+    NotFound,
     Rejected,
     Retrier,
     Stopped,
@@ -38,6 +40,7 @@ from migrator.butter import (
 )
 from migrator.engine.counts import SendCounts
 from migrator.engine.dates import DatesRefused, DateVerdict, PostDates
+from migrator.engine.edits import EditPolicy, field_name, merge_patch, owned_body
 from migrator.engine.options import RunOptions
 from migrator.engine.outcomes import Outcomes
 from migrator.engine.plan import Planned, split_target, target_key
@@ -74,10 +77,12 @@ class Submitter:
         on_done: Callable[[], None] = lambda: None,
         on_fault: Callable[[LedgerFault], None] | None = None,
         dates_required: str | None = None,
+        edits: EditPolicy | None = None,
     ):
         """``retrier``: its ``on_fatal`` stops the run; ``on_fault`` is told of a ledger
         fault (and stops the run too), else it is raised. ``dates_required``: the mapping
-        field that requires a post's date (a refusal then stops the run)."""
+        field that requires a post's date (a refusal then stops the run). ``edits``: how
+        edits made in Butter are found and kept (``edits.py``)."""
         self.client = client
         self.ledger = ledger
         self.options = options
@@ -85,6 +90,7 @@ class Submitter:
         self.counts = SendCounts()
         self.outcomes = Outcomes(ledger, self.counts, failures)
         self.dates = PostDates(self.counts, dates_required)
+        self.edits = edits or EditPolicy()
         self._on_done = on_done
         self._on_fault = on_fault
         self._task_group: anyio.abc.TaskGroup | None = None
@@ -242,7 +248,7 @@ class Submitter:
             return
         # The hash of the payload as mapped (its date included, even when not sent): a
         # re-run finds it unchanged, and a later change is still sent.
-        self.ledger.mark_accepted(target, payload.identity, payload_hash=payload.hash)
+        self.ledger.mark_accepted(target, payload.identity, payload_hash=payload.hash, sent=body)
         self._note_pending(target, payload.identity, pending)
         self.dates.sent(payload.body, body)
         self.counts.accepted += 1
@@ -255,18 +261,26 @@ class Submitter:
 
     # ------------------------------------------------------------------ updating
 
-    async def _update(self, payload: Payload, entry: LedgerEntry) -> None:
+    async def _update(self, payload: Payload, entry: LedgerEntry, *, checked: bool = False) -> None:
         """PATCH a record Butter already has: pages and posts by the slug Butter knows,
-        collection items by id (from the ledger, or learnt by reading back)."""
+        collection items by id (from the ledger, or learnt by reading back). Unless told
+        to overwrite, what Butter holds is checked for edits made there first (once:
+        ``checked`` when the same update is sent again)."""
         target = target_key(payload)
+        policy = self.edits
         try:
             body, pending = await self.refs.resolve(payload)
             body = self.dates.body(body)
+            if policy.reads and not checked:
+                found = await self._check_edits(payload, entry)
+                if found is None:
+                    return
+                entry = found
             item_id = None
             if payload.kind == "collection":
                 item_id = await self.item_id(target, entry, payload.locale)
                 if item_id is None:
-                    self._update_without_id(payload, entry)
+                    await self._update_without_id(payload, entry)
                     return
             slug = entry.slug or payload.slug
             if payload.kind != "collection" and payload.slug != slug:
@@ -275,20 +289,30 @@ class Submitter:
                     f"slug changed from {slug!r} to {payload.slug!r}: ButterCMS cannot change "
                     f"a slug, so {slug!r} was updated",
                 )
+            patch = owned_body(
+                payload.kind, update_body(payload.kind, body), policy.owned, policy.multi_locale
+            )
             await self.call(
                 lambda: self.client.update(
                     payload.kind,
                     payload.target,
-                    update_body(payload.kind, body),
+                    patch,
                     slug=slug,
                     item_id=item_id,
                     locale=payload.locale,
                 )
             )
+        except NotFound as exc:
+            if policy.overwrite:  # deleted in Butter, and told to overwrite: create it again
+                await self._recreate(payload, f"update: not found in ButterCMS ({exc.reason})")
+                return
+            self.outcomes.fail(payload, f"update rejected by ButterCMS: {exc.reason}", update=True)
+            return
         except Rejected as exc:
             verdict = self.dates.judge(exc, body)
             if verdict is DateVerdict.RESEND:
-                await self._update(payload, entry)
+                # Checked a moment ago: a second read would be Butter's cached copy.
+                await self._update(payload, entry, checked=True)
             elif verdict is DateVerdict.STOP:
                 self._stop(self.dates.stop(exc))  # the ledger still holds what Butter has
             else:
@@ -305,12 +329,95 @@ class Submitter:
             payload_hash=payload.hash,
             lookup=payload.lookup,
             source=str(payload.source),
+            sent=body,
         )
         self._note_pending(target, payload.identity, pending)
         self.dates.sent(payload.body, body)
         self.counts.updated += 1
 
-    def _update_without_id(self, payload: Payload, entry: LedgerEntry) -> None:
+    async def _check_edits(self, payload: Payload, entry: LedgerEntry) -> LedgerEntry | None:
+        """Read the record and compare it with what migrator last sent: the entry to
+        update (its item id learnt), or None when it must not be updated."""
+        check = self.edits.check
+        assert check is not None
+        sent = self.ledger.last_sent(entry.target, entry.identity)
+        if sent is None:  # sent before the ledger kept bodies: nothing to compare with
+            self.counts.unchecked += 1
+            return entry
+        if not self.client.can_read:
+            self._not_checked(
+                payload,
+                "checking it for edits made in ButterCMS needs a read token: set "
+                "BUTTER_READ_TOKEN, or pass --overwrite-edits to update without checking",
+                note="no read token",
+            )
+            return None
+        edits = await check(
+            payload,
+            entry,
+            sent,
+            ledger=self.ledger,
+            client=self.client,
+            retrier=self.retrier,
+            failures=self.outcomes.failures,
+        )
+        if edits.butter_id and not entry.butter_id:
+            self.ledger.set_butter_id(entry.target, entry.identity, edits.butter_id)
+            entry = dataclasses.replace(entry, butter_id=edits.butter_id)
+        if edits.gone:
+            self.counts.gone_in_butter += 1
+            self._conflict(
+                payload,
+                note="deleted in ButterCMS",
+                reason="deleted in ButterCMS since migrator sent it (by an editor, or it failed in "
+                "Butter's background queue: `migrator verify` tells): not updated, and not "
+                "created again. To create it again: migrator run --overwrite-edits",
+            )
+            return None
+        if edits.unsure:
+            self._not_checked(payload, edits.unsure, note=edits.unsure.split(" (")[0])
+            return None
+        owned = self.edits.owned
+        mine = [f for f in edits.fields if owned is None or field_name(f) in owned]
+        if len(mine) < len(edits.fields):
+            self.counts.edits_kept += 1  # edited where migrator does not update: left alone
+        if mine:
+            self.counts.conflicts += 1
+            self._conflict(
+                payload,
+                note=", ".join(mine),
+                reason=f"edited in ButterCMS since migrator sent it: {', '.join(mine)}; not "
+                "updated (--overwrite-edits replaces the edits; [target] update_fields names "
+                "the fields migrator may update)",
+                fields=mine,
+            )
+            return None
+        return entry
+
+    def _not_checked(self, payload: Payload, why: str, *, note: str) -> None:
+        self.counts.not_checked += 1
+        self._conflict(payload, note=f"not checked: {note}", reason=f"not updated: {why}")
+
+    def _conflict(
+        self, payload: Payload, *, note: str, reason: str, fields: list[str] | None = None
+    ) -> None:
+        """Not updated, to keep what Butter holds; the ledger still says "changed", so the
+        next run checks it again (until the edit is overwritten or the source agrees)."""
+        if len(self.counts.conflict_notes) < 10:
+            self.counts.conflict_notes.append(f"{payload.identity} ({payload.source}): {note}")
+        self.outcomes.write_payload(payload, reason, stage="conflict", fields=fields)
+        log.warning(
+            "not updated: keeping what ButterCMS holds", identity=payload.identity, reason=reason
+        )
+
+    async def _recreate(self, payload: Payload, why: str) -> None:
+        """Deleted in Butter, and --overwrite-edits: sent again as a new record."""
+        target = target_key(payload)
+        self.ledger.mark_missing(target, payload.identity, why)
+        log.info("not in ButterCMS: creating it again", target=target, identity=payload.identity)
+        await self._send(payload)
+
+    async def _update_without_id(self, payload: Payload, entry: LedgerEntry) -> None:
         target = target_key(payload)
         if not self.client.can_read:
             self.outcomes.fail(
@@ -320,6 +427,9 @@ class Submitter:
             )
             return
         field, value = entry.lookup or ("?", "?")
+        if self.edits.overwrite:
+            await self._recreate(payload, f"not found in ButterCMS by {field} = {value!r}")
+            return
         reason = (
             f"not found in ButterCMS by {field} = {value!r} (deleted there, or it failed in "
             "Butter's background queue): the next run creates it again"
@@ -396,6 +506,13 @@ class Submitter:
                     )
                 )
                 self.counts.refs_patched += 1
+                sent = self.ledger.last_sent(entry.target, entry.identity)
+                if sent is not None:  # what the next edit check compares with
+                    fields = body["fields"]
+                    assert isinstance(fields, dict)
+                    self.ledger.set_sent(
+                        entry.target, entry.identity, merge_patch(sent, kind, fields)
+                    )
         except (Rejected, GaveUp) as exc:
             self.counts.refs_unresolved += 1
             self.outcomes.report_entry(entry, f"reference not patched in: {exc}", "refs")

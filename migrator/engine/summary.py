@@ -46,6 +46,7 @@ def print_summary(
     _print_warning_items(stats, console)
     _print_canary(stats, dry_run, console)
     _print_dates(stats, console)
+    _print_conflicts(stats, failures_path, console)
     _print_prune(stats, console)
     _print_next_steps(stats, dry_run, failures_path, preview_path, console)
 
@@ -58,6 +59,7 @@ def _rows(stats: RunStats, *, dry_run: bool) -> list[Row]:
             ("deleted: gone from the source (--prune)", plan.to_delete),
             ("pages gone from the source (cannot be deleted)", plan.pages_not_deletable),
             ("changed since last run (would be updated)", plan.changed),
+            ("  of which read first: edited in ButterCMS? (1 read each)", plan.edit_checks),
             ("new (would be created)", plan.to_send),
             ("unchanged (nothing to send)", plan.unchanged),
             ("invalid", plan.invalid),
@@ -69,6 +71,11 @@ def _rows(stats: RunStats, *, dry_run: bool) -> list[Row]:
             ("accepted by ButterCMS (202)", sent.accepted),
             ("  of which found already applied on read-back", sent.found_on_read_back),
             ("updated (changed since last run)", sent.updated),
+            ("edited in ButterCMS since sent: not updated (conflicts)", sent.conflicts),
+            ("deleted in ButterCMS since sent: not created again", sent.gone_in_butter),
+            ("changed, not updated: could not check for edits", sent.not_checked),
+            ("  updated around edits outside update_fields (kept)", sent.edits_kept),
+            ("  updated without an edit check (sent by an older migrator)", sent.unchecked),
             ("deleted: gone from the source (--prune)", sent.deleted),
             ("pages gone from the source (cannot be deleted)", plan.pages_not_deletable),
             ("failed", sent.failed),
@@ -150,6 +157,30 @@ def _print_dates(stats: RunStats, console: Console) -> None:
         console.print(f"[bold yellow]Post dates:[/] {escape(note)}", highlight=False)
 
 
+def _print_conflicts(stats: RunStats, failures_path: Path, console: Console) -> None:
+    sent = stats.sent
+    total = sent.conflicts + sent.gone_in_butter + sent.not_checked
+    if not total:
+        return
+    console.print(
+        f"[bold yellow]Not updated, to keep what ButterCMS holds: {total:,}[/] (record, "
+        "source: the fields edited there, or why)"
+    )
+    for note in sent.conflict_notes:
+        console.print(f"  {escape(note)}", highlight=False, soft_wrap=True)
+    if total > len(sent.conflict_notes):
+        console.print(f"  ... and {total - len(sent.conflict_notes):,} more")
+    console.print(
+        escape(
+            'Their edits are kept (each is in the failures file, stage "conflict": '
+            f"{failures_path}). To replace them with the export's values: "
+            "`migrator run --overwrite-edits`; to let editors own some fields for good: "
+            "[target] update_fields = [...] in the mapping (only those are updated)."
+        ),
+        highlight=False,
+    )
+
+
 def _print_prune(stats: RunStats, console: Console) -> None:
     plan = stats.plan
     if stats.planned_deletes:
@@ -202,6 +233,9 @@ def _print_next_steps(
         or sent.in_doubt
         or sent.duplicates
         or sent.refs_unresolved
+        or sent.conflicts
+        or sent.gone_in_butter
+        or sent.not_checked
     )
     if any_failed:
         console.print(

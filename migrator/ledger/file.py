@@ -24,7 +24,7 @@ from pathlib import Path
 
 from migrator.errors import ConfigError
 from migrator.ledger.fault import ledger_fault
-from migrator.ledger.schema import READONLY_V1, SCHEMA, SCHEMA_VERSION, UPGRADE_V1
+from migrator.ledger.schema import READONLY, SCHEMA, SCHEMA_VERSION, UPGRADE
 
 SYNCHRONOUS = "FULL"
 BUSY_TIMEOUT_MS = 5000  # another program's lock is waited for this long, then a fault
@@ -123,10 +123,10 @@ def _check_schema(conn: sqlite3.Connection, path: Path, *, readonly: bool) -> No
         )
     row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
     version = row[0] if row else None
-    if version == 1:
-        # Upgraded in place when opened for a run; read through a v2-shaped view when
-        # opened read-only (the file is then left exactly as it was).
-        conn.executescript(READONLY_V1 if readonly else UPGRADE_V1)
+    if version in UPGRADE:
+        # Upgraded in place when opened for a run; read through a view of the current
+        # shape when opened read-only (the file is then left exactly as it was).
+        conn.executescript(READONLY[version] if readonly else UPGRADE[version])
         return
     if version != SCHEMA_VERSION:
         newer = isinstance(version, int) and version > SCHEMA_VERSION

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ import orjson
 
 from migrator.ledger.types import LedgerEntry, LedgerState
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 STATES = ", ".join(f"'{s.value}'" for s in LedgerState)
 RECORDS_TABLE = f"""
@@ -28,6 +29,8 @@ CREATE TABLE {{name}} (
     updated_at   TEXT NOT NULL,
     accepted_hash TEXT,             -- v2: what ButterCMS last accepted; NULL = not in Butter
     pending_refs  TEXT,             -- v2: JSON references still to patch in (see engine.refs)
+    sent          BLOB,             -- v3: the body Butter last accepted, zlib(JSON): what an
+                                    --     edit made in Butter is found against (engine.edits)
     PRIMARY KEY (target, identity)
 ) WITHOUT ROWID;
 """
@@ -69,9 +72,9 @@ _V1_COLUMNS = (
     "target, identity, slug, lookup, payload_hash, state, attempts, reason, source, "
     "butter_id, first_seen, updated_at"
 )
-# v1 → v2 in place, in one transaction: the state CHECK gains 'deleted' (a CHECK cannot be
-# altered, so the table is rebuilt), two columns and the ref_ids table are added. A row
-# accepted or verified in v1 was accepted with its payload_hash.
+# v1 → v3 in place, in one transaction: the state CHECK gains 'deleted' (a CHECK cannot be
+# altered, so the table is rebuilt), three columns and the ref_ids table are added. A row
+# accepted or verified in v1 was accepted with its payload_hash; what was sent is unknown.
 UPGRADE_V1 = (
     "BEGIN IMMEDIATE;"
     + RECORDS_TABLE.format(name="records_v2")
@@ -85,22 +88,40 @@ ALTER TABLE records_v2 RENAME TO records;
 """
     + INDEXES
     + REF_IDS_TABLE
-    + "UPDATE schema_version SET version = 2; COMMIT;"
+    + f"UPDATE schema_version SET version = {SCHEMA_VERSION}; COMMIT;"
+)
+# v2 → v3 in place: one column, NULL for every row (sent before migrator kept it: the next
+# update of such a record cannot be checked for edits made in Butter, and says so).
+UPGRADE_V2 = (
+    "BEGIN IMMEDIATE; ALTER TABLE records ADD COLUMN sent BLOB;"
+    f"UPDATE schema_version SET version = {SCHEMA_VERSION}; COMMIT;"
 )
 # A v1 ledger opened read-only (``status`` or a dry run during an upgrade window) is read
 # through temporary objects that show it in the v2 shape; the file is not touched.
 READONLY_V1 = f"""
 CREATE TEMP VIEW records AS SELECT {_V1_COLUMNS},
     CASE WHEN state IN ('accepted', 'verified') THEN payload_hash END AS accepted_hash,
-    NULL AS pending_refs
+    NULL AS pending_refs, NULL AS sent
     FROM main.records;
 CREATE TEMP TABLE ref_ids (collection TEXT, match_field TEXT, value TEXT, butter_id TEXT);
 """
+READONLY_V2 = "CREATE TEMP VIEW records AS SELECT *, NULL AS sent FROM main.records;"
+READONLY = {1: READONLY_V1, 2: READONLY_V2}
+UPGRADE = {1: UPGRADE_V1, 2: UPGRADE_V2}
 
 COLUMNS = (
     "target, identity, state, slug, lookup, payload_hash, attempts, reason, source, "
     "butter_id, first_seen, updated_at, accepted_hash, pending_refs"
 )
+
+
+def pack(body: Any) -> bytes | None:
+    """A body as the ledger keeps it: compressed JSON (HTML bodies shrink 3-5 times)."""
+    return None if body is None else zlib.compress(orjson.dumps(body), 6)
+
+
+def unpack(blob: bytes | None) -> Any:
+    return None if blob is None else orjson.loads(zlib.decompress(blob))
 
 
 def now() -> str:
@@ -153,15 +174,15 @@ WHERE records.state NOT IN ('accepted', 'verified')"""
 
 # butter_id is kept when the answer does not carry one (a 202 usually does not).
 ACCEPT_SQL = """
-UPDATE records SET state = 'accepted', payload_hash = ?, accepted_hash = ?,
+UPDATE records SET state = 'accepted', payload_hash = ?, accepted_hash = ?, sent = ?,
                    reason = NULL, butter_id = coalesce(?, butter_id), updated_at = ?
 WHERE target = ? AND identity = ?"""
 
 # An update (PATCH) was accepted: the row was never in flight (a lost update is simply
 # sent again, PATCH being idempotent), and the slug stays the one Butter knows.
 UPDATED_SQL = """
-UPDATE records SET state = 'accepted', payload_hash = ?, accepted_hash = ?, lookup = ?,
-                   source = coalesce(?, source), reason = NULL, updated_at = ?
+UPDATE records SET state = 'accepted', payload_hash = ?, accepted_hash = ?, sent = ?,
+                   lookup = ?, source = coalesce(?, source), reason = NULL, updated_at = ?
 WHERE target = ? AND identity = ?"""
 
 # A record can fail before it was ever begun (say, refused by migrator's own checks).

@@ -42,6 +42,8 @@ from migrator.ledger.schema import (
     entry_from_row,
     lookup_json,
     now,
+    pack,
+    unpack,
 )
 from migrator.ledger.target import CREATE as CREATE_TARGET
 from migrator.ledger.target import Binding, check_binding, new_binding, read_binding
@@ -54,6 +56,7 @@ from migrator.ledger.types import (
     LedgerState,
     RunInfo,
 )
+from migrator.records import JsonObject
 
 # Rows per page when iterating: bounded memory, and no cursor is held open between pages,
 # so the caller may write (settle in-flight rows, say) while it iterates.
@@ -223,12 +226,19 @@ class CheckpointLedger:
         )
 
     def mark_accepted(
-        self, target: str, identity: str, *, payload_hash: str, butter_id: str | None = None
+        self,
+        target: str,
+        identity: str,
+        *,
+        payload_hash: str,
+        butter_id: str | None = None,
+        sent: JsonObject | None = None,
     ) -> None:
-        """ButterCMS answered 202 for ``payload_hash``. Call only with the answer in hand."""
+        """ButterCMS answered 202 for ``payload_hash``. Call only with the answer in hand.
+        ``sent``: the body as sent (None: not known, as when a read-back found it)."""
         changed = self._mark(
             ACCEPT_SQL,
-            (payload_hash, payload_hash, butter_id, now(), target, identity),
+            (payload_hash, payload_hash, pack(sent), butter_id, now(), target, identity),
         )
         if not changed:
             raise LookupError(
@@ -268,11 +278,40 @@ class CheckpointLedger:
         payload_hash: str,
         lookup: tuple[str, str] | None,
         source: str | None,
+        sent: JsonObject | None = None,
     ) -> None:
-        """ButterCMS answered 202 to an update (PATCH) of a record it already had."""
+        """ButterCMS answered 202 to an update (PATCH) of a record it already had.
+        ``sent``: the whole body the update was made from (its create shape)."""
         self._mark(
             UPDATED_SQL,
-            (payload_hash, payload_hash, lookup_json(lookup), source, now(), target, identity),
+            (
+                payload_hash,
+                payload_hash,
+                pack(sent),
+                lookup_json(lookup),
+                source,
+                now(),
+                target,
+                identity,
+            ),
+        )
+
+    def last_sent(self, target: str, identity: str) -> JsonObject | None:
+        """The body ButterCMS last accepted for this record (None: not kept, as for a
+        record sent before schema v3, or found by a read-back)."""
+        with self._mutex:
+            row = self._conn.execute(
+                "SELECT sent FROM records WHERE target = ? AND identity = ?", (target, identity)
+            ).fetchone()
+        sent = unpack(row[0]) if row else None
+        return sent if isinstance(sent, dict) else None
+
+    def set_sent(self, target: str, identity: str, sent: JsonObject) -> None:
+        """What Butter holds from migrator changed without a new payload (a reference
+        patched in afterwards)."""
+        self._mark(
+            "UPDATE records SET sent = ? WHERE target = ? AND identity = ?",
+            (pack(sent), target, identity),
         )
 
     def mark_verified(self, target: str, identity: str, *, butter_id: str | None = None) -> None:
@@ -289,7 +328,7 @@ class CheckpointLedger:
         (so a retry creates it again instead of updating nothing)."""
         self._mark(
             """UPDATE records SET state = 'failed', reason = ?, accepted_hash = NULL,
-                      butter_id = NULL, updated_at = ?
+                      butter_id = NULL, sent = NULL, updated_at = ?
                WHERE target = ? AND identity = ?""",
             (reason, now(), target, identity),
         )
@@ -299,7 +338,7 @@ class CheckpointLedger:
         back in the source is created again."""
         self._mark(
             """UPDATE records SET state = 'deleted', reason = NULL, accepted_hash = NULL,
-                      butter_id = NULL, pending_refs = NULL, updated_at = ?
+                      butter_id = NULL, pending_refs = NULL, sent = NULL, updated_at = ?
                WHERE target = ? AND identity = ?""",
             (now(), target, identity),
         )

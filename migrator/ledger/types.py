@@ -114,7 +114,13 @@ class Ledger(Protocol):
     ) -> None: ...
 
     def mark_accepted(
-        self, target: str, identity: str, *, payload_hash: str, butter_id: str | None = None
+        self,
+        target: str,
+        identity: str,
+        *,
+        payload_hash: str,
+        butter_id: str | None = None,
+        sent: dict[str, Any] | None = None,
     ) -> None: ...
 
     def mark_failed(
@@ -137,7 +143,12 @@ class Ledger(Protocol):
         payload_hash: str,
         lookup: tuple[str, str] | None,
         source: str | None,
+        sent: dict[str, Any] | None = None,
     ) -> None: ...
+
+    def last_sent(self, target: str, identity: str) -> dict[str, Any] | None: ...
+
+    def set_sent(self, target: str, identity: str, sent: dict[str, Any]) -> None: ...
 
     def mark_verified(
         self, target: str, identity: str, *, butter_id: str | None = None
@@ -182,6 +193,8 @@ class LedgerView(Protocol):
 
     def ref_id(self, collection: str, match_field: str, value: str) -> str | None: ...
 
+    def last_sent(self, target: str, identity: str) -> dict[str, Any] | None: ...
+
 
 class EmptyLedger:
     """A ledger with nothing in it: everything is new, nothing is written."""
@@ -198,4 +211,7 @@ class EmptyLedger:
         return iter(())
 
     def ref_id(self, collection: str, match_field: str, value: str) -> str | None:
+        return None
+
+    def last_sent(self, target: str, identity: str) -> dict[str, Any] | None:
         return None

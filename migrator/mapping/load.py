@@ -18,6 +18,7 @@ from migrator.mapping.compile import Mapping
 from migrator.mapping.links.rules import LinkRules, load_link_rules
 from migrator.mapping.spec import (
     KINDS,
+    POST_UPDATE_FIELDS,
     REQUIRABLE_POST_FIELDS,
     STATUSES,
     UNIQUE_SLUGS,
@@ -42,6 +43,7 @@ TARGET_KEYS = (
     "slug",
     "unique_slugs",
     "locale",
+    "update_fields",
 )
 FILTER_KEYS = ("kind", "where", "exclude")
 _TEXT = Field("text", "short_text", required=True)
@@ -143,6 +145,8 @@ class _Loader:
                     "target.lookup_field", f"{target.lookup_field!r} must be mapped in [fields]"
                 )
         links = self.load_links(raw.get("links"), fmt, model, target)
+        if target is not None and "update_fields" in t:
+            target = self.load_update_fields(t["update_fields"], target, model)
         if self.problems or model is None or target is None or status is None:
             raise MappingError(self.problems)
         return Mapping(
@@ -304,6 +308,27 @@ class _Loader:
             if k in t:
                 self.bad(f"target.{k}", "collection items have no title or slug")
         return Target("collection", name, lookup if isinstance(lookup, str) else None)
+
+    def load_update_fields(self, raw: Any, target: Target, model: ContentModel | None) -> Target:
+        """``update_fields = ["body", "title"]``: the fields a re-import may update."""
+        key = "target.update_fields"
+        if target.kind == "post":
+            known: list[str] = list(POST_UPDATE_FIELDS)
+        else:
+            fields = model.fields_of(target.kind, target.name or "") if model else None
+            known = [*(fields or {}), "status"]
+        if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
+            self.bad(key, f"a non-empty list of field names, such as {known[:2]!r}")
+            return target
+        unknown = [x for x in raw if x not in known]
+        if unknown:
+            self.bad(
+                key,
+                f"no field {', '.join(repr(x) for x in unknown)} in this {target.kind} "
+                f"target (known: {', '.join(known)})",
+            )
+            return target
+        return dataclasses.replace(target, update_fields=tuple(dict.fromkeys(raw)))
 
     def top_spec(self, t: dict[str, Any], name: str, target: Target | None) -> ValueSpec | None:
         if target is None or target.kind == "collection":

@@ -59,6 +59,26 @@ class Target:
     # Two records with one slug: "report" both (the later one invalid), or "suffix" the
     # later ones as WordPress does (``-2``, ``-3``). Posts and pages only.
     unique_slugs: str = "report"
+    # The fields a re-import may update (None: all). Edits made in Butter to the others
+    # are kept; the PATCH sends only these. Names of the target's fields, or "status"
+    # (posts: "title", "body", "author", ... as Butter's post takes them).
+    update_fields: tuple[str, ...] | None = None
+
+
+# What a blog post's update may name in update_fields: the keys of Butter's post body.
+POST_UPDATE_FIELDS = (
+    "title",
+    "status",
+    "author",
+    "categories",
+    "tags",
+    "featured_image",
+    "featured_image_alt",
+    "body",
+    "summary",
+    "seo_title",
+    "meta_description",
+)
 
 
 def target_fields(model: ContentModel, target: Target) -> dict[str, Field] | None:

@@ -68,6 +68,14 @@ if TYPE_CHECKING:
 )
 @click.option("--retry-failed", is_flag=True, help="Send records that failed in earlier runs.")
 @click.option(
+    "--overwrite-edits",
+    is_flag=True,
+    help="Update changed records without reading them first, replacing edits made in "
+    "ButterCMS since migrator sent them (by default such a record is kept and reported as a "
+    "conflict; a mapping's [target] update_fields limits what is updated). A record deleted "
+    "in ButterCMS is created again.",
+)
+@click.option(
     "--prune",
     is_flag=True,
     help="Delete from ButterCMS the posts and collection items gone from the source (pages "
@@ -152,6 +160,7 @@ def run_command(
     rate: float,
     concurrency: int,
     retry_failed: bool,
+    overwrite_edits: bool,
     prune: bool,
     max_delete: int | None,
     assume_yes: bool,
@@ -180,8 +189,11 @@ def run_command(
     runs after the mappings that fill that collection, and references still missing
     at the end (a cycle) are patched in by a second pass.
 
-    Exit codes: 0 all accepted, 1 some records failed, 2 usage or configuration
-    error, 3 run aborted (bad token, API quota exhausted).
+    A changed record is read first: one edited in ButterCMS since migrator sent it
+    is not updated (a conflict, exit 1) unless --overwrite-edits.
+
+    Exit codes: 0 all accepted, 1 some records failed (or were edited in ButterCMS),
+    2 usage or configuration error, 3 run aborted (bad token, API quota exhausted).
 
     \b
     Example:
@@ -200,6 +212,7 @@ def run_command(
         concurrency=concurrency,
         rate=rate,
         retry_failed=retry_failed,
+        overwrite_edits=overwrite_edits,
         prune=prune,
         max_delete=max_delete,
         allow_all_deletes=assume_yes,

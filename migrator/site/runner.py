@@ -23,7 +23,7 @@ from migrator.engine import RunOptions, RunStats, plan_migration, run_migration
 from migrator.errors import ConfigError, MappingError
 from migrator.mapping import Mapping, load_mapping
 from migrator.site.order import run_order
-from migrator.verify import CanaryCheck, VerifyStats, verify_migration, verify_paths
+from migrator.verify import CanaryCheck, EditCheck, VerifyStats, verify_migration, verify_paths
 
 
 @dataclass(frozen=True)
@@ -201,6 +201,7 @@ async def _run_one(job: Job, butter: Butter | None) -> RunStats:
         write_token=butter.write_token,
         read_token=butter.read_token,
         canary_check=CanaryCheck(job.mapping, job.options) if job.options.canary else None,
+        edit_check=EditCheck(job.mapping, job.options),
     )
 
 

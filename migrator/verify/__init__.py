@@ -6,6 +6,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from migrator.verify.canary import CanaryCheck
     from migrator.verify.compare import diff_fields, diff_post, diff_published
+    from migrator.verify.edits import EditCheck
     from migrator.verify.run import verify_migration
     from migrator.verify.stats import VerifyStats, verify_paths
     from migrator.verify.summary import print_verify_summary
@@ -19,6 +20,7 @@ if not TYPE_CHECKING:
         {
             "migrator.verify.canary": ["CanaryCheck"],
             "migrator.verify.compare": ["diff_fields", "diff_post", "diff_published"],
+            "migrator.verify.edits": ["EditCheck"],
             "migrator.verify.run": ["verify_migration"],
             "migrator.verify.stats": ["VerifyStats", "verify_paths"],
             "migrator.verify.summary": ["print_verify_summary"],
@@ -27,6 +29,7 @@ if not TYPE_CHECKING:
 
 __all__ = [
     "CanaryCheck",
+    "EditCheck",
     "VerifyStats",
     "diff_fields",
     "diff_post",

@@ -150,7 +150,9 @@ class Verifier:
         failures: JsonlWriter,
         recheck: bool,
         repair: bool = False,
+        retrier: Retrier | None = None,
     ):
+        """``retrier``: a run's own (the edit check reads under the run's pacing)."""
         self.client = client
         self.repair = repair
         self.ledger = ledger
@@ -165,7 +167,7 @@ class Verifier:
             self.states |= {LedgerState.VERIFIED, LedgerState.FAILED}
         self._scope = anyio.CancelScope()
         # The run's retry policy: pacing, global pause, retries; a fatal answer stops.
-        self.retrier = Retrier(options.retry_policy, on_fatal=self._abort)
+        self.retrier = retrier or Retrier(options.retry_policy, on_fatal=self._abort)
         self.window = SettleWindow(options.settle_delay, options.settle_timeout)
         self.refs = RefResolver(client, ledger, self._read)
         # Who else was sent with a record's slug: the real cause of a difference.
@@ -352,14 +354,24 @@ class Verifier:
             self.ledger.mark_verified(target, payload.identity, butter_id=butter_id)
 
     async def _compare(
-        self, payload: Payload, entry: LedgerEntry
+        self,
+        payload: Payload,
+        entry: LedgerEntry,
+        body: JsonObject | None = None,
+        ages: list[float] | None = None,
     ) -> tuple[list[str] | None, str | None]:
-        """(differences, or None when absent; the item id when learnt)."""
-        body, _ = await self.refs.resolve(payload)
+        """(differences, or None when absent; the item id when learnt). ``body``: what to
+        compare with (default: ``payload`` as sent, its references resolved); ``ages``:
+        read past the cache where it allows, and note how old each answer was."""
+        fresh = ages is not None
+        if body is None:
+            body, _ = await self.refs.resolve(payload)
         pending = {ref["field"] for ref in entry.pending_refs or []}
         if payload.kind == "post":
             got = await self._read(
-                lambda: self.client.find("post", None, slug=entry.slug, lookup=None)
+                lambda: self.client.find(
+                    "post", None, slug=entry.slug, lookup=None, fresh=fresh, ages=ages
+                )
             )
             return (None, None) if got is None else (self._post_problems(payload, body, got), None)
         problems: list[str] = []
@@ -376,6 +388,8 @@ class Verifier:
                         slug=entry.slug,
                         lookup=None,
                         locale=locale,
+                        fresh=fresh,
+                        ages=ages,
                     )
                 )
                 if got is None:
@@ -388,7 +402,13 @@ class Verifier:
             assert lookup is not None and payload.target is not None  # a collection item's
             items = await self._read(
                 functools.partial(
-                    self.client.find_items, payload.target, lookup, locale=locale, limit=10
+                    self.client.find_items,
+                    payload.target,
+                    lookup,
+                    locale=locale,
+                    limit=10,
+                    fresh=fresh,
+                    ages=ages,
                 )
             )
             if not items:

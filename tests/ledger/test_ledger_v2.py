@@ -65,11 +65,11 @@ def test_a_v1_ledger_is_upgraded_in_place_when_opened_for_a_run(tmp_path: Path):
         ledger.mark_deleted(T, "a")  # the new state is allowed by the rebuilt table
         assert ledger.get(T, "a").state is LedgerState.DELETED  # type: ignore[union-attr]
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 2
+    assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 3
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert {"records_by_state", "failed_by_reason"} <= indexes
     conn.close()
-    assert SCHEMA_VERSION == 2
+    assert SCHEMA_VERSION == 3
     with CheckpointLedger(path) as again:  # opening an upgraded ledger changes nothing more
         assert again.counts()["deleted"] == 1 and again.counts()["in_flight"] == 1
 

@@ -334,3 +334,51 @@ def test_unique_slugs_is_report_or_suffix_and_only_for_posts_and_pages(
         "c.toml",
     )
     assert "target.unique_slugs" in problems(coll)
+
+
+def test_update_fields_name_fields_of_the_target(write_mapping: Write) -> None:
+    coll = """
+        [source]
+        format = "csv"
+        [target]
+        kind = "collection"
+        collection = "team_members"
+        lookup_field = "email"
+        update_fields = %s
+        [fields]
+        name = { from = "name" }
+        email = { from = "email" }
+        """
+    ok = load_mapping(write_mapping(coll % '["bio", "status", "bio"]', "c1.toml"))
+    assert ok.target.update_fields == ("bio", "status")
+    assert load_mapping(write_mapping(coll % '["name"]', "c0.toml")).target.update_fields == (
+        "name",
+    )
+    found = problems(write_mapping(coll % '["bio", "biography"]', "c2.toml"))
+    assert found["target.update_fields"].startswith(
+        "no field 'biography' in this collection target (known: name, email, position, bio,"
+    )
+    assert (
+        "a non-empty list"
+        in problems(write_mapping(coll % "[]", "c3.toml"))["target.update_fields"]
+    )
+    assert (
+        "a non-empty list"
+        in problems(write_mapping(coll % '"bio"', "c4.toml"))["target.update_fields"]
+    )
+    post = """
+        [source]
+        format = "csv"
+        [target]
+        kind = "post"
+        title = { from = "t" }
+        slug = { from = "t", transforms = ["slugify"] }
+        update_fields = %s
+        """
+    assert load_mapping(write_mapping(post % '["body", "title"]', "p1.toml")).target.update_fields
+    assert (
+        "author_email"
+        in problems(write_mapping(post % '["author_email"]', "p2.toml"))["target.update_fields"]
+    )
+    no_limit = load_mapping(write_mapping(post.replace("update_fields = %s", ""), "p3.toml"))
+    assert no_limit.target.update_fields is None
