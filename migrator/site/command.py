@@ -13,7 +13,7 @@ from rich.table import Table
 from migrator.butter import DEFAULT_BASE_URL
 from migrator.command_options import media_reach_options, settle_options, state_option
 from migrator.config import check_api_base, parse_vars, read_token, state_folder
-from migrator.engine import PrunePlan, RunOptions, print_summary
+from migrator.engine import PrunePlan, RunOptions, RunStats, print_summary
 from migrator.site.runner import Butter, Job, load_site, run_site, site_jobs
 from migrator.verify import print_verify_summary
 
@@ -239,11 +239,10 @@ class _Printer:
         elif self.several:
             self.console.rule(f"{job.name} ({n}/{total})")
 
-    def job_finished(self, job: Job) -> None:
-        assert job.stats is not None
+    def job_finished(self, job: Job, stats: RunStats) -> None:
         options = job.options
         print_summary(
-            job.stats,
+            stats,
             dry_run=options.dry_run,
             failures_path=options.failures_path,
             preview_path=options.preview_path,
@@ -262,19 +261,30 @@ def _print_overview(jobs: list[Job], *, dry_run: bool, console: Console) -> None
         table.add_column(column, justify="left" if column == "mapping" else "right")
     for column in ("invalid", "failed", "links", "calls"):
         table.add_column(column, justify="right")
+    patched = []
     for job in jobs:
         s = job.stats
         if s is None:
             table.add_row(job.name, "not run")
             continue
+        # The first pass's numbers: what the mapping did. A second pass only patched
+        # references in: its calls are added, the rest gets a line below the table.
         plan, sent = s.plan, s.sent
         done = (
             plan.to_send + plan.changed if dry_run else sent.accepted + sent.updated + sent.deleted
         )
         numbers = (plan.read, done, plan.unchanged, plan.invalid, sent.failed, plan.links_rewritten)
-        calls = f"{s.calls.writes} + {s.calls.reads}"
-        table.add_row(job.name, *(f"{n:,}" for n in numbers), calls)
+        writes = sum(p.calls.writes for p in job.passes)
+        reads = sum(p.calls.reads for p in job.passes)
+        table.add_row(job.name, *(f"{n:,}" for n in numbers), f"{writes:,} + {reads:,}")
+        if (second := job.second_pass) is not None:
+            line = f"{job.name}: a second pass patched in {second.sent.refs_patched:,} reference(s)"
+            if second.sent.failed:
+                line += f", {second.sent.failed:,} failed (see {job.options.failures_path})"
+            patched.append(line)
     console.print(table)
+    for line in patched:
+        console.print(line)
 
 
 def ask_to_prune(plan: PrunePlan) -> bool:
