@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import aiohttp
@@ -327,3 +328,44 @@ async def test_a_wordpress_site_with_rewritten_links_and_copied_images_verifies(
 
     stats = await verify(emulator, mapping, export, opts)
     assert (stats.verified, stats.changed, stats.differs) == (5, 0, 0), lines(opts.failures_path)
+
+
+async def test_verify_maps_with_the_runs_variables(emulator, media_server, tmp_path):
+    """Before: without the run's --var again every record looked "changed since sent"."""
+    source = team(tmp_path, ["red.png", "green.png"])
+    ledger = tmp_path / "team.ledger.sqlite"
+    env = cli_env(emulator.base_url)
+    common = ["--ledger", str(ledger), "--settle-delay", "0.1", "--settle-timeout", "0.4",
+              "--source", str(source)]  # fmt: skip
+    run = await anyio.run_process(
+        [MIGRATOR, "--log-level", "warning", "run", str(TEAM_MAPPING), "--no-progress",
+         "--canary", "0", "--var", f"media_base={media_server.url}/img", *common],
+        env=env, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout.decode() + run.stderr.decode()
+    await emulator.settle()
+
+    async def verify_cli(*extra: str) -> tuple[int, str]:
+        done = await anyio.run_process(
+            [MIGRATOR, "--log-level", "warning", "verify", str(TEAM_MAPPING), *common, *extra],
+            env={**env, "COLUMNS": "200"},
+            check=False,
+        )
+        return done.returncode, done.stdout.decode() + done.stderr.decode()
+
+    code, out = await verify_cli()
+    assert code == 0, out
+    assert f"--var media_base={media_server.url}/img: the run's" in out
+    assert re.search(r"verified: as sent\s*│\s*2 │", out), out
+    assert "changed since sent" not in out
+    assert set(states_at(ledger).values()) == {LedgerState.VERIFIED}
+
+    # A different value is said, and the records using it are not compared.
+    code, out = await verify_cli("--recheck", "--var", "media_base=https://cdn.example.com")
+    assert "--var media_base=https://cdn.example.com differs from the run's" in out, out
+    assert "changed since sent (run first)" in out
+
+
+def states_at(ledger: Path) -> dict[str, LedgerState]:
+    with CheckpointLedger(ledger, readonly=True) as reader:
+        return {e.identity: e.state for e in reader.entries(T)}
