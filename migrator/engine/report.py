@@ -3,6 +3,7 @@ every secret redacted."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import IO
 
@@ -74,6 +75,16 @@ def tally(reasons: dict[str, int], reason: str) -> None:
     reasons[key] = reasons.get(key, 0) + 1
 
 
+# The values a reason quotes: 'x' or "x" (not an apostrophe: Butter's), a URL, a place in a
+# file (export.xml:10122); a list of them ('a', 'b' ...) is one value.
+_VALUE = r"""(?:(?<!\w)'[^']*'(?!\w)|(?<!\w)"[^"]*"(?!\w)|https?://[^\s'"<>]+|[\w./-]+:\d+\b)"""
+_VALUES = re.compile(rf"{_VALUE}(?:, {_VALUE})*(?: \.\.\.)?")
+_TIMES = re.compile(r" \(\d+ times\)")  # one problem repeated in a record: same shape
+_KEY_LENGTH = 240
+
+
 def reason_key(reason: str) -> str:
-    """Group failures by the shape of their reason, not the exact value in it."""
-    return reason.split(": ")[0][:120] if ": " in reason else reason[:120]
+    """Group failures by the shape of their reason, not the exact value in it: the whole
+    message, which says what is wrong and what to do, with its values left out (``…``)."""
+    key = _VALUES.sub("…", _TIMES.sub("", redact_text(reason)))
+    return key if len(key) <= _KEY_LENGTH else key[: _KEY_LENGTH - 1] + "…"
