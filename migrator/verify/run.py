@@ -256,7 +256,7 @@ class Verifier:
         """Reported again as found (not read again): the report and the exit code stay
         what the verify that found it said, until a run fixes it or --recheck reads it."""
         self.stats.failed_before += 1
-        self._report(payload, entry.reason or "not as sent (found by an earlier verify)")
+        self._report(payload, entry.reason or "not as sent (found earlier)")
 
     async def _worker(
         self, receive: MemoryObjectReceiveStream[tuple[Payload, LedgerEntry]]

@@ -18,7 +18,7 @@ class VerifyStats:
     in_doubt: int = 0  # not found, but no answer yet proves it absent: check again later
     not_sent: int = 0  # new, failed or planned in the ledger: nothing to verify
     verified_before: int = 0  # verified by an earlier verify, not read again (no --recheck)
-    failed_before: int = 0  # not as sent in an earlier verify, not read again: reported again
+    failed_before: int = 0  # found not as sent before, not read again: reported again
     changed: int = 0  # the source changed since it was sent: run first
     skipped: int = 0  # invalid or filtered records
     errors: int = 0  # reads that did not get through

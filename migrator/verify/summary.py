@@ -31,7 +31,7 @@ def print_verify_summary(
         ("in flight, not applied (the next run sends them)", stats.settled_absent),
         ("changed since sent (run first)", stats.changed),
         ("verified by an earlier verify (not read again; --recheck does)", stats.verified_before),
-        ("not as sent in an earlier verify (not read again)", stats.failed_before),
+        ("not as sent, found earlier (not read again)", stats.failed_before),
         ("not sent yet, or failed before (nothing to verify)", stats.not_sent),
         ("reads that did not get through", stats.errors),
         ("API calls spent (reads)", stats.calls_reads),

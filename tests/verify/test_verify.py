@@ -301,7 +301,7 @@ async def test_run_with_verify_and_the_verify_command(emulator, media_server, tm
     out = again.stdout.decode()
     # The missing one waits for a new run: reported again, as the first verify did.
     assert again.returncode == 1, out + again.stderr.decode()
-    assert "not as sent in an earlier verify" in out and "missing after acceptance" in out
+    assert "not as sent, found earlier" in out and "missing after acceptance" in out
 
     no_token = await anyio.run_process(
         [MIGRATOR, "verify", str(TEAM_MAPPING), "--source", str(source), *common],
