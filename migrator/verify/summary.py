@@ -50,6 +50,11 @@ def print_verify_summary(
         console.print(reasons)
     if stats.aborted:
         console.print("[bold red]Verification stopped:[/]", escape(stats.aborted))
+    if stats.changed:
+        console.print(
+            f"{stats.changed:,} record(s) map to something else than the run sent: the export "
+            "or the mapping changed since (run first), or a --var differs from the run's."
+        )
     if stats.in_doubt:
         console.print(
             f"{stats.in_doubt:,} record(s) are not visible yet: Butter may still be applying "

@@ -364,6 +364,7 @@ async def test_verify_maps_with_the_runs_variables(emulator, media_server, tmp_p
     code, out = await verify_cli("--recheck", "--var", "media_base=https://cdn.example.com")
     assert "--var media_base=https://cdn.example.com differs from the run's" in out, out
     assert "changed since sent (run first)" in out
+    assert "2 record(s) map to something else than the run sent" in out
 
 
 def states_at(ledger: Path) -> dict[str, LedgerState]:
