@@ -76,15 +76,19 @@ def tally(reasons: dict[str, int], reason: str) -> None:
 
 
 # The values a reason quotes: 'x' or "x" (not an apostrophe: Butter's), a URL, a place in a
-# file (export.xml:10122); a list of them ('a', 'b' ...) is one value.
-_VALUE = r"""(?:(?<!\w)'[^']*'(?!\w)|(?<!\w)"[^"]*"(?!\w)|https?://[^\s'"<>]+|[\w./-]+:\d+\b)"""
-_VALUES = re.compile(rf"{_VALUE}(?:, {_VALUE})*(?: \.\.\.)?")
+# file (export.xml:10122), a counted name ([gallery] ×2); a list of them is one value.
+_VALUE = (
+    r"""(?:(?<!\w)'[^']*'(?!\w)|(?<!\w)"[^"]*"(?!\w)|https?://[^\s'"<>]+|[\w./-]+:\d+\b"""
+    r"|\[[^\]\s]+\] ×\d+(?:,\d{3})*)"
+)
+_VALUES = re.compile(rf"{_VALUE}(?:, {_VALUE})*(?: \.\.\.| and \d+(?:,\d{3})* more)?")
 _TIMES = re.compile(r" \(\d+ times\)")  # one problem repeated in a record: same shape
 _KEY_LENGTH = 240
 
 
 def reason_key(reason: str) -> str:
-    """Group failures by the shape of their reason, not the exact value in it: the whole
-    message, which says what is wrong and what to do, with its values left out (``…``)."""
-    key = _VALUES.sub("…", _TIMES.sub("", redact_text(reason)))
+    """Group failures by the shape of their reason, not the exact values in it: the whole
+    message, which says what is wrong and what to do, its values left out (``…``); one
+    that ends in its values alone ("unknown shortcodes left as text: [x] ×2") is its head."""
+    key = _VALUES.sub("…", _TIMES.sub("", redact_text(reason))).removesuffix(": …")
     return key if len(key) <= _KEY_LENGTH else key[: _KEY_LENGTH - 1] + "…"
