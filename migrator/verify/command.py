@@ -12,9 +12,7 @@ from migrator.butter import DEFAULT_BASE_URL
 from migrator.command_options import settle_options, state_option
 from migrator.config import check_api_base, parse_vars, read_token, state_folder
 from migrator.engine import RunOptions, default_paths
-from migrator.ledger import CheckpointLedger
-from migrator.log import redact_text
-from migrator.mapping import Mapping, load_mapping
+from migrator.mapping import load_mapping
 from migrator.verify.run import verify_migration
 from migrator.verify.stats import verify_paths
 from migrator.verify.summary import print_verify_summary
@@ -87,14 +85,18 @@ def verify_command(
       migrator verify mappings/team_members.toml --source team.csv
     """
     check_api_base(api_base)
-    where = mapping if ledger is not None else state_folder(state, api_base) / mapping.name
-    ledger_path, _, preview_path = default_paths(where, ledger)
-    loaded, notes = with_run_variables(mapping, parse_vars(variables), ledger_path)
-    for note in notes:
-        click.echo(note)
+    loaded = load_mapping(mapping, variables=parse_vars(variables))
     source_path = source or loaded.default_source
     if source_path is None:
         raise click.UsageError("no --source given and the mapping names no source.path")
+    where = mapping if ledger is not None else state_folder(state, api_base) / mapping.name
+    ledger_path, _, preview_path = default_paths(where, ledger)
+    from migrator.verify.variables import with_run_variables  # imported when it runs
+
+    # The run's --var values where none is given here: else its records look changed.
+    loaded, notes = with_run_variables(loaded, parse_vars(variables), ledger_path)
+    for note in notes:
+        click.echo(note)
     options = RunOptions(
         ledger_path=ledger_path,
         failures_path=verify_paths(ledger_path),
@@ -125,38 +127,3 @@ def verify_command(
     )
     print_verify_summary(stats, failures_path=options.failures_path)
     sys.exit(stats.exit_code)
-
-
-def with_run_variables(
-    path: Path, given: dict[str, str], ledger_path: Path
-) -> tuple[Mapping, list[str]]:
-    """The mapping loaded with the variables its last run used (remembered in the ledger)
-    where ``given`` (``--var``) does not name them, and what to tell the user: a variable
-    given here that differs from the run's makes the records that use it look changed."""
-    loaded = load_mapping(path, variables=given)  # a --var it does not declare: an error
-    remembered: dict[str, str | None] = {}
-    if ledger_path.exists():
-        with CheckpointLedger(ledger_path, readonly=True) as ledger:
-            remembered = ledger.variables()
-    use, notes = dict(given), []
-    for name, value in sorted(remembered.items()):
-        if name not in loaded.variables:
-            continue  # the mapping no longer declares it
-        if value is None:
-            if name not in given:
-                notes.append(
-                    f"--var {name}: the run's value was not kept (it looks like a secret); "
-                    "give it again if records use it, or they look changed"
-                )
-        elif name not in given:
-            if loaded.variables[name] != value:
-                use[name] = value
-                notes.append(f"--var {name}={value}: the run's (remembered in its ledger)")
-        elif given[name] != value:
-            notes.append(
-                f"--var {name}={given[name]} differs from the run's {name}={value}: the "
-                "records that use it will look changed (leave it out to use the run's)"
-            )
-    if use != given:
-        loaded = load_mapping(path, variables=use)
-    return loaded, [redact_text(n) for n in notes]
