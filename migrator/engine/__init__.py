@@ -8,7 +8,7 @@ from migrator.engine.options import RunOptions, default_paths
 from migrator.engine.plan import Compiled, Planned, mapping_target_key, plan_items, target_key
 from migrator.engine.prune import PruneGuard, PrunePlan
 from migrator.engine.refs import RefResolver
-from migrator.engine.report import JsonlWriter, failure_line, reason_key, tally
+from migrator.engine.report import JsonlWriter, ReasonCounts, failure_line, reason_key, tally
 from migrator.engine.run import (
     CanaryCheck,
     CanaryFailed,
@@ -37,6 +37,7 @@ __all__ = [
     "Planned",
     "PruneGuard",
     "PrunePlan",
+    "ReasonCounts",
     "RefResolver",
     "RunOptions",
     "RunStats",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from migrator.butter import CallCounter, RetryCounts
+from migrator.engine.report import ReasonCounts
 from migrator.records import JsonObject
 
 
@@ -34,7 +35,7 @@ class PlanCounts:
     warning_reasons: dict[str, int] = field(default_factory=dict)
     # reason → what its notes counted (``Note.items``): {"[foo]": 3} for unknown shortcodes
     warning_items: dict[str, dict[str, int]] = field(default_factory=dict)
-    failure_reasons: dict[str, int] = field(default_factory=dict)  # invalid input
+    failure_reasons: dict[str, int] = field(default_factory=ReasonCounts)  # invalid input
 
 
 @dataclass
@@ -67,7 +68,7 @@ class SendCounts:
     edits_kept: int = 0
     unchecked: int = 0
     conflict_notes: list[str] = field(default_factory=list)  # the first few, for the summary
-    failure_reasons: dict[str, int] = field(default_factory=dict)
+    failure_reasons: dict[str, int] = field(default_factory=ReasonCounts)
 
 
 @dataclass

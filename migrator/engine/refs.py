@@ -137,5 +137,7 @@ def describe_missing(hook: RefHook, missing: list[str]) -> str:
     shown = ", ".join(repr(k) for k in missing[:5]) + (" ..." if len(missing) > 5 else "")
     return (
         f"reference {hook.field}: no {hook.collection} item with {hook.match_field} = {shown} "
-        "in ButterCMS yet (migrate that collection, then run again: it is patched in)"
+        "among the records migrated (the ledger) nor in ButterCMS yet. Migrate it with the "
+        f"{hook.collection} collection's mapping (give both mappings to one `migrator run`, or "
+        "run again after it: the reference is patched in), or correct the value in the export"
     )

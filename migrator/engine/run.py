@@ -263,7 +263,11 @@ async def run_migration(
         async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT, connector=connector) as session:
             client = ButterClient(base_url, write_token, read_token=read_token, session=session)
             run.stats.calls = client.calls
-            run_id = ledger.start_run(mapping_path=str(mapping.path), source_path=str(source_path))
+            run_id = ledger.start_run(
+                mapping_path=str(mapping.path),
+                source_path=str(source_path),
+                variables=mapping.variables,  # for verify (ledger.variables)
+            )
             # From here a signal stops the run gracefully, up to its recorded end.
             with anyio.CancelScope() as scope, INTERRUPTS.stopping(_stopper(scope, run.stats)):
                 ended: BaseException | None = None

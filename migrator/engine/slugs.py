@@ -54,7 +54,7 @@ class SlugClaims:
                 f"slug {slug!r} is taken by record {holder[0]!r} ({holder[1] or 'ledger'}): "
                 f"Butter keeps one {_what(target)} per slug and would drop this one. Give it "
                 'another slug, or set [target] unique_slugs = "suffix" to number them '
-                f"as WordPress does ({slug}-2, {slug}-3)",
+                f"as WordPress does ('{slug}-2', '{slug}-3')",
                 file=payload.source.file,
                 line=payload.source.line,
                 identity=payload.identity,

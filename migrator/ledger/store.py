@@ -56,6 +56,8 @@ from migrator.ledger.types import (
     LedgerState,
     RunInfo,
 )
+from migrator.ledger.variables import CREATE as CREATE_VARIABLES
+from migrator.ledger.variables import read_variables, storable
 from migrator.records import JsonObject
 
 # Rows per page when iterating: bounded memory, and no cursor is held open between pages,
@@ -508,15 +510,26 @@ class CheckpointLedger:
             self._commit()
 
     def start_run(
-        self, *, mapping_path: str | Path | None = None, source_path: str | Path | None = None
+        self,
+        *,
+        mapping_path: str | Path | None = None,
+        source_path: str | Path | None = None,
+        variables: Mapping[str, str] | None = None,
     ) -> int:
-        """Note that a run begins; returns its id for ``finish_run``."""
+        """Note that a run begins; returns its id for ``finish_run``. ``variables``: the
+        mapping's, remembered for ``verify`` (those that look like secrets by name only)."""
         with self._mutex:
             self._write(
                 "INSERT INTO runs (started_at, mapping, source, pid) VALUES (?, ?, ?, ?)",
                 (now(), _str(mapping_path), _str(source_path), os.getpid()),
             )
+            # Before the variables' inserts, which move last_insert_rowid().
             run_id = self._conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            if variables is not None:
+                self._conn.execute(CREATE_VARIABLES)
+                self._write("DELETE FROM variables", ())
+                for row in storable(variables):
+                    self._write("INSERT INTO variables VALUES (?, ?)", row)
             self._commit()
         return int(run_id)
 
@@ -531,6 +544,11 @@ class CheckpointLedger:
                 (now(), orjson.dumps(summary, default=str).decode(), exit_code, run_id),
             )
             self._commit()
+
+    def variables(self) -> dict[str, str | None]:
+        """The mapping variables of the last run (None: a value not kept, a secret)."""
+        with self._mutex:
+            return read_variables(self._conn)
 
     def last_run(self) -> RunInfo | None:
         with self._mutex:

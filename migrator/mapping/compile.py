@@ -318,9 +318,10 @@ class CompiledMapping:
             value = self.value(spec, record, name, errors)
             if name in POST_LIST_FIELDS:
                 value = [] if is_empty(value) else [value] if isinstance(value, str) else value
-                for message in post_list_problems(value):
+                problems = post_list_problems(value)
+                for message in problems:
                     errors.add(name, f"{name}: {message}")
-                out[name] = value
+                out[name] = value if problems else _distinct_names(value)
             elif name in ("author_email", "author_slug"):
                 if is_empty(value):
                     continue  # no author: Butter uses the organisation owner
@@ -386,3 +387,16 @@ def _source_notes(record: Record) -> list[Note]:
     """The source's warnings meant for the warnings file (a password-protected post sent
     as a draft, a featured image not in the export), as notes of the payload."""
     return [Note(w.field, "", str(w)) for w in record.warnings if isinstance(w, RecordWarning)]
+
+
+def _distinct_names(names: list[str]) -> list[str]:
+    """Each category or tag once, in order, the first spelling kept: Butter would create
+    or attach one name twice (WordPress can have "News" under two parents, or "news")."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        key = name.strip().casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out

@@ -174,18 +174,39 @@ def clean_html(text: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ())
     ).strip()
 
 
+# Elements a fragment may leave open: void ones, and those whose end tag HTML makes optional.
+_MAY_STAY_OPEN = frozenset(
+    "area br col hr img input source track wbr p li dt dd tr td th thead tbody tfoot "
+    "option optgroup colgroup caption rb rt rtc rp".split()
+)
+_END_TAG = re.compile(r"</\s*([a-zA-Z][^\s/>]*)")
+
+
 class _Text(HTMLParser):
     BLOCK = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr"})
 
-    def __init__(self) -> None:
+    def __init__(self, closed: frozenset[str]) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skip = 0
+        self.closed = closed
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in DROP_WITH_CONTENT:
+        if tag not in self.closed and tag not in _MAY_STAY_OPEN:
+            # Never closed: text that looks like a tag ("Using <html> tags", decoded from
+            # "&lt;html&gt;" by the XML reader), not markup; dropping it would lose words.
+            self.parts.append(self.get_starttag_text() or "")
+        elif tag in DROP_WITH_CONTENT:
             self.skip += 1
         elif tag in self.BLOCK:
+            self.parts.append(" ")
+
+    def set_cdata_mode(self, elem: str, *args: bool, **kwargs: bool) -> None:
+        if elem in self.closed:  # an unclosed <script> is text: what follows it stays text
+            super().set_cdata_mode(elem, *args, **kwargs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCK:
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
@@ -200,7 +221,9 @@ class _Text(HTMLParser):
 
 
 def html_to_text(text: str) -> str:
-    parser = _Text()
+    """HTML → plain text: tags go, entities are decoded after (``&lt;b&gt;`` is the text
+    ``<b>``), and a start tag that is never closed where HTML requires it stays as text."""
+    parser = _Text(frozenset(m.group(1).lower() for m in _END_TAG.finditer(text)))
     parser.feed(text)
     parser.close()
     return re.sub(r"\s+", " ", "".join(parser.parts)).strip()

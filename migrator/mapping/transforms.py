@@ -368,7 +368,8 @@ def markdown(value: Any, /, html: bool = False) -> str:
 
 @transform("strip_html")
 def strip_html(value: Any, /) -> str:
-    """HTML → plain text (for a summary or an SEO description)."""
+    """HTML → plain text (a title, a summary, an SEO description): tags go, entities are
+    decoded after them, so ``&lt;b&gt;`` stays the text ``<b>`` (``htmlclean.html_to_text``)."""
     return html_to_text(_text(value))
 
 

@@ -24,7 +24,7 @@ from migrator.errors import RecordError
 from migrator.log import get_logger
 from migrator.mapping import Note
 from migrator.media.check import CheckOptions, MediaChecker, UrlCheck
-from migrator.media.urls import field_name, is_played, media_urls
+from migrator.media.urls import BODY_IMAGES, field_name, is_played, media_urls
 from migrator.model import ContentModel
 from migrator.records import Record
 from migrator.seen import SeenKeys
@@ -266,31 +266,46 @@ class MediaGuard:
         if self.skip is not None and self.skip(payload):
             return payload
         urls = list(media_urls(payload, self.model))
-        problems = [(path, url, self.dead[url]) for path, url in urls if url in self.dead]
+        # One line per field and URL, however often the body repeats the image.
+        problems = list(Counter((p, u, self.dead[u]) for p, u in urls if u in self.dead).items())
         if not problems:
             # Sent anyway, and listed in the run's warnings file for a person to look at.
             notes = tuple(
                 Note(path, url, f"suspicious media: {describe(url, self.suspicious[url])}")
-                for path, url in urls
+                for path, url in dict.fromkeys(urls)  # an image repeated: one note
                 if url in self.suspicious
             )
             return dataclasses.replace(payload, notes=payload.notes + notes) if notes else payload
-        message = "; ".join(
-            f"media field {path}: {describe(url, reason)}" for path, url, reason in problems
-        )
-        if all(is_played(path) for path, _, _ in problems):
+        message = "; ".join(_problem(path, url, reason, n) for (path, url, reason), n in problems)
+        if all(is_played(path) for (path, _, _), _ in problems):
             # Butter copies no sound or video file: it would take the post, unplayable.
-            consequence = "it would play nothing (serve the file, or fix its URL)"
+            message += ": it would play nothing (serve the file, or fix its URL)"
         else:
-            consequence = "Butter would fail this item"
+            message += ": Butter would fail this item"
+        if any(path == BODY_IMAGES for (path, _, _), _ in problems):
+            message += (
+                " (it copies the body's images, upload_images_to_media_library): fix or "
+                "remove the image, or map upload_images_to_media_library = false to leave "
+                "the body's images where they are"
+            )
         loc = record.location
         raise RecordError(
-            f"{message}: {consequence}",
+            message,
             file=loc.file if loc.line is not None or loc.position is None else str(loc),
             line=loc.line,
             identity=record.identity,
-            field=field_name(problems[0][0]),
+            field=field_name(problems[0][0][0]),
         )
+
+
+def _problem(path: str, url: str, reason: str, times: int) -> str:
+    """``media field photo: URL answered 404 Not Found``; a body image by its tag:
+    ``media field body <img src="URL"> (8 times): answered 404 Not Found``."""
+    if path != BODY_IMAGES:
+        return f"media field {path}: {describe(url, reason)}"
+    what = f"answered {reason}" if reason[:1].isdigit() else reason
+    repeated = f" ({times} times)" if times > 1 else ""
+    return f'media field body <img src="{url}">{repeated}: {what}'
 
 
 def guard(

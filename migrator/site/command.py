@@ -16,7 +16,7 @@ from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_t
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from migrator.engine import PrunePlan
+    from migrator.engine import PrunePlan, RunStats
     from migrator.site.runner import Job
 
 
@@ -261,13 +261,12 @@ class _Printer:
         elif self.several:
             self.console.rule(f"{job.name} ({n}/{total})")
 
-    def job_finished(self, job: Job) -> None:
+    def job_finished(self, job: Job, stats: RunStats) -> None:
         from migrator.engine import print_summary
 
-        assert job.stats is not None
         options = job.options
         print_summary(
-            job.stats,
+            stats,
             dry_run=options.dry_run,
             failures_path=options.failures_path,
             preview_path=options.preview_path,
@@ -290,19 +289,30 @@ def _print_overview(jobs: list[Job], *, dry_run: bool, console: Console) -> None
         table.add_column(column, justify="left" if column == "mapping" else "right")
     for column in ("invalid", "failed", "links", "calls"):
         table.add_column(column, justify="right")
+    patched = []
     for job in jobs:
         s = job.stats
         if s is None:
             table.add_row(job.name, "not run")
             continue
+        # The first pass's numbers: what the mapping did. A second pass only patched
+        # references in: its calls are added, the rest gets a line below the table.
         plan, sent = s.plan, s.sent
         done = (
             plan.to_send + plan.changed if dry_run else sent.accepted + sent.updated + sent.deleted
         )
         numbers = (plan.read, done, plan.unchanged, plan.invalid, sent.failed, plan.links_rewritten)
-        calls = f"{s.calls.writes} + {s.calls.reads}"
-        table.add_row(job.name, *(f"{n:,}" for n in numbers), calls)
+        writes = sum(p.calls.writes for p in job.passes)
+        reads = sum(p.calls.reads for p in job.passes)
+        table.add_row(job.name, *(f"{n:,}" for n in numbers), f"{writes:,} + {reads:,}")
+        if (second := job.second_pass) is not None:
+            line = f"{job.name}: a second pass patched in {second.sent.refs_patched:,} reference(s)"
+            if second.sent.failed:
+                line += f", {second.sent.failed:,} failed (see {job.options.failures_path})"
+            patched.append(line)
     console.print(table)
+    for line in patched:
+        console.print(line)
 
 
 def ask_to_prune(plan: PrunePlan) -> bool:

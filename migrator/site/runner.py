@@ -43,6 +43,8 @@ class Job:
     source: Path
     options: RunOptions
     stats: RunStats | None = None  # None: not run (an earlier mapping stopped the site)
+    # The second pass, which patched in the references a cycle left out (None: none ran).
+    second_pass: RunStats | None = None
     verified: VerifyStats | None = None
 
     @property
@@ -55,10 +57,19 @@ class Job:
         return verify_paths(self.options.ledger_path)
 
     @property
+    def passes(self) -> list[RunStats]:
+        return [s for s in (self.stats, self.second_pass) if s is not None]
+
+    @property
+    def aborted(self) -> bool:
+        return any(s.aborted for s in self.passes)
+
+    @property
     def exit_code(self) -> int:
         if self.stats is None:
             return 0
-        code = self.stats.exit_code
+        # The second pass read the whole source again: its code is the whole picture.
+        code = self.passes[-1].exit_code
         if self.verified is not None:
             code = max(code, self.verified.exit_code)
         return code
@@ -76,7 +87,7 @@ class SiteResult:
 
     @property
     def stopped(self) -> bool:
-        return any(job.stats is not None and job.stats.aborted for job in self.jobs)
+        return any(job.aborted for job in self.jobs)
 
 
 class SiteEvents(Protocol):
@@ -84,7 +95,8 @@ class SiteEvents(Protocol):
 
     def job_started(self, job: Job, n: int, total: int, *, second_pass: bool) -> None: ...
 
-    def job_finished(self, job: Job) -> None: ...
+    def job_finished(self, job: Job, stats: RunStats) -> None:
+        """``stats``: the pass that just ended (``job.stats`` or ``job.second_pass``)."""
 
     def job_verified(self, job: Job) -> None: ...
 
@@ -93,7 +105,7 @@ class Quiet:
     def job_started(self, job: Job, n: int, total: int, *, second_pass: bool) -> None:
         pass
 
-    def job_finished(self, job: Job) -> None:
+    def job_finished(self, job: Job, stats: RunStats) -> None:
         pass
 
     def job_verified(self, job: Job) -> None:
@@ -165,7 +177,7 @@ async def run_site(
     for n, job in enumerate(jobs, 1):
         events.job_started(job, n, len(jobs), second_pass=False)
         job.stats = await _run_one(job, butter)
-        events.job_finished(job)
+        events.job_finished(job, job.stats)
         if job.stats.aborted:
             break
     if len(jobs) > 1 and not result.stopped:
@@ -174,11 +186,11 @@ async def run_site(
         for n, job in enumerate(jobs, 1):
             if job.stats is not None and job.stats.sent.refs_unresolved and not result.stopped:
                 events.job_started(job, n, len(jobs), second_pass=True)
-                job.stats = await _run_one(job, butter)
-                events.job_finished(job)
+                job.second_pass = await _run_one(job, butter)
+                events.job_finished(job, job.second_pass)
     if verify:
         for job in jobs:
-            if job.stats is not None and not job.stats.aborted and not job.options.dry_run:
+            if job.stats is not None and not job.aborted and not job.options.dry_run:
                 job.verified = await _verify_one(job, butter)
                 events.job_verified(job)
     return result

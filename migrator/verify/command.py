@@ -93,6 +93,12 @@ def verify_command(
         raise click.UsageError("no --source given and the mapping names no source.path")
     where = mapping if ledger is not None else state_folder(state, api_base) / mapping.name
     ledger_path, _, preview_path = default_paths(where, ledger)
+    from migrator.verify.variables import with_run_variables  # imported when it runs
+
+    # The run's --var values where none is given here: else its records look changed.
+    loaded, notes = with_run_variables(loaded, parse_vars(variables), ledger_path)
+    for note in notes:
+        click.echo(note)
     options = RunOptions(
         ledger_path=ledger_path,
         failures_path=verify_paths(ledger_path),

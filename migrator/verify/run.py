@@ -68,6 +68,10 @@ from migrator.verify.compare import diff_fields, diff_post, diff_published
 from migrator.verify.stats import VerifyStats
 
 T = TypeVar("T")
+# The states of a record Butter accepted at some point (FAILED: maybe only a later update).
+_SENT = frozenset(
+    {LedgerState.ACCEPTED, LedgerState.IN_FLIGHT, LedgerState.VERIFIED, LedgerState.FAILED}
+)
 
 log = get_logger("migrator.verify")
 MISSING = "missing after acceptance (failed in Butter's background queue?)"
@@ -230,17 +234,33 @@ class Verifier:
             self.stats.skipped += 1
             return None
         entry = self.ledger.get(target_key(payload), payload.identity)
-        if entry is None or entry.state not in self.states:
+        if entry is None or entry.state not in _SENT:
             self.stats.not_sent += 1
             return None
-        if entry.state == LedgerState.FAILED and entry.accepted_hash is None:
-            self.stats.not_sent += 1  # failed before Butter ever had it
-            return None
         payload = as_sent(payload, entry, suffix=self.mapping.target.unique_slugs == "suffix")
+        if entry.state == LedgerState.FAILED and entry.accepted_hash is None:
+            if entry.reason == MISSING and entry.payload_hash == payload.hash:
+                # An earlier verify found it missing: still so until a run sends it again.
+                self._earlier_problem(payload, entry)
+            else:
+                self.stats.not_sent += 1  # failed before Butter ever had it
+            return None
         if entry.state != LedgerState.IN_FLIGHT and entry.accepted_hash != payload.hash:
             self.stats.changed += 1
             return None
+        if entry.state not in self.states:  # verified, or not as sent, by an earlier verify
+            if entry.state == LedgerState.VERIFIED:
+                self.stats.verified_before += 1
+            else:
+                self._earlier_problem(payload, entry)
+            return None
         return payload, entry
+
+    def _earlier_problem(self, payload: Payload, entry: LedgerEntry) -> None:
+        """Reported again as found (not read again): the report and the exit code stay
+        what the verify that found it said, until a run fixes it or --recheck reads it."""
+        self.stats.failed_before += 1
+        self._report(payload, entry.reason or "not as sent (found earlier)")
 
     async def _worker(
         self, receive: MemoryObjectReceiveStream[tuple[Payload, LedgerEntry]]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from migrator.engine import ReasonCounts
+
 
 @dataclass
 class VerifyStats:
@@ -17,6 +19,8 @@ class VerifyStats:
     settled_absent: int = 0  # in flight, not applied: back to planned
     in_doubt: int = 0  # not found, but no answer yet proves it absent: check again later
     not_sent: int = 0  # new, failed or planned in the ledger: nothing to verify
+    verified_before: int = 0  # verified by an earlier verify, not read again (no --recheck)
+    failed_before: int = 0  # found not as sent before, not read again: reported again
     changed: int = 0  # the source changed since it was sent: run first
     skipped: int = 0  # invalid or filtered records
     errors: int = 0  # reads that did not get through
@@ -29,7 +33,7 @@ class VerifyStats:
     elapsed: float = 0.0
     aborted: str | None = None
     abort_exit: int = 3
-    failure_reasons: dict[str, int] = field(default_factory=dict)
+    failure_reasons: dict[str, int] = field(default_factory=ReasonCounts)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -38,7 +42,9 @@ class VerifyStats:
     def exit_code(self) -> int:
         if self.aborted:
             return self.abort_exit
-        problems = self.differs or self.missing or self.errors or self.in_doubt
+        problems = (
+            self.differs or self.missing or self.errors or self.in_doubt or self.failed_before
+        )
         return 1 if problems or self.duplicates else 0
 
 

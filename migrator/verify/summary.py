@@ -30,6 +30,8 @@ def print_verify_summary(
         ("in flight, found applied", stats.settled_found),
         ("in flight, not applied (the next run sends them)", stats.settled_absent),
         ("changed since sent (run first)", stats.changed),
+        ("verified by an earlier verify (not read again; --recheck does)", stats.verified_before),
+        ("not as sent, found earlier (not read again)", stats.failed_before),
         ("not sent yet, or failed before (nothing to verify)", stats.not_sent),
         ("reads that did not get through", stats.errors),
         ("API calls spent (reads)", stats.calls_reads),
@@ -56,12 +58,17 @@ def print_verify_summary(
             f"warning line in {escape(str(failures_path))}.",
             highlight=False,
         )
+    if stats.changed:
+        console.print(
+            f"{stats.changed:,} record(s) map to something else than the run sent: the export "
+            "or the mapping changed since (run first), or a --var differs from the run's."
+        )
     if stats.in_doubt:
         console.print(
             f"{stats.in_doubt:,} record(s) are not visible yet: Butter may still be applying "
             "them, or its read cache is older than the writes. Verify again later."
         )
-    if stats.differs or stats.missing or stats.errors:
+    if stats.differs or stats.missing or stats.errors or stats.failed_before:
         console.print(
             f"Records not as sent (identity, source line, what differs): "
             f"{escape(str(failures_path))}\n"

@@ -117,6 +117,13 @@ async def test_references_to_items_not_migrated_yet_are_patched_in_later(
     assert team_page(state, "about") == [] and state["failures"] == []
     reasons = [orjson.loads(x)["reason"] for x in opts.failures_path.read_bytes().splitlines()]
     assert any("no team_members item with email = 'person0@example.com'" in r for r in reasons)
+    # The summary's group says what is wrong and what to do, not just "reference team".
+    (group,) = first.failure_reasons
+    assert group.startswith(
+        "reference team: no team_members item with email = … among the records migrated "
+        "(the ledger) nor in ButterCMS yet. Migrate it with the team_members collection's"
+    ), group
+    assert first.failure_reasons[group] == 2
 
     await run(emulator, load_mapping(TEAM_MAPPING), write_csv(tmp_path / "t.csv", team_rows(3)),
               options, "team")  # fmt: skip

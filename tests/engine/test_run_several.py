@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import anyio
@@ -202,3 +203,53 @@ async def test_a_cycle_between_mappings_is_closed_by_a_second_pass(make_emulator
     assert author["fields"]["en"]["best_book"] == book["id"]
     assert book["fields"]["en"]["author"] == author["id"]
     assert state["failures"] == []
+
+
+def _library(tmp_path: Path, authors: list[list[str]], books: list[list[str]]) -> None:
+    (tmp_path / "model.toml").write_text(LIBRARY_MODEL, encoding="utf-8")
+    for name, key, ref, other in (
+        ("authors", "name", "best_book", "title"),
+        ("books", "title", "author", "name"),
+    ):
+        (tmp_path / f"{name}.toml").write_text(
+            LIBRARY_MAPPING.format(name=name, key=key, ref=ref, other=other), encoding="utf-8"
+        )
+    write_csv(tmp_path / "authors.csv", authors, header=["name", "best_book"])
+    write_csv(tmp_path / "books.csv", books, header=["title", "author"])
+
+
+def _overview(out: str) -> dict[str, list[str]]:
+    """The "All mappings" table: each mapping's row, its cells."""
+    rows = out[out.index("All mappings") :].splitlines()
+    cells = [[c.strip() for c in re.split(r"[│┃]", row)[1:-1]] for row in rows if "│" in row]
+    return {row[0]: row[1:] for row in cells if row and row[0].endswith(".toml")}
+
+
+async def test_the_overview_shows_what_each_mapping_did_not_its_second_pass(
+    make_emulator, tmp_path
+):
+    """Before: the authors' row showed its second pass: 0 sent, 3 unchanged, 1 + 2 calls."""
+    from migrator.model import load_content_model
+
+    _library(
+        tmp_path,
+        [["Le Guin", "Earthsea"], ["Tolkien", ""], ["Austen", ""]],
+        [["Earthsea", "Le Guin"], ["Emma", "Austen"]],
+    )
+    emulator = await make_emulator(model=load_content_model(tmp_path / "model.toml"))
+    done = await anyio.run_process(
+        [MIGRATOR, "--log-level", "warning", "run", str(tmp_path / "authors.toml"),
+         str(tmp_path / "books.toml"), "--no-progress", "--rate", "500", "--settle-delay", "0.1",
+         "--settle-timeout", "0.3", "--canary", "0"],
+        env={**cli_env(emulator.base_url), "COLUMNS": "200"},
+        check=False,
+    )  # fmt: skip
+    out = done.stdout.decode()
+    assert done.returncode == 0, out + done.stderr.decode()
+    assert "authors.toml: second pass for its references" in out
+    # read, sent, unchanged, invalid, failed, links, calls (the second pass's 1 write added)
+    assert _overview(out) == {
+        "authors.toml": ["3", "3", "0", "0", "0", "0", "4 + 4"],
+        "books.toml": ["2", "2", "0", "0", "0", "0", "2 + 2"],
+    }
+    assert "authors.toml: a second pass patched in 1 reference(s)" in out

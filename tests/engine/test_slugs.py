@@ -86,6 +86,13 @@ async def test_csv_titles_in_other_scripts_become_slugs_and_an_empty_one_says_wh
     assert failure["source"].endswith("csv-non-latin-titles.csv:7")
     assert failure["reason"].startswith("slug: empty (from 'title' = '🚀🎉')")
     assert 'from = ["slug", "id"]' in failure["reason"]
+    # The summary's row says why and what to do (before: only "slug"); alone of its kind,
+    # with the value it came from.
+    (group,) = stats.failure_reasons
+    assert group.startswith(
+        "slug: empty (from 'title' = '🚀🎉'): nothing in it becomes a letter or digit. Map a "
+        "field that has one, or add a fallback"
+    ), group
 
 
 @needs_realdata(WXR / "wpimporter--a11y-unit-test-data.xml")
@@ -180,6 +187,12 @@ async def test_drafts_sharing_a_slug_are_reported_naming_both_records_not_lost(
     assert len({f["source"] for f in taken}) == DRAFTS - 1  # each its own line
     assert taken[0]["reason"].startswith("slug 'draft' is taken by record")
     assert 'unique_slugs = "suffix"' in taken[0]["reason"]
+    (group,) = [g for g in stats.failure_reasons if g.startswith("slug")]
+    assert stats.failure_reasons[group] == DRAFTS - 1
+    assert group.startswith(
+        "slug … is taken by record … (…): Butter keeps one post per slug and would drop this "
+        "one. Give it another slug, or set [target] unique_slugs = … to number them"
+    ), group
 
 
 @needs_realdata(THEME)

@@ -188,6 +188,45 @@ def test_runs_are_remembered(ledger_path: Path):
         assert run.mapping == "mappings/team.toml" and run.source is None
 
 
+def test_a_run_with_variables_is_finished_under_its_own_id(ledger_path: Path):
+    # The variables' rows come after the run's: its id is the run's row, not theirs.
+    with CheckpointLedger(ledger_path) as ledger:
+        run_id = ledger.start_run(mapping_path="m.toml", variables={"a": "1", "b": "2"})
+        ledger.finish_run(run_id, exit_code=3)
+        run = ledger.last_run()
+        assert run is not None and run.run_id == run_id and run.exit_code == 3
+        assert run.finished_at is not None
+
+
+def test_a_runs_variables_are_remembered_but_never_a_secret(ledger_path: Path):
+    from migrator.log import register_secret
+
+    register_secret("w-registered-9f3k")
+    with CheckpointLedger(ledger_path) as ledger:
+        assert ledger.variables() == {}  # a ledger no run remembered variables in
+        ledger.start_run(variables={"media_host": "https://old.example.com", "x": "1"})
+        ledger.start_run(
+            variables={
+                "media_host": "https://media.example.com",
+                "api_token": "abc123",  # its name says token
+                "feed": "https://h.example/?auth_token=zz9zz",  # a token in a URL
+                "header": "Bearer abcdef123",
+                "other": "w-registered-9f3k",  # a token the process registered
+            }
+        )
+    with CheckpointLedger(ledger_path, readonly=True) as reader:
+        assert reader.variables() == {
+            "media_host": "https://media.example.com",  # the last run's; "x" is gone
+            "api_token": None,
+            "feed": None,
+            "header": None,
+            "other": None,
+        }
+    raw = b"".join(p.read_bytes() for p in ledger_path.parent.glob(ledger_path.name + "*"))
+    for secret in (b"abc123", b"zz9zz", b"abcdef123", b"w-registered-9f3k"):
+        assert secret not in raw
+
+
 def test_reopening_keeps_everything(ledger_path: Path):
     with CheckpointLedger(ledger_path) as ledger:
         begin(ledger, "a")

@@ -272,6 +272,8 @@ upload_images_to_media_library = true
         "featured_image": "",
         "upload_images_to_media_library": True,
     }
+    twice = compiled(record(row | {"cats": "News|b|news| News |b"}))
+    assert twice is not None and twice.body["categories"] == ["News", "b"]
     assert compiled(record(row | {"author": ""})).body.get("author", "none") == "none"  # type: ignore[union-attr]
     with pytest.raises(RecordError) as err:
         compiled(record(row | {"author": "eve@example.com", "img": "not-a-url"}))

@@ -368,9 +368,50 @@ async def test_posts_featured_image_and_body_images(emulator, image_host, tmp_pa
     )
     assert problems["3"]["field"] == "body"
     assert problems["3"]["reason"].startswith(
-        f"media field body <img>: {u}/gone/b3.png answered 404"
+        f'media field body <img src="{u}/gone/b3.png">: answered 404 Not Found: Butter would '
+        "fail this item (it copies the body's images, upload_images_to_media_library): fix or "
+        "remove the image"
     )
     assert list(state["posts"]) == ["fine"] and state["failures"] == []
+
+
+async def test_an_image_repeated_in_a_body_is_named_once(emulator, image_host, tmp_path, options):
+    """Before: "media field body <img>: URL answered 404 Not Found" 8 times over, and the
+    summary grouped every media problem as "media field body <img>"."""
+    u = image_host.url
+    dead = f"{u}/gone/logo.png"
+    body = "".join(f'<p>{i} <img src="{dead}"></p>' for i in range(8))
+    rows = [
+        ["1", "Eight logos", "", body],
+        ["2", "One logo", "", f'<img src="{u}/gone/b2.png">'],
+        ["3", "Two dead", "", f'<img src="{u}/gone/b2.png"><img src="{u}/gone/b3.png">'],
+    ]
+    source = write_csv(tmp_path / "posts.csv", rows, header=["id", "title", "image", "body"])
+    opts = options(check_media=True, media_rate=100)
+    stats = await run_migration(
+        load_mapping(posts_mapping(tmp_path)),
+        source,
+        opts,
+        base_url=emulator.base_url,
+        write_token="w-token",
+    )
+    problems = {line["identity"]: line["reason"] for line in failure_lines(opts.failures_path)}
+    assert problems["1"].count(dead) == 1
+    assert problems["1"].startswith(
+        f'media field body <img src="{dead}"> (8 times): answered 404 Not Found: Butter would '
+    )
+    assert problems["3"].startswith(
+        f'media field body <img src="{u}/gone/b2.png">: answered 404 Not Found; '
+        f'media field body <img src="{u}/gone/b3.png">: answered 404 Not Found: Butter would '
+    )
+    # Records 1 and 2 in one group, which says what is wrong and what to do.
+    one = (
+        "media field body <img src=…>: answered 404 Not Found: Butter would fail this item (it "
+        "copies the body's images, upload_images_to_media_library): fix or remove the image"
+    )
+    groups = {g[: len(one)]: n for g, n in stats.failure_reasons.items()}
+    assert groups[one] == 2, stats.failure_reasons
+    assert len(groups) == 2
 
 
 async def test_guard_raises_a_record_error_naming_record_field_and_reason(tmp_path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import aiohttp
@@ -147,6 +148,39 @@ async def test_verify_names_the_fields_that_differ(emulator, media_server, tmp_p
     assert (stats.verified, stats.differs, stats.exit_code) == (1, 0, 0)
 
 
+async def test_a_second_verify_says_what_the_first_found(emulator, media_server, tmp_path, options):
+    """Before: the second verify called all four "not sent yet" and exited 0."""
+    mapping = load_mapping(TEAM_MAPPING, variables={"media_base": f"{media_server.url}/img"})
+    source = team(tmp_path, ["red.png", "green.png", "missing.png", "blue.png"])
+    await migrate(emulator, mapping, source, options())
+    item = items_by_email(emulator.state())["person1@example.com"][0]
+    async with aiohttp.ClientSession() as session:  # edited in Butter after the migration
+        async with session.patch(
+            f"{emulator.base_url}/content/team_members/{item['id']}/",
+            json={"fields": {"position": "Intern"}},
+            headers={"Authorization": "Token w-token"},
+        ) as resp:
+            assert resp.status == 202
+    await emulator.settle()
+    opts = options(failures_path=verify_paths(options().ledger_path))
+    first = await verify(emulator, mapping, source, opts)
+    assert (first.verified, first.differs, first.missing, first.exit_code) == (2, 1, 1, 1)
+    first_report = {(x["identity"], x["reason"]) for x in lines(opts.failures_path)}
+    before = len(emulator.state()["requests"])
+
+    second = await verify(emulator, mapping, source, opts)
+    assert (second.verified_before, second.failed_before, second.not_sent) == (2, 2, 0)
+    assert second.exit_code == 1
+    assert {(x["identity"], x["reason"]) for x in lines(opts.failures_path)} == first_report
+    assert second.failure_reasons == first.failure_reasons
+    assert len(emulator.state()["requests"]) == before, "nothing read again without --recheck"
+
+    # --recheck reads the verified and the differing ones again (the missing one waits
+    # for a run), and finds the same.
+    third = await verify(emulator, mapping, source, opts, recheck=True)
+    assert (third.verified, third.differs, third.failed_before, third.exit_code) == (2, 1, 1, 1)
+
+
 async def test_drafts_and_every_locale_are_read_back(emulator, tmp_path, options):
     mapping_path = tmp_path / "pages.toml"
     mapping_path.write_text(
@@ -265,8 +299,9 @@ async def test_run_with_verify_and_the_verify_command(emulator, media_server, tm
         check=False,
     )
     out = again.stdout.decode()
-    assert again.returncode == 0, out + again.stderr.decode()
-    assert "not sent yet, or failed before" in out  # the missing one waits for a new run
+    # The missing one waits for a new run: reported again, as the first verify did.
+    assert again.returncode == 1, out + again.stderr.decode()
+    assert "not as sent, found earlier" in out and "missing after acceptance" in out
 
     no_token = await anyio.run_process(
         [MIGRATOR, "verify", str(TEAM_MAPPING), "--source", str(source), *common],
@@ -293,3 +328,45 @@ async def test_a_wordpress_site_with_rewritten_links_and_copied_images_verifies(
 
     stats = await verify(emulator, mapping, export, opts)
     assert (stats.verified, stats.changed, stats.differs) == (5, 0, 0), lines(opts.failures_path)
+
+
+async def test_verify_maps_with_the_runs_variables(emulator, media_server, tmp_path):
+    """Before: without the run's --var again every record looked "changed since sent"."""
+    source = team(tmp_path, ["red.png", "green.png"])
+    ledger = tmp_path / "team.ledger.sqlite"
+    env = cli_env(emulator.base_url)
+    common = ["--ledger", str(ledger), "--settle-delay", "0.1", "--settle-timeout", "0.4",
+              "--source", str(source)]  # fmt: skip
+    run = await anyio.run_process(
+        [MIGRATOR, "--log-level", "warning", "run", str(TEAM_MAPPING), "--no-progress",
+         "--canary", "0", "--var", f"media_base={media_server.url}/img", *common],
+        env=env, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout.decode() + run.stderr.decode()
+    await emulator.settle()
+
+    async def verify_cli(*extra: str) -> tuple[int, str]:
+        done = await anyio.run_process(
+            [MIGRATOR, "--log-level", "warning", "verify", str(TEAM_MAPPING), *common, *extra],
+            env={**env, "COLUMNS": "200"},
+            check=False,
+        )
+        return done.returncode, done.stdout.decode() + done.stderr.decode()
+
+    code, out = await verify_cli()
+    assert code == 0, out
+    assert f"--var media_base={media_server.url}/img: the run's" in out
+    assert re.search(r"verified: as sent\s*│\s*2 │", out), out
+    assert "changed since sent" not in out
+    assert set(states_at(ledger).values()) == {LedgerState.VERIFIED}
+
+    # A different value is said, and the records using it are not compared.
+    code, out = await verify_cli("--recheck", "--var", "media_base=https://cdn.example.com")
+    assert "--var media_base=https://cdn.example.com differs from the run's" in out, out
+    assert "changed since sent (run first)" in out
+    assert "2 record(s) map to something else than the run sent" in out
+
+
+def states_at(ledger: Path) -> dict[str, LedgerState]:
+    with CheckpointLedger(ledger, readonly=True) as reader:
+        return {e.identity: e.state for e in reader.entries(T)}

@@ -246,8 +246,8 @@ class SanitySource(Source):
         if "_dataset" in ref or "_projectId" in ref:
             warnings.append(
                 RecordWarning(
-                    f"reference not followed, it is to another dataset: {target!r} "
-                    f"({ref.get('_projectId', '')}/{ref.get('_dataset', '')}), kept its id",
+                    f"reference not followed, it is to another dataset: {target!r} (in "
+                    f"'{ref.get('_projectId', '')}/{ref.get('_dataset', '')}'), kept its id",
                     field=key,
                 )
             )

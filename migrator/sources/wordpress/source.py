@@ -321,7 +321,7 @@ class WxrSource(Source):
                 warnings.append(
                     RecordWarning(
                         "featured image dropped, its attachment is not in the export: "
-                        f"_thumbnail_id {thumb}",
+                        f"_thumbnail_id '{thumb}'",
                         field="featured_image",
                     )
                 )

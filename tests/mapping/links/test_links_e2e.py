@@ -195,4 +195,4 @@ async def test_malformed_urls_are_left_as_they_are_not_a_crash(media_server, tmp
     (first,) = [p for p in lines(opts.preview_path) if p["identity"] == "10"]
     assert hrefs(first["body"]["body"])[:2] == bad
     assert stats.plan.invalid == 0
-    assert stats.plan.warning_reasons["not a valid URL"] == 3  # two links, one image
+    assert stats.plan.warning_reasons["not a valid URL: left as it is"] == 3  # two links, one image

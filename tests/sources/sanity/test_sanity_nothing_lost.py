@@ -105,5 +105,5 @@ async def test_a_reference_to_another_dataset_is_a_warning(make_emulator, tmp_pa
         w for w in warnings_of(state, "mock") if w["reason"].startswith("reference not followed")
     ]
     assert [(w["identity"], w["field"]) for w in found] == [("cpr", "author"), ("cdr", "deep")]
-    assert "another dataset: 'grrm' (xyz987/authors)" in found[0]["reason"]
+    assert "another dataset: 'grrm' (in 'xyz987/authors')" in found[0]["reason"]
     assert re.search(r"│\s+2 │ reference not followed, it is to another dataset", out), out

@@ -191,7 +191,7 @@ async def test_a_featured_image_not_in_the_export_is_a_warning(emulator, tmp_pat
     assert code == 0, out
     dropped = [w for w in warnings_of(state) if w["field"] == "featured_image"]
     assert sorted(w["identity"] for w in dropped) == ["14", "4"]
-    assert all(w["reason"].endswith("not in the export: _thumbnail_id 5") for w in dropped)
+    assert all(w["reason"].endswith("not in the export: _thumbnail_id '5'") for w in dropped)
     assert all(w["source"].startswith(str(MISSING_THUMB)) for w in dropped)
     assert re.search(r"2 .*featured image dropped, its attachment is not in the export", out)
     posts = emulator.state()["posts"]
