@@ -11,12 +11,13 @@ the ``javascript:`` it is; unclosed tags are closed and stray end tags dropped.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable
-from html.parser import HTMLParser
 
 import nh3
+from lxml import etree
 
 ALLOWED_TAGS = frozenset(
     "a abbr audio b blockquote br caption code del em figcaption figure h1 h2 h3 h4 h5 h6 hr "
@@ -87,6 +88,8 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
 def is_safe_url(url: str) -> bool:
     """An http(s), mailto, tel or relative URL, read as a browser reads it (entities
     decoded, tab/newline/control characters dropped): ``java&#x09;script:`` is not."""
+    if url.startswith(("https://", "http://", "/")):  # most are: nothing in them can change that
+        return True
     seen = _INVISIBLE.sub("", html.unescape(url))
     scheme, colon, _ = re.split(r"[/?#]", seen, maxsplit=1)[0].lower().partition(":")
     return not colon or scheme in URL_SCHEMES
@@ -153,15 +156,22 @@ def check_keep(keep: Iterable[str]) -> str | None:
 
 
 def clean_html(text: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> str:
-    depth = _depth(text)
+    # Each element opens with a "<": with no more of them than MAX_DEPTH, none nests deeper.
+    depth = _depth(text) if text.count("<") > MAX_DEPTH else 0
     if depth > MAX_DEPTH:
         raise ValueError(f"the HTML nests {depth} elements deep (at most {MAX_DEPTH})")
-    kept = {t.lower() for t in keep} - NEVER_KEPT
+    cleaner = _cleaner(frozenset(t.lower() for t in keep), frozenset(t.lower() for t in drop))
+    return cleaner.clean(text).strip()
+
+
+@functools.lru_cache(maxsize=32)
+def _cleaner(keep: frozenset[str], drop: frozenset[str]) -> nh3.Cleaner:
+    """The sanitiser for one keep/drop list, built once (a mapping has a few at most)."""
+    kept = keep - NEVER_KEPT
     # A tag the mapping keeps is kept even if it is dropped by default (an iframe embed).
-    drop_set = (DROP_WITH_CONTENT - kept) | {t.lower() for t in drop}
+    drop_set = (DROP_WITH_CONTENT - kept) | drop
     allowed = (ALLOWED_TAGS | kept) - drop_set
-    return nh3.clean(
-        text,
+    return nh3.Cleaner(
         tags=set(allowed),
         clean_content_tags=set(drop_set),
         # "*": none on every tag (Ammonia would keep lang and title everywhere otherwise).
@@ -171,36 +181,65 @@ def clean_html(text: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ())
         url_schemes=set(URL_SCHEMES),
         link_rel=None,
         strip_comments=True,
-    ).strip()
+    )
 
 
-class _Text(HTMLParser):
-    BLOCK = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr"})
+# html_to_text reads HTML on lxml (libxml2's HTML5 tokenizer), after a few rewrites of the
+# source that keep the text it gives as it always was (each pattern applied only where its
+# tag occurs; the flags sit after the "<" so that the search for it stays fast):
+# - a block tag, start or end (even a stray one), parts words: a mark goes before each, a
+#   space in the text (a character the text has not, that libxml2 keeps where it drops
+#   blanks between elements);
+_BLOCK_TAG = re.compile(r"<(?=(?i:/?(?:p|div|br|li|h[1-6]|tr)[\s/>]))")
+# - libxml2 ends the document at </html> (what follows would be lost) and </body> has no
+#   text meaning: both go, as a browser reads on past them;
+_DOCUMENT_END = re.compile(r"<(?i:/(?:html|body)\s*>)")
+# - <embed> is void (libxml2 would drop all that follows an unclosed one with it);
+_EMBED = re.compile(r"<(?i:/?embed(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)")
+# - libxml2 reads these as raw text (``<title>a<b>c</title>`` is "a<b>c"): renamed, their
+#   content is markup whose tags go (<iframe>, <noscript> stay raw text, dropped whole);
+_RAW_TEXT_TAGS = ("title", "textarea", "xmp", "noembed", "noframes", "plaintext")
+_RAW_TEXT = re.compile(rf"<(?i:(/?)({'|'.join(_RAW_TEXT_TAGS)})(?=[\s/>]))")
+# - "<![CDATA[" that no "]]>" closes is text, not a comment running to the next ">";
+_OPEN_SECTION = re.compile(r"<!\[(?![^\x00]*\]\]>)")
+# (one search, of the text in lower case, says whether any of these is there at all)
+_RARE = re.compile(rf"<(?:/(?:html|body)|/?embed|/?(?:{'|'.join(_RAW_TEXT_TAGS)})|!\[)")
+# - a lone surrogate (JSON can hold one) would end libxml2's reading: it is U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# libxml2 builds at most this deep and stops reading there: such a body is refused.
+LXML_DEPTH = 2048
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in DROP_WITH_CONTENT:
-            self.skip += 1
-        elif tag in self.BLOCK:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in DROP_WITH_CONTENT and self.skip:
-            self.skip -= 1
-        elif tag in self.BLOCK:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
+# A title goes to the title and to the slug, a body to the summary and the SEO
+# description: each is read once.
+@functools.lru_cache(maxsize=64)
 def html_to_text(text: str) -> str:
-    parser = _Text()
-    parser.feed(text)
-    parser.close()
-    return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+    """The text of ``text`` on one line: tags go, entities are decoded, scripts, styles,
+    iframes and the like go with their content, block tags part words."""
+    if "<" not in text and "&" not in text:
+        return " ".join(text.replace("\x00", "\ufffd").split())
+    if _RARE.search(text.lower()):
+        text = _DOCUMENT_END.sub("", text)
+        text = _RAW_TEXT.sub(r"<\1migrator-\2", _EMBED.sub("", text))
+        text = _OPEN_SECTION.sub("&lt;![", text)
+    if not text.isascii() and _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    # An ASCII mark keeps an ASCII text ASCII (quicker to search, and for libxml2 to read).
+    mark = "\x01" if "\x01" not in text else "\ufdd0"  # \ufdd0: a Unicode noncharacter
+    text = _BLOCK_TAG.sub(mark + "<", text)
+    parser = etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
+    )
+    try:
+        root = etree.fromstring(text, parser)
+    except ValueError:  # lxml takes no <?xml encoding="..."?> in a str: bytes, then
+        parser = etree.HTMLParser(
+            remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, encoding="utf-8"
+        )
+        root = etree.fromstring(text.encode(), parser)
+    if any(e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):
+        raise ValueError(f"the HTML nests more than {LXML_DEPTH} elements deep")
+    if root is None:  # nothing but comments and space
+        return ""
+    etree.strip_elements(root, *DROP_WITH_CONTENT, with_tail=False)
+    return " ".join(etree.tostring(root, method="text", encoding=str).replace(mark, " ").split())
