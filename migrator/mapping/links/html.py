@@ -31,7 +31,7 @@ _ATTR = re.compile(
 _KIND = {"href": "link", "src": "image", "srcset": "image", "poster": "image"}
 # The tags whose files a browser plays: ButterCMS copies none of them.
 PLAYED = ("audio", "video", "source", "track")
-_PLAYED_TAG = re.compile(rf"<(?i:(?:{'|'.join(PLAYED)})\b)")
+_PLAYED_TAG = re.compile(rf"<(?:{'|'.join(PLAYED)})\b")  # searched in the lower-cased text
 
 
 class _Value(NamedTuple):
@@ -78,7 +78,7 @@ def played_sources(text: str) -> list[tuple[str, str]]:
     """``(tag, url)`` for the sound and video files of ``text``: the ``src`` of every
     ``<audio>``, ``<video>``, ``<source>`` (with ``src``: ``<picture>``'s have ``srcset``)
     and ``<track>``, and each ``<video poster>`` (tag ``video poster``)."""
-    if not _PLAYED_TAG.search(text):  # most bodies have none: no need for the whole scan
+    if not _PLAYED_TAG.search(text.lower()):  # most bodies have none: no whole scan then
         return []
     out = []
     for v in _attrs(text):
