@@ -211,8 +211,8 @@ LXML_DEPTH = 2048
 
 
 # A title goes to the title and to the slug, a body to the summary and the SEO
-# description: each is read once.
-@functools.lru_cache(maxsize=64)
+# description: each is read once (the last few texts only: a body can be megabytes).
+@functools.lru_cache(maxsize=8)
 def html_to_text(text: str) -> str:
     """The text of ``text`` on one line: tags go, entities are decoded, scripts, styles,
     iframes and the like go with their content, block tags part words."""

@@ -56,8 +56,8 @@ def _scan(text: str, tags: re.Pattern[str]) -> Iterator[_Value]:
 
 
 # One scan per text: a record's body is read for its links, then for its images and for
-# its played files (and the same title or body often comes twice in a row).
-@functools.lru_cache(maxsize=64)
+# its played files, one after the other (the last few texts only: a body can be megabytes).
+@functools.lru_cache(maxsize=8)
 def _attrs(text: str) -> tuple[_Value, ...]:
     return tuple(_scan(text, _TAG))
 
