@@ -100,7 +100,8 @@ def is_safe_url(url: str) -> bool:
 # deep (the real exports: 7 at most); a deeper body is refused (a record error naming the
 # field), not cleaned. The depth is counted on the tags as a browser would close them.
 MAX_DEPTH = 2000
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
+# A "<" before the ">" ends the try: else each "<a" of "<a<a<a..." reads on to the end.
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*>")
 _VOID = frozenset(
     "area base br col embed hr img input keygen link meta param source track wbr".split()
 )
@@ -195,13 +196,13 @@ _BLOCK_TAG = re.compile(r"<(?=(?i:/?(?:p|div|br|li|h[1-6]|tr)[\s/>]))")
 #   text meaning: both go, as a browser reads on past them;
 _DOCUMENT_END = re.compile(r"<(?i:/(?:html|body)\s*>)")
 # - <embed> is void (libxml2 would drop all that follows an unclosed one with it);
-_EMBED = re.compile(r"<(?i:/?embed(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)")
+_EMBED = re.compile(r"<(?i:/?embed(?=[\s/>])(?:[^<>\"']|\"[^\"]*\"|'[^']*')*+>)")
 # - libxml2 reads these as raw text (``<title>a<b>c</title>`` is "a<b>c"): renamed, their
 #   content is markup whose tags go (<iframe>, <noscript> stay raw text, dropped whole);
 _RAW_TEXT_TAGS = ("title", "textarea", "xmp", "noembed", "noframes", "plaintext")
 _RAW_TEXT = re.compile(rf"<(?i:(/?)({'|'.join(_RAW_TEXT_TAGS)})(?=[\s/>]))")
 # - "<![CDATA[" that no "]]>" closes is text, not a comment running to the next ">";
-_OPEN_SECTION = re.compile(r"<!\[(?![^\x00]*\]\]>)")
+_SECTION = re.compile(r"<!\[")
 # (one search, of the text in lower case, says whether any of these is there at all)
 _RARE = re.compile(rf"<(?:/(?:html|body)|/?embed|/?(?:{'|'.join(_RAW_TEXT_TAGS)})|!\[)")
 # - a lone surrogate (JSON can hold one) would end libxml2's reading: it is U+FFFD.
@@ -221,7 +222,8 @@ def html_to_text(text: str) -> str:
     if _RARE.search(text.lower()):
         text = _DOCUMENT_END.sub("", text)
         text = _RAW_TEXT.sub(r"<\1migrator-\2", _EMBED.sub("", text))
-        text = _OPEN_SECTION.sub("&lt;![", text)
+        closed = text.rfind("]]>")  # the last one: a "<![" after it is never closed
+        text = _SECTION.sub(lambda m: m[0] if m.end() <= closed else "&lt;![", text)
     if not text.isascii() and _SURROGATE.search(text):
         text = _SURROGATE.sub("\ufffd", text)
     # An ASCII mark keeps an ASCII text ASCII (quicker to search, and for libxml2 to read).

@@ -15,9 +15,10 @@ from shared_data import REALDATA, needs_realdata
 
 from migrator.errors import RecordError
 from migrator.mapping import TRANSFORMS, load_mapping
-from migrator.mapping.links.html import img_sources, iter_img_sources, played_sources
+from migrator.mapping.links.html import img_sources, iter_img_sources, played_sources, rewrite_urls
 
 strip_html = TRANSFORMS["strip_html"]
+clean = TRANSFORMS["html_clean"]
 
 
 @pytest.mark.parametrize(
@@ -160,3 +161,18 @@ def test_file_urls_are_found_in_any_case() -> None:
         ("audio", "/s.mp3"),
     ]
     assert played_sources(re.sub("(?i)video|source|audio", "span", html)) == []
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ['<a <img <video "' * 40_000, "<a" * 200_000, '<embed "' * 100_000, "<![" * 200_000],
+)
+def test_tags_that_never_end_are_read_in_linear_time(hostile: str) -> None:
+    # Each unended "<a" once read on to the end of the text: 60 KB of them took 38 s.
+    started = time.perf_counter()
+    rewrite_urls(hostile, lambda url, kind: url + "#x")
+    img_sources(hostile)
+    played_sources(hostile)
+    strip_html(hostile)
+    clean(hostile)
+    assert time.perf_counter() - started < 2
