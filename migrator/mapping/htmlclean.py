@@ -207,6 +207,15 @@ _SECTION = re.compile(r"<!\[")
 _RARE = re.compile(rf"<(?:/(?:html|body)|/?embed|/?(?:{'|'.join(_RAW_TEXT_TAGS)})|!\[)")
 # - a lone surrogate (JSON can hold one) would end libxml2's reading: it is U+FFFD.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# - a start tag never closed where HTML needs it closed is text ("Using <html> tags", as an
+#   XML reader decodes "&lt;html&gt;"; an unclosed <script> too, and all after it): escaped,
+#   libxml2 gives it back as written.
+_MAY_STAY_OPEN = _VOID | frozenset(
+    "p li dt dd tr td th thead tbody tfoot option optgroup colgroup caption rb rt rtc rp".split()
+)
+_END_TAG = re.compile(r"</\s*([a-zA-Z][^\s/>]*)")
+_START_NAME = re.compile(r"<([a-zA-Z][^\t\n\r\f />\x00]*)")
+_START_TAG = re.compile(r"""<([a-zA-Z][^\t\n\r\f />\x00<]*+)(?:[^<>"']|"[^"]*"|'[^']*')*+>""")
 # libxml2 builds at most this deep and stops reading there: such a body is refused.
 LXML_DEPTH = 2048
 
@@ -219,6 +228,8 @@ def html_to_text(text: str) -> str:
     iframes and the like go with their content, block tags part words."""
     if "<" not in text and "&" not in text:
         return " ".join(text.replace("\x00", "\ufffd").split())
+    if "<" in text:
+        text = _unclosed_as_text(text)
     if _RARE.search(text.lower()):
         text = _DOCUMENT_END.sub("", text)
         text = _RAW_TEXT.sub(r"<\1migrator-\2", _EMBED.sub("", text))
@@ -245,3 +256,16 @@ def html_to_text(text: str) -> str:
         return ""
     etree.strip_elements(root, *DROP_WITH_CONTENT, with_tail=False)
     return " ".join(etree.tostring(root, method="text", encoding=str).replace(mark, " ").split())
+
+
+def _unclosed_as_text(text: str) -> str:
+    closed = {m.lower() for m in _END_TAG.findall(text)} | _MAY_STAY_OPEN
+    if not {m.lower() for m in _START_NAME.findall(text)} - closed:
+        return text  # the usual case: one search for the names, nothing to change
+
+    def escape(m: re.Match[str]) -> str:
+        if m[1].lower() in closed or m[0].endswith("/>"):
+            return m[0]
+        return html.escape(m[0], quote=False)
+
+    return _START_TAG.sub(escape, text)

@@ -88,6 +88,16 @@ def t(name: str, value: Any, /, **options: Any) -> Any:
             {},
             "Hi there again",
         ),
+        # Entities are decoded after the tags went: escaped markup is text.
+        ("strip_html", "Using &lt;html&gt; tags", {}, "Using <html> tags"),
+        # ... and so is a tag never closed where HTML needs it closed (decoded by XML).
+        (
+            "strip_html",
+            "Using <html> tags, or <script> alone",
+            {},
+            "Using <html> tags, or <script> alone",
+        ),
+        ("strip_html", "<p>one<p>two<br>three <em>four</em>", {}, "one two three four"),
     ],
 )
 def test_transform(name: str, value: Any, options: dict[str, Any], expected: Any) -> None:
