@@ -224,8 +224,10 @@ LXML_DEPTH = 2048
 # description: each is read once (the last few texts only: a body can be megabytes).
 @functools.lru_cache(maxsize=8)
 def html_to_text(text: str) -> str:
-    """The text of ``text`` on one line: tags go, entities are decoded, scripts, styles,
-    iframes and the like go with their content, block tags part words."""
+    """The text of ``text`` on one line: tags go, entities are decoded after them
+    (``&lt;b&gt;`` is the text ``<b>``), scripts, styles, iframes and the like go with their
+    content, block tags part words, and a start tag never closed where HTML needs it
+    closed stays as text ("Using <html> tags")."""
     if "<" not in text and "&" not in text:
         return " ".join(text.replace("\x00", "\ufffd").split())
     if "<" in text:
