@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import RecordError
-from migrator.mapping.links.html import CDN_HOSTS, img_sources, played_sources
+from migrator.mapping.links.html import CDN_HOSTS, img_sources, iter_img_sources, played_sources
 from migrator.mapping.links.index import split_url
 from migrator.mapping.links.rewrite import LinkRewriter, Note, Rewritten
 from migrator.mapping.links.rules import LinkRules
@@ -211,7 +211,7 @@ class CompiledMapping:
         if isinstance(body, str):
             _note_played(body, "body", out)
         if "upload_images_to_media_library" not in self.mapping.fields and isinstance(body, str):
-            if any(not _on_cdn(src) for src in img_sources(body)):
+            if any(not _on_cdn(src) for src in iter_img_sources(body)):
                 post["upload_images_to_media_library"] = True
 
     def page_html(self, values: dict[str, Any], locale: str | None, out: Rewritten) -> None:

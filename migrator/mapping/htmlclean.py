@@ -11,12 +11,13 @@ the ``javascript:`` it is; unclosed tags are closed and stray end tags dropped.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable
-from html.parser import HTMLParser
 
 import nh3
+from lxml import etree
 
 ALLOWED_TAGS = frozenset(
     "a abbr audio b blockquote br caption code del em figcaption figure h1 h2 h3 h4 h5 h6 hr "
@@ -87,6 +88,8 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
 def is_safe_url(url: str) -> bool:
     """An http(s), mailto, tel or relative URL, read as a browser reads it (entities
     decoded, tab/newline/control characters dropped): ``java&#x09;script:`` is not."""
+    if url.startswith(("https://", "http://", "/")):  # most are: nothing in them can change that
+        return True
     seen = _INVISIBLE.sub("", html.unescape(url))
     scheme, colon, _ = re.split(r"[/?#]", seen, maxsplit=1)[0].lower().partition(":")
     return not colon or scheme in URL_SCHEMES
@@ -97,7 +100,8 @@ def is_safe_url(url: str) -> bool:
 # deep (the real exports: 7 at most); a deeper body is refused (a record error naming the
 # field), not cleaned. The depth is counted on the tags as a browser would close them.
 MAX_DEPTH = 2000
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
+# A "<" before the ">" ends the try: else each "<a" of "<a<a<a..." reads on to the end.
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*>")
 _VOID = frozenset(
     "area base br col embed hr img input keygen link meta param source track wbr".split()
 )
@@ -153,15 +157,22 @@ def check_keep(keep: Iterable[str]) -> str | None:
 
 
 def clean_html(text: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> str:
-    depth = _depth(text)
+    # Each element opens with a "<": with no more of them than MAX_DEPTH, none nests deeper.
+    depth = _depth(text) if text.count("<") > MAX_DEPTH else 0
     if depth > MAX_DEPTH:
         raise ValueError(f"the HTML nests {depth} elements deep (at most {MAX_DEPTH})")
-    kept = {t.lower() for t in keep} - NEVER_KEPT
+    cleaner = _cleaner(frozenset(t.lower() for t in keep), frozenset(t.lower() for t in drop))
+    return cleaner.clean(text).strip()
+
+
+@functools.lru_cache(maxsize=32)
+def _cleaner(keep: frozenset[str], drop: frozenset[str]) -> nh3.Cleaner:
+    """The sanitiser for one keep/drop list, built once (a mapping has a few at most)."""
+    kept = keep - NEVER_KEPT
     # A tag the mapping keeps is kept even if it is dropped by default (an iframe embed).
-    drop_set = (DROP_WITH_CONTENT - kept) | {t.lower() for t in drop}
+    drop_set = (DROP_WITH_CONTENT - kept) | drop
     allowed = (ALLOWED_TAGS | kept) - drop_set
-    return nh3.clean(
-        text,
+    return nh3.Cleaner(
         tags=set(allowed),
         clean_content_tags=set(drop_set),
         # "*": none on every tag (Ammonia would keep lang and title everywhere otherwise).
@@ -171,59 +182,92 @@ def clean_html(text: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ())
         url_schemes=set(URL_SCHEMES),
         link_rel=None,
         strip_comments=True,
-    ).strip()
+    )
 
 
-# Elements a fragment may leave open: void ones, and those whose end tag HTML makes optional.
-_MAY_STAY_OPEN = frozenset(
-    "area br col hr img input source track wbr p li dt dd tr td th thead tbody tfoot "
-    "option optgroup colgroup caption rb rt rtc rp".split()
+# html_to_text reads HTML on lxml (libxml2's HTML5 tokenizer), after a few rewrites of the
+# source that keep the text it gives as it always was (each pattern applied only where its
+# tag occurs; the flags sit after the "<" so that the search for it stays fast):
+# - a block tag, start or end (even a stray one), parts words: a mark goes before each, a
+#   space in the text (a character the text has not, that libxml2 keeps where it drops
+#   blanks between elements);
+_BLOCK_TAG = re.compile(r"<(?=(?i:/?(?:p|div|br|li|h[1-6]|tr)[\s/>]))")
+# - libxml2 ends the document at </html> (what follows would be lost) and </body> has no
+#   text meaning: both go, as a browser reads on past them;
+_DOCUMENT_END = re.compile(r"<(?i:/(?:html|body)\s*>)")
+# - <embed> is void (libxml2 would drop all that follows an unclosed one with it);
+_EMBED = re.compile(r"<(?i:/?embed(?=[\s/>])(?:[^<>\"']|\"[^\"]*\"|'[^']*')*+>)")
+# - libxml2 reads these as raw text (``<title>a<b>c</title>`` is "a<b>c"): renamed, their
+#   content is markup whose tags go (<iframe>, <noscript> stay raw text, dropped whole);
+_RAW_TEXT_TAGS = ("title", "textarea", "xmp", "noembed", "noframes", "plaintext")
+_RAW_TEXT = re.compile(rf"<(?i:(/?)({'|'.join(_RAW_TEXT_TAGS)})(?=[\s/>]))")
+# - "<![CDATA[" that no "]]>" closes is text, not a comment running to the next ">";
+_SECTION = re.compile(r"<!\[")
+# (one search, of the text in lower case, says whether any of these is there at all)
+_RARE = re.compile(rf"<(?:/(?:html|body)|/?embed|/?(?:{'|'.join(_RAW_TEXT_TAGS)})|!\[)")
+# - a lone surrogate (JSON can hold one) would end libxml2's reading: it is U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# - a start tag never closed where HTML needs it closed is text ("Using <html> tags", as an
+#   XML reader decodes "&lt;html&gt;"; an unclosed <script> too, and all after it): escaped,
+#   libxml2 gives it back as written.
+_MAY_STAY_OPEN = _VOID | frozenset(
+    "p li dt dd tr td th thead tbody tfoot option optgroup colgroup caption rb rt rtc rp".split()
 )
 _END_TAG = re.compile(r"</\s*([a-zA-Z][^\s/>]*)")
+_START_NAME = re.compile(r"<([a-zA-Z][^\t\n\r\f />\x00]*)")
+_START_TAG = re.compile(r"""<([a-zA-Z][^\t\n\r\f />\x00<]*+)(?:[^<>"']|"[^"]*"|'[^']*')*+>""")
+# libxml2 builds at most this deep and stops reading there: such a body is refused.
+LXML_DEPTH = 2048
 
 
-class _Text(HTMLParser):
-    BLOCK = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr"})
-
-    def __init__(self, closed: frozenset[str]) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-        self.closed = closed
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in self.closed and tag not in _MAY_STAY_OPEN:
-            # Never closed: text that looks like a tag ("Using <html> tags", decoded from
-            # "&lt;html&gt;" by the XML reader), not markup; dropping it would lose words.
-            self.parts.append(self.get_starttag_text() or "")
-        elif tag in DROP_WITH_CONTENT:
-            self.skip += 1
-        elif tag in self.BLOCK:
-            self.parts.append(" ")
-
-    def set_cdata_mode(self, elem: str, *args: bool, **kwargs: bool) -> None:
-        if elem in self.closed:  # an unclosed <script> is text: what follows it stays text
-            super().set_cdata_mode(elem, *args, **kwargs)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.BLOCK:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in DROP_WITH_CONTENT and self.skip:
-            self.skip -= 1
-        elif tag in self.BLOCK:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
+# A title goes to the title and to the slug, a body to the summary and the SEO
+# description: each is read once (the last few texts only: a body can be megabytes).
+@functools.lru_cache(maxsize=8)
 def html_to_text(text: str) -> str:
-    """HTML → plain text: tags go, entities are decoded after (``&lt;b&gt;`` is the text
-    ``<b>``), and a start tag that is never closed where HTML requires it stays as text."""
-    parser = _Text(frozenset(m.group(1).lower() for m in _END_TAG.finditer(text)))
-    parser.feed(text)
-    parser.close()
-    return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+    """The text of ``text`` on one line: tags go, entities are decoded after them
+    (``&lt;b&gt;`` is the text ``<b>``), scripts, styles, iframes and the like go with their
+    content, block tags part words, and a start tag never closed where HTML needs it
+    closed stays as text ("Using <html> tags")."""
+    if "<" not in text and "&" not in text:
+        return " ".join(text.replace("\x00", "\ufffd").split())
+    if "<" in text:
+        text = _unclosed_as_text(text)
+    if _RARE.search(text.lower()):
+        text = _DOCUMENT_END.sub("", text)
+        text = _RAW_TEXT.sub(r"<\1migrator-\2", _EMBED.sub("", text))
+        closed = text.rfind("]]>")  # the last one: a "<![" after it is never closed
+        text = _SECTION.sub(lambda m: m[0] if m.end() <= closed else "&lt;![", text)
+    if not text.isascii() and _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    # An ASCII mark keeps an ASCII text ASCII (quicker to search, and for libxml2 to read).
+    mark = "\x01" if "\x01" not in text else "\ufdd0"  # \ufdd0: a Unicode noncharacter
+    text = _BLOCK_TAG.sub(mark + "<", text)
+    parser = etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
+    )
+    try:
+        root = etree.fromstring(text, parser)
+    except ValueError:  # lxml takes no <?xml encoding="..."?> in a str: bytes, then
+        parser = etree.HTMLParser(
+            remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, encoding="utf-8"
+        )
+        root = etree.fromstring(text.encode(), parser)
+    if any(e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):
+        raise ValueError(f"the HTML nests more than {LXML_DEPTH} elements deep")
+    if root is None:  # nothing but comments and space
+        return ""
+    etree.strip_elements(root, *DROP_WITH_CONTENT, with_tail=False)
+    return " ".join(etree.tostring(root, method="text", encoding=str).replace(mark, " ").split())
+
+
+def _unclosed_as_text(text: str) -> str:
+    closed = {m.lower() for m in _END_TAG.findall(text)} | _MAY_STAY_OPEN
+    if not {m.lower() for m in _START_NAME.findall(text)} - closed:
+        return text  # the usual case: one search for the names, nothing to change
+
+    def escape(m: re.Match[str]) -> str:
+        if m[1].lower() in closed or m[0].endswith("/>"):
+            return m[0]
+        return html.escape(m[0], quote=False)
+
+    return _START_TAG.sub(escape, text)
