@@ -180,6 +180,12 @@ class LinkIndex:
         return None
 
 
+def index_options(source_options: dict[str, Any]) -> dict[str, Any]:
+    """The source options the index reads the export with: all but those that narrow or
+    merge what is read. Equal to a mapping's own options, one read can serve both."""
+    return {k: v for k, v in source_options.items() if k not in _NARROWING}
+
+
 @contextmanager
 def export_index(
     rules: LinkRules,
@@ -191,11 +197,23 @@ def export_index(
 ) -> Iterator[LinkIndex]:
     """Every record of the export at ``source_path`` indexed, whatever a mapping reads: a
     post links to pages too. ``on_progress(records read)`` is called as it is read."""
-    options = {k: v for k, v in source_options.items() if k not in _NARROWING}
-    source = open_source(source_format, source_path, **options)
+    source = open_source(source_format, source_path, **index_options(source_options))
     log.debug("indexing the export's URLs for link rewriting", source=str(source_path))
+    with records_index(rules, source.records(), on_progress=on_progress) as index:
+        yield index
+
+
+@contextmanager
+def records_index(
+    rules: LinkRules,
+    records: Iterable[Record | RecordError],
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[LinkIndex]:
+    """``records`` (every record of an export, read as ``index_options`` reads it)
+    indexed; ``on_progress(records read)`` is called as they are read."""
     with LinkIndex(rules) as index:
-        for n, record in enumerate(source.records(), 1):
+        for n, record in enumerate(records, 1):
             if not isinstance(record, Exception):
                 index.add(record)
             if on_progress is not None and n % _PROGRESS_EVERY == 0:

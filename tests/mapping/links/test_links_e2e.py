@@ -3,6 +3,11 @@ portfolio items link to each other through every kind of old URL."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -196,3 +201,67 @@ async def test_malformed_urls_are_left_as_they_are_not_a_crash(media_server, tmp
     assert hrefs(first["body"]["body"])[:2] == bad
     assert stats.plan.invalid == 0
     assert stats.plan.warning_reasons["not a valid URL"] == 3  # two links, one image
+
+
+_WATCHED: list[tuple[str, list[str]]] = []  # (path, its opens) while a test watches
+
+
+def _on_audit(event: str, args: tuple) -> None:
+    if event == "open" and _WATCHED and isinstance(args[0], str | bytes | os.PathLike):
+        opened = os.fsdecode(args[0])
+        for path, opens in _WATCHED:
+            if opened == path:
+                opens.append(opened)
+
+
+sys.addaudithook(_on_audit)  # audit hooks cannot be removed: it only counts while watched
+
+
+@contextmanager
+def opens_of(path: Path) -> Iterator[list[str]]:
+    """Each time the process opens ``path`` while in the block."""
+    watch = (str(path), [])
+    _WATCHED.append(watch)
+    try:
+        yield watch[1]
+    finally:
+        _WATCHED.remove(watch)
+
+
+async def test_a_run_with_links_reads_the_export_once(media_server, tmp_path, options):
+    """The link index is built from the run's own read of the export, which planning and
+    --check-media replay: the WXR file is opened twice (its first pass learns attachments
+    and authors, the second reads the items), not six times. With ``post_types`` the index
+    (which reads every type) and the run read apart; the payloads are the same, and so are
+    the bad records (a duplicate post id)."""
+    export = site_export(tmp_path)
+    text = export.read_text(encoding="utf-8")
+    start = text.rindex("<item>", 0, text.index("<wp:post_id>10</wp:post_id>"))
+    twin = text[start : text.index("</item>", start) + len("</item>")]
+    export.write_text(text.replace("</channel>", twin + "\n</channel>"), encoding="utf-8")
+    mapping = load_mapping(
+        ROOT / "mappings" / "wordpress_posts.toml", variables={"media_host": media_server.url}
+    )
+    narrowed = dataclasses.replace(
+        mapping, source_options={**mapping.source_options, "post_types": ["post"]}
+    )
+    previews, checked, failed = [], [], []
+    for name, each, reads in (("once", mapping, 2), ("apart", narrowed, 6)):
+        opts = options(
+            check_media=True,
+            media_rate=1000,
+            preview_path=tmp_path / f"{name}.preview.jsonl",
+            media_allow_private=True,
+            failures_path=tmp_path / f"{name}.failures.jsonl",
+        )
+        with opens_of(export) as opened:
+            stats = await plan_migration(mapping=each, source_path=export, options=opts)
+        assert len(opened) == reads, name
+        assert stats.plan.to_send == 5 and stats.plan.links_rewritten >= len(LINKS)
+        assert stats.plan.invalid == 1
+        previews.append(lines(opts.preview_path))
+        failed.append(lines(opts.failures_path))
+        checked.append((stats.media.checked, lines(opts.warnings_path)))
+    assert previews[0] == previews[1] and failed[0] == failed[1]
+    assert "duplicate post id 10" in failed[0][0]["reason"]
+    assert checked[0] == checked[1] and checked[0][0]

@@ -1,0 +1,71 @@
+"""The export's records kept on disk for the stages after the first that need them all.
+
+A run with link rules has to know every record's old URL before it rewrites the first
+body, so the export was read twice (once to index, once to plan), and a WXR export reads
+its file twice each time. Instead, the one read that builds the link index writes each
+record here as it goes (``spooled``), and planning and ``--check-media`` replay it: the
+export is parsed once, memory stays one record, and the replay costs a fraction of a
+parse (``pickle`` in C, no XML, no per-field work).
+
+The file is anonymous (``tempfile.TemporaryFile``): it is gone when the run ends, even
+if it is killed.
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from migrator.errors import RecordError
+from migrator.records import Record
+
+Item = Record | RecordError
+_LENGTH = struct.Struct("<Q")
+_BUFFER = 1 << 20
+
+
+class RecordSpool:
+    """``write`` records once, then ``replay`` them as often as needed, one at a time."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] = tempfile.TemporaryFile(buffering=_BUFFER)
+        self.count = 0
+        self.size = 0  # bytes on disk
+        self._replaying = False
+
+    def write(self, item: Item) -> None:
+        # One pickle per record (not one Pickler for all): its memo would keep every
+        # record alive.
+        blob = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(_LENGTH.pack(len(blob)))
+        self._file.write(blob)
+        self.count += 1
+        self.size += _LENGTH.size + len(blob)
+
+    def spooled(self, items: Iterable[Item]) -> Iterator[Item]:
+        """``items`` passed through, each written here on the way."""
+        for item in items:
+            self.write(item)
+            yield item
+
+    def replay(self) -> Iterator[Item]:
+        """The records in the order written. One replay at a time (they share the file)."""
+        if self._replaying:
+            raise RuntimeError("the record spool is already being replayed")
+        self._replaying = True
+        try:
+            f = self._file
+            f.flush()
+            f.seek(0)
+            for _ in range(self.count):
+                (length,) = _LENGTH.unpack(f.read(_LENGTH.size))
+                yield pickle.loads(f.read(length))
+        finally:
+            self._replaying = False
+            self._file.seek(0, 2)  # writes, if any, go on at the end
+
+    def close(self) -> None:
+        self._file.close()
