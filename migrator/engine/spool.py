@@ -25,6 +25,9 @@ from migrator.records import Record
 Item = Record | RecordError
 _LENGTH = struct.Struct("<Q")
 _BUFFER = 1 << 20
+# Records pickled together: the keys and values they share (a WXR record's ``site``,
+# every dict key) are written once per batch, not once per record. Memory holds a batch.
+_BATCH = 64
 
 
 class RecordSpool:
@@ -34,15 +37,26 @@ class RecordSpool:
         self._file: IO[bytes] = tempfile.TemporaryFile(buffering=_BUFFER)
         self.count = 0
         self.size = 0  # bytes on disk
+        self._batch: list[Item] = []
+        self._batches = 0
         self._replaying = False
 
     def write(self, item: Item) -> None:
-        # One pickle per record (not one Pickler for all): its memo would keep every
+        self._batch.append(item)
+        self.count += 1
+        if len(self._batch) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        # One pickle per batch (not one Pickler for all): its memo would keep every
         # record alive.
-        blob = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+        if not self._batch:
+            return
+        blob = pickle.dumps(self._batch, protocol=pickle.HIGHEST_PROTOCOL)
+        self._batch = []
         self._file.write(_LENGTH.pack(len(blob)))
         self._file.write(blob)
-        self.count += 1
+        self._batches += 1
         self.size += _LENGTH.size + len(blob)
 
     def spooled(self, items: Iterable[Item]) -> Iterator[Item]:
@@ -57,12 +71,13 @@ class RecordSpool:
             raise RuntimeError("the record spool is already being replayed")
         self._replaying = True
         try:
+            self._flush()
             f = self._file
             f.flush()
             f.seek(0)
-            for _ in range(self.count):
+            for _ in range(self._batches):
                 (length,) = _LENGTH.unpack(f.read(_LENGTH.size))
-                yield pickle.loads(f.read(length))
+                yield from pickle.loads(f.read(length))  # our own file, of this run
         finally:
             self._replaying = False
             self._file.seek(0, 2)  # writes, if any, go on at the end

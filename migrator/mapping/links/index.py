@@ -64,9 +64,14 @@ def _path(parts: SplitResult) -> str:
 
 
 def _ids(parts: SplitResult) -> str:
-    if not parts.query:
+    query = parts.query
+    if not query:
         return ""
-    found = [f"{k}={v}" for k, v in parse_qsl(parts.query) if k in ID_PARAMS and v.isdigit()]
+    if "%" in query or "+" in query:
+        pairs: list[tuple[str, str]] | list[list[str]] = parse_qsl(query)
+    else:  # nothing to decode: parse_qsl's split, without its per-pair unquoting
+        pairs = [pair.split("=", 1) for pair in query.split("&") if "=" in pair]
+    found = [f"{k}={v}" for k, v in pairs if k in ID_PARAMS and v.isdigit()]
     return "&".join(sorted(found))
 
 
@@ -80,6 +85,7 @@ class LinkIndex:
         self.skipped = 0  # records of a kind with a path whose path could not be built
         self.skip_reasons: list[str] = []
         self._map = SeenKeys()
+        self._site: tuple[Any, ...] = ()  # the last record's site URLs
 
     def close(self) -> None:
         self._map.close()
@@ -121,9 +127,14 @@ class LinkIndex:
                 self._add_url(old, new, done)
 
     def _learn_site(self, data: Any) -> None:
-        # WordPress exports name their site's URLs on every record (see sources/wxr.py).
+        # WordPress exports name their site's URLs on every record (see sources/wxr.py),
+        # the same ones: learnt once.
         site = data.get("site") if isinstance(data, dict) else None
         if isinstance(site, dict):
+            known = tuple(site.get(key) for key in ("link", "base_site_url", "base_blog_url"))
+            if known == self._site:
+                return
+            self._site = known
             for key in ("link", "base_site_url", "base_blog_url"):
                 host = split_url(str(site.get(key) or "")).hostname
                 if host:
