@@ -73,7 +73,7 @@ def _compiled(
     mapping: Mapping, source_path: Path, options: RunOptions, spool: _Spooling | None
 ) -> Iterator[Compiled]:
     """``compiled_mapping``; with ``spool``, the index is built from the run's own read
-    of the export, which the spool keeps for planning."""
+    of the export, which the spool keeps for the later stages."""
     if mapping.links is None:
         yield mapping.compile()
         return
@@ -83,7 +83,7 @@ def _compiled(
         line = f"indexing the export's URLs for link rewriting: {n:,} records read"
         progress.show(line, stage="links", records=n)
 
-    records = spool.read() if spool is not None else None
+    records = spool.records() if spool is not None else None
     try:
         with link_rewriter(mapping, source_path, on_progress=shown, records=records) as links:
             progress.close()
@@ -94,21 +94,26 @@ def _compiled(
 
 @dataclass
 class _Spooling:
-    """One read of the export for the link index and every later stage: the records go
-    to the index and to a spool on disk, which planning (and --check-media) replay."""
+    """One read of the export for every stage that needs all of it before planning (the
+    link index, --check-media): the first stage's records go to a spool on disk too, and
+    the later stages replay it."""
 
     source: Source
     spool: RecordSpool
+    started: bool = False
     done: bool = False
 
-    def read(self) -> Iterator[Record | RecordError]:
+    def records(self) -> Iterator[Record | RecordError]:
+        if self.done:
+            return self.spool.replay()
+        if self.started:  # the first read stopped early: the spool is not the export
+            return self.source.records()
+        self.started = True
+        return self._first()
+
+    def _first(self) -> Iterator[Record | RecordError]:
         yield from self.spool.spooled(self.source.records())
         self.done = True
-
-    def records(self) -> Iterator[Record | RecordError]:
-        if not self.done:  # the index stopped early: nothing is spooled for certain
-            raise RuntimeError("the export was not read to its end")
-        return self.spool.replay()
 
 
 @dataclass
@@ -192,12 +197,17 @@ class _Run:
 
 def _open(stack: ExitStack, mapping: Mapping, source_path: Path, options: RunOptions) -> _Run:
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
-    spooling = None
-    if mapping.links is not None and index_options(mapping.source_options) == dict(
+    # The link index reads every record whatever the mapping narrows (post_types): when
+    # it reads what the run reads, or --check-media reads first, one read serves all.
+    shared = mapping.links is not None and index_options(mapping.source_options) == dict(
         mapping.source_options
-    ):  # the index reads what the run reads: one read serves both
+    )
+    spooling = None
+    if shared or options.check_media:
         spooling = _Spooling(source, stack.enter_context(closing(RecordSpool())))
-    compiled = stack.enter_context(_compiled(mapping, source_path, options, spooling))
+    compiled = stack.enter_context(
+        _compiled(mapping, source_path, options, spooling if shared else None)
+    )
     failures = stack.enter_context(closing(JsonlWriter(options.failures_path)))
     warnings = stack.enter_context(closing(JsonlWriter(options.warnings_path)))
     progress = stack.enter_context(closing(ProgressView(enabled=options.show_progress)))

@@ -229,11 +229,11 @@ def opens_of(path: Path) -> Iterator[list[str]]:
 
 
 async def test_a_run_with_links_reads_the_export_once(media_server, tmp_path, options):
-    """The link index is built from the run's own read of the export, which planning and
-    --check-media replay: the WXR file is opened twice (its first pass learns attachments
+    """The link index is built from the run's own read of the export, which --check-media
+    and planning replay: the WXR file is opened twice (its first pass learns attachments
     and authors, the second reads the items), not six times. With ``post_types`` the index
-    (which reads every type) and the run read apart; the payloads are the same, and so are
-    the bad records (a duplicate post id)."""
+    (which reads every type) reads apart, --check-media and planning share one read; the
+    payloads are the same, and so are the bad records (a duplicate post id)."""
     export = site_export(tmp_path)
     text = export.read_text(encoding="utf-8")
     start = text.rindex("<item>", 0, text.index("<wp:post_id>10</wp:post_id>"))
@@ -246,12 +246,12 @@ async def test_a_run_with_links_reads_the_export_once(media_server, tmp_path, op
         mapping, source_options={**mapping.source_options, "post_types": ["post"]}
     )
     previews, checked, failed = [], [], []
-    for name, each, reads in (("once", mapping, 2), ("apart", narrowed, 6)):
+    for name, each, reads in (("once", mapping, 2), ("apart", narrowed, 4)):
         opts = options(
             check_media=True,
             media_rate=1000,
-            preview_path=tmp_path / f"{name}.preview.jsonl",
             media_allow_private=True,
+            preview_path=tmp_path / f"{name}.preview.jsonl",
             failures_path=tmp_path / f"{name}.failures.jsonl",
         )
         with opens_of(export) as opened:
@@ -265,3 +265,12 @@ async def test_a_run_with_links_reads_the_export_once(media_server, tmp_path, op
     assert previews[0] == previews[1] and failed[0] == failed[1]
     assert "duplicate post id 10" in failed[0][0]["reason"]
     assert checked[0] == checked[1] and checked[0][0]
+
+    # No links: --check-media's read is the one planning replays.
+    opts = options(check_media=True, media_rate=1000, media_allow_private=True)
+    with opens_of(export) as opened:
+        stats = await plan_migration(dataclasses.replace(mapping, links=None), export, opts)
+    assert len(opened) == 2 and stats.media.checked
+    # Unrewritten, the old site's images are dead links: the records using them fail.
+    assert stats.plan.failure_reasons["media field body <img>"] == 3
+    assert stats.plan.failure_reasons["duplicate post id 10, first seen at line 31"] == 1
