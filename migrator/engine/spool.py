@@ -14,6 +14,7 @@ if it is killed.
 
 from __future__ import annotations
 
+import io
 import pickle
 import struct
 import tempfile
@@ -24,11 +25,13 @@ from migrator.errors import RecordError
 from migrator.records import Record
 
 Item = Record | RecordError
-_LENGTH = struct.Struct("<Q")
+_HEADER = struct.Struct("<QI")  # a batch's bytes, its records
 _BUFFER = 1 << 20
-# Records pickled together: the keys and values they share (a WXR record's ``site``,
-# every dict key) are written once per batch, not once per record. Memory holds a batch.
+# Records are pickled in batches with one memo: what they share (a WXR record's ``site``,
+# every dict key) is written once per batch, not once per record. A batch ends at 64
+# records or 1 MiB, so memory holds little whatever the records' size.
 _BATCH = 64
+_BATCH_BYTES = 1 << 20
 
 
 class RecordSpool:
@@ -38,27 +41,30 @@ class RecordSpool:
         self._file: IO[bytes] = tempfile.TemporaryFile(buffering=_BUFFER)
         self.count = 0
         self.size = 0  # bytes on disk
-        self._batch: list[Item] = []
-        self._batches = 0
+        self._new_batch()
         self._replaying = False
 
+    def _new_batch(self) -> None:
+        self._buffer = io.BytesIO()
+        self._pickler = pickle.Pickler(self._buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        self._in_batch = 0
+
     def write(self, item: Item) -> None:
-        self._batch.append(item)
+        self._pickler.dump(item)
+        self._in_batch += 1
         self.count += 1
-        if len(self._batch) >= _BATCH:
+        if self._in_batch >= _BATCH or self._buffer.tell() >= _BATCH_BYTES:
             self._flush()
 
     def _flush(self) -> None:
-        # One pickle per batch (not one Pickler for all): its memo would keep every
-        # record alive.
-        if not self._batch:
+        if not self._in_batch:
             return
-        blob = pickle.dumps(self._batch, protocol=pickle.HIGHEST_PROTOCOL)
-        self._batch = []
-        self._file.write(_LENGTH.pack(len(blob)))
+        blob = self._buffer.getbuffer()
+        self._file.write(_HEADER.pack(len(blob), self._in_batch))
         self._file.write(blob)
-        self._batches += 1
-        self.size += _LENGTH.size + len(blob)
+        self.size += _HEADER.size + len(blob)
+        del blob
+        self._new_batch()  # and a new memo: the old one keeps its records alive
 
     def spooled(self, items: Iterable[Item]) -> Iterator[Item]:
         """``items`` passed through, each written here on the way."""
@@ -76,12 +82,15 @@ class RecordSpool:
             f = self._file
             f.flush()
             f.seek(0)
-            for _ in range(self._batches):
-                (length,) = _LENGTH.unpack(f.read(_LENGTH.size))
-                yield from pickle.loads(f.read(length))  # our own file, of this run
+            while header := f.read(_HEADER.size):
+                length, records = _HEADER.unpack(header)
+                batch = pickle.Unpickler(io.BytesIO(f.read(length)))  # this run's own file
+                for _ in range(records):
+                    yield batch.load()
         finally:
             self._replaying = False
-            self._file.seek(0, 2)  # writes, if any, go on at the end
+            if not self._file.closed:
+                self._file.seek(0, 2)  # writes, if any, go on at the end
 
     def close(self) -> None:
         self._file.close()
