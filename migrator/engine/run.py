@@ -32,7 +32,6 @@ from migrator.engine.preview import PreviewSink
 from migrator.engine.progress import ProgressView
 from migrator.engine.prune import PruneGuard, PrunePlan
 from migrator.engine.report import JsonlWriter
-from migrator.engine.spool import RecordSpool
 from migrator.engine.submit import Submitter
 from migrator.errors import LedgerFault, MigratorError, RecordError
 from migrator.interrupts import INTERRUPTS
@@ -41,6 +40,7 @@ from migrator.log import get_logger, redact_text
 from migrator.mapping import Mapping, Payload, index_options, link_rewriter
 from migrator.records import Record
 from migrator.sources import Source, open_source
+from migrator.spool import Spool
 
 log = get_logger("migrator.run")
 
@@ -99,7 +99,7 @@ class _Spooling:
     the later stages replay it."""
 
     source: Source
-    spool: RecordSpool
+    spool: Spool[Record | RecordError]
     started: bool = False
     done: bool = False
 
@@ -204,7 +204,7 @@ def _open(stack: ExitStack, mapping: Mapping, source_path: Path, options: RunOpt
     )
     spooling = None
     if shared or options.check_media:
-        spooling = _Spooling(source, stack.enter_context(closing(RecordSpool())))
+        spooling = _Spooling(source, stack.enter_context(closing(Spool[Record | RecordError]())))
     compiled = stack.enter_context(
         _compiled(mapping, source_path, options, spooling if shared else None)
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from migrator.engine.spool import RecordSpool
 from migrator.errors import RecordError
 from migrator.records import Location, Record, RecordWarning
+from migrator.spool import Spool
 
 
 def items() -> list[Record | RecordError]:
@@ -24,7 +24,7 @@ def items() -> list[Record | RecordError]:
 
 def test_records_come_back_as_written_batch_after_batch_and_as_often_as_asked():
     written = items()
-    spool = RecordSpool()
+    spool = Spool[Record | RecordError]()
     try:
         assert list(spool.spooled(written)) == written  # passed through on the way
         for _ in range(2):
@@ -42,7 +42,7 @@ def test_records_come_back_as_written_batch_after_batch_and_as_often_as_asked():
 
 
 def test_one_replay_at_a_time():
-    spool = RecordSpool()
+    spool = Spool[Record | RecordError]()
     spool.write(items()[0])
     first = spool.replay()
     next(first)
