@@ -4,10 +4,6 @@ portfolio items link to each other through every kind of old URL."""
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -15,6 +11,7 @@ import pytest
 
 from migrator.engine import plan_migration, run_migration
 from migrator.mapping import load_mapping
+from tests.conftest import opens_of
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[3]
@@ -203,37 +200,12 @@ async def test_malformed_urls_are_left_as_they_are_not_a_crash(media_server, tmp
     assert stats.plan.warning_reasons["not a valid URL"] == 3  # two links, one image
 
 
-_WATCHED: list[tuple[str, list[str]]] = []  # (path, its opens) while a test watches
-
-
-def _on_audit(event: str, args: tuple) -> None:
-    if event == "open" and _WATCHED and isinstance(args[0], str | bytes | os.PathLike):
-        opened = os.fsdecode(args[0])
-        for path, opens in _WATCHED:
-            if opened == path:
-                opens.append(opened)
-
-
-sys.addaudithook(_on_audit)  # audit hooks cannot be removed: it only counts while watched
-
-
-@contextmanager
-def opens_of(path: Path) -> Iterator[list[str]]:
-    """Each time the process opens ``path`` while in the block."""
-    watch = (str(path), [])
-    _WATCHED.append(watch)
-    try:
-        yield watch[1]
-    finally:
-        _WATCHED.remove(watch)
-
-
 async def test_a_run_with_links_reads_the_export_once(media_server, tmp_path, options):
     """The link index is built from the run's own read of the export, which --check-media
-    and planning replay: the WXR file is opened twice (its first pass learns attachments
-    and authors, the second reads the items), not six times. With ``post_types`` the index
-    (which reads every type) reads apart, --check-media and planning share one read; the
-    payloads are the same, and so are the bad records (a duplicate post id)."""
+    and planning replay: the WXR file is opened once (the source's two passes are one
+    too), not six times. With ``post_types`` the index (which reads every type) reads
+    apart, --check-media and planning share one read; the payloads are the same, and so
+    are the bad records (a duplicate post id)."""
     export = site_export(tmp_path)
     text = export.read_text(encoding="utf-8")
     start = text.rindex("<item>", 0, text.index("<wp:post_id>10</wp:post_id>"))
@@ -246,7 +218,7 @@ async def test_a_run_with_links_reads_the_export_once(media_server, tmp_path, op
         mapping, source_options={**mapping.source_options, "post_types": ["post"]}
     )
     previews, checked, failed = [], [], []
-    for name, each, reads in (("once", mapping, 2), ("apart", narrowed, 4)):
+    for name, each, reads in (("once", mapping, 1), ("apart", narrowed, 2)):
         opts = options(
             check_media=True,
             media_rate=1000,
@@ -270,7 +242,7 @@ async def test_a_run_with_links_reads_the_export_once(media_server, tmp_path, op
     opts = options(check_media=True, media_rate=1000, media_allow_private=True)
     with opens_of(export) as opened:
         stats = await plan_migration(dataclasses.replace(mapping, links=None), export, opts)
-    assert len(opened) == 2 and stats.media.checked
+    assert len(opened) == 1 and stats.media.checked
     # Unrewritten, the old site's images are dead links: the records using them fail.
     assert stats.plan.failure_reasons["media field body <img>"] == 3
     assert stats.plan.failure_reasons["duplicate post id 10, first seen at line 31"] == 1
