@@ -20,7 +20,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,3 +160,30 @@ async def mirror() -> AsyncIterator[tuple[str, list[str]]]:
         yield f"http://{host}:{port}", requests
     finally:
         await runner.cleanup()
+
+
+# --- how often a test's code opens a file (an export read once, or twice) ----------
+
+_WATCHED: list[tuple[str, list[str]]] = []  # (path, its opens) while a test watches
+
+
+def _on_audit(event: str, args: tuple) -> None:
+    if event == "open" and _WATCHED and isinstance(args[0], str | bytes | os.PathLike):
+        opened = os.fsdecode(args[0])
+        for path, opens in _WATCHED:
+            if opened == path:
+                opens.append(opened)
+
+
+sys.addaudithook(_on_audit)  # audit hooks cannot be removed: it only counts while watched
+
+
+@contextlib.contextmanager
+def opens_of(path: Path) -> Iterator[list[str]]:
+    """Each time the process opens ``path`` while in the block."""
+    watch = (str(path), [])
+    _WATCHED.append(watch)
+    try:
+        yield watch[1]
+    finally:
+        _WATCHED.remove(watch)

@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
         "log",
         "model",
         "seen",
+        "spool",
         "pacing",
         "paths",
         "config",

@@ -8,16 +8,16 @@ the failures file, not sent) and sends the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterable
 
 from migrator.engine.counts import MediaCounts
 from migrator.engine.options import RunOptions
 from migrator.engine.plan import Compiled, LedgerView, target_key
 from migrator.engine.progress import ProgressView
+from migrator.errors import RecordError
 from migrator.mapping import Mapping, Payload
 from migrator.media import CheckOptions, MediaReport, check_media, describe, guard
-from migrator.sources import open_source
+from migrator.records import Record
 
 # Dead and suspicious URLs kept in MediaCounts for the summary (the failures file has all).
 SHOWN_MEDIA = 5
@@ -32,7 +32,7 @@ def unchanged_in(ledger: LedgerView) -> Callable[[Payload], bool]:
 
 async def check_then_guard(
     mapping: Mapping,
-    source_path: Path,
+    records: Iterable[Record | RecordError],
     compiled: Compiled,
     ledger: LedgerView,
     options: RunOptions,
@@ -40,13 +40,13 @@ async def check_then_guard(
     progress: ProgressView,
     base_url: str | None,
 ) -> Compiled:
-    """Check the media of every payload that would be sent to ``base_url``; return
+    """Check the media of every payload of ``records`` (the export's, read for this)
+    that would be sent to ``base_url``; return
     ``compiled`` guarded. Runs before the run is recorded in the ledger: Ctrl-C here leaves
     nothing behind."""
-    source = open_source(mapping.source_format, source_path, **mapping.source_options)
     skip = unchanged_in(ledger)
     report = await check_media(
-        source.records(),
+        records,
         compiled,
         mapping.model,
         CheckOptions(

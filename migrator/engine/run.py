@@ -34,12 +34,14 @@ from migrator.engine.progress import ProgressView
 from migrator.engine.prune import PruneGuard, PrunePlan
 from migrator.engine.report import JsonlWriter
 from migrator.engine.submit import Submitter
-from migrator.errors import LedgerFault, MigratorError
+from migrator.errors import LedgerFault, MigratorError, RecordError
 from migrator.interrupts import INTERRUPTS
 from migrator.ledger import CheckpointLedger, EmptyLedger, Ledger, LedgerState, LedgerView
 from migrator.log import get_logger, redact_text
-from migrator.mapping import Mapping, Payload, link_rewriter
+from migrator.mapping import Mapping, Payload, index_options, link_rewriter
+from migrator.records import Record
 from migrator.sources import Source, open_source
+from migrator.spool import Spool
 
 log = get_logger("migrator.run")
 
@@ -72,6 +74,16 @@ def compiled_mapping(
 ) -> Iterator[Compiled]:
     """``mapping`` compiled as runs send it: with its link rewriter when it has links rules
     (the export's URLs indexed first, with progress). Verify maps again the same way."""
+    with _compiled(mapping, source_path, options, None) as compiled:
+        yield compiled
+
+
+@contextmanager
+def _compiled(
+    mapping: Mapping, source_path: Path, options: RunOptions, spool: _Spooling | None
+) -> Iterator[Compiled]:
+    """``compiled_mapping``; with ``spool``, the index is built from the run's own read
+    of the export, which the spool keeps for the later stages."""
     if mapping.links is None:
         yield mapping.compile()
         return
@@ -81,12 +93,37 @@ def compiled_mapping(
         line = f"indexing the export's URLs for link rewriting: {n:,} records read"
         progress.show(line, stage="links", records=n)
 
+    records = spool.records() if spool is not None else None
     try:
-        with link_rewriter(mapping, source_path, on_progress=shown) as links:
+        with link_rewriter(mapping, source_path, on_progress=shown, records=records) as links:
             progress.close()
             yield mapping.compile(links)
     finally:
         progress.close()
+
+
+@dataclass
+class _Spooling:
+    """One read of the export for every stage that needs all of it before planning (the
+    link index, --check-media): the first stage's records go to a spool on disk too, and
+    the later stages replay it."""
+
+    source: Source
+    spool: Spool[Record | RecordError]
+    started: bool = False
+    done: bool = False
+
+    def records(self) -> Iterator[Record | RecordError]:
+        if self.done:
+            return self.spool.replay()
+        if self.started:  # the first read stopped early: the spool is not the export
+            return self.source.records()
+        self.started = True
+        return self._first()
+
+    def _first(self) -> Iterator[Record | RecordError]:
+        yield from self.spool.spooled(self.source.records())
+        self.done = True
 
 
 @dataclass
@@ -101,6 +138,14 @@ class _Run:
     reports: Reports
     progress: ProgressView
     stats: RunStats
+    spooling: _Spooling | None = None
+
+    def records(self) -> Iterator[Record | RecordError]:
+        """The export's records, for each stage that reads them all: replayed from the
+        spool when the link index read them, else read from the export."""
+        if self.spooling is not None:
+            return self.spooling.records()
+        return self.source.records()
 
     def pump(
         self,
@@ -154,7 +199,7 @@ class _Run:
         if self.options.check_media:
             self.compiled = await check_then_guard(
                 self.mapping,
-                self.source_path,
+                self.records(),
                 self.compiled,
                 ledger,
                 self.options,
@@ -171,7 +216,17 @@ class _Run:
 
 def _open(stack: ExitStack, mapping: Mapping, source_path: Path, options: RunOptions) -> _Run:
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
-    compiled = stack.enter_context(compiled_mapping(mapping, source_path, options))
+    # The link index reads every record whatever the mapping narrows (post_types): when
+    # it reads what the run reads, or --check-media reads first, one read serves all.
+    shared = mapping.links is not None and index_options(mapping.source_options) == dict(
+        mapping.source_options
+    )
+    spooling = None
+    if shared or options.check_media:
+        spooling = _Spooling(source, stack.enter_context(closing(Spool[Record | RecordError]())))
+    compiled = stack.enter_context(
+        _compiled(mapping, source_path, options, spooling if shared else None)
+    )
     failures = stack.enter_context(closing(JsonlWriter(options.failures_path)))
     warnings = stack.enter_context(closing(JsonlWriter(options.warnings_path)))
     progress = stack.enter_context(closing(ProgressView(enabled=options.show_progress)))
@@ -184,6 +239,7 @@ def _open(stack: ExitStack, mapping: Mapping, source_path: Path, options: RunOpt
         Reports(failures, warnings),
         progress,
         RunStats(),
+        spooling,
     )
 
 
@@ -215,9 +271,7 @@ async def plan_migration(
             run.note_canary(payloads)  # the dry run says which records the canary will be
 
         pump = run.pump(ledger, name_canary if options.canary else None, preview=True)
-        await pump.run(
-            run.source.records(), sink, on_progress=lambda: run.progress.show_plan(run.stats)
-        )
+        await pump.run(run.records(), sink, on_progress=lambda: run.progress.show_plan(run.stats))
         run.stats.calls = sink.calls
         run.stats.planned_deletes = sink.planned_deletes
         run.stats.plan.edit_checks = sink.edit_checks
@@ -381,7 +435,7 @@ async def _send_all(
             async with send:
                 try:
                     await pump.run(
-                        run.source.records(),
+                        run.records(),
                         sink,
                         aborted=lambda: stats.aborted,
                         on_progress=lambda: run.progress.update(stats),

@@ -46,7 +46,13 @@ collection by the engine; see ``Payload.refs``).
 
 from migrator.mapping import wordpress_transforms  # noqa: F401  (registers wpautop & co.)
 from migrator.mapping.compile import Mapping
-from migrator.mapping.links import Note, img_sources, link_rewriter, played_sources
+from migrator.mapping.links import (
+    Note,
+    img_sources,
+    index_options,
+    link_rewriter,
+    played_sources,
+)
 from migrator.mapping.load import load_mapping
 from migrator.mapping.payload import Payload, RefHook, body_hash
 from migrator.mapping.spec import Target
@@ -62,6 +68,7 @@ __all__ = [
     "Transform",
     "body_hash",
     "img_sources",
+    "index_options",
     "link_rewriter",
     "load_mapping",
     "played_sources",

@@ -451,6 +451,7 @@ def test_public_api() -> None:
             "Transform",
             "body_hash",
             "img_sources",
+            "index_options",
             "link_rewriter",
             "load_mapping",
             "played_sources",

@@ -64,9 +64,14 @@ def _path(parts: SplitResult) -> str:
 
 
 def _ids(parts: SplitResult) -> str:
-    if not parts.query:
+    query = parts.query
+    if not query:
         return ""
-    found = [f"{k}={v}" for k, v in parse_qsl(parts.query) if k in ID_PARAMS and v.isdigit()]
+    if "%" in query or "+" in query:
+        pairs: list[tuple[str, str]] | list[list[str]] = parse_qsl(query)
+    else:  # nothing to decode: parse_qsl's split, without its per-pair unquoting
+        pairs = [pair.split("=", 1) for pair in query.split("&") if "=" in pair]
+    found = [f"{k}={v}" for k, v in pairs if k in ID_PARAMS and v.isdigit()]
     return "&".join(sorted(found))
 
 
@@ -80,6 +85,7 @@ class LinkIndex:
         self.skipped = 0  # records of a kind with a path whose path could not be built
         self.skip_reasons: list[str] = []
         self._map = SeenKeys()
+        self._site: tuple[Any, ...] = ()  # the last record's site URLs
 
     def close(self) -> None:
         self._map.close()
@@ -121,9 +127,14 @@ class LinkIndex:
                 self._add_url(old, new, done)
 
     def _learn_site(self, data: Any) -> None:
-        # WordPress exports name their site's URLs on every record (see sources/wxr.py).
+        # WordPress exports name their site's URLs on every record (see sources/wxr.py),
+        # the same ones: learnt once.
         site = data.get("site") if isinstance(data, dict) else None
         if isinstance(site, dict):
+            known = tuple(site.get(key) for key in ("link", "base_site_url", "base_blog_url"))
+            if known == self._site:
+                return
+            self._site = known
             for key in ("link", "base_site_url", "base_blog_url"):
                 host = split_url(str(site.get(key) or "")).hostname
                 if host:
@@ -180,6 +191,12 @@ class LinkIndex:
         return None
 
 
+def index_options(source_options: dict[str, Any]) -> dict[str, Any]:
+    """The source options the index reads the export with: all but those that narrow or
+    merge what is read. Equal to a mapping's own options, one read can serve both."""
+    return {k: v for k, v in source_options.items() if k not in _NARROWING}
+
+
 @contextmanager
 def export_index(
     rules: LinkRules,
@@ -191,11 +208,23 @@ def export_index(
 ) -> Iterator[LinkIndex]:
     """Every record of the export at ``source_path`` indexed, whatever a mapping reads: a
     post links to pages too. ``on_progress(records read)`` is called as it is read."""
-    options = {k: v for k, v in source_options.items() if k not in _NARROWING}
-    source = open_source(source_format, source_path, **options)
+    source = open_source(source_format, source_path, **index_options(source_options))
     log.debug("indexing the export's URLs for link rewriting", source=str(source_path))
+    with records_index(rules, source.records(), on_progress=on_progress) as index:
+        yield index
+
+
+@contextmanager
+def records_index(
+    rules: LinkRules,
+    records: Iterable[Record | RecordError],
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[LinkIndex]:
+    """``records`` (every record of an export, read as ``index_options`` reads it)
+    indexed; ``on_progress(records read)`` is called as they are read."""
     with LinkIndex(rules) as index:
-        for n, record in enumerate(source.records(), 1):
+        for n, record in enumerate(records, 1):
             if not isinstance(record, Exception):
                 index.add(record)
             if on_progress is not None and n % _PROGRESS_EVERY == 0:

@@ -4,15 +4,17 @@ files → the media host; what cannot be mapped is noted for the run's warnings 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
+from migrator.errors import RecordError
 from migrator.mapping.links.html import rewrite_urls
-from migrator.mapping.links.index import LinkIndex, export_index, url_parts
+from migrator.mapping.links.index import LinkIndex, export_index, records_index, url_parts
+from migrator.records import Record
 
 # A link to one of these is to a file, not a page: it moves with the media, not the posts.
 FILE_EXTENSIONS = frozenset(
@@ -106,12 +108,22 @@ class LinkRewriter:
 
 @contextmanager
 def link_rewriter(
-    mapping: Any, source_path: Path, *, on_progress: Callable[[int], None] | None = None
+    mapping: Any,
+    source_path: Path,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+    records: Iterable[Record | RecordError] | None = None,
 ) -> Iterator[LinkRewriter | None]:
-    """The mapping's rewriter, its index built from ``source_path`` (None without rules).
-    ``on_progress(records read)`` is called as the export is read."""
+    """The mapping's rewriter, its index built from ``source_path`` (None without rules),
+    or from ``records`` when the caller reads the export itself (with
+    ``index_options(mapping.source_options)``). ``on_progress(records read)`` is called
+    as the export is read."""
     if mapping.links is None:
         yield None
+        return
+    if records is not None:
+        with records_index(mapping.links, records, on_progress=on_progress) as index:
+            yield LinkRewriter(index)
         return
     with export_index(
         mapping.links,

@@ -7,6 +7,7 @@ featured image in another, an author is known once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -79,14 +80,20 @@ class Index:
     repairs: dict[str, int] = field(default_factory=dict)
 
 
-def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
-    """The first pass: channel facts, attachments, translation groups."""
+def scan(
+    source: WxrSource,
+    *,
+    repair_cdata: bool = False,
+    on_item: Callable[[Any, Index], None] | None = None,
+) -> Index:
+    """The first pass: channel facts, attachments, translation groups. ``on_item(el,
+    index)`` sees each ``<item>`` element before it is freed (the index as learnt so far)."""
     index = Index()
     ids = IdSet()
     for part in source.parts():
         errors = len(index.errors)
         index.root, index.saw_wp = None, False
-        _scan_file(source, part, index, ids, repair_cdata)
+        _scan_file(source, part, index, ids, repair_cdata, on_item)
         if len(index.errors) > errors:
             index.broken.add(part.name)
         if index.root is None or (index.root != "rss" and not index.saw_wp):
@@ -94,7 +101,14 @@ def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
     return index
 
 
-def _scan_file(source: WxrSource, part: Part, index: Index, ids: IdSet, repair: bool) -> None:
+def _scan_file(
+    source: WxrSource,
+    part: Part,
+    index: Index,
+    ids: IdSet,
+    repair: bool,
+    on_item: Callable[[Any, Index], None] | None,
+) -> None:
     for el in parse(part, repair_cdata=repair, errors=index.errors, repairs=index.repairs):
         if index.root is None:
             index.root = classify(el.getroottree().getroot().tag)[1]
@@ -103,6 +117,8 @@ def _scan_file(source: WxrSource, part: Part, index: Index, ids: IdSet, repair: 
             index.saw_wp = True
         if kind == "" and local == "item":
             _scan_item(source, el, index, ids)
+            if on_item is not None:
+                on_item(el, index)
             release(el)
         elif in_item(el):
             continue

@@ -67,11 +67,15 @@ in another file is found, and a post id in two files is a duplicate. A location 
 the file in the folder or zip (``export.zip/posts-1.xml:31``); zips are streamed and
 checked first (``sources.files.export_parts``, limits in ``sources/limits.py``).
 
-**Two passes.** The first reads the channel's authors and terms, every attachment's URL
-and alt text (a featured image may point at an attachment further down the file; kept
-on disk by ``media.AttachmentIndex``), translation groups and which post ids repeat;
-the second streams the items. Memory is one item plus small maps and one bit per post
-id, whatever the number of posts or attachments (see ``bench/wxr_memory.py``).
+**Two passes, one parse.** The first reads the channel's authors and terms, every
+attachment's URL and alt text (a featured image may point at an attachment further down
+the file; kept on disk by ``media.AttachmentIndex``), translation groups and which post
+ids repeat; the second streams the items. An export in one file is parsed once: each
+item is read as the first pass meets it and kept on disk (``migrator.spool``) for the
+second; a file that names an author or a site fact after its first item, or that the
+parser reported errors in, is parsed again instead (``_EarlyItems``). Memory is one
+item plus small maps and one bit per post id, whatever the number of posts or
+attachments (see ``bench/wxr_memory.py``).
 
 **Options.** ``post_types``: the types to read (default: all but ``nav_menu_item`` and
 ``revision``; name them to get them). ``group_translations``: translations become one
@@ -130,6 +134,7 @@ from migrator.sources.wordpress.qtranslate import (
     split_item,
 )
 from migrator.sources.wordpress.translations import Groups, item_language
+from migrator.spool import Spool
 
 DEFAULT_SKIPPED = ("nav_menu_item", "revision")
 KNOWN_VERSIONS = ("1.0", "1.1", "1.2")
@@ -227,14 +232,27 @@ class WxrSource(Source):
         return export_parts(self.path, (".xml", ".wxr"))
 
     def read(self) -> Iterator[Record | RecordError]:
-        """The items, in two passes over the file (every file of a split export)."""
-        index = self.scan()
+        """The items, in one pass over a file when it allows (``_EarlyItems``), else two
+        (every file of a split export)."""
+        early = _EarlyItems() if len(self.parts()) == 1 else None
         try:
-            yield from self._items(index, self.stats)
+            index = scan(self, on_item=early.add if early is not None else None)
+            try:
+                if early is not None and early.usable(index):
+                    for kind, n in index.repairs.items():  # a second pass finds them again
+                        self.stats.repairs[kind] = self.stats.repairs.get(kind, 0) + n
+                    yield from self._items(index, self.stats, early)
+                else:
+                    yield from self._items(index, self.stats)
+            finally:
+                index.attachments.close()
         finally:
-            index.attachments.close()
+            if early is not None:
+                early.close()
 
-    def _items(self, index: Index, stats: WxrStats) -> Iterator[Record | RecordError]:
+    def _items(
+        self, index: Index, stats: WxrStats, early: _EarlyItems | None = None
+    ) -> Iterator[Record | RecordError]:
         if index.not_wxr:
             name, root = index.not_wxr[0]
             what = f"<{root}>" if root else "no elements"
@@ -252,7 +270,7 @@ class WxrSource(Source):
             version_note = f"{self.path}: unknown WXR version {version!r}; read as 1.2"
         else:
             version_note = None
-        site = {k: index.site.get(k) for k in (*SITE_KEYS, "base_site_url", "base_blog_url")}
+        site = _site(index)
         site["wxr_version"] = version
         hosts = _hosts(site)
         # Where the ids the first pass found more than once were first seen (a small map).
@@ -265,21 +283,14 @@ class WxrSource(Source):
             errors: list[tuple[int, str]] = []
             pending: _Pending | None = None
             at = f"{part.name}:" if len(parts) > 1 else "line "  # where an item was seen
-            for el in parse(part, repair_cdata=part.name in index.broken, errors=errors,
-                            repairs=stats.repairs):  # fmt: skip
-                kind, local = classify(el.tag)
-                if kind != "" or local != "item":
-                    if not in_item(el) and local in _CHANNEL_LEVEL:
-                        release(el)
-                    continue
+            items = early.replay() if early is not None else self._parsed(
+                part, index, hosts, errors, stats)  # fmt: skip
+            for line, data in items:
                 stats.items += 1
-                line = el.sourceline or 0
                 if pending is not None:
                     yield from self._finish(
                         pending, errors, line, seen, seen_guids, groups, index.guids
                     )
-                data = read_item(el, index.authors, hosts)
-                release(el)
                 pending = _Pending(line, data, part.name, f"{at}{line}")
                 self._enrich(data, index, site)
             if pending is not None:
@@ -305,6 +316,27 @@ class WxrSource(Source):
             stats.notes.append(f"{self.path}: repaired on reading: {n} × {repair}")
         if stats.qtranslate and not self.qtranslate_split:
             stats.notes.append(qtranslate_note(self.path, stats.qtranslate))
+
+    def _parsed(
+        self,
+        part: Part,
+        index: Index,
+        hosts: set[str],
+        errors: list[tuple[int, str]],
+        stats: WxrStats,
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The second pass over one file: (line, data) of each item."""
+        for el in parse(part, repair_cdata=part.name in index.broken, errors=errors,
+                        repairs=stats.repairs):  # fmt: skip
+            kind, local = classify(el.tag)
+            if kind != "" or local != "item":
+                if not in_item(el) and local in _CHANNEL_LEVEL:
+                    release(el)
+                continue
+            line = el.sourceline or 0
+            data = read_item(el, index.authors, hosts)
+            release(el)
+            yield line, data
 
     def _enrich(self, data: dict[str, Any], index: Index, site: dict[str, Any]) -> None:
         post_id = data["post_id"]
@@ -441,6 +473,43 @@ class WxrSource(Source):
         items, records = self.stats.qtranslate_split
         self.stats.qtranslate_split = (items + 1, records + len(out))
         return out
+
+
+class _EarlyItems:
+    """One pass instead of two, for an export in one file: each item is read as the first
+    pass meets it and kept on disk (``migrator.spool``) until the index is complete.
+
+    Reading an item needs the authors and the site's hosts; WordPress writes them before
+    the first item, and then what the first pass reads is what the second would. When the
+    file says otherwise (an author or a site fact after the first item), or the parser
+    reported errors (the second pass then reads with repairs), the early reading is
+    dropped and the file is read again, as two passes always did."""
+
+    def __init__(self) -> None:
+        self.spool: Spool[tuple[int, dict[str, Any]]] = Spool()
+        self.seen: tuple[int, dict[str, Any]] | None = None  # authors and site at item 1
+        self.hosts: set[str] = set()
+
+    def add(self, el: Any, index: Index) -> None:
+        if self.seen is None:
+            self.seen = (len(index.authors), dict(index.site))
+            self.hosts = _hosts(_site(index))
+        self.spool.write((el.sourceline or 0, read_item(el, index.authors, self.hosts)))
+
+    def usable(self, index: Index) -> bool:
+        learnt_late = self.seen is not None and self.seen != (
+            len(index.authors), index.site)  # fmt: skip
+        return not (index.errors or index.not_wxr or learnt_late)
+
+    def replay(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        return self.spool.replay()
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+def _site(index: Index) -> dict[str, Any]:
+    return {k: index.site.get(k) for k in (*SITE_KEYS, "base_site_url", "base_blog_url")}
 
 
 @dataclass

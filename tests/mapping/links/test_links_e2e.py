@@ -3,6 +3,7 @@ portfolio items link to each other through every kind of old URL."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import orjson
@@ -10,6 +11,7 @@ import pytest
 
 from migrator.engine import plan_migration, run_migration
 from migrator.mapping import load_mapping
+from tests.conftest import opens_of
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[3]
@@ -196,3 +198,52 @@ async def test_malformed_urls_are_left_as_they_are_not_a_crash(media_server, tmp
     assert hrefs(first["body"]["body"])[:2] == bad
     assert stats.plan.invalid == 0
     assert stats.plan.warning_reasons["not a valid URL: left as it is"] == 3  # two links, one image
+
+
+async def test_a_run_with_links_reads_the_export_once(media_server, tmp_path, options):
+    """The link index is built from the run's own read of the export, which --check-media
+    and planning replay: the WXR file is opened once (the source's two passes are one
+    too), not six times. With ``post_types`` the index (which reads every type) reads
+    apart, --check-media and planning share one read; the payloads are the same, and so
+    are the bad records (a duplicate post id)."""
+    export = site_export(tmp_path)
+    text = export.read_text(encoding="utf-8")
+    start = text.rindex("<item>", 0, text.index("<wp:post_id>10</wp:post_id>"))
+    twin = text[start : text.index("</item>", start) + len("</item>")]
+    export.write_text(text.replace("</channel>", twin + "\n</channel>"), encoding="utf-8")
+    mapping = load_mapping(
+        ROOT / "mappings" / "wordpress_posts.toml", variables={"media_host": media_server.url}
+    )
+    narrowed = dataclasses.replace(
+        mapping, source_options={**mapping.source_options, "post_types": ["post"]}
+    )
+    previews, checked, failed = [], [], []
+    for name, each, reads in (("once", mapping, 1), ("apart", narrowed, 2)):
+        opts = options(
+            check_media=True,
+            media_rate=1000,
+            media_allow_private=True,
+            preview_path=tmp_path / f"{name}.preview.jsonl",
+            failures_path=tmp_path / f"{name}.failures.jsonl",
+        )
+        with opens_of(export) as opened:
+            stats = await plan_migration(mapping=each, source_path=export, options=opts)
+        assert len(opened) == reads, name
+        assert stats.plan.to_send == 5 and stats.plan.links_rewritten >= len(LINKS)
+        assert stats.plan.invalid == 1
+        previews.append(lines(opts.preview_path))
+        failed.append(lines(opts.failures_path))
+        checked.append((stats.media.checked, lines(opts.warnings_path)))
+    assert previews[0] == previews[1] and failed[0] == failed[1]
+    assert "duplicate post id 10" in failed[0][0]["reason"]
+    assert checked[0] == checked[1] and checked[0][0]
+
+    # No links: --check-media's read is the one planning replays.
+    opts = options(check_media=True, media_rate=1000, media_allow_private=True)
+    with opens_of(export) as opened:
+        stats = await plan_migration(dataclasses.replace(mapping, links=None), export, opts)
+    assert len(opened) == 1 and stats.media.checked
+    # Unrewritten, the old site's images are dead links: the records using them fail.
+    reasons = stats.plan.failure_reasons
+    assert sum(n for r, n in reasons.items() if r.startswith("media field body <img src=")) == 3
+    assert stats.plan.failure_reasons["duplicate post id 10, first seen at line 31"] == 1
