@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from migrator.sources.files import Part
+from migrator.sources.wordpress.ids import IdSet, Keys
 from migrator.sources.wordpress.items import (
     Author,
     classify,
@@ -30,32 +31,6 @@ if TYPE_CHECKING:
 SITE_KEYS = ("title", "link", "language")
 
 
-class IdSet:
-    """Post ids seen so far, in about one bit per possible id (WordPress ids are small
-    integers), so a multi-gigabyte export does not grow a set of a million strings."""
-
-    MAX_BIT = 1 << 28  # larger or non-numeric ids go to a plain set
-
-    def __init__(self) -> None:
-        self.bits = bytearray()
-        self.other: set[str] = set()
-
-    def add(self, post_id: str) -> bool:
-        """Remember ``post_id``; True if it was already there."""
-        if post_id.isdigit() and len(post_id) < 10 and int(post_id) < self.MAX_BIT:
-            n = int(post_id)
-            byte, bit = divmod(n, 8)
-            if byte >= len(self.bits):
-                self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
-            seen = bool(self.bits[byte] & (1 << bit))
-            self.bits[byte] |= 1 << bit
-            return seen
-        if post_id in self.other:
-            return True
-        self.other.add(post_id)
-        return False
-
-
 @dataclass
 class Index:
     """What the first pass learns: small maps, never item contents."""
@@ -68,8 +43,8 @@ class Index:
     attachments: AttachmentIndex = field(default_factory=AttachmentIndex)  # on disk
     groups: dict[str, int] = field(default_factory=dict)  # translation group -> members
     duplicates: set[str] = field(default_factory=set)  # post ids on more than one item
-    # Items without a post id are known by their guid: how many carry each one (only
-    # those items are counted), so a guid two of them share gives way to their links.
+    # Items without a post id are known by their guid: the guids two or more of them
+    # carry (-> 2), which give way to their links. The others are kept on disk.
     guids: dict[str, int] = field(default_factory=dict)
     root: str | None = None  # of the file being scanned
     saw_wp: bool = False  # in the file being scanned
@@ -82,19 +57,25 @@ class Index:
 def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
     """The first pass: channel facts, attachments, translation groups."""
     index = Index()
-    ids = IdSet()
-    for part in source.parts():
-        errors = len(index.errors)
-        index.root, index.saw_wp = None, False
-        _scan_file(source, part, index, ids, repair_cdata)
-        if len(index.errors) > errors:
-            index.broken.add(part.name)
-        if index.root is None or (index.root != "rss" and not index.saw_wp):
-            index.not_wxr.append((part.name, index.root))
+    ids, guids = IdSet(), Keys()
+    try:
+        for part in source.parts():
+            errors = len(index.errors)
+            index.root, index.saw_wp = None, False
+            _scan_file(source, part, index, (ids, guids), repair_cdata)
+            if len(index.errors) > errors:
+                index.broken.add(part.name)
+            if index.root is None or (index.root != "rss" and not index.saw_wp):
+                index.not_wxr.append((part.name, index.root))
+    finally:
+        ids.close()
+        guids.close()
     return index
 
 
-def _scan_file(source: WxrSource, part: Part, index: Index, ids: IdSet, repair: bool) -> None:
+def _scan_file(
+    source: WxrSource, part: Part, index: Index, ids: tuple[IdSet, Keys], repair: bool
+) -> None:
     for el in parse(part, repair_cdata=repair, errors=index.errors, repairs=index.repairs):
         if index.root is None:
             index.root = classify(el.getroottree().getroot().tag)[1]
@@ -125,16 +106,17 @@ def _scan_file(source: WxrSource, part: Part, index: Index, ids: IdSet, repair: 
             index.site.setdefault(local, text(el).strip())
 
 
-def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
+def _scan_item(source: WxrSource, el: Any, index: Index, ids: tuple[IdSet, Keys]) -> None:
     f = wp_children(el)
     post_id = f.get("post_id", "")
     index.saw_wp = index.saw_wp or bool(post_id)
-    if post_id and source.wants(f.get("post_type") or "post") and ids.add(post_id):
+    post_ids, guids = ids
+    if post_id and source.wants(f.get("post_type") or "post") and post_ids.add(post_id):
         index.duplicates.add(post_id)
     if not post_id and source.wants(f.get("post_type") or "post"):
         guid = _child_text(el, "guid")
-        if guid:
-            index.guids[guid] = index.guids.get(guid, 0) + 1
+        if guid and guids.first_seen(guid) is not None:
+            index.guids[guid] = 2
     if f.get("post_type") == "attachment" and post_id:
         meta = dict(meta_pairs(el, "postmeta"))
         parent = f.get("post_parent") or None

@@ -120,6 +120,7 @@ from migrator.records import Location, Record, RecordWarning
 from migrator.sources.base import Source, SourceStats
 from migrator.sources.files import Part, export_parts
 from migrator.sources.options import Option, boolean, must, optional, string_list
+from migrator.sources.wordpress.ids import Keys
 from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
 from migrator.sources.wordpress.items import classify, read_item, split_url
 from migrator.sources.wordpress.parse import in_item, parse, release
@@ -229,12 +230,17 @@ class WxrSource(Source):
     def read(self) -> Iterator[Record | RecordError]:
         """The items, in two passes over the file (every file of a split export)."""
         index = self.scan()
+        # Items without a post id, by guid or link: where they were first seen (on disk).
+        seen_guids = Keys()
         try:
-            yield from self._items(index, self.stats)
+            yield from self._items(index, self.stats, seen_guids)
         finally:
             index.attachments.close()
+            seen_guids.close()
 
-    def _items(self, index: Index, stats: WxrStats) -> Iterator[Record | RecordError]:
+    def _items(
+        self, index: Index, stats: WxrStats, seen_guids: Keys
+    ) -> Iterator[Record | RecordError]:
         if index.not_wxr:
             name, root = index.not_wxr[0]
             what = f"<{root}>" if root else "no elements"
@@ -257,8 +263,6 @@ class WxrSource(Source):
         hosts = _hosts(site)
         # Where the ids the first pass found more than once were first seen (a small map).
         seen: dict[str, str] = dict.fromkeys(index.duplicates, "")
-        # Items without a post id, by guid or link: where they were first seen.
-        seen_guids: dict[str, str] = {}
         groups = Groups(self.group_translations, self.default_language, index.groups)
         parts = self.parts()
         for part in parts:
@@ -374,7 +378,7 @@ class WxrSource(Source):
         errors: list[tuple[int, str]],
         next_line: int | None,
         seen: dict[str, str],
-        seen_guids: dict[str, str],
+        seen_guids: Keys,
         groups: Groups,
         shared_guids: dict[str, int],
     ) -> Iterator[Record | RecordError]:
@@ -401,8 +405,7 @@ class WxrSource(Source):
             )
         elif post_id and seen.get(post_id):
             problem = f"duplicate post id {post_id}, first seen at {seen[post_id]}"
-        elif not post_id and identity in seen_guids:
-            first = seen_guids[identity]
+        elif not post_id and (first := seen_guids.get(identity)) is not None:
             problem = (
                 f"duplicate item {identity} (no post id; known by guid, else link), first "
                 f"seen at {first}"
@@ -413,7 +416,7 @@ class WxrSource(Source):
         if post_id in seen:
             seen[post_id] = pending.where
         if not post_id:
-            seen_guids[identity] = pending.where
+            seen_guids.put(identity, pending.where)
             stats.by_guid += 1
         warnings = data.pop("_warnings")
         stats.pub_dated += data.pop("_from_pub_date")

@@ -23,7 +23,7 @@ HEAD = (
 TAIL = "</channel>\n</rss>\n"
 
 
-def item(post_id: int, title: str = "T", *, extra: str = "", content: str = "x") -> str:
+def item(post_id: int | str, title: str = "T", *, extra: str = "", content: str = "x") -> str:
     return (
         f"<item><title>{title}</title>\n<wp:post_id>{post_id}</wp:post_id>\n"
         f"<content:encoded><![CDATA[{content}]]></content:encoded>\n"
@@ -254,6 +254,37 @@ def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
     records, errors, _ = read(export(tmp_path, item(5) + item(5, title="again")))
     assert [r.identity for r in records] == ["5"]
     assert errors[0].reason == "duplicate post id 5, first seen at line 5"
+
+
+def test_duplicate_ids_of_any_shape_are_reported(tmp_path: Path) -> None:
+    # A merged site's ids (far above the bitmap's range) and ids that are no number.
+    body = "".join(item(i) for i in (300_000_001, 8_388_608, 8_388_607, 12))
+    body += item(300_000_001, title="again") + item(12, title="again")
+    body += item("abc-1") + item("abc-1", title="again")
+    records, errors, _ = read(export(tmp_path, body))
+    assert [r.identity for r in records] == ["300000001", "8388608", "8388607", "12", "abc-1"]
+    assert [e.reason.split(",")[0] for e in errors] == [
+        "duplicate post id 300000001",
+        "duplicate post id 12",
+        "duplicate post id abc-1",
+    ]
+
+
+def test_the_id_set_stays_small_whatever_the_ids() -> None:
+    from migrator.sources.wordpress.ids import IdSet
+
+    ids = IdSet()
+    try:
+        # Huge and non-numeric ids go to disk; the bitmap never passes its cap.
+        for n in range(20_000):
+            assert not ids.add(str(300_000_001 + n)) and not ids.add(f"guid-{n}")
+        assert ids.add("300000001") and ids.add("guid-7") and not ids.add("7")
+        assert ids.add("007")  # the same number, as WordPress reads it
+        assert len(ids.bits) == 1
+        assert not ids.add(str(IdSet.MAX_BIT - 1))
+        assert len(ids.bits) == IdSet.MAX_BIT // 8
+    finally:
+        ids.close()
 
 
 def test_bad_options_are_config_errors() -> None:
