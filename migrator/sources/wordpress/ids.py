@@ -1,10 +1,11 @@
 """Keys seen so far in one pass over a WXR export (post ids, guids), in bounded memory
 whatever their shape.
 
-WordPress numbers posts from 1, so most ids fit a bitmap of one bit each; a merged or
-imported site's ids (above ``IdSet.MAX_BIT``) and keys that are no number (guids) go to
-a temporary SQLite file (``migrator.seen.SeenKeys``, bounded page cache), opened only
-when the first such key comes.
+Post ids are numbers in runs (WordPress counts from 1; a merged or imported site's are
+a run far above), so they fit a sparse bitmap of one bit each; keys that are no number
+(guids), and numbers scattered past the bitmap's budget, go to a temporary SQLite file
+(``migrator.seen.SeenKeys``, bounded page cache), opened only when the first such key
+comes.
 """
 
 from __future__ import annotations
@@ -41,29 +42,45 @@ class Keys:
 
 
 class IdSet:
-    """Post ids seen so far: a bitmap for ids below ``MAX_BIT`` (1 MiB at most), any
-    other id on disk."""
+    """Post ids seen so far: numbers in a sparse bitmap (blocks of ``BLOCK`` ids, one bit
+    each, 1 MiB of them at most: a site's ids are runs of numbers, a merged site's far
+    above the others), any other id, and numbers past that budget, on disk."""
 
-    MAX_BIT = 1 << 23
+    BLOCK = 1 << 16  # ids a block holds (8 KiB)
+    MAX_BLOCKS = 128
 
     def __init__(self) -> None:
-        self.bits = bytearray()
+        self.blocks: dict[int, bytearray] = {}
         self.other = Keys()
 
     def add(self, post_id: str) -> bool:
         """Remember ``post_id``; True if it was already there."""
         if post_id.isdecimal() and len(post_id) < 10:
-            n = int(post_id)
-            if n >= self.MAX_BIT:
-                return self.other.first_seen(str(n)) is not None  # "012" is 12, as below
-            byte, bit = divmod(n, 8)
-            if byte >= len(self.bits):
-                grown = min(max(byte + 1, 2 * len(self.bits)), self.MAX_BIT // 8)
-                self.bits.extend(bytes(grown - len(self.bits)))
-            seen = bool(self.bits[byte] & (1 << bit))
-            self.bits[byte] |= 1 << bit
+            n = int(post_id)  # "012" is 12, as WordPress reads it
+            block = self.blocks.get(n // self.BLOCK)
+            if block is None:
+                if len(self.blocks) >= self.MAX_BLOCKS:
+                    return self.other.first_seen(str(n)) is not None
+                block = self.blocks[n // self.BLOCK] = bytearray(self.BLOCK // 8)
+            byte, bit = divmod(n % self.BLOCK, 8)
+            seen = bool(block[byte] & (1 << bit))
+            block[byte] |= 1 << bit
             return seen
         return self.other.first_seen(post_id) is not None
+
+    def __contains__(self, post_id: object) -> bool:
+        if not isinstance(post_id, str):
+            return False
+        if post_id.isdecimal() and len(post_id) < 10:
+            n = int(post_id)
+            block = self.blocks.get(n // self.BLOCK)
+            if block is not None:
+                byte, bit = divmod(n % self.BLOCK, 8)
+                return bool(block[byte] & (1 << bit))
+            if len(self.blocks) < self.MAX_BLOCKS:
+                return False  # never sent to disk
+            post_id = str(n)
+        return self.other.get(post_id) is not None
 
     def close(self) -> None:
         self.other.close()

@@ -23,6 +23,7 @@ from migrator.sources.wordpress.items import (
 )
 from migrator.sources.wordpress.media import AttachmentIndex
 from migrator.sources.wordpress.parse import in_item, parent_local, parse, release
+from migrator.sources.wordpress.recover import NeedsRepair
 from migrator.sources.wordpress.translations import translation
 
 if TYPE_CHECKING:
@@ -51,22 +52,40 @@ class Index:
     not_wxr: list[tuple[str, str | None]] = field(default_factory=list)  # (file, root)
     errors: list[tuple[int, str]] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)  # the files the parser found errors in
+    raw: set[str] = field(default_factory=set)  # the files it read as they are, no repair
     repairs: dict[str, int] = field(default_factory=dict)
 
 
 def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
-    """The first pass: channel facts, attachments, translation groups."""
+    """The first pass: channel facts, attachments, translation groups. Each file is
+    tried as it is (``Index.raw``); one the parser complains about is read again,
+    repaired on the way in, and the pass starts over (it may have learnt from it)."""
+    repaired: set[str] = set()
+    while True:
+        try:
+            return _scan(source, repair_cdata, repaired)
+        except NeedsRepair as exc:
+            repaired.add(exc.part)
+
+
+def _scan(source: WxrSource, repair_cdata: bool, repaired: set[str]) -> Index:
     index = Index()
     ids, guids = IdSet(), Keys()
     try:
         for part in source.parts():
             errors = len(index.errors)
             index.root, index.saw_wp = None, False
-            _scan_file(source, part, index, (ids, guids), repair_cdata)
+            raw = not repair_cdata and part.name not in repaired
+            _scan_file(source, part, index, (ids, guids), repair_cdata, raw)
+            if raw:
+                index.raw.add(part.name)
             if len(index.errors) > errors:
                 index.broken.add(part.name)
             if index.root is None or (index.root != "rss" and not index.saw_wp):
                 index.not_wxr.append((part.name, index.root))
+    except BaseException:
+        index.attachments.close()
+        raise
     finally:
         ids.close()
         guids.close()
@@ -74,9 +93,9 @@ def scan(source: WxrSource, *, repair_cdata: bool = False) -> Index:
 
 
 def _scan_file(
-    source: WxrSource, part: Part, index: Index, ids: tuple[IdSet, Keys], repair: bool
+    source: WxrSource, part: Part, index: Index, ids: tuple[IdSet, Keys], repair: bool, raw: bool
 ) -> None:
-    for el in parse(part, repair_cdata=repair, errors=index.errors, repairs=index.repairs):
+    for el in parse(part, repair_cdata=repair, errors=index.errors, repairs=index.repairs, raw=raw):
         if index.root is None:
             index.root = classify(el.getroottree().getroot().tag)[1]
         kind, local = classify(el.tag)
