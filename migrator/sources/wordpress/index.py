@@ -126,7 +126,7 @@ def _scan_file(
 
 
 def _scan_item(source: WxrSource, el: Any, index: Index, ids: tuple[IdSet, Keys]) -> None:
-    f = wp_children(el)
+    f = wp_children(el, _SCANNED)
     post_id = f.get("post_id", "")
     index.saw_wp = index.saw_wp or bool(post_id)
     post_ids, guids = ids
@@ -158,6 +158,10 @@ def _scan_item(source: WxrSource, el: Any, index: Index, ids: tuple[IdSet, Keys]
         group, _, _ = translation(el)
         if group:
             index.groups[group] = index.groups.get(group, 0) + 1
+
+
+# The wp: fields of an item the first pass reads (not its meta, not its comments).
+_SCANNED = frozenset({"post_id", "post_type", "post_parent", "attachment_url"})
 
 
 def _child_text(el: Any, name: str) -> str:

@@ -335,7 +335,8 @@ class WxrSource(Source):
                 # No caption: its description, as Ghost's importer does.
                 attachment["caption"] = attachment["caption"] or attachment["description"]
                 data["featured_image"] = attachment
-        data["attachments"] = index.attachments.children(post_id) if post_id else []
+        children = index.attachments.children(post_id) if post_id else []
+        data["attachments"] = children
         for taxonomy, entries in data["terms"].items():
             for entry in entries:
                 entry["description"] = index.descriptions.get(
@@ -343,7 +344,7 @@ class WxrSource(Source):
                 )
         data["content_with_media"] = {
             "content": data["content"],
-            **_shortcode_media(data["content"], post_id, index),
+            **_shortcode_media(data["content"], post_id, children, index),
         }
         data["alt"] = meta.get("_wp_attachment_image_alt", "") if data["post_type"] == (
             "attachment") else ""  # fmt: skip
@@ -482,7 +483,9 @@ _MEDIA_SHORTCODE = re.compile(r"\[(gallery|playlist|audio|video)\b([^\]]*)\]")
 _IDS = re.compile(r"""\b(?:ids|include)\s*=\s*["']?([\d,\s]+)""")
 
 
-def _shortcode_media(content: str, post_id: str, index: Index) -> dict[str, Any]:
+def _shortcode_media(
+    content: str, post_id: str, children: list[dict[str, Any]], index: Index
+) -> dict[str, Any]:
     """``content_with_media``'s ``media`` and ``attached``: the attachments the content's
     ``[gallery]``/``[playlist]`` shortcodes name by id, and the item's own attachments
     (in the export's order), which WordPress shows when a gallery or playlist names none
@@ -497,7 +500,7 @@ def _shortcode_media(content: str, post_id: str, index: Index) -> dict[str, Any]
             if item is not None:
                 media[i] = item
     if found and post_id:
-        children = index.attachments.children(post_id)
+        children = [dict(a) for a in children]  # not the same dicts as "attachments"
         media.update((a["id"], a) for a in children)
         attached = [a["id"] for a in children]
     return {"media": media, "attached": attached}
