@@ -18,7 +18,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -136,7 +136,10 @@ def wp_date(value: str | None, *, gmt: bool = False) -> str | None:
         return None
     if _DATE.fullmatch(value):
         try:
-            datetime(int(value[:4]), int(value[5:7]), int(value[8:10]))
+            if value.isascii():
+                date.fromisoformat(value[:10])
+            else:  # other scripts' digits
+                datetime(int(value[:4]), int(value[5:7]), int(value[8:10]))
         except ValueError:
             return value
         return value.replace(" ", "T") + ("+00:00" if gmt else "")

@@ -379,6 +379,45 @@ def test_bad_serialized_data_is_kept_as_text_with_a_problem(raw: str) -> None:
     assert value == raw and problem and "kept as text" in problem
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b's:4:"caf\xc3\xa9";', "string of 4 bytes at byte 5 does not end where its length says"),
+        (b's:-1:"";', "bad length b'-1' before byte 6"),
+        (b"i:5x;", "bad integer b'5x'"),
+        (b'a:2:{i:0;s:1:"a";}', "unknown type b'}' at byte 17"),
+        (b"a:1:{a:0:{}i:1;}", "array key must be an integer or a string, got []"),
+        (b'a:1:{i:0;s:100:"x";}', "string of 100 bytes at byte 16 does not end"),
+    ],
+)
+def test_bad_serialized_data_says_where(raw: bytes, message: str) -> None:
+    with pytest.raises(PhpError) as caught:
+        unserialize(raw)
+    assert str(caught.value).startswith(message)
+
+
+def test_unusual_but_valid_serialized_numbers() -> None:
+    assert unserialize(b's:+3:"abc";') == unserialize(b's:03:"abc";') == "abc"
+    assert unserialize(b"a:+1:{i:0;i:+1;}") == [1]
+    assert unserialize(b"a:3:{i:0;i:1;i:2;i:3;i:1;i:4;}") == {"0": 1, "2": 3, "1": 4}
+
+
+@pytest.mark.parametrize(
+    ("written", "date", "date_gmt"),
+    [
+        ("2012-01-05 14:30:46", "2012-01-05T14:30:46", "2012-01-05T14:30:46+00:00"),
+        ("2012-02-30 14:30:46", "2012-02-30 14:30:46", "2012-02-30 14:30:46"),  # no such day
+        ("0000-00-00 00:00:00", None, None),  # WordPress's "never"
+        ("0000-05-05 00:00:00", "0000-05-05 00:00:00", "0000-05-05 00:00:00"),
+        ("5 Jan 2012", "5 Jan 2012", "5 Jan 2012"),  # for the mapping's date transform
+    ],
+)
+def test_item_dates(tmp_path: Path, written: str, date: str | None, date_gmt: str | None) -> None:
+    dates = f"<wp:post_date>{written}</wp:post_date><wp:post_date_gmt>{written}</wp:post_date_gmt>"
+    records, _, _ = read(export(tmp_path, item(1, extra=dates)))
+    assert (records[0].data["date"], records[0].data["date_gmt"]) == (date, date_gmt)
+
+
 def test_plain_text_is_not_unserialized() -> None:
     assert maybe_unserialize("hello; world") == ("hello; world", None)
     assert maybe_unserialize("5") == ("5", None)
