@@ -70,8 +70,9 @@ checked first (``sources.files.export_parts``, limits in ``sources/limits.py``).
 **Two passes.** The first reads the channel's authors and terms, every attachment's URL
 and alt text (a featured image may point at an attachment further down the file; kept
 on disk by ``media.AttachmentIndex``), translation groups and which post ids repeat;
-the second streams the items. Memory is one item plus small maps and one bit per post
-id, whatever the number of posts or attachments (see ``bench/wxr_memory.py``).
+the second streams the items. Memory is one item plus small maps and a bit per post
+id (``ids.py``: ids that are no number, and guids, go to disk), whatever the number of
+posts or attachments or the shape of their ids (see ``bench/wxr_memory.py``).
 
 **Options.** ``post_types``: the types to read (default: all but ``nav_menu_item`` and
 ``revision``; name them to get them). ``group_translations``: translations become one
