@@ -70,7 +70,6 @@ _MARGIN = 64
 # PlainReader: the longest text, CDATA section or comment it hands lxml (whose limit
 # without huge_tree is 10 MB); a longer one goes through the repair pass.
 LARGE = 8 * 1024 * 1024
-_OPENING = re.compile(rb"<!\[CDATA\[|<!--")
 
 
 def _incomplete_tail(data: bytes) -> int:
@@ -170,25 +169,27 @@ class PlainReader:
         return chunk
 
     def _watch(self, chunk: bytes) -> None:
-        """``NeedsRepair`` once a text, CDATA section or comment passes ``LARGE``. A
-        token cut by the chunk's end is missed: the state is right again at the next."""
+        """``NeedsRepair`` once a text, CDATA section or comment passes ``LARGE``. Near
+        enough, and cheap: only the section still open at the chunk's end is followed
+        (found by looking back from the end), not every section in the chunk."""
         first = chunk.find(b"<")
         ended = self._run + (first if first >= 0 else len(chunk))
         self._run = ended if first < 0 else len(chunk) - chunk.rfind(b"<") - 1
         pos = 0
-        while True:
-            if self._state == "normal":
-                m = _OPENING.search(chunk, pos)
-                if m is None:
-                    break
-                self._state = "cdata" if m.group(0) == b"<![CDATA[" else "comment"
-                self._opened = self._offset + m.start()
-                pos = m.end()
-            else:
-                end = chunk.find(b"]]>" if self._state == "cdata" else b"-->", pos)
-                if end < 0:
-                    break
-                self._state, pos = "normal", end + 3
+        if self._state != "normal":  # does the section the chunks before opened end here?
+            close = chunk.find(b"]]>" if self._state == "cdata" else b"-->")
+            if close >= 0:
+                self._state, pos = "normal", close + 3
+        if self._state == "normal":
+            # A section still open at the end opened after the last "]]>".
+            last = chunk.rfind(b"]]>", pos)
+            start = last + 3 if last >= 0 else pos
+            cdata = chunk.find(b"<![CDATA[", start)
+            comment = chunk.rfind(b"<!--", start) if cdata < 0 else -1
+            if cdata >= 0:
+                self._state, self._opened = "cdata", self._offset + cdata
+            elif comment >= 0 and chunk.find(b"-->", comment) < 0:
+                self._state, self._opened = "comment", self._offset + comment
         opened = self._offset + len(chunk) - self._opened if self._state != "normal" else 0
         if max(ended, self._run, opened) > LARGE:
             raise NeedsRepair(self.part)
