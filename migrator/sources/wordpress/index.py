@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from migrator.sources.files import Part
+from migrator.sources.wordpress.ids import IdSet, Keys
 from migrator.sources.wordpress.items import (
     Author,
     classify,
@@ -23,38 +24,16 @@ from migrator.sources.wordpress.items import (
 )
 from migrator.sources.wordpress.media import AttachmentIndex
 from migrator.sources.wordpress.parse import in_item, parent_local, parse, release
+from migrator.sources.wordpress.recover import NeedsRepair
 from migrator.sources.wordpress.translations import translation
 
 if TYPE_CHECKING:
     from migrator.sources.wordpress.source import WxrSource
 
+# Told of each <item> element of the first pass, with the index as learnt so far.
+OnItem = Callable[[Any, "Index"], None]
+
 SITE_KEYS = ("title", "link", "language")
-
-
-class IdSet:
-    """Post ids seen so far, in about one bit per possible id (WordPress ids are small
-    integers), so a multi-gigabyte export does not grow a set of a million strings."""
-
-    MAX_BIT = 1 << 28  # larger or non-numeric ids go to a plain set
-
-    def __init__(self) -> None:
-        self.bits = bytearray()
-        self.other: set[str] = set()
-
-    def add(self, post_id: str) -> bool:
-        """Remember ``post_id``; True if it was already there."""
-        if post_id.isdigit() and len(post_id) < 10 and int(post_id) < self.MAX_BIT:
-            n = int(post_id)
-            byte, bit = divmod(n, 8)
-            if byte >= len(self.bits):
-                self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
-            seen = bool(self.bits[byte] & (1 << bit))
-            self.bits[byte] |= 1 << bit
-            return seen
-        if post_id in self.other:
-            return True
-        self.other.add(post_id)
-        return False
 
 
 @dataclass
@@ -69,14 +48,15 @@ class Index:
     attachments: AttachmentIndex = field(default_factory=AttachmentIndex)  # on disk
     groups: dict[str, int] = field(default_factory=dict)  # translation group -> members
     duplicates: set[str] = field(default_factory=set)  # post ids on more than one item
-    # Items without a post id are known by their guid: how many carry each one (only
-    # those items are counted), so a guid two of them share gives way to their links.
+    # Items without a post id are known by their guid: the guids two or more of them
+    # carry (-> 2), which give way to their links. The others are kept on disk.
     guids: dict[str, int] = field(default_factory=dict)
     root: str | None = None  # of the file being scanned
     saw_wp: bool = False  # in the file being scanned
     not_wxr: list[tuple[str, str | None]] = field(default_factory=list)  # (file, root)
     errors: list[tuple[int, str]] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)  # the files the parser found errors in
+    raw: set[str] = field(default_factory=set)  # the files it read as they are, no repair
     repairs: dict[str, int] = field(default_factory=dict)
 
 
@@ -84,20 +64,47 @@ def scan(
     source: WxrSource,
     *,
     repair_cdata: bool = False,
-    on_item: Callable[[Any, Index], None] | None = None,
+    on_item: OnItem | None = None,
+    on_restart: Callable[[], None] | None = None,
 ) -> Index:
-    """The first pass: channel facts, attachments, translation groups. ``on_item(el,
-    index)`` sees each ``<item>`` element before it is freed (the index as learnt so far)."""
+    """The first pass: channel facts, attachments, translation groups. Each file is
+    tried as it is (``Index.raw``); one the parser complains about is read again,
+    repaired on the way in, and the pass starts over (it may have learnt from it):
+    ``on_restart()`` is told, since ``on_item(el, index)``, which sees each ``<item>``
+    element before it is freed (the index as learnt so far), then sees them again."""
+    repaired: set[str] = set()
+    while True:
+        try:
+            return _scan(source, repair_cdata, repaired, on_item)
+        except NeedsRepair as exc:
+            repaired.add(exc.part)
+            if on_restart is not None:
+                on_restart()
+
+
+def _scan(
+    source: WxrSource, repair_cdata: bool, repaired: set[str], on_item: OnItem | None
+) -> Index:
     index = Index()
-    ids = IdSet()
-    for part in source.parts():
-        errors = len(index.errors)
-        index.root, index.saw_wp = None, False
-        _scan_file(source, part, index, ids, repair_cdata, on_item)
-        if len(index.errors) > errors:
-            index.broken.add(part.name)
-        if index.root is None or (index.root != "rss" and not index.saw_wp):
-            index.not_wxr.append((part.name, index.root))
+    ids, guids = IdSet(), Keys()
+    try:
+        for part in source.parts():
+            errors = len(index.errors)
+            index.root, index.saw_wp = None, False
+            raw = not repair_cdata and part.name not in repaired
+            _scan_file(source, part, index, (ids, guids), repair_cdata, raw, on_item)
+            if raw:
+                index.raw.add(part.name)
+            if len(index.errors) > errors:
+                index.broken.add(part.name)
+            if index.root is None or (index.root != "rss" and not index.saw_wp):
+                index.not_wxr.append((part.name, index.root))
+    except BaseException:
+        index.attachments.close()
+        raise
+    finally:
+        ids.close()
+        guids.close()
     return index
 
 
@@ -105,11 +112,12 @@ def _scan_file(
     source: WxrSource,
     part: Part,
     index: Index,
-    ids: IdSet,
+    ids: tuple[IdSet, Keys],
     repair: bool,
-    on_item: Callable[[Any, Index], None] | None,
+    raw: bool,
+    on_item: OnItem | None,
 ) -> None:
-    for el in parse(part, repair_cdata=repair, errors=index.errors, repairs=index.repairs):
+    for el in parse(part, repair_cdata=repair, errors=index.errors, repairs=index.repairs, raw=raw):
         if index.root is None:
             index.root = classify(el.getroottree().getroot().tag)[1]
         kind, local = classify(el.tag)
@@ -141,16 +149,17 @@ def _scan_file(
             index.site.setdefault(local, text(el).strip())
 
 
-def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
-    f = wp_children(el)
+def _scan_item(source: WxrSource, el: Any, index: Index, ids: tuple[IdSet, Keys]) -> None:
+    f = wp_children(el, _SCANNED)
     post_id = f.get("post_id", "")
     index.saw_wp = index.saw_wp or bool(post_id)
-    if post_id and source.wants(f.get("post_type") or "post") and ids.add(post_id):
+    post_ids, guids = ids
+    if post_id and source.wants(f.get("post_type") or "post") and post_ids.add(post_id):
         index.duplicates.add(post_id)
     if not post_id and source.wants(f.get("post_type") or "post"):
         guid = _child_text(el, "guid")
-        if guid:
-            index.guids[guid] = index.guids.get(guid, 0) + 1
+        if guid and guids.first_seen(guid) is not None:
+            index.guids[guid] = 2
     if f.get("post_type") == "attachment" and post_id:
         meta = dict(meta_pairs(el, "postmeta"))
         parent = f.get("post_parent") or None
@@ -173,6 +182,10 @@ def _scan_item(source: WxrSource, el: Any, index: Index, ids: IdSet) -> None:
         group, _, _ = translation(el)
         if group:
             index.groups[group] = index.groups.get(group, 0) + 1
+
+
+# The wp: fields of an item the first pass reads (not its meta, not its comments).
+_SCANNED = frozenset({"post_id", "post_type", "post_parent", "attachment_url"})
 
 
 def _child_text(el: Any, name: str) -> str:

@@ -14,10 +14,11 @@ newlines around those.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -110,16 +111,23 @@ def marked_text(el: Any) -> Iterable[str]:
     return out
 
 
-def wp_children(el: Any) -> dict[str, str]:
+def wp_children(el: Any, only: frozenset[str] | None = None) -> dict[str, str]:
     """Local name → text of the ``wp:`` children (the first of each name wins), trimmed
-    but for ``FREE_TEXT``."""
+    but for ``FREE_TEXT``; with ``only``, of those names only."""
     out: dict[str, str] = {}
-    for child in el:
+    for child in el if only is None else el.iterchildren(*_wp_tags(*only)):
         kind, local = classify(child.tag)
         if kind == "wp" and local not in out:
             value = text(child)
             out[local] = value if local in FREE_TEXT else value.strip()
     return out
+
+
+@functools.cache
+def _wp_tags(*names: str) -> tuple[str, ...]:
+    """lxml tag filters for children of these local names that may be ``wp:`` ones (in
+    any namespace, or with a literal prefix): lxml skips the others in C."""
+    return tuple(t for name in sorted(names) for t in (f"{{*}}{name}", f"wp:{name}"))
 
 
 def wp_date(value: str | None, *, gmt: bool = False) -> str | None:
@@ -128,7 +136,10 @@ def wp_date(value: str | None, *, gmt: bool = False) -> str | None:
         return None
     if _DATE.fullmatch(value):
         try:
-            datetime(int(value[:4]), int(value[5:7]), int(value[8:10]))
+            if value.isascii():
+                date.fromisoformat(value[:10])
+            else:  # other scripts' digits
+                datetime(int(value[:4]), int(value[5:7]), int(value[8:10]))
         except ValueError:
             return value
         return value.replace(" ", "T") + ("+00:00" if gmt else "")
@@ -161,7 +172,7 @@ def as_int(value: str | None) -> int | None:
 def meta_pairs(el: Any, tag_local: str) -> list[tuple[str, str]]:
     """``(key, value)`` of the ``<wp:postmeta>``/``<wp:commentmeta>``/``<wp:termmeta>`` children."""
     out = []
-    for child in el:
+    for child in el.iterchildren(*_wp_tags(tag_local)):
         kind, local = classify(child.tag)
         if kind == "wp" and local == tag_local:
             fields = wp_children(child)

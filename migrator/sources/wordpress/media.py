@@ -13,6 +13,8 @@ import sqlite3
 import tempfile
 from typing import Any
 
+from migrator.sources.wordpress.ids import IdSet
+
 # SQLite page cache for this table, in KiB.
 _CACHE_KIB = 4096
 _COLUMNS = "id, url, alt, title, caption, description"
@@ -23,6 +25,9 @@ class AttachmentIndex:
         fd, self._path = tempfile.mkstemp(prefix="migrator-wxr-media-", suffix=".sqlite")
         os.close(fd)
         self._db: sqlite3.Connection | None = sqlite3.connect(self._path, isolation_level=None)
+        # The parents that have attachments: most items have none, and are answered
+        # without a query.
+        self._parents = IdSet()
         # A scratch table: no journal, no fsync. One open transaction: this connection
         # reads its own writes, and nothing else ever reads the file.
         self._db.executescript(
@@ -56,6 +61,8 @@ class AttachmentIndex:
         parent: str | None,
         description: str = "",
     ) -> None:
+        if parent is not None:
+            self._parents.add(parent)
         # A repeated id: the later item wins (and moves to the end of its parent's list).
         self.db.execute("DELETE FROM media WHERE id = ?", (post_id,))
         self.db.execute(
@@ -72,12 +79,15 @@ class AttachmentIndex:
 
     def children(self, parent: str) -> list[dict[str, Any]]:
         """The attachments whose parent is ``parent``, in the export's order."""
+        if parent not in self._parents:
+            return []
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM media WHERE parent = ? ORDER BY rowid", (parent,)
         )
         return [_as_dict(r) for r in rows]
 
     def close(self) -> None:
+        self._parents.close()
         if self._db is not None:
             self._db.close()
             self._db = None

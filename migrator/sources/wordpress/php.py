@@ -24,6 +24,8 @@ MAX_DEPTH = 64
 MAX_BYTES = 16 * 1024 * 1024
 _LOOKS_SERIALIZED = re.compile(r"^(?:[aO]:\d+:|[sCE]:\d+:\"|[idb]:[^;]*;|N;)", re.S)
 _INT = re.compile(rb"[+-]?\d+")
+# A string's length and opening quote, an integer, an array's size and brace.
+_USUAL = re.compile(rb'(?:s:(?P<s>\d+):"|i:(?P<i>[+-]?\d+);|a:(?P<a>\d+):\{)')
 _FLOAT = re.compile(rb"[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|INF|NAN)")
 
 
@@ -99,6 +101,23 @@ class _Reader:
     def value(self, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise PhpError(f"nested deeper than {MAX_DEPTH} levels")
+        # The usual shapes in one match; anything else (or wrong) takes the long way,
+        # which says what is wrong.
+        m = _USUAL.match(self.data, self.pos)
+        if m is not None:
+            usual = m.lastgroup
+            if usual == "s":
+                start = m.end()
+                end = start + int(m.group("s"))
+                if self.data.startswith(b'";', end):
+                    self.pos = end + 2
+                    return self.data[start:end].decode("utf-8", errors="replace")
+            elif usual == "i":
+                self.pos = m.end()
+                return int(m.group("i"))
+            elif usual == "a":
+                self.pos = m.end()
+                return self.items(int(m.group("a")), depth)
         kind = self.data[self.pos : self.pos + 2]
         if kind == b"N;":
             self.pos += 2
@@ -143,7 +162,10 @@ class _Reader:
         return raw.decode("utf-8", errors="replace")
 
     def array(self, depth: int) -> list[Any] | dict[str, Any]:
-        size = self.count(b":{")
+        return self.items(self.count(b":{"), depth)
+
+    def items(self, size: int, depth: int) -> list[Any] | dict[str, Any]:
+        """An array's ``size`` entries and its ``}``."""
         items: dict[int | str, Any] = {}
         for _ in range(size):
             key = self.value(depth + 1)

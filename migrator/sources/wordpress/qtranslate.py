@@ -41,6 +41,8 @@ def qtranslate_languages(text: str) -> set[str]:
 
 def languages_in_order(text: str) -> list[str]:
     """The language codes in ``text``, in the order they first appear."""
+    if ":" not in text:  # every marker has one; most text has none (a quick look)
+        return []
     found = [
         (m.start(), m.group(1))
         for pattern in (_QT_BRACKET, _QT_COMMENT)
@@ -93,7 +95,7 @@ def is_marked_up(text: str) -> bool:
     """Whether ``text`` is qTranslate markup: a language marker and the closing one
     (``[:]``, ``<!--:-->``), which qTranslate always writes; ``x[:end]`` in a code sample
     alone is not."""
-    return ("[:]" in text or "<!--:-->" in text) and bool(languages_in_order(text))
+    return ":" in text and ("[:]" in text or "<!--:-->" in text) and bool(languages_in_order(text))
 
 
 def item_languages(data: Mapping[str, Any]) -> list[str]:

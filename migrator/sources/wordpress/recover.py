@@ -1,8 +1,10 @@
 """A streaming byte-level repair pass in front of the XML parser, for real-world WXR.
 
 WordPress plugins, old versions and other generators (Squarespace, hand edits) write
-exports a strict XML parser rejects. This filter sits between the file and lxml and
-fixes, chunk by chunk (memory stays flat), what can be fixed without guessing:
+exports a strict XML parser rejects. For such a file (``PlainReader`` hands the others
+to lxml as they are, and the parser's first complaint sends the file here), this filter
+sits between the file and lxml and fixes, chunk by chunk (memory stays flat), what can
+be fixed without guessing:
 
 - **NUL and other control characters** XML 1.0 forbids are removed.
 - **Invalid UTF-8** becomes U+FFFD (only for files declared or defaulting to UTF-8).
@@ -65,6 +67,9 @@ _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*)(\s[^>]*)?>", re.S)
 _XMLNS = re.compile(rb"""xmlns:([\w.-]+)\s*=\s*["']([^"']*)["']""")
 # Enough look-ahead for any token; more than this is never needed to decide.
 _MARGIN = 64
+# PlainReader: the longest text, CDATA section or comment it hands lxml (whose limit
+# without huge_tree is 10 MB); a longer one goes through the repair pass.
+LARGE = 8 * 1024 * 1024
 
 
 def _incomplete_tail(data: bytes) -> int:
@@ -86,6 +91,124 @@ def _valid_codepoint(n: int) -> bool:
         or 0xE000 <= n <= 0xFFFD
         or (0x10000 <= n <= 0x10FFFF)
     )
+
+
+def check_prolog(data: bytes, path: Path) -> re.Match[bytes] | None:
+    """The root element's start tag in ``data`` (the file's first bytes), or None when
+    it has not come yet; refuses a DOCTYPE that declares entities, and a prolog longer
+    than ``MAX_PROLOG``."""
+    root = _ROOT.search(data)
+    if root is None:
+        if len(data) >= MAX_PROLOG:
+            raise SourceError(
+                f"no XML element in the first {MAX_PROLOG:,} bytes: not a WXR export",
+                file=path,
+            )
+        return None
+    # The root may be found after a DOCTYPE; refuse entity declarations before it.
+    head = data[: root.start()]
+    if _DOCTYPE.search(head) and b"<!ENTITY" in head.upper():
+        raise SourceError(
+            "refused: the file declares XML entities in a DOCTYPE (WordPress never "
+            "does; this is how entity-expansion and external-entity attacks work)",
+            file=path,
+        )
+    return root
+
+
+class NeedsRepair(Exception):
+    """The file is not one lxml reads as it is: read it through ``RepairingReader``."""
+
+    def __init__(self, part: str):
+        super().__init__(part)
+        self.part = part
+
+
+class PlainReader:
+    """A file's bytes unchanged, for the first try at a file: most exports need no
+    repair, and the byte-by-byte pass costs as much as the parsing. The parser's first
+    complaint means the caller reads the file again through ``RepairingReader``, which
+    then does exactly what it always did; so does a head the repair pass would change,
+    and a text, CDATA section or comment longer than ``LARGE`` (before lxml, which runs
+    without ``huge_tree`` here, complains at 10 MB: in recover mode it would first parse
+    a long CDATA section's HTML as elements). The prolog is refused as the repair pass
+    refuses it."""
+
+    def __init__(self, raw: BinaryIO, path: Path, part: str):
+        self.raw = raw
+        self.path = path
+        self.part = part
+        self._buf = b""
+        self._at = 0
+        self._offset = 0  # of _buf in the file
+        self._run = 0  # bytes since the last "<"
+        self._state = "normal"  # normal | cdata | comment, near enough (see _watch)
+        self._opened = 0  # where the CDATA section or comment began
+        self._started = False
+
+    def read(self, size: int = -1) -> bytes:
+        if self._at >= len(self._buf):
+            self._offset += len(self._buf)
+            self._buf, self._at = self._next(), 0
+        want = len(self._buf) if size is None or size < 0 else max(size, 1)
+        data = self._buf[self._at : self._at + want]
+        self._at += len(data)
+        return data
+
+    def _next(self) -> bytes:
+        chunk = self.raw.read(CHUNK)
+        if not self._started:
+            self._started = True
+            while len(chunk) < MAX_PROLOG and _ROOT.search(chunk) is None:
+                more = self.raw.read(CHUNK)
+                if not more:
+                    break
+                chunk += more
+            self._check_head(chunk)
+        self._watch(chunk)
+        return chunk
+
+    def _watch(self, chunk: bytes) -> None:
+        """``NeedsRepair`` once a text, CDATA section or comment passes ``LARGE``. Near
+        enough, and cheap: only the section still open at the chunk's end is followed
+        (found by looking back from the end), not every section in the chunk."""
+        first = chunk.find(b"<")
+        ended = self._run + (first if first >= 0 else len(chunk))
+        self._run = ended if first < 0 else len(chunk) - chunk.rfind(b"<") - 1
+        pos = 0
+        if self._state != "normal":  # does the section the chunks before opened end here?
+            close = chunk.find(b"]]>" if self._state == "cdata" else b"-->")
+            if close >= 0:
+                self._state, pos = "normal", close + 3
+        if self._state == "normal":
+            # A section still open at the end opened after the last "]]>".
+            last = chunk.rfind(b"]]>", pos)
+            start = last + 3 if last >= 0 else pos
+            cdata = chunk.find(b"<![CDATA[", start)
+            comment = chunk.rfind(b"<!--", start) if cdata < 0 else -1
+            if cdata >= 0:
+                self._state, self._opened = "cdata", self._offset + cdata
+            elif comment >= 0 and chunk.find(b"-->", comment) < 0:
+                self._state, self._opened = "comment", self._offset + comment
+        opened = self._offset + len(chunk) - self._opened if self._state != "normal" else 0
+        if max(ended, self._run, opened) > LARGE:
+            raise NeedsRepair(self.part)
+
+    def _check_head(self, head: bytes) -> None:
+        """Refuse what the repair pass refuses in the prolog; a head it would change
+        (control characters, invalid UTF-8, no ``<`` first: UTF-16) goes to it."""
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        declared = _ENCODING_DECL.match(start)
+        encoding = declared.group(1).decode().lower() if declared else "utf-8"
+        utf8 = encoding.replace("_", "-") in ("utf-8", "utf8")
+        if not start.startswith(b"<") or len(head.translate(None, _CONTROL_BYTES)) != len(head):
+            raise NeedsRepair(self.part)
+        if utf8:
+            try:
+                head[: len(head) - _incomplete_tail(head)].decode("utf-8")
+            except UnicodeDecodeError:
+                raise NeedsRepair(self.part) from None
+        check_prolog(head, self.path)
 
 
 class RepairingReader:
@@ -167,22 +290,9 @@ class RepairingReader:
         return cleaned
 
     def _prolog(self, data: bytes) -> bytes:
-        root = _ROOT.search(data)
+        root = check_prolog(data, self.path)
         if root is None:
-            if len(data) >= MAX_PROLOG:
-                raise SourceError(
-                    f"no XML element in the first {MAX_PROLOG:,} bytes: not a WXR export",
-                    file=self.path,
-                )
             return data
-        # The root may be found after a DOCTYPE; refuse entity declarations before it.
-        head = data[: root.start()]
-        if _DOCTYPE.search(head) and b"<!ENTITY" in head.upper():
-            raise SourceError(
-                "refused: the file declares XML entities in a DOCTYPE (WordPress never "
-                "does; this is how entity-expansion and external-entity attacks work)",
-                file=self.path,
-            )
         while root is not None and root.group(1).startswith((b"!", b"?")):
             root = _ROOT.search(data, root.end())
         if root is None:

@@ -74,8 +74,9 @@ ids repeat; the second streams the items. An export in one file is parsed once: 
 item is read as the first pass meets it and kept on disk (``migrator.spool``) for the
 second; a file that names an author or a site fact after its first item, or that the
 parser reported errors in, is parsed again instead (``_EarlyItems``). Memory is one
-item plus small maps and one bit per post id, whatever the number of posts or
-attachments (see ``bench/wxr_memory.py``).
+item plus small maps and a bit per post id (``ids.py``: ids that are no number, and
+guids, go to disk), whatever the number of posts or attachments or the shape of their
+ids (see ``bench/wxr_memory.py``).
 
 **Options.** ``post_types``: the types to read (default: all but ``nav_menu_item`` and
 ``revision``; name them to get them). ``group_translations``: translations become one
@@ -100,7 +101,9 @@ made a draft, a ``_thumbnail_id`` naming an attachment the export does not hold,
 language missing in one field of a ``qtranslate_split`` item.
 
 **Malformed files** are repaired on the way in (see ``recover.py``) and parsed in
-lxml's recover mode. An item the parser still had to guess at (say, cut off by the end
+lxml's recover mode (a file is first parsed as it is, which is twice as fast; the
+parser's first complaint sends it through the repair pass instead, so what is read is
+the same either way). An item the parser still had to guess at (say, cut off by the end
 of the file) is yielded as a ``RecordError`` with its line; so is an item without a
 post id (nor guid nor link) or with one seen before. Parser errors outside items (where
 the parser may have lost items) go to ``stats.problems``, and so does a missing or unknown
@@ -124,6 +127,7 @@ from migrator.records import Location, Record, RecordWarning
 from migrator.sources.base import Source, SourceStats
 from migrator.sources.files import Part, export_parts
 from migrator.sources.options import Option, boolean, must, optional, string_list
+from migrator.sources.wordpress.ids import Keys
 from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
 from migrator.sources.wordpress.items import classify, read_item, split_url
 from migrator.sources.wordpress.parse import in_item, parse, release
@@ -133,6 +137,7 @@ from migrator.sources.wordpress.qtranslate import (
     qtranslate_note,
     split_item,
 )
+from migrator.sources.wordpress.recover import NeedsRepair
 from migrator.sources.wordpress.translations import Groups, item_language
 from migrator.spool import Spool
 
@@ -236,22 +241,29 @@ class WxrSource(Source):
         (every file of a split export)."""
         early = _EarlyItems() if len(self.parts()) == 1 else None
         try:
-            index = scan(self, on_item=early.add if early is not None else None)
+            index = scan(
+                self,
+                on_item=early.add if early is not None else None,
+                on_restart=early.restart if early is not None else None,
+            )
+            # Items without a post id, by guid or link: where they were first seen (on disk).
+            seen_guids = Keys()
             try:
                 if early is not None and early.usable(index):
                     for kind, n in index.repairs.items():  # a second pass finds them again
                         self.stats.repairs[kind] = self.stats.repairs.get(kind, 0) + n
-                    yield from self._items(index, self.stats, early)
+                    yield from self._items(index, self.stats, seen_guids, early)
                 else:
-                    yield from self._items(index, self.stats)
+                    yield from self._items(index, self.stats, seen_guids)
             finally:
                 index.attachments.close()
+                seen_guids.close()
         finally:
             if early is not None:
                 early.close()
 
     def _items(
-        self, index: Index, stats: WxrStats, early: _EarlyItems | None = None
+        self, index: Index, stats: WxrStats, seen_guids: Keys, early: _EarlyItems | None = None
     ) -> Iterator[Record | RecordError]:
         if index.not_wxr:
             name, root = index.not_wxr[0]
@@ -275,8 +287,6 @@ class WxrSource(Source):
         hosts = _hosts(site)
         # Where the ids the first pass found more than once were first seen (a small map).
         seen: dict[str, str] = dict.fromkeys(index.duplicates, "")
-        # Items without a post id, by guid or link: where they were first seen.
-        seen_guids: dict[str, str] = {}
         groups = Groups(self.group_translations, self.default_language, index.groups)
         parts = self.parts()
         for part in parts:
@@ -326,8 +336,7 @@ class WxrSource(Source):
         stats: WxrStats,
     ) -> Iterator[tuple[int, dict[str, Any]]]:
         """The second pass over one file: (line, data) of each item."""
-        for el in parse(part, repair_cdata=part.name in index.broken, errors=errors,
-                        repairs=stats.repairs):  # fmt: skip
+        for el in _parse(part, index, errors, stats):
             kind, local = classify(el.tag)
             if kind != "" or local != "item":
                 if not in_item(el) and local in _CHANNEL_LEVEL:
@@ -361,7 +370,8 @@ class WxrSource(Source):
                 # No caption: its description, as Ghost's importer does.
                 attachment["caption"] = attachment["caption"] or attachment["description"]
                 data["featured_image"] = attachment
-        data["attachments"] = index.attachments.children(post_id) if post_id else []
+        children = index.attachments.children(post_id) if post_id else []
+        data["attachments"] = children
         for taxonomy, entries in data["terms"].items():
             for entry in entries:
                 entry["description"] = index.descriptions.get(
@@ -369,7 +379,7 @@ class WxrSource(Source):
                 )
         data["content_with_media"] = {
             "content": data["content"],
-            **_shortcode_media(data["content"], post_id, index),
+            **_shortcode_media(data["content"], post_id, children, index),
         }
         data["alt"] = meta.get("_wp_attachment_image_alt", "") if data["post_type"] == (
             "attachment") else ""  # fmt: skip
@@ -406,7 +416,7 @@ class WxrSource(Source):
         errors: list[tuple[int, str]],
         next_line: int | None,
         seen: dict[str, str],
-        seen_guids: dict[str, str],
+        seen_guids: Keys,
         groups: Groups,
         shared_guids: dict[str, int],
     ) -> Iterator[Record | RecordError]:
@@ -433,8 +443,7 @@ class WxrSource(Source):
             )
         elif post_id and seen.get(post_id):
             problem = f"duplicate post id {post_id}, first seen at {seen[post_id]}"
-        elif not post_id and identity in seen_guids:
-            first = seen_guids[identity]
+        elif not post_id and (first := seen_guids.get(identity)) is not None:
             problem = (
                 f"duplicate item {identity} (no post id; known by guid, else link), first "
                 f"seen at {first}"
@@ -445,7 +454,7 @@ class WxrSource(Source):
         if post_id in seen:
             seen[post_id] = pending.where
         if not post_id:
-            seen_guids[identity] = pending.where
+            seen_guids.put(identity, pending.where)
             stats.by_guid += 1
         warnings = data.pop("_warnings")
         stats.pub_dated += data.pop("_from_pub_date")
@@ -475,6 +484,21 @@ class WxrSource(Source):
         return out
 
 
+def _parse(
+    part: Part, index: Index, errors: list[tuple[int, str]], stats: WxrStats
+) -> Iterator[Any]:
+    """The second pass over one file: as the first read it (as it is, or repaired)."""
+    elements = parse(part, repair_cdata=part.name in index.broken, errors=errors,
+                     repairs=stats.repairs, raw=part.name in index.raw)  # fmt: skip
+    try:
+        yield from elements
+    except NeedsRepair:
+        # The first pass read it without a parser error: it changed since.
+        raise SourceError(
+            "the file changed while it was being read: run again", file=part.name
+        ) from None
+
+
 class _EarlyItems:
     """One pass instead of two, for an export in one file: each item is read as the first
     pass meets it and kept on disk (``migrator.spool``) until the index is complete.
@@ -495,6 +519,13 @@ class _EarlyItems:
             self.seen = (len(index.authors), dict(index.site))
             self.hosts = _hosts(_site(index))
         self.spool.write((el.sourceline or 0, read_item(el, index.authors, self.hosts)))
+
+    def restart(self) -> None:
+        """The first pass starts over (a file it read as it is needs repairs)."""
+        self.spool.close()
+        self.spool = Spool()
+        self.seen = None
+        self.hosts = set()
 
     def usable(self, index: Index) -> bool:
         learnt_late = self.seen is not None and self.seen != (
@@ -531,7 +562,9 @@ _MEDIA_SHORTCODE = re.compile(r"\[(gallery|playlist|audio|video)\b([^\]]*)\]")
 _IDS = re.compile(r"""\b(?:ids|include)\s*=\s*["']?([\d,\s]+)""")
 
 
-def _shortcode_media(content: str, post_id: str, index: Index) -> dict[str, Any]:
+def _shortcode_media(
+    content: str, post_id: str, children: list[dict[str, Any]], index: Index
+) -> dict[str, Any]:
     """``content_with_media``'s ``media`` and ``attached``: the attachments the content's
     ``[gallery]``/``[playlist]`` shortcodes name by id, and the item's own attachments
     (in the export's order), which WordPress shows when a gallery or playlist names none
@@ -546,7 +579,7 @@ def _shortcode_media(content: str, post_id: str, index: Index) -> dict[str, Any]
             if item is not None:
                 media[i] = item
     if found and post_id:
-        children = index.attachments.children(post_id)
+        children = [dict(a) for a in children]  # not the same dicts as "attachments"
         media.update((a["id"], a) for a in children)
         attached = [a["id"] for a in children]
     return {"media": media, "attached": attached}

@@ -23,7 +23,7 @@ HEAD = (
 TAIL = "</channel>\n</rss>\n"
 
 
-def item(post_id: int, title: str = "T", *, extra: str = "", content: str = "x") -> str:
+def item(post_id: int | str, title: str = "T", *, extra: str = "", content: str = "x") -> str:
     return (
         f"<item><title>{title}</title>\n<wp:post_id>{post_id}</wp:post_id>\n"
         f"<content:encoded><![CDATA[{content}]]></content:encoded>\n"
@@ -256,6 +256,42 @@ def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
     assert errors[0].reason == "duplicate post id 5, first seen at line 5"
 
 
+def test_duplicate_ids_of_any_shape_are_reported(tmp_path: Path) -> None:
+    # A merged site's ids (far above the bitmap's range) and ids that are no number.
+    body = "".join(item(i) for i in (300_000_001, 8_388_608, 8_388_607, 12))
+    body += item(300_000_001, title="again") + item(12, title="again")
+    body += item("abc-1") + item("abc-1", title="again")
+    records, errors, _ = read(export(tmp_path, body))
+    assert [r.identity for r in records] == ["300000001", "8388608", "8388607", "12", "abc-1"]
+    assert [e.reason.split(",")[0] for e in errors] == [
+        "duplicate post id 300000001",
+        "duplicate post id 12",
+        "duplicate post id abc-1",
+    ]
+
+
+def test_the_id_set_stays_small_whatever_the_ids() -> None:
+    from migrator.sources.wordpress.ids import IdSet
+
+    ids = IdSet()
+    try:
+        # A run of large ids takes a block or two; ids that are no number go to disk.
+        for n in range(20_000):
+            assert not ids.add(str(300_000_001 + n)) and not ids.add(f"guid-{n}")
+        assert ids.add("300000001") and ids.add("guid-7") and not ids.add("7")
+        assert ids.add("007")  # the same number, as WordPress reads it
+        assert "guid-19999" in ids and "guid-20000" not in ids and "300019999" in ids
+        assert len(ids.blocks) == 2  # the run, and 7
+        # Scattered numbers: the bitmap stops at its budget, the rest go to disk.
+        scattered = [str(k * IdSet.BLOCK * 3 + 5) for k in range(1, 1_000)]
+        assert not any(ids.add(i) for i in scattered)
+        assert len(ids.blocks) == IdSet.MAX_BLOCKS
+        assert all(ids.add(i) for i in scattered) and all(i in ids for i in scattered)
+        assert str(IdSet.BLOCK * 3 * 2_000) not in ids
+    finally:
+        ids.close()
+
+
 def test_bad_options_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="list of post types"):
         open_source("wxr", "x.xml", post_types="post")
@@ -343,6 +379,45 @@ def test_bad_serialized_data_is_kept_as_text_with_a_problem(raw: str) -> None:
     assert value == raw and problem and "kept as text" in problem
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b's:4:"caf\xc3\xa9";', "string of 4 bytes at byte 5 does not end where its length says"),
+        (b's:-1:"";', "bad length b'-1' before byte 6"),
+        (b"i:5x;", "bad integer b'5x'"),
+        (b'a:2:{i:0;s:1:"a";}', "unknown type b'}' at byte 17"),
+        (b"a:1:{a:0:{}i:1;}", "array key must be an integer or a string, got []"),
+        (b'a:1:{i:0;s:100:"x";}', "string of 100 bytes at byte 16 does not end"),
+    ],
+)
+def test_bad_serialized_data_says_where(raw: bytes, message: str) -> None:
+    with pytest.raises(PhpError) as caught:
+        unserialize(raw)
+    assert str(caught.value).startswith(message)
+
+
+def test_unusual_but_valid_serialized_numbers() -> None:
+    assert unserialize(b's:+3:"abc";') == unserialize(b's:03:"abc";') == "abc"
+    assert unserialize(b"a:+1:{i:0;i:+1;}") == [1]
+    assert unserialize(b"a:3:{i:0;i:1;i:2;i:3;i:1;i:4;}") == {"0": 1, "2": 3, "1": 4}
+
+
+@pytest.mark.parametrize(
+    ("written", "date", "date_gmt"),
+    [
+        ("2012-01-05 14:30:46", "2012-01-05T14:30:46", "2012-01-05T14:30:46+00:00"),
+        ("2012-02-30 14:30:46", "2012-02-30 14:30:46", "2012-02-30 14:30:46"),  # no such day
+        ("0000-00-00 00:00:00", None, None),  # WordPress's "never"
+        ("0000-05-05 00:00:00", "0000-05-05 00:00:00", "0000-05-05 00:00:00"),
+        ("5 Jan 2012", "5 Jan 2012", "5 Jan 2012"),  # for the mapping's date transform
+    ],
+)
+def test_item_dates(tmp_path: Path, written: str, date: str | None, date_gmt: str | None) -> None:
+    dates = f"<wp:post_date>{written}</wp:post_date><wp:post_date_gmt>{written}</wp:post_date_gmt>"
+    records, _, _ = read(export(tmp_path, item(1, extra=dates)))
+    assert (records[0].data["date"], records[0].data["date_gmt"]) == (date, date_gmt)
+
+
 def test_plain_text_is_not_unserialized() -> None:
     assert maybe_unserialize("hello; world") == ("hello; world", None)
     assert maybe_unserialize("5") == ("5", None)
@@ -397,6 +472,48 @@ def test_summary_of_a_damaged_export(tmp_path: Path) -> None:
         summary
     )
     assert summary[-1] == "1 record could not be read"
+
+
+def test_a_damaged_file_after_a_sound_one_is_repaired_and_read_once(tmp_path: Path) -> None:
+    # Files are first read as they are; the second one's bare "&" (late in it) sends it
+    # to the repair pass and the first pass starts over: nothing is counted twice.
+    folder = tmp_path / "site"
+    folder.mkdir()
+    head = HEAD.format(ns="http://wordpress.org/export/1.2/")
+    thumb = (
+        "<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key>"
+        "<wp:meta_value>9</wp:meta_value></wp:postmeta>"
+    )
+    (folder / "a.xml").write_text(head + item(1, extra=thumb) + item(2) + TAIL)
+    damaged = item(3) + item(4, content="x") * 200 + item(5, title="Q &amp A")
+    attachment = typed(9, "attachment").replace(
+        "</item>", "<wp:attachment_url>http://s/9.jpg</wp:attachment_url></item>"
+    )
+    (folder / "b.xml").write_text(head + damaged + attachment + TAIL)
+    records, errors, source = read(folder)
+    assert [r.identity for r in records] == ["1", "2", "3", "4", "5", "9"]
+    assert [e.reason.split(",")[0] for e in errors] == ["duplicate post id 4"] * 199
+    assert records[0].data["featured_image"]["url"] == "http://s/9.jpg"
+    assert records[4].data["title"] == "Q &amp A"
+    assert f"{folder}: repaired on reading: 1 × bare & escaped" in source.stats.notes
+    assert source.stats.well_formed and not source.stats.problems
+
+
+@pytest.mark.parametrize("wrap", ["cdata", "text"])
+def test_a_post_over_ten_megabytes_is_read_whole(tmp_path: Path, wrap: str) -> None:
+    # Longer than lxml takes without huge_tree (what the first try runs with): read again
+    # the other way, and whole.
+    if wrap == "cdata":
+        body = "<p>a &amp; b</p>" * (700 * 1024)
+    else:
+        body = ("x" * 100 + " &amp; ") * (100 * 1024)
+    content = f"<![CDATA[{body}]]>" if wrap == "cdata" else body
+    post = item(1).replace("<![CDATA[x]]>", content)
+    records, errors, source = read(export(tmp_path, post + item(2)))
+    assert not errors and [r.identity for r in records] == ["1", "2"]
+    expected = body if wrap == "cdata" else body.replace("&amp;", "&")
+    assert records[0].data["content"] == expected and len(content) > 10_000_000
+    assert source.stats.well_formed and not source.stats.notes
 
 
 def test_a_reindented_export_keeps_free_text_and_trims_what_names_things(tmp_path: Path) -> None:
