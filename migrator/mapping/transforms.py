@@ -186,6 +186,7 @@ def _text(value: Any) -> str:
 
 @transform("strip", elementwise=True)
 def strip(value: Any, /, chars: str | None = None) -> str:
+    """Remove whitespace (or these ``chars``) at both ends."""
     return _text(value).strip(chars)
 
 
@@ -207,11 +208,13 @@ def strip_suffix(v: Any, /, value: str | list[str]) -> str:
 
 @transform("lower", elementwise=True)
 def lower(value: Any, /) -> str:
+    """Lower case."""
     return _text(value).lower()
 
 
 @transform("upper", elementwise=True)
 def upper(value: Any, /) -> str:
+    """Upper case."""
     return _text(value).upper()
 
 
@@ -223,6 +226,7 @@ def prefix(v: Any, /, value: str) -> str:
 
 @transform("suffix", elementwise=True)
 def suffix(v: Any, /, value: str) -> str:
+    """Put ``value`` after the text; empty values stay empty."""
     return _text(v) + value
 
 
@@ -306,6 +310,7 @@ def split(value: Any, /, sep: str = ",", strip: bool = True, drop_empty: bool = 
 
 @transform("join")
 def join(value: Any, /, sep: str = ", ") -> str:
+    """A list → one text, its non-empty items separated by ``sep``."""
     items = value if isinstance(value, list) else [value]
     return sep.join(_text(i) for i in items if not is_empty(i))
 
