@@ -476,14 +476,16 @@ def _parse_date(text: str, formats: tuple[str, ...]) -> datetime:
 # the record invalid (reported in the failures file, not sent). Empty values pass: whether
 # a field must be filled is the content model's business. Lists are checked item by item.
 
-# One @, no spaces, a dot in the domain: what a mail server would take, roughly (a
-# full RFC 5322 parser accepts things Butter's author and contact fields should not).
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+# One @, no spaces, a dotted domain whose last label is letters (or an IDN's xn--):
+# roughly what a mail server would take (a full RFC 5322 parser accepts things Butter's
+# author and contact fields should not). ``blogging.com123`` (a real Ghost export) fails.
+_EMAIL = re.compile(r"[^@\s]+@([^@\s.]+\.)+([A-Za-z]{2,}|xn--[A-Za-z0-9-]+)")
 
 
 @transform("email", elementwise=True)
 def email(value: Any, /) -> Any:
-    """Check an e-mail address (``name@example.com``): one ``@``, no spaces, a dotted domain."""
+    """Check an e-mail address (``name@example.com``): one ``@``, no spaces, a dotted
+    domain ending in letters."""
     if not _EMAIL.fullmatch(_text(value).strip()):
         raise ValueError(f"{value!r} is not an e-mail address (name@example.com)")
     return value

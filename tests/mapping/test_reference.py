@@ -9,7 +9,8 @@ import pytest
 
 from migrator.mapping import TRANSFORMS, transform
 from migrator.mapping.reference import EXAMPLES, generate, run_example
-from migrator.sources import SOURCES
+from migrator.sources import SOURCES, open_source
+from tests.shared_data import REALDATA, needs_realdata
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "mapping-reference.md"
@@ -74,3 +75,18 @@ def test_no_stage_imports_the_generator():
             if "migrator.mapping.reference" in names:
                 users.append(path.relative_to(ROOT).as_posix())
     assert users == []
+
+
+MAILCHIMP = REALDATA / "csv" / "ghost-migrate--mailchimp-subscribed.csv"
+GHOST_BAD_EMAIL = REALDATA / "json" / "ghost-migrate--mgjson-single-post-author-bad-email.json"
+
+
+@needs_realdata(MAILCHIMP, GHOST_BAD_EMAIL)
+def test_the_email_check_on_real_exports():
+    emails = [r.data["Email Address"] for r in open_source("csv", MAILCHIMP).records()]
+    assert emails and all(TRANSFORMS["email"](e) == e for e in emails)
+    # A migration tool's fixture (not a Ghost export our ghost source reads): its users.
+    (user,) = list(open_source("json", GHOST_BAD_EMAIL, records_path="users[*]").records())
+    bad = user.data["data"]["email"]
+    with pytest.raises(ValueError, match=r"'joebloggs@blogging\.com123' is not an e-mail address"):
+        TRANSFORMS["email"](bad)
