@@ -250,7 +250,9 @@ class _Loader:
         for k, v in self.overrides.items():
             if k not in declared:
                 self.bad(
-                    f"vars.{k}", f"--var {k}: not declared in [vars] (declared: {sorted(out)})"
+                    f"vars.{k}",
+                    f"--var {k}: not declared in [vars]{did_you_mean(k, declared)} "
+                    f"(declared: {sorted(out)})",
                 )
             out[k] = v
         return out
@@ -450,7 +452,11 @@ class _Loader:
         for code, sub in table.items():
             key = f"locales.{code}"
             if model is not None and code not in model.locales:
-                self.bad(key, f"unknown locale (the content model has {list(model.locales)})")
+                self.bad(
+                    key,
+                    f"unknown locale{did_you_mean(code, model.locales)} "
+                    f"(the content model has {list(model.locales)})",
+                )
             elif code == base:
                 self.bad(key, f"{code!r} is the base locale: map it in [fields]")
             t = self.table(sub, key, ("fields",))

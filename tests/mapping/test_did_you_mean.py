@@ -73,3 +73,28 @@ def test_typos_in_kinds_formats_and_target_names(write_mapping: Write) -> None:
         """
     )
     assert "did you mean 'landing_page'?" in problems(path)["target.page_type"]
+
+
+def test_typos_in_locales_and_variables(write_mapping: Write) -> None:
+    path = write_mapping(
+        """
+        [source]
+        format = "csv"
+        [vars]
+        media_base = "x"
+        [target]
+        kind = "collection"
+        collection = "team_members"
+        lookup_field = "email"
+        [fields]
+        email = { from = "email" }
+        name = { from = "name" }
+        [locales.ess.fields]
+        name = { from = "name_es" }
+        """
+    )
+    found = problems(path, variables={"media_bse": "y"})
+    assert "unknown locale; did you mean 'es'?" in found["locales.ess"]
+    assert found["vars.media_bse"].startswith(
+        "--var media_bse: not declared in [vars]; did you mean 'media_base'?"
+    )

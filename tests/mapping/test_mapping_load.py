@@ -236,7 +236,8 @@ def test_var_overrides_must_be_declared(write_mapping: Write) -> None:
         """
     )
     assert problems(path, variables={"media_bse": "x"}) == {
-        "vars.media_bse": "--var media_bse: not declared in [vars] (declared: ['media_base'])"
+        "vars.media_bse": "--var media_bse: not declared in [vars]; did you mean 'media_base'? "
+        "(declared: ['media_base'])"
     }
     assert load_mapping(path, variables={"media_base": "http://x"}).variables == {
         "media_base": "http://x"
