@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from migrator.errors import RecordError
+from migrator.mapping import load_mapping
 from tests.mapping.test_mapping_load import problems
 
 Write = Callable[..., Path]
@@ -97,4 +101,28 @@ def test_typos_in_locales_and_variables(write_mapping: Write) -> None:
     assert "unknown locale; did you mean 'es'?" in found["locales.ess"]
     assert found["vars.media_bse"].startswith(
         "--var media_bse: not declared in [vars]; did you mean 'media_base'?"
+    )
+
+
+def test_a_typod_source_column_gets_the_closest_one_on_the_record(
+    write_mapping: Write, record
+) -> None:
+    path = write_mapping(
+        """
+        [source]
+        format = "csv"
+        [target]
+        kind = "collection"
+        collection = "team_members"
+        lookup_field = "email"
+        [fields]
+        email = { from = "emial" }
+        name = { from = "name" }
+        """
+    )
+    to_payload = load_mapping(path).compile()
+    with pytest.raises(RecordError) as err:
+        to_payload(record({"email": "a@example.com", "name": "Ann"}))
+    assert "the record has no 'emial'; did you mean 'email'? (it has: email, name)" in str(
+        err.value
     )
