@@ -42,6 +42,9 @@ first with a non-empty value wins: ``["title.es", "title.en"]``), ``template``
 (a missing path gives an empty value instead of a record error) and ``ref``
 (collection references only: the values are matched on that field of the referenced
 collection by the engine; see ``Payload.refs``).
+
+Every key, transform and source option: docs/mapping-reference.md, written by
+``python -m migrator.mapping.reference`` (``reference.py``).
 """
 
 from migrator.mapping import wordpress_transforms  # noqa: F401  (registers wpautop & co.)

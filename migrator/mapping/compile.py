@@ -98,6 +98,11 @@ class _Errors:
     def add(self, field: str, message: str) -> None:
         self.items.append((field, message))
 
+    def has(self, field: str) -> bool:
+        """Whether ``field`` has an error already (its value could not be built: "required"
+        or "empty" on top of that would only hide the reason)."""
+        return any(f == field for f, _ in self.items)
+
     def record_error(self, record: Record) -> RecordError:
         loc = record.location
         return RecordError(
@@ -289,7 +294,9 @@ class CompiledMapping:
         for message in check_fields(self.check_against, values, require_all_keys=True, path=where):
             name = message.removeprefix(where + ".")
             match = _FIELD_NAME.match(name)
-            errors.add(match.group(0) if match else name, message)
+            field = match.group(0) if match else name
+            if not errors.has(field):
+                errors.add(field, message)
         return values
 
     def ref_hook(self, name: str, f: Field, match: str, value: Any, locale: str | None) -> RefHook:
@@ -306,7 +313,8 @@ class CompiledMapping:
             return None
         value = base.get(name)
         if is_empty(value):
-            errors.add(name, f"{name}: the lookup field is empty; it must identify the item")
+            if not errors.has(name):
+                errors.add(name, f"{name}: the lookup field is empty; it must identify the item")
             return None
         return (name, str(value))
 

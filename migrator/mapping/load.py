@@ -27,10 +27,11 @@ from migrator.mapping.spec import (
     ValueSpec,
     target_fields,
 )
+from migrator.mapping.suggest import did_you_mean
 from migrator.mapping.values import ValueReader, field_problems, one_of, post_checker
 from migrator.model import ContentModel, Field, load_content_model
 from migrator.paths import SourcePath, parse_path
-from migrator.sources import SOURCES, open_source
+from migrator.sources import SOURCES, open_source, source_options
 
 TOP_KEYS = ("model", "source", "vars", "filter", "target", "fields", "locales", "links")
 TARGET_KEYS = (
@@ -100,7 +101,10 @@ class _Loader:
         if known is not None:
             for k in value:
                 if k not in known:
-                    self.bad(f"{key}.{k}" if key else k, f"unknown key (known: {', '.join(known)})")
+                    self.bad(
+                        f"{key}.{k}" if key else k,
+                        f"unknown key{did_you_mean(k, known)} (known: {', '.join(known)})",
+                    )
         return value
 
     # ----------------------------------------------------------------------- the file
@@ -214,7 +218,20 @@ class _Loader:
     def check_source(self, fmt: str, options: dict[str, Any]) -> None:
         """Let the sources stage judge the format and its options (without reading)."""
         if fmt not in SOURCES:
-            self.bad("source.format", f"unknown format {fmt!r} (known: {sorted(SOURCES)})")
+            self.bad(
+                "source.format",
+                f"unknown format {fmt!r}{did_you_mean(fmt, SOURCES)} (known: {sorted(SOURCES)})",
+            )
+            return
+        valid = source_options(fmt)
+        unknown = [k for k in options if k not in valid]
+        for k in unknown:
+            self.bad(
+                f"source.{k}",
+                f"unknown option for format {fmt!r}{did_you_mean(k, valid)} "
+                f"(valid options: {', '.join(valid)})",
+            )
+        if unknown:
             return
         try:
             open_source(fmt, self.path.parent / "unread", **options)
@@ -233,7 +250,9 @@ class _Loader:
         for k, v in self.overrides.items():
             if k not in declared:
                 self.bad(
-                    f"vars.{k}", f"--var {k}: not declared in [vars] (declared: {sorted(out)})"
+                    f"vars.{k}",
+                    f"--var {k}: not declared in [vars]{did_you_mean(k, declared)} "
+                    f"(declared: {sorted(out)})",
                 )
             out[k] = v
         return out
@@ -264,7 +283,10 @@ class _Loader:
     def load_target(self, t: dict[str, Any], model: ContentModel | None) -> Target | None:
         kind = t.get("kind")
         if kind not in KINDS:
-            self.bad("target.kind", f"required: one of {', '.join(KINDS)} (got {kind!r})")
+            self.bad(
+                "target.kind",
+                f"required: one of {', '.join(KINDS)} (got {kind!r}{did_you_mean(kind, KINDS)})",
+            )
             return None
         need = {"page": "page_type", "collection": "collection"}.get(kind)
         for k in ("page_type", "collection"):
@@ -289,7 +311,8 @@ class _Loader:
         if table is not None and name not in table:
             self.bad(
                 f"target.{need}",
-                f"unknown {need.replace('_', ' ')} {name!r} (known: {sorted(table)})",
+                f"unknown {need.replace('_', ' ')} {name!r}{did_you_mean(name, table)} "
+                f"(known: {sorted(table)})",
             )
             return None
         if kind == "page":
@@ -303,7 +326,10 @@ class _Loader:
                 "find an item again by reading back",
             )
         elif fields is not None and lookup not in fields:
-            self.bad("target.lookup_field", f"no field {lookup!r} in collection {name!r}")
+            self.bad(
+                "target.lookup_field",
+                f"no field {lookup!r} in collection {name!r}{did_you_mean(lookup, fields)}",
+            )
         for k in ("title", "slug", "unique_slugs"):
             if k in t:
                 self.bad(f"target.{k}", "collection items have no title or slug")
@@ -325,7 +351,7 @@ class _Loader:
             self.bad(
                 key,
                 f"no field {', '.join(repr(x) for x in unknown)} in this {target.kind} "
-                f"target (known: {', '.join(known)})",
+                f"target{did_you_mean(unknown[0], known)} (known: {', '.join(known)})",
             )
             return target
         return dataclasses.replace(target, update_fields=tuple(dict.fromkeys(raw)))
@@ -370,7 +396,11 @@ class _Loader:
                     if target and target.kind == "post"
                     else f"{target and target.kind} {target and target.name!r}"
                 )
-                self.bad(fkey, f"no such field in {what} (known: {', '.join(known)})")
+                self.bad(
+                    fkey,
+                    f"no such field in {what}{did_you_mean(name, known)} "
+                    f"(known: {', '.join(known)})",
+                )
                 continue
             spec = self.values.spec(raw_spec, fkey)
             if spec is None:
@@ -422,7 +452,11 @@ class _Loader:
         for code, sub in table.items():
             key = f"locales.{code}"
             if model is not None and code not in model.locales:
-                self.bad(key, f"unknown locale (the content model has {list(model.locales)})")
+                self.bad(
+                    key,
+                    f"unknown locale{did_you_mean(code, model.locales)} "
+                    f"(the content model has {list(model.locales)})",
+                )
             elif code == base:
                 self.bad(key, f"{code!r} is the base locale: map it in [fields]")
             t = self.table(sub, key, ("fields",))
@@ -444,7 +478,8 @@ class _Loader:
             if sf is None:
                 self.bad(
                     f"{key}.{name}",
-                    f"no such field in repeater {f.name!r} (known: {', '.join(f.fields)})",
+                    f"no such field in repeater {f.name!r}{did_you_mean(name, f.fields)} "
+                    f"(known: {', '.join(f.fields)})",
                 )
                 continue
             self.values.check_values(sub, lambda v, sf=sf: field_problems(sf, v))  # type: ignore[misc]
@@ -463,7 +498,11 @@ class _Loader:
             return
         fields = model.fields_of("collection", f.ref_target or "") or {}
         if spec.ref not in fields:
-            self.bad(f"{spec.key}.ref", f"no field {spec.ref!r} in collection {f.ref_target!r}")
+            self.bad(
+                f"{spec.key}.ref",
+                f"no field {spec.ref!r} in collection {f.ref_target!r}"
+                f"{did_you_mean(spec.ref, fields)}",
+            )
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -10,6 +10,7 @@ from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass
 from typing import Any
 
+from migrator.mapping.suggest import did_you_mean
 from migrator.mapping.transforms import Transform
 from migrator.model import ContentModel, Field, is_empty
 from migrator.paths import MISSING, SourcePath, Template
@@ -218,8 +219,10 @@ class ValueSpec:
             if self.optional:
                 return None
             keys = ", ".join(sorted(map(str, data))[:20])
+            head = path.text.split(".")[0].split("[")[0]
+            hint = "" if head in data else did_you_mean(head, map(str, data))
             raise EvalError(
-                f"the record has no {path.text!r} (it has: {keys}); "
+                f"the record has no {path.text!r}{hint} (it has: {keys}); "
                 "add `optional = true` if it may be absent"
             )
         return value

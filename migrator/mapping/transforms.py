@@ -35,12 +35,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Union, get_args, get_origin, get_type_hints
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from slugify import slugify as python_slugify
 
 from migrator.mapping.htmlclean import check_keep, clean_html, html_to_text
+from migrator.mapping.suggest import did_you_mean
 from migrator.model import is_empty
 
 Check = Callable[..., str | None]
@@ -69,7 +70,7 @@ class Transform:
         if not any(p.kind is p.VAR_KEYWORD for p in params):
             known = ", ".join(names) or "none"
             problems += [
-                f"unknown option {k!r} (options of {self.name!r}: {known})"
+                f"unknown option {k!r}{did_you_mean(k, names)} (options of {self.name!r}: {known})"
                 for k in options
                 if k not in names
             ]
@@ -185,6 +186,7 @@ def _text(value: Any) -> str:
 
 @transform("strip", elementwise=True)
 def strip(value: Any, /, chars: str | None = None) -> str:
+    """Remove whitespace (or these ``chars``) at both ends."""
     return _text(value).strip(chars)
 
 
@@ -206,11 +208,13 @@ def strip_suffix(v: Any, /, value: str | list[str]) -> str:
 
 @transform("lower", elementwise=True)
 def lower(value: Any, /) -> str:
+    """Lower case."""
     return _text(value).lower()
 
 
 @transform("upper", elementwise=True)
 def upper(value: Any, /) -> str:
+    """Upper case."""
     return _text(value).upper()
 
 
@@ -222,6 +226,7 @@ def prefix(v: Any, /, value: str) -> str:
 
 @transform("suffix", elementwise=True)
 def suffix(v: Any, /, value: str) -> str:
+    """Put ``value`` after the text; empty values stay empty."""
     return _text(v) + value
 
 
@@ -305,6 +310,7 @@ def split(value: Any, /, sep: str = ",", strip: bool = True, drop_empty: bool = 
 
 @transform("join")
 def join(value: Any, /, sep: str = ", ") -> str:
+    """A list → one text, its non-empty items separated by ``sep``."""
     items = value if isinstance(value, list) else [value]
     return sep.join(_text(i) for i in items if not is_empty(i))
 
@@ -463,3 +469,90 @@ def _parse_date(text: str, formats: tuple[str, ...]) -> datetime:
         except ValueError:
             raise ValueError(f"not an ISO 8601 date: {text!r} (give the input format)") from None
     return parsed
+
+
+# --------------------------------------------------------------------------- checks
+# These change nothing: a value that passes comes out as it went in, one that fails makes
+# the record invalid (reported in the failures file, not sent). Empty values pass: whether
+# a field must be filled is the content model's business. Lists are checked item by item.
+
+# One @, no spaces, a dotted domain whose last label is letters (or an IDN's xn--):
+# roughly what a mail server would take (a full RFC 5322 parser accepts things Butter's
+# author and contact fields should not). ``blogging.com123`` (a real Ghost export) fails.
+_EMAIL = re.compile(r"[^@\s]+@([^@\s.]+\.)+([A-Za-z]{2,}|xn--[A-Za-z0-9-]+)")
+
+
+@transform("email", elementwise=True)
+def email(value: Any, /) -> Any:
+    """Check an e-mail address (``name@example.com``): one ``@``, no spaces, a dotted
+    domain ending in letters."""
+    if not _EMAIL.fullmatch(_text(value).strip()):
+        raise ValueError(f"{value!r} is not an e-mail address (name@example.com)")
+    return value
+
+
+@transform("url", elementwise=True)
+def url(value: Any, /) -> Any:
+    """Check an absolute http(s) URL with a host (``https://example.com/a``)."""
+    text = _text(value).strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = urlsplit("")
+    if parts.scheme.lower() not in ("http", "https") or not host or " " in text:
+        raise ValueError(f"{value!r} is not an http(s) URL with a host (https://example.com/...)")
+    return value
+
+
+def _check_regex(pattern: str, message: str = "") -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"bad regular expression {pattern!r}: {exc}"
+    return None
+
+
+@transform("regex", elementwise=True, check=_check_regex)
+def regex(value: Any, /, pattern: str, message: str = "") -> Any:
+    """Check that the whole value matches ``pattern`` (Python's ``re``); ``message`` says
+    what was expected, in the failure (``"a SKU like AB-1234"``)."""
+    if not re.fullmatch(pattern, _text(value)):
+        what = message or f"does not match {pattern!r}"
+        raise ValueError(f"{value!r}: {what}")
+    return value
+
+
+def _check_max_length(n: int) -> str | None:
+    return "n must be at least 1" if n < 1 else None
+
+
+@transform("max_length", elementwise=True, check=_check_max_length)
+def max_length(value: Any, /, n: int) -> Any:
+    """Check that the value has at most ``n`` characters (``truncate`` cuts instead)."""
+    text = _text(value)
+    if len(text) > n:
+        raise ValueError(
+            f"{text[:40]!r}{'...' if len(text) > 40 else ''} has {len(text)} "
+            f"characters, more than {n}"
+        )
+    return value
+
+
+def _check_one_of(values: list[Any], ignore_case: bool = False) -> str | None:
+    return "values must not be empty" if not values else None
+
+
+@transform("one_of", elementwise=True, check=_check_one_of)
+def one_of(value: Any, /, values: list[Any], ignore_case: bool = False) -> Any:
+    """Check that the value is one of ``values`` (compared as text; ``ignore_case`` too)."""
+    text = _text(value).strip()
+    allowed = [_text(v) for v in values]
+    if ignore_case:
+        found = text.lower() in [a.lower() for a in allowed]
+    else:
+        found = text in allowed
+    if not found:
+        raise ValueError(f"{value!r} is not one of {allowed}")
+    return value

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from migrator.mapping.spec import POST_LIST_FIELDS, EvalError, Step, ValueSpec
+from migrator.mapping.suggest import did_you_mean
 from migrator.mapping.transforms import TRANSFORMS
 from migrator.model import ContentModel, Field, check_value, is_empty
 from migrator.paths import SourcePath, parse_path, parse_template, substitute_vars
@@ -150,7 +151,9 @@ class ValueReader:
             t = TRANSFORMS.get(item) if isinstance(item, str) else None
             if t is None:
                 self.bad(
-                    skey, f"unknown transform {item!r} (known: {', '.join(sorted(TRANSFORMS))})"
+                    skey,
+                    f"unknown transform {item!r}{did_you_mean(item, TRANSFORMS)} "
+                    f"(known: {', '.join(sorted(TRANSFORMS))})",
                 )
                 ok = False
                 continue

@@ -198,7 +198,11 @@ def _used_as_shortcode(tag: sc.Shortcode, name: str) -> bool:
 
 @transform("shortcodes", check=_check_shortcodes)
 def shortcodes(value: Any, /, unknown: str = "keep", embeds: str = "link") -> str:
-    """Render WordPress shortcodes as HTML (see the module docstring)."""
+    """Render WordPress shortcodes as HTML: ``[caption]`` → ``<figure>``, ``[gallery]``,
+    ``[audio]``, ``[video]``, ``[playlist]``, ``[embed]`` (a link, or a YouTube/Vimeo
+    player with ``embeds = "iframe"``). Unknown ones are kept (``unknown = "keep"``),
+    reduced to their content (``"strip"``) or removed (``"drop"``), and counted in the
+    run's warnings. The details: the module docstring and ``wp_shortcodes.py``."""
     media: dict[str, Any] = {}
     attached: Any = None
     if isinstance(value, dict):

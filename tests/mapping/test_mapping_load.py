@@ -80,7 +80,7 @@ def test_every_problem_is_reported_at_once(write_mapping: Write) -> None:
         "fields.body.template": "unknown variable 'nope'",
         "fields.price": "expected a number, got 'cheap'",
         "fields.featured.transforms[1]": "unknown transform 'bogus'",
-        "fields.theme.transforms[1]": "unknown option 'lenght' "
+        "fields.theme.transforms[1]": "unknown option 'lenght'; did you mean 'length'? "
         "(options of 'truncate': length, ellipsis, words) | missing option 'length'",
         "fields.launch_date.from": "malformed source path 'launch..date'",
         "fields.accent": "expected a hex colour",
@@ -157,7 +157,7 @@ def test_collection_and_post_rules(write_mapping: Write) -> None:
         "c1.toml",
     )
     assert problems(coll) == {
-        "target.collection": "unknown collection 'team_membres' "
+        "target.collection": "unknown collection 'team_membres'; did you mean 'team_members'? "
         f"(known: {sorted(load_content_model(MODEL_PATH).collections)})"
     }
     coll2 = write_mapping(
@@ -236,7 +236,8 @@ def test_var_overrides_must_be_declared(write_mapping: Write) -> None:
         """
     )
     assert problems(path, variables={"media_bse": "x"}) == {
-        "vars.media_bse": "--var media_bse: not declared in [vars] (declared: ['media_base'])"
+        "vars.media_bse": "--var media_bse: not declared in [vars]; did you mean 'media_base'? "
+        "(declared: ['media_base'])"
     }
     assert load_mapping(path, variables={"media_base": "http://x"}).variables == {
         "media_base": "http://x"
@@ -295,8 +296,8 @@ def test_source_format_and_options_are_checked_by_the_sources_stage(write_mappin
         """
     )
     found = problems(path)
-    assert list(found) == ["source"]
-    assert "unknown option 'delimter'" in found["source"]
+    assert list(found) == ["source.delimter"]
+    assert "unknown option for format 'csv'; did you mean 'delimiter'?" in found["source.delimter"]
     path.write_text(path.read_text().replace('format = "csv"', 'format = "xls"'))
     message = problems(path)["source.format"]
     assert message.startswith("unknown format 'xls' (known: [") and "'csv'" in message

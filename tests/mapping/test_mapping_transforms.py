@@ -197,7 +197,7 @@ def test_registry_decorator_and_option_checks() -> None:
         assert spec.check_options({"marks": 3}) == []
         assert "must be int, got 'three'" in spec.check_options({"marks": "three"})[0]
         assert (
-            "unknown option 'mark' (options of 'test_shout': marks)"
+            "unknown option 'mark'; did you mean 'marks'? (options of 'test_shout': marks)"
             in spec.check_options({"mark": 3})[0]
         )
     finally:
