@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench chaos fuzz clean
+.PHONY: install demo test lint bench chaos fuzz reference clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -37,6 +37,10 @@ chaos: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run.py && $(PY) bench/links.py && $(PY) bench/wxr_memory.py --media-heavy-only \
 		&& $(PY) bench/compare.py
+
+# docs/mapping-reference.md, from the transforms' and sources' registries (a test checks it).
+reference: $(STAMP)
+	$(PY) -m migrator.mapping.reference > docs/mapping-reference.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
