@@ -50,6 +50,22 @@ def redact_text(text: str) -> str:
     return _SECRET_IN_TEXT.sub(lambda m: m.group("k") + REDACTED, text)
 
 
+_TRIGGER_BYTES = tuple(t.encode() for t in _TRIGGERS)
+
+
+def redact_bytes(data: bytes) -> bytes:
+    """``redact_text`` for UTF-8 text as bytes (a JSON line of a report or the preview).
+    ASCII with no registered secret and no trigger word in it, the usual line, is returned
+    as it is without being decoded; the rest goes through ``redact_text``."""
+    if data.isascii():
+        lowered = data.lower()
+        if not any(t in lowered for t in _TRIGGER_BYTES) and not any(
+            secret.encode() in data for secret in _secrets
+        ):
+            return data
+    return redact_text(data.decode()).encode()
+
+
 def _redact(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
