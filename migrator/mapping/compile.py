@@ -245,7 +245,9 @@ class CompiledMapping:
             lookup=lookup,
             source=record.location,
             refs=tuple(refs),
-            notes=(*_source_notes(record), *errors.notes, *html.notes),
+            notes=(*_source_notes(record), *errors.notes, *html.notes)
+            if record.warnings or errors.notes or html.notes
+            else (),
             links_rewritten=html.count,
         )
 
@@ -292,8 +294,9 @@ class CompiledMapping:
             code: self.model_fields(plans, record, code, errors, refs)
             for code, plans in self.field_plans.items()
         }
-        for code, values in per_locale.items():
-            self.page_html(values, code, html)
+        if self.link_fields or self.html_fields:
+            for code, values in per_locale.items():
+                self.page_html(values, code, html)
         return per_locale
 
     def value(self, get: Getter | None, record: Record, field: str, errors: _Errors) -> Any:
