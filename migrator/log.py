@@ -26,7 +26,7 @@ _SECRET_IN_TEXT = re.compile(
 )
 # Every match of the pattern holds one of these: text without any skips the regex, which
 # costs a preview line (one per record in a dry run) ~50 µs.
-_TRIGGERS = ("token", "password", "secret", "api_key", "bearer")
+_TRIGGERS = ("token", "password", "secret", "api_key", "bearer")  # and in redact_bytes
 REDACTED = "[REDACTED]"
 _secrets: set[str] = set()
 
@@ -50,16 +50,20 @@ def redact_text(text: str) -> str:
     return _SECRET_IN_TEXT.sub(lambda m: m.group("k") + REDACTED, text)
 
 
-# The trigger words in ASCII text of any case, in one search.
-_TRIGGER_BYTES = re.compile("|".join(_TRIGGERS).encode(), re.IGNORECASE)
-
-
 def redact_bytes(data: bytes) -> bytes:
     """``redact_text`` for UTF-8 text as bytes (a JSON line of a report or the preview).
     ASCII with no registered secret and no trigger word in it, the usual line, is returned
     as it is without being decoded; the rest goes through ``redact_text``."""
-    if data.isascii() and _TRIGGER_BYTES.search(data) is None:
-        if not _secrets or not any(secret.encode() in data for secret in _secrets):
+    if data.isascii():
+        low = data.lower()
+        # The words of _TRIGGERS, spelt out: a search each is faster than a regex or a loop.
+        if not (
+            b"token" in low
+            or b"password" in low
+            or b"secret" in low
+            or b"api_key" in low
+            or b"bearer" in low
+        ) and (not _secrets or not any(secret.encode() in data for secret in _secrets)):
             return data
     return redact_text(data.decode()).encode()
 
