@@ -50,11 +50,19 @@ def redact_text(text: str) -> str:
     return _SECRET_IN_TEXT.sub(lambda m: m.group("k") + REDACTED, text)
 
 
+# The two characters whose lower case holds an ASCII letter (see redact_bytes).
+_KELVIN, _DOTTED_I = "\u212a".encode(), "\u0130".encode()
+
+
 def redact_bytes(data: bytes) -> bytes:
     """``redact_text`` for UTF-8 text as bytes (a JSON line of a report or the preview).
-    ASCII with no registered secret and no trigger word in it, the usual line, is returned
-    as it is without being decoded; the rest goes through ``redact_text``."""
-    if data.isascii():
+    A line with no registered secret and no trigger word in it, the usual one, is returned
+    as it is without being decoded; the rest goes through ``redact_text``.
+
+    ``bytes.lower`` lowers ASCII only, ``str.lower`` every script; they find the same
+    (ASCII) trigger words unless the text holds one of the two characters whose lower case
+    holds an ASCII letter: U+0130 (İ → i̇) and U+212A (the Kelvin sign → k)."""
+    if data.isascii() or (_KELVIN not in data and _DOTTED_I not in data):
         low = data.lower()
         # The words of _TRIGGERS, spelt out: a search each is faster than a regex or a loop.
         if not (
