@@ -158,10 +158,10 @@ class CompiledMapping:
         self.get_status, self.get_title = _getter(m.status), _getter(m.title)
         self.get_slug, self.get_locale = _getter(m.slug), _getter(m.locale)
         self.field_plans: dict[str | None, tuple[_FieldPlan, ...]] = {}
-        self.post_plans: tuple[tuple[str, Getter | None, ValueCheck], ...] = ()
+        self.post_plans: tuple[tuple[str, ValueSpec, Getter | None, ValueCheck], ...] = ()
         if self.kind == "post":
             self.post_plans = tuple(
-                (name, _getter(spec), value_check(POST_FIELDS[name]))
+                (name, spec, _getter(spec), value_check(POST_FIELDS[name]))
                 for name, spec in m.fields.items()
             )
         else:
@@ -385,7 +385,7 @@ class CompiledMapping:
     def post_fields(self, record: Record, errors: _Errors) -> dict[str, Any]:
         model = self.mapping.model
         out: dict[str, Any] = {}
-        for name, get, check in self.post_plans:
+        for name, _spec, get, check in self.post_plans:
             f = POST_FIELDS[name]
             value = self.value(get, record, name, errors)
             if name in POST_LIST_FIELDS:
