@@ -26,7 +26,7 @@ _SECRET_IN_TEXT = re.compile(
 )
 # Every match of the pattern holds one of these: text without any skips the regex, which
 # costs a preview line (one per record in a dry run) ~50 µs.
-_TRIGGERS = ("token", "password", "secret", "api_key", "bearer")  # and in redact_bytes
+_TRIGGERS = ("token", "password", "secret", "api_key", "bearer")
 REDACTED = "[REDACTED]"
 _secrets: set[str] = set()
 
@@ -48,32 +48,6 @@ def redact_text(text: str) -> str:
     if not any(trigger in lowered for trigger in _TRIGGERS):
         return text
     return _SECRET_IN_TEXT.sub(lambda m: m.group("k") + REDACTED, text)
-
-
-# The two characters whose lower case holds an ASCII letter (see redact_bytes).
-_KELVIN, _DOTTED_I = "\u212a".encode(), "\u0130".encode()
-
-
-def redact_bytes(data: bytes) -> bytes:
-    """``redact_text`` for UTF-8 text as bytes (a JSON line of a report or the preview).
-    A line with no registered secret and no trigger word in it, the usual one, is returned
-    as it is without being decoded; the rest goes through ``redact_text``.
-
-    ``bytes.lower`` lowers ASCII only, ``str.lower`` every script; they find the same
-    (ASCII) trigger words unless the text holds one of the two characters whose lower case
-    holds an ASCII letter: U+0130 (İ → i̇) and U+212A (the Kelvin sign → k)."""
-    if data.isascii() or (_KELVIN not in data and _DOTTED_I not in data):
-        low = data.lower()
-        # The words of _TRIGGERS, spelt out: a search each is faster than a regex or a loop.
-        if not (
-            b"token" in low
-            or b"password" in low
-            or b"secret" in low
-            or b"api_key" in low
-            or b"bearer" in low
-        ) and (not _secrets or not any(secret.encode() in data for secret in _secrets)):
-            return data
-    return redact_text(data.decode()).encode()
 
 
 def _redact(value: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import IO
 import orjson
 
 from migrator.errors import RecordError
-from migrator.log import redact_bytes
+from migrator.log import redact_text
 from migrator.outputs import open_output
 from migrator.records import JsonObject
 
@@ -26,7 +26,8 @@ class JsonlWriter:
 
     def write(self, obj: JsonObject) -> None:
         # A reason may quote an answer that quoted a token: the line is redacted.
-        self._file.write(redact_bytes(orjson.dumps(obj, default=str)) + b"\n")
+        line = redact_text(orjson.dumps(obj, default=str).decode())
+        self._file.write(line.encode() + b"\n")
         if self._flush_each:
             self._file.flush()
         self.count += 1
