@@ -176,7 +176,7 @@ class Pump:
     def _note(self, item: Planned) -> None:
         """Links rewritten, and what a person should look at although the record goes."""
         payload = item.payload
-        if payload is None:
+        if payload is None or not (payload.notes or payload.links_rewritten):
             return
         self.counts.links_rewritten += payload.links_rewritten
         for note in payload.notes:

@@ -46,12 +46,14 @@ class PreviewSink:
         p = item.payload
         assert p is not None
         query = f"?locale={p.locale}" if p.locale else ""
-        reads = sum(
-            1
-            for hook in p.refs
-            for key in hook.keys
-            if self.ledger.ref_id(hook.collection, hook.match_field, key) is None
-        )
+        reads = 0
+        if p.refs:
+            reads = sum(
+                1
+                for hook in p.refs
+                for key in hook.keys
+                if self.ledger.ref_id(hook.collection, hook.match_field, key) is None
+            )
         if item.action == "update":
             entry = item.entry
             assert entry is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from collections.abc import Mapping as AbcMapping
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,17 @@ from migrator.mapping.spec import (
     ValueSpec,
     target_fields,
 )
-from migrator.mapping.transforms import collect_notes
+from migrator.mapping.transforms import TransformNote, collect_notes
 from migrator.mapping.values import post_list_problems
-from migrator.model import ContentModel, Field, check_fields, check_value, is_empty, utc_timestamp
+from migrator.model import (
+    ContentModel,
+    Field,
+    ValueCheck,
+    check_value,
+    is_empty,
+    utc_timestamp,
+    value_check,
+)
 from migrator.paths import MISSING
 from migrator.records import Record, RecordWarning
 
@@ -91,9 +100,10 @@ class Mapping:
 
 
 class _Errors:
-    def __init__(self) -> None:
+    def __init__(self, found: list[TransformNote]) -> None:
         self.items: list[tuple[str, str]] = []  # (target field, message)
         self.notes: list[Note] = []  # what transforms noted (transforms.note)
+        self.found = found  # where transforms note, emptied before each value is built
 
     def add(self, field: str, message: str) -> None:
         self.items.append((field, message))
@@ -113,6 +123,27 @@ class _Errors:
             field=self.items[0][0],
             end_line=loc.end_line,
         )
+
+
+# A value spec compiled (``ValueSpec.evaluator``): the record's data → the value.
+Getter = Callable[[AbcMapping[str, Any]], Any]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _FieldPlan:
+    """One target field of one locale, with everything about it decided once."""
+
+    name: str
+    field: Field
+    spec: ValueSpec | None
+    get: Getter | None
+    check: ValueCheck  # against ``check_against``: a reference is not required yet
+    path: str  # "fields.name" / "fields.es.name", as the messages say it
+    empty: Any  # the field's empty value when immutable, else None (built for each record)
+
+
+def _getter(spec: ValueSpec | None) -> Getter | None:
+    return None if spec is None else spec.evaluator()
 
 
 class CompiledMapping:
@@ -141,18 +172,55 @@ class CompiledMapping:
         self.html_fields = tuple(n for n, f in self.fields.items() if f.type == "wysiwyg")
         chosen = m.links.fields if m.links else None
         self.link_fields = self.html_fields if chosen is None else chosen
+        # Per record only values are built and checked: the rest is decided here.
+        given = m.filter
+        self.filter = given if given.kinds or given.where or given.exclude else None
+        self.get_status, self.get_title = _getter(m.status), _getter(m.title)
+        self.get_slug, self.get_locale = _getter(m.slug), _getter(m.locale)
+        self.field_plans: dict[str | None, tuple[_FieldPlan, ...]] = {}
+        self.post_plans: tuple[tuple[str, ValueSpec, Getter | None, ValueCheck], ...] = ()
+        if self.kind == "post":
+            self.post_plans = tuple(
+                (name, spec, _getter(spec), value_check(POST_FIELDS[name]))
+                for name, spec in m.fields.items()
+            )
+        else:
+            self.field_plans = {
+                code: tuple(
+                    self.field_plan(n, f, specs.get(n), code) for n, f in self.fields.items()
+                )
+                for code, specs in self.locale_specs.items()
+            }
+
+    def field_plan(
+        self, name: str, f: Field, spec: ValueSpec | None, locale: str | None
+    ) -> _FieldPlan:
+        empty = f.empty_value()
+        return _FieldPlan(
+            name,
+            f,
+            spec,
+            _getter(spec),
+            value_check(self.check_against[name]),
+            f"fields.{locale}.{name}" if locale else f"fields.{name}",
+            empty if isinstance(empty, str | bool) else None,
+        )
 
     def __call__(self, record: Record) -> Payload | None:
-        m = self.mapping
-        if not m.filter.matches(record):
+        if self.filter is not None and not self.filter.matches(record):
             return None
-        errors = _Errors()
-        status = self.value(m.status, record, "status", errors)
+        # One list for the notes of the whole record, emptied before each value.
+        with collect_notes() as found:
+            return self.build(record, _Errors(found))
+
+    def build(self, record: Record, errors: _Errors) -> Payload:
+        m = self.mapping
+        status = self.value(self.get_status, record, "status", errors)
         if status is not None and status not in STATUSES:
             errors.add("status", f"{status!r} is not one of {list(STATUSES)}")
-        title = self.text(m.title, record, "title", errors)
-        slug = self.text(m.slug, record, "slug", errors)
-        locale = self.value(m.locale, record, "locale", errors) if m.locale else None
+        title = self.text(m.title, self.get_title, record, "title", errors)
+        slug = self.text(m.slug, self.get_slug, record, "slug", errors)
+        locale = self.value(self.get_locale, record, "locale", errors) if m.locale else None
         if locale is None and self.kind == "page" and not m.locales and len(m.model.locales) > 1:
             # A localized account wants every single-locale page create to say its locale
             # (butter-api.md, "Locales"): without it Butter fails the write in the background.
@@ -197,7 +265,9 @@ class CompiledMapping:
             lookup=lookup,
             source=record.location,
             refs=tuple(refs),
-            notes=(*_source_notes(record), *errors.notes, *html.notes),
+            notes=(*_source_notes(record), *errors.notes, *html.notes)
+            if record.warnings or errors.notes or html.notes
+            else (),
             links_rewritten=html.count,
         )
 
@@ -241,32 +311,40 @@ class CompiledMapping:
     ) -> dict[str | None, dict[str, Any]]:
         """A page's or an item's fields per locale (None: the single-locale form)."""
         per_locale = {
-            code: self.model_fields(specs, record, code, errors, refs)
-            for code, specs in self.locale_specs.items()
+            code: self.model_fields(plans, record, code, errors, refs)
+            for code, plans in self.field_plans.items()
         }
-        for code, values in per_locale.items():
-            self.page_html(values, code, html)
+        if self.link_fields or self.html_fields:
+            for code, values in per_locale.items():
+                self.page_html(values, code, html)
         return per_locale
 
-    def value(self, spec: ValueSpec | None, record: Record, field: str, errors: _Errors) -> Any:
-        if spec is None:
+    def value(self, get: Getter | None, record: Record, field: str, errors: _Errors) -> Any:
+        if get is None:
             return None
+        found = errors.found
+        found.clear()  # only this value's notes are this field's
         try:
-            with collect_notes() as found:
-                value = spec.evaluate(record.data)
+            value = get(record.data)
         except EvalError as exc:
             errors.add(field, f"{field}: {exc}")
             return None
-        errors.notes.extend(Note(field, "", n.reason, n.items) for n in found)
+        if found:
+            errors.notes.extend(Note(field, "", n.reason, n.items) for n in found)
         return value
 
     def text(
-        self, spec: ValueSpec | None, record: Record, field: str, errors: _Errors
+        self,
+        spec: ValueSpec | None,
+        get: Getter | None,
+        record: Record,
+        field: str,
+        errors: _Errors,
     ) -> str | None:
         if spec is None:
             return None
         before = len(errors.items)
-        value = self.value(spec, record, field, errors)
+        value = self.value(get, record, field, errors)
         if field == "slug" and is_empty(value) and len(errors.items) == before:
             errors.add(field, _empty_slug(spec, record))
             return None
@@ -276,7 +354,7 @@ class CompiledMapping:
 
     def model_fields(
         self,
-        specs: dict[str, ValueSpec],
+        plans: tuple[_FieldPlan, ...],
         record: Record,
         locale: str | None,
         errors: _Errors,
@@ -284,14 +362,23 @@ class CompiledMapping:
     ) -> dict[str, Any]:
         where = f"fields.{locale}" if locale else "fields"
         values: dict[str, Any] = {}
-        for name, f in self.fields.items():
-            spec = specs.get(name)
-            value = self.value(spec, record, name, errors) if spec else None
+        # check_fields' messages, field by field: the values hold every field of the model
+        # and nothing else, so only each value's own check can speak. After the values'
+        # own errors, as before.
+        messages: list[str] = []
+        for plan in plans:
+            name, spec = plan.name, plan.spec
+            value = self.value(plan.get, record, name, errors)
             if spec is not None and spec.ref is not None:
-                refs.append(self.ref_hook(name, f, spec.ref, value, locale))
+                refs.append(self.ref_hook(name, plan.field, spec.ref, value, locale))
                 value = None
-            values[name] = f.empty_value() if is_empty(value) else value
-        for message in check_fields(self.check_against, values, require_all_keys=True, path=where):
+            if is_empty(value):
+                value = plan.field.empty_value() if plan.empty is None else plan.empty
+            values[name] = value
+            problems = plan.check(value, plan.path)
+            if problems:
+                messages.extend(problems)
+        for message in messages:
             name = message.removeprefix(where + ".")
             match = _FIELD_NAME.match(name)
             field = match.group(0) if match else name
@@ -321,9 +408,9 @@ class CompiledMapping:
     def post_fields(self, record: Record, errors: _Errors) -> dict[str, Any]:
         model = self.mapping.model
         out: dict[str, Any] = {}
-        for name, spec in self.mapping.fields.items():
+        for name, spec, get, check in self.post_plans:
             f = POST_FIELDS[name]
-            value = self.value(spec, record, name, errors)
+            value = self.value(get, record, name, errors)
             if name in POST_LIST_FIELDS:
                 value = [] if is_empty(value) else [value] if isinstance(value, str) else value
                 problems = post_list_problems(value)
@@ -344,7 +431,7 @@ class CompiledMapping:
                 self.post_date(spec, value, out, errors)
             else:
                 value = f.empty_value() if is_empty(value) else value
-                for message in check_value(f, value, name):
+                for message in check(value, name):
                     errors.add(name, message)
                 out[name] = value
         return out

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import copy
+import functools
+from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +107,27 @@ class Step:
         except (ValueError, TypeError) as exc:
             raise EvalError(f"transform {self.transform.name!r}: {exc}") from None
 
+    def runner(self) -> Callable[[Any], Any]:
+        """``apply``, with the transform's wrapper unrolled: one call a value, not three.
+        A list for an elementwise transform still goes through ``apply``."""
+        t = self.transform
+        if type(t) is not Transform:
+            return self.apply
+        fn = functools.partial(t.fn, **self.options) if self.options else t.fn
+        elementwise, skip_empty, apply, name = t.elementwise, t.skip_empty, self.apply, t.name
+
+        def run(value: Any) -> Any:
+            if elementwise and isinstance(value, list):
+                return apply(value)
+            if skip_empty and is_empty(value):
+                return value
+            try:
+                return fn(value)
+            except (ValueError, TypeError) as exc:
+                raise EvalError(f"transform {name!r}: {exc}") from None
+
+        return run
+
 
 _NO_CONST = object()
 # A lookup table's catch-all key: the value for every source value not listed.
@@ -150,6 +173,52 @@ class ValueSpec:
         if self.lookup is not None:
             value = self.look_up(value)
         return self.apply_steps(value)
+
+    def evaluator(self) -> Callable[[AbcMapping[str, Any]], Any]:
+        """``evaluate`` as a function decided once per mapping (what a compiled mapping
+        calls for every record): a plain ``from`` reads its key directly, a constant is
+        not copied when it cannot change, the transforms run unwrapped (``Step.runner``)."""
+        if self.each is not None:
+            return self.evaluate
+        get: Callable[[AbcMapping[str, Any]], Any]
+        if self.path is not None and self.fallbacks:
+            get = self._first_filled
+        elif self.path is not None:
+            path, text, resolve = self.path, self.path.text, self._resolve
+
+            def get(data: AbcMapping[str, Any]) -> Any:
+                if type(data) is dict and text in data:
+                    return data[text]
+                return resolve(path, data)
+
+        elif self.template is not None:
+            template, render = self.template, self._render
+
+            def get(data: AbcMapping[str, Any]) -> Any:
+                return render(template, data)
+
+        elif self.const is None or type(self.const) in (str, int, float, bool):
+            const = self.const
+
+            def get(data: AbcMapping[str, Any]) -> Any:
+                return const
+
+        else:
+            return self.evaluate
+        look_up = self.look_up if self.lookup is not None else None
+        steps = tuple(step.runner() for step in self.steps)
+        if look_up is None and not steps:
+            return get
+
+        def run(data: AbcMapping[str, Any]) -> Any:
+            value = get(data)
+            if look_up is not None:
+                value = look_up(value)
+            for step in steps:
+                value = step(value)
+            return value
+
+        return run
 
     def items(self, value: Any) -> list[dict[str, Any]]:
         """A repeater's items, one from each item of ``value`` (one table is one item).

@@ -29,8 +29,7 @@ import html
 import inspect
 import re
 import types
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -117,15 +116,23 @@ def note(reason: str, items: tuple[tuple[str, int], ...] = ()) -> None:
         found.append(TransformNote(reason, items))
 
 
-@contextmanager
-def collect_notes() -> Iterator[list[TransformNote]]:
-    """The notes transforms make inside the block (the compiled mapping, per field)."""
-    found: list[TransformNote] = []
-    token = _NOTES.set(found)
-    try:
-        yield found
-    finally:
-        _NOTES.reset(token)
+class _Collecting:
+    """``collect_notes``' block: a class, not a generator, as it is entered per record."""
+
+    def __init__(self) -> None:
+        self.found: list[TransformNote] = []
+
+    def __enter__(self) -> list[TransformNote]:
+        self.token = _NOTES.set(self.found)
+        return self.found
+
+    def __exit__(self, *exc: object) -> None:
+        _NOTES.reset(self.token)
+
+
+def collect_notes() -> _Collecting:
+    """The notes transforms make inside the block (the compiled mapping, per record)."""
+    return _Collecting()
 
 
 def transform(
@@ -424,9 +431,10 @@ def boolean(value: Any, /, true: list[str] | None = None, false: list[str] | Non
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     word = _text(value).strip().lower()
-    if word in [w.lower() for w in (true or TRUE_WORDS)]:
+    # The default words are lower case already (no list built for every value).
+    if word in ([w.lower() for w in true] if true else TRUE_WORDS):
         return True
-    if word in [w.lower() for w in (false or FALSE_WORDS)]:
+    if word in ([w.lower() for w in false] if false else FALSE_WORDS):
         return False
     yes, no = list(true or TRUE_WORDS), list(false or FALSE_WORDS)
     raise ValueError(f"not a yes/no value: {value!r} (true: {yes}, false: {no})")

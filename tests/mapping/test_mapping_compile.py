@@ -459,3 +459,25 @@ def test_public_api() -> None:
         ]
     )
     assert all(hasattr(api, name) for name in api.__all__)
+
+
+def test_a_record_with_several_problems_names_the_values_first_then_the_checks(
+    write_mapping: Write, record: MakeRecord
+) -> None:
+    # The field checks are compiled once per mapping; the message keeps its order: what
+    # failed while building values (in field order), then what the content model refused.
+    compiled = compile_page(write_mapping)
+    bad = ROW | {"headline": "  ", "price": "lots", "when": "2024-13-45", "theme": ""}
+    with pytest.raises(RecordError) as err:
+        compiled(record(bad, identity="sale-2", line=3))
+    e = err.value
+    assert e.field == "slug"
+    assert e.reason.split("; ")[1:] == [
+        "price: transform 'number': not a number: 'lots'",
+        "launch_date: transform 'date': date '2024-13-45' does not match '%m/%d/%Y'",
+        "fields.headline: required",
+    ]
+    assert e.reason.startswith("slug: empty (from 'headline' = '  ')")
+    # The same values once fixed go through, every valid one through the compiled checks.
+    fixed = compiled(record(ROW | {"price": "7", "accent": "#abc"}, identity="sale-2", line=3))
+    assert fixed is not None and fixed.body["fields"]["price"] == 7
