@@ -64,6 +64,9 @@ log = get_logger("migrator.submit")
 T = TypeVar("T")
 
 
+_MIN_TURNS, _MAX_TURNS = 3, 16
+
+
 class _Commit:
     """One commit that staged begins wait for: ``durable`` once it returned."""
 
@@ -85,6 +88,8 @@ class GroupBegin:
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
         self._pending: _Commit | None = None
+        self.staged = 0  # begins staged so far
+        self.commits = 0  # commits made for them
 
     async def begin(self, payload: Payload) -> None:
         self.ledger.stage_begin(
@@ -95,6 +100,7 @@ class GroupBegin:
             lookup=payload.lookup,
             source=str(payload.source),
         )
+        self.staged += 1
         commit = self._pending
         if commit is not None:  # staged before that commit runs: it holds this row
             await commit.done.wait()
@@ -103,13 +109,19 @@ class GroupBegin:
             return
         commit = self._pending = _Commit()
         try:
-            await anyio.lowlevel.checkpoint()  # the other workers stage their begins
+            # Let the other workers with a create to send stage theirs: a few turns of the
+            # loop, and more while they keep coming (each costs far less than an fsync).
+            staged, turns = -1, 0
+            while turns < _MIN_TURNS or (staged != self.staged and turns < _MAX_TURNS):
+                staged, turns = self.staged, turns + 1
+                await anyio.lowlevel.checkpoint()
         finally:
             # From here to done.set() nothing awaits: no row is staged in between.
             self._pending = None
             try:
                 self.ledger.flush()
                 commit.durable = True
+                self.commits += 1
             except Exception as exc:  # a LedgerFault: every waiter raises it too
                 commit.error = exc
                 raise
