@@ -168,7 +168,7 @@ class Retrier:
         context: dict[str, Any] | None,
     ) -> T:
         throttles = 0
-        bound = log.bind(**(context or {}))
+        context = context or {}  # bound to a log line only when there is one to write
         while True:
             await self.acquire()
             try:
@@ -177,7 +177,7 @@ class Retrier:
                 self.counts.throttled += 1
                 throttles += 1
                 self.gate.pause(exc.retry_after)
-                bound.info("throttled", retry_after=exc.retry_after, service=self.service)
+                log.info("throttled", retry_after=exc.retry_after, service=self.service, **context)
                 if throttles > self.policy.max_throttles:
                     raise GaveUp(f"throttled {throttles} times in a row", exc) from None
             except (RetriableError, Ambiguous) as exc:
@@ -190,5 +190,11 @@ class Retrier:
                     raise GaveUp(f"gave up after {attempts} attempts: {exc}", exc) from None
                 self.counts.retries += 1
                 delay = self.policy.backoff(attempts)
-                bound.info("retrying", error=str(exc), attempt=attempts, delay=round(delay, 2))
+                log.info(
+                    "retrying",
+                    error=str(exc),
+                    attempt=attempts,
+                    delay=round(delay, 2),
+                    **context,
+                )
                 await anyio.sleep(delay)

@@ -26,6 +26,7 @@ from typing import TypeVar
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream
 
 from migrator.butter import (
@@ -63,6 +64,71 @@ log = get_logger("migrator.submit")
 T = TypeVar("T")
 
 
+_MIN_TURNS, _MAX_TURNS = 3, 16
+
+
+class _Commit:
+    """One commit that staged begins wait for: ``durable`` once it returned."""
+
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.durable = False
+        self.error: Exception | None = None
+
+
+class GroupBegin:
+    """Begins made durable in groups: one commit (one fsync) for the begins of all the
+    creates about to leave, instead of one each.
+
+    Each worker stages its row; the first to find no commit pending yields once, so the
+    other workers ready to send stage theirs, then commits for all. ``begin`` returns only
+    once the commit holding its row has returned: no create ever leaves before its begin
+    is durable. A failed commit raises in every worker that waited for it."""
+
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        self._pending: _Commit | None = None
+        self.staged = 0  # begins staged so far
+        self.commits = 0  # commits made for them
+
+    async def begin(self, payload: Payload) -> None:
+        self.ledger.stage_begin(
+            target_key(payload),
+            payload.identity,
+            payload_hash=payload.hash,
+            slug=payload.slug,
+            lookup=payload.lookup,
+            source=str(payload.source),
+        )
+        self.staged += 1
+        commit = self._pending
+        if commit is not None:  # staged before that commit runs: it holds this row
+            await commit.done.wait()
+            if not commit.durable:
+                raise commit.error or Stopped("the run stopped before this begin was committed")
+            return
+        commit = self._pending = _Commit()
+        try:
+            # Let the other workers with a create to send stage theirs: a few turns of the
+            # loop, and more while they keep coming (each costs far less than an fsync).
+            staged, turns = -1, 0
+            while turns < _MIN_TURNS or (staged != self.staged and turns < _MAX_TURNS):
+                staged, turns = self.staged, turns + 1
+                await anyio.lowlevel.checkpoint()
+        finally:
+            # From here to done.set() nothing awaits: no row is staged in between.
+            self._pending = None
+            try:
+                self.ledger.flush()
+                commit.durable = True
+                self.commits += 1
+            except Exception as exc:  # a LedgerFault: every waiter raises it too
+                commit.error = exc
+                raise
+            finally:
+                commit.done.set()
+
+
 class Submitter:
     """The worker pool. It owns ``counts``; pacing and retries are ``retrier``'s."""
 
@@ -95,6 +161,7 @@ class Submitter:
         self._on_fault = on_fault
         self._task_group: anyio.abc.TaskGroup | None = None
         self.refs = RefResolver(client, ledger, self.call)
+        self.begins = GroupBegin(ledger)
         window = SettleWindow(options.settle_delay, options.settle_timeout)
         self.settler = Settler(client, retrier, self.outcomes, window, resend=self._send)
         self.last_create = 0.0  # monotonic time of the last accepted create
@@ -207,14 +274,7 @@ class Submitter:
 
         async def create() -> None:
             # In flight, durably, before each attempt leaves: a crash is then settled.
-            self.ledger.begin(
-                target,
-                payload.identity,
-                payload_hash=payload.hash,
-                slug=payload.slug,
-                lookup=payload.lookup,
-                source=str(payload.source),
-            )
+            await self.begins.begin(payload)
             await self.client.create(payload.kind, body, locale=payload.locale)
 
         context = {"target": target, "identity": payload.identity}

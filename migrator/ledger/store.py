@@ -3,6 +3,8 @@
 Commit policy (the reasoning is in the package docstring, ``migrator.ledger``):
 
 - ``begin`` commits before it returns, together with any marks still pending.
+  ``stage_begin`` is a begin whose commit is the caller's next ``flush()``: a run stages
+  the begins of the creates about to leave, commits once, and only then sends them.
 - ``start_run``/``finish_run`` commit at once.
 - ``mark_*``, ``plan`` and ``set_butter_id`` run their statement at once (so ``get`` and
   ``classify`` see them) but commit in batches: when ``batch_size`` statements are pending,
@@ -11,7 +13,8 @@ Commit policy (the reasoning is in the package docstring, ``migrator.ledger``):
 
 ``synchronous=FULL`` in WAL mode: a commit returns once the WAL is synced to disk, so it
 survives the machine losing power too, not only the process dying (``file.py``). Batching
-keeps the syncs to one per ``begin`` plus one per batch of marks.
+keeps the syncs to one per ``begin`` (or group of staged begins) plus one per batch of
+marks.
 """
 
 from __future__ import annotations
@@ -201,13 +204,29 @@ class CheckpointLedger:
         source: str | None,
     ) -> None:
         """A request for this record is about to leave. Durable when this returns."""
-        stamp = now()
         with self._mutex:
-            self._write(
-                BEGIN_SQL,
-                (target, identity, slug, lookup_json(lookup), payload_hash, source, stamp, stamp),
+            self.stage_begin(
+                target, identity, payload_hash=payload_hash, slug=slug, lookup=lookup, source=source
             )
             self._commit()
+
+    def stage_begin(
+        self,
+        target: str,
+        identity: str,
+        *,
+        payload_hash: str,
+        slug: str | None,
+        lookup: tuple[str, str] | None,
+        source: str | None,
+    ) -> None:
+        """``begin`` without its commit, for a group of begins made durable together: not
+        durable until the next ``flush()`` returns, and its request must not leave before."""
+        stamp = now()
+        self._write(
+            BEGIN_SQL,
+            (target, identity, slug, lookup_json(lookup), payload_hash, source, stamp, stamp),
+        )
 
     def plan(
         self,

@@ -113,6 +113,17 @@ class Ledger(Protocol):
         source: str | None,
     ) -> None: ...
 
+    def stage_begin(
+        self,
+        target: str,
+        identity: str,
+        *,
+        payload_hash: str,
+        slug: str | None,
+        lookup: tuple[str, str] | None,
+        source: str | None,
+    ) -> None: ...
+
     def mark_accepted(
         self,
         target: str,

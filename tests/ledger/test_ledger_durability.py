@@ -121,6 +121,13 @@ os.write(1, b"<begin\\n")
 os.write(1, b"mark>\\n")
 ledger.mark_accepted("post", "a", payload_hash="h")  # batched: no commit yet
 os.write(1, b"<mark\\n")
+os.write(1, b"stage>\\n")
+for name in ("b", "c", "d"):  # a group of begins: staged, then made durable together
+    ledger.stage_begin("post", name, payload_hash="h", slug=name, lookup=None, source=None)
+os.write(1, b"<stage\\n")
+os.write(1, b"flush>\\n")
+ledger.flush()
+os.write(1, b"<flush\\n")
 os._exit(0)
 """
 
@@ -152,11 +159,16 @@ def test_a_begin_is_synced_to_disk_before_it_returns(tmp_path: Path, ledger_path
     )  # fmt: skip
     if done.returncode and "ptrace" in done.stderr:
         pytest.skip(f"strace cannot trace here: {done.stderr.strip()}")
-    assert done.stdout.split() == ["begin>", "<begin", "mark>", "<mark"], done.stderr
+    assert done.stdout.split() == [
+        "begin>", "<begin", "mark>", "<mark", "stage>", "<stage", "flush>", "<flush"
+    ], done.stderr  # fmt: skip
     lines = trace.read_text().splitlines()
     begin_syncs = _synced_between(lines, "begin>", "<begin")
     assert any(f"{ledger_path.name}-wal>" in line for line in begin_syncs), begin_syncs
     assert _synced_between(lines, "mark>", "<mark") == [], "a batched mark waits its commit"
+    assert _synced_between(lines, "stage>", "<stage") == [], "staged begins wait for flush()"
+    group_syncs = _synced_between(lines, "flush>", "<flush")
+    assert any(f"{ledger_path.name}-wal>" in line for line in group_syncs), group_syncs
 
 
 def test_the_ledger_connection_commits_in_full_sync_mode(ledger_path: Path):
