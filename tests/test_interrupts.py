@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import shlex
 import signal
 import subprocess
 import time
@@ -110,11 +111,25 @@ async def test_sigterm_mid_run_is_recorded_as_130(emulator, tmp_path: Path) -> N
     process.terminate()
     with anyio.fail_after(60):
         await process.wait()
+        assert process.stdout is not None
+        out = b"".join([chunk async for chunk in process.stdout]).decode()
     assert process.returncode == 130
     with CheckpointLedger(ledger, readonly=True) as opened:
         last = opened.last_run()
     assert last is not None and last.finished_at is not None
     assert last.exit_code == 130
+    # The summary gives the command that continues; run as printed, it finishes the job.
+    said = "To continue where it stopped: "
+    (line,) = [x for x in out.splitlines() if said in x]
+    resume = shlex.split(line.split(said, 1)[1])
+    assert resume[0] == "migrator" and resume[1:] == args[1:]
+    again = await anyio.run_process(
+        [MIGRATOR, *resume[1:]], env=cli_env(emulator.base_url), check=False
+    )
+    assert again.returncode == 0, again.stdout.decode()
+    await emulator.settle()
+    people = items_by_email(emulator.state())
+    assert len(people) == 200 and all(len(copies) == 1 for copies in people.values())
 
 
 @pytest.mark.anyio

@@ -23,7 +23,9 @@ def print_summary(
     preview_path: Path | None = None,
     warnings_path: Path | None = None,
     console: Console | None = None,
+    resume: str | None = None,
 ) -> None:
+    """``resume``: the command that continues an interrupted run, said when it was."""
     console = console or Console()
     title = "Dry run: nothing was sent" if dry_run else "Migration run"
     table = Table(title=title, show_header=False, title_justify="left")
@@ -48,7 +50,7 @@ def print_summary(
     _print_dates(stats, console)
     _print_conflicts(stats, failures_path, console)
     _print_prune(stats, console)
-    _print_next_steps(stats, dry_run, failures_path, preview_path, console)
+    _print_next_steps(stats, dry_run, failures_path, preview_path, console, resume)
 
 
 def _rows(stats: RunStats, *, dry_run: bool) -> list[Row]:
@@ -212,11 +214,20 @@ def _print_next_steps(
     failures_path: Path,
     preview_path: Path | None,
     console: Console,
+    resume: str | None = None,
 ) -> None:
     plan, sent = stats.plan, stats.sent
     if stats.aborted:
         console.print("[bold red]Run stopped:[/]", escape(stats.aborted))
-        console.print("Accepted records are kept in the ledger; run again to continue.")
+        if stats.interrupted and resume:
+            console.print(
+                "Accepted records are kept in the ledger. To continue where it stopped: "
+                f"[bold]{escape(resume)}[/]",
+                highlight=False,
+                soft_wrap=True,
+            )
+        else:
+            console.print("Accepted records are kept in the ledger; run again to continue.")
     if dry_run and preview_path is not None:
         console.print(f"Every payload that would be sent: {escape(str(preview_path))}")
     if sent.in_doubt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -193,7 +194,9 @@ def run_command(
     is not updated (a conflict, exit 1) unless --overwrite-edits.
 
     Exit codes: 0 all accepted, 1 some records failed (or were edited in ButterCMS),
-    2 usage or configuration error, 3 run aborted (bad token, API quota exhausted).
+    2 usage or configuration error, 3 run aborted (bad token, API quota exhausted),
+    130 interrupted (Ctrl-C or SIGTERM: what was accepted is kept; the same command
+    resumes).
 
     \b
     Example:
@@ -241,7 +244,9 @@ def run_command(
             read_token("BUTTER_WRITE_TOKEN", token_file, what="write"),
             read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
         )
-    printer = _Printer(Console(), several=len(jobs) > 1)
+    # What resumes an interrupted run: the same command (accepted records are skipped).
+    resume = shlex.join(["migrator", *sys.argv[1:]])
+    printer = _Printer(Console(), several=len(jobs) > 1, resume=resume)
     result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
     if len(jobs) > 1:
         _print_overview(jobs, dry_run=dry_run, console=printer.console)
@@ -251,9 +256,10 @@ def run_command(
 class _Printer:
     """The site's events as a person reads them: a rule per mapping, then its summary."""
 
-    def __init__(self, console: Console, *, several: bool):
+    def __init__(self, console: Console, *, several: bool, resume: str | None = None):
         self.console = console
         self.several = several
+        self.resume = resume
 
     def job_started(self, job: Job, n: int, total: int, *, second_pass: bool) -> None:
         if second_pass:
@@ -272,6 +278,7 @@ class _Printer:
             preview_path=options.preview_path,
             warnings_path=options.warnings_path,
             console=self.console,
+            resume=self.resume,
         )
 
     def job_verified(self, job: Job) -> None:

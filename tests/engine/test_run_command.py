@@ -166,3 +166,15 @@ async def test_dry_run_with_prune_lists_what_would_be_deleted(emulator, tmp_path
         "person0@example.com",
         "person1@example.com",
     ]
+
+
+def test_run_help_lists_every_exit_code() -> None:
+    import subprocess
+
+    from tests.engine.conftest import MIGRATOR
+
+    done = subprocess.run([MIGRATOR, "run", "--help"], capture_output=True, text=True, check=True)
+    text = " ".join(done.stdout.split())
+    for code in ("0 all accepted", "1 some records failed", "2 usage", "3 run aborted"):
+        assert code in text, code
+    assert "130 interrupted (Ctrl-C or SIGTERM" in text and "the same command resumes" in text
