@@ -521,11 +521,11 @@ class _EarlyItems:
         self.spool.write((el.sourceline or 0, read_item(el, index.authors, self.hosts)))
 
     def restart(self) -> None:
-        """The first pass starts over (a file it read as it is needs repairs)."""
+        """The first pass starts over (a file it read as it is needs repairs); the hosts
+        are learnt again with the first item."""
         self.spool.close()
         self.spool = Spool()
         self.seen = None
-        self.hosts = set()
 
     def usable(self, index: Index) -> bool:
         learnt_late = self.seen is not None and self.seen != (
