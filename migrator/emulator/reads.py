@@ -1,4 +1,5 @@
-"""The Read API, enough to verify a migration and to learn collection item ids.
+"""The Read API of pages and collections, enough to verify a migration and to learn
+collection item ids (the blog's reads are in blog.py).
 
 Shapes follow the recorded real responses in realdata/json/buttercms-reference/.
 """
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from migrator.emulator.config import Realism
 from migrator.emulator.responses import bad_request, dumps, forbidden, not_found
-from migrator.emulator.store import CollectionItem, Page, Post, Store, slugify
+from migrator.emulator.store import CollectionItem, Page, Store
 from migrator.model import ContentModel, Field
 
 MAX_PAGE_SIZE = 100
@@ -108,8 +109,6 @@ class ReadHandlers:
             web.get("/v2/pages/{page_type}/{slug}/", self.get_page),
             web.get("/v2/content/", self.get_collections),
             web.get("/v2/content/{key}/", self.get_collection),
-            web.get("/v2/posts/", self.list_posts),
-            web.get("/v2/posts/{slug}/", self.get_post),
         ]
 
     # ------------------------------------------------------------------ shared
@@ -260,73 +259,3 @@ class ReadHandlers:
         # The recorded ?keys= answer carries no meta: each key's items come whole.
         data = {k: self._items(request, k, locale) for k in keys}
         return web.json_response({"data": data}, dumps=dumps)
-
-    # ------------------------------------------------------------------ posts
-
-    @staticmethod
-    def _post(post: Post) -> dict[str, Any]:
-        def named(names: list[str]) -> list[dict[str, str]]:
-            return [{"name": n, "slug": slugify(n)} for n in names]
-
-        author = {
-            **post.author,
-            **{
-                k: ""
-                for k in (
-                    "bio",
-                    "title",
-                    "linkedin_url",
-                    "facebook_url",
-                    "instagram_url",
-                    "pinterest_url",
-                    "twitter_handle",
-                    "profile_image",
-                )
-            },
-        }
-        return {
-            "created": post.created,
-            "published": post.published,
-            "url": None,
-            "slug": post.slug,
-            "featured_image": post.featured_image,
-            "featured_image_alt": post.featured_image_alt,
-            "author": author,
-            "tags": named(post.tags),
-            "categories": named(post.categories),
-            "title": post.title,
-            "body": post.body,
-            "summary": post.summary,
-            "updated": post.updated,
-            "deleted": None,
-            "seo_title": post.seo_title,
-            "meta_description": post.meta_description,
-            "status": post.status,
-        }
-
-    def _visible_posts(self, request: web.Request) -> list[Post]:
-        return [p for p in self.store.posts.values() if self._visible(request, p.status)]
-
-    async def list_posts(self, request: web.Request) -> web.Response:
-        data, meta = paginate(request, [self._post(p) for p in self._visible_posts(request)])
-        return web.json_response({"meta": meta, "data": list(data)}, dumps=dumps)
-
-    async def get_post(self, request: web.Request) -> web.Response:
-        slug = request.match_info["slug"]
-        posts = self._visible_posts(request)
-        index = next((i for i, p in enumerate(posts) if p.slug == slug), None)
-        if index is None:
-            raise not_found()
-        # Butter lists newest first; "next" is the older neighbour.
-        meta = {
-            "next_post": _neighbour(posts, index - 1),
-            "previous_post": _neighbour(posts, index + 1),
-        }
-        return web.json_response({"meta": meta, "data": self._post(posts[index])}, dumps=dumps)
-
-
-def _neighbour(posts: list[Post], i: int) -> dict[str, str] | None:
-    if 0 <= i < len(posts):
-        p = posts[i]
-        return {"slug": p.slug, "title": p.title, "featured_image": p.featured_image}
-    return None

@@ -15,6 +15,7 @@ import orjson
 from aiohttp import web
 
 from migrator.emulator.apply import Applier
+from migrator.emulator.blog import BlogHandlers
 from migrator.emulator.cache import ReadCache
 from migrator.emulator.config import EmulatorConfig, Faults
 from migrator.emulator.faults import ConnectionDropped, FaultInjector, Handler
@@ -163,7 +164,8 @@ class Emulator:
             realism.post_dates,
         )
         reads = ReadHandlers(self.config.model, self.store, realism)
-        app.add_routes([*writes.routes(), *reads.routes()])
+        blog = BlogHandlers(self.config.model, self.store, self.config.blog_url)
+        app.add_routes([*writes.routes(), *reads.routes(), *blog.routes()])
         app.router.add_get("/_emulator/state", self._state)
         return app
 
