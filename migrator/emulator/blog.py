@@ -255,9 +255,12 @@ class BlogHandlers:
     def _terms(
         self, request: web.Request, known: dict[str, str], names_of: Callable[[Post], list[str]]
     ) -> list[Json]:
+        # The store keys them by name (two names may share a slug); Butter lists slugs.
         return [
-            self._with_recent(request, {"name": name, "slug": slug}, _in(slug, names_of))
-            for slug, name in known.items()
+            self._with_recent(
+                request, {"name": name, "slug": slugify(name)}, _in(slugify(name), names_of)
+            )
+            for name in known
         ]
 
     def _one_term(self, request: web.Request, terms: list[Json]) -> web.Response:
