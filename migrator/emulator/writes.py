@@ -44,15 +44,17 @@ DATE_FORMAT = (
 async def json_body(request: web.Request) -> dict[str, Any]:
     """The write's body as Django REST Framework parses it: JSON, or a form (its fields
     as strings); an empty body is an empty object (PHP's SDK sends none for ``[]``)."""
+    if request.content_type in FORM_TYPES:  # read by aiohttp's own parser, so not read() first
+        try:
+            form = await request.post()
+        except ValueError as exc:
+            raise bad_request({"detail": f"Multipart form parse error - {exc}"}) from None
+        return {key: value for key, value in form.items() if isinstance(value, str)}
     raw = await request.read()
     if not raw:
         return {}
-    media_type = request.headers.get("Content-Type", "")
-    if request.content_type in FORM_TYPES:
-        form = await request.post()
-        return {key: value for key, value in form.items() if isinstance(value, str)}
     if request.content_type != "application/json":
-        raise unsupported_media_type(media_type)
+        raise unsupported_media_type(request.headers.get("Content-Type", ""))
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -574,6 +574,16 @@ async def test_bodies_that_are_not_json(butter, session, emulator):
         url, data={"title": "T", "slug": "t", "page_type": "landing_page"}, headers=auth
     ) as resp:
         assert (resp.status, await resp.json()) == (202, PENDING)
+    # Multipart too (DRF's third parser); a file part is no text field.
+    multipart = aiohttp.FormData()
+    multipart.add_field("title", "T")
+    multipart.add_field("slug", b"t", filename="slug.txt")
+    async with session.post(url, data=multipart, headers=auth) as resp:
+        assert resp.status == 400
+        assert await resp.json() == {
+            "slug": ["You must specify a page slug."],
+            "page_type": ["This field is required."],
+        }
     # Any other type: 415, naming the header as sent.
     async with session.post(url, data=page, headers={**auth, "Content-Type": "text/plain"}) as resp:
         assert resp.status == 415
@@ -583,3 +593,15 @@ async def test_bodies_that_are_not_json(butter, session, emulator):
     assert state["counters"]["accepted"] == 1 and state["pages"] == {}
     [failure] = state["failures"]
     assert "fields: required" in failure["reason"]
+
+
+async def test_collection_create_on_the_key_path_is_not_allowed(butter, content_model):
+    # Butter's bulk-operations guide posts items to /v2/content/<key>/, but the recorded
+    # Allow header of that path is "GET, HEAD, OPTIONS": the reference's /v2/content/ it is.
+    refused = await butter.write(
+        "POST", "/content/team_members/", {"status": "published", "fields": member(content_model)}
+    )
+    assert (refused.status, refused.body) == (405, {"detail": 'Method "POST" not allowed.'})
+    assert refused.headers["Allow"] == "GET, HEAD"
+    await butter.emu.settle()
+    _no_trace(butter.emu)
