@@ -3,6 +3,12 @@ shapes as recorded, references expanded by ``levels``, order, filters, paging, p
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import os
+import sys
+from pathlib import Path
+
 import pytest
 from requests.exceptions import HTTPError
 from shared_data import needs_realdata
@@ -11,6 +17,8 @@ from .conftest import PythonSDK, Site
 from .shapes import RECORDINGS, recorded, structure_diff
 
 pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parents[3]
+MIGRATOR = str(Path(sys.executable).with_name("migrator"))
 PAGE_KEYS = {"slug", "name", "published", "updated", "page_type", "fields"}
 
 
@@ -180,3 +188,35 @@ async def test_content_fields(python_sdk: PythonSDK, site: Site):
 
     with pytest.raises(HTTPError, match="404"):
         await python_sdk.call(lambda b: b.content_fields.get(["no_such_collection"]))
+
+
+async def test_a_site_migrated_by_migrator_reads_back(python_sdk: PythonSDK, emulator, tmp_path):
+    """`migrator run` of the bundled landing pages, then the site's reads through the SDK."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUTTER_")}
+    env.update(BUTTER_API_BASE=emulator.base_url, BUTTER_WRITE_TOKEN="w-token")
+    env.update(BUTTER_READ_TOKEN="r-token")
+    proc = await asyncio.create_subprocess_exec(
+        *(MIGRATOR, "--log-level", "warning", "run", str(ROOT / "mappings/landing_pages.toml")),
+        *("--ledger", str(tmp_path / "l.sqlite"), "--no-progress", "--canary", "0"),
+        *("--settle-delay", "0.2", "--settle-timeout", "0.6"),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, out.decode()
+    await emulator.settle()
+    with (ROOT / "migrator/samples/landing_pages.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+
+    listed = await python_sdk.call(
+        lambda b: b.pages.all("landing_page", {"order": "-fields.price", "page_size": 100})
+    )
+    assert listed["meta"]["count"] == len(rows)
+    prices = [p["fields"]["price"] for p in listed["data"]]
+    assert prices == sorted(prices, reverse=True)
+    headlines = {p["fields"]["headline"] for p in listed["data"]}
+    assert headlines == {r["headline"].strip() for r in rows}
+    first = listed["data"][0]
+    page = await python_sdk.call(lambda b: b.pages.get("landing_page", first["slug"]))
+    assert page["data"] == first
