@@ -24,6 +24,8 @@ from migrator.emulator import Emulator, EmulatorConfig, Realism
 from migrator.errors import ConfigError
 from migrator.model import Author
 
+from .conftest import aim_python_sdk
+
 butter_cms = pytest.importorskip("butter_cms")
 
 pytestmark = pytest.mark.anyio
@@ -82,11 +84,8 @@ async def _write_posts(emu: Emulator, posts: list[tuple[Any, ...]] = POSTS) -> N
 
 
 def _client(emu: Emulator) -> Any:
-    """The SDK's client, aimed at the emulator (each resource keeps its own base URL)."""
-    client = butter_cms.ButterCMS("r-token")
-    for resource in vars(client).values():
-        resource.url = f"{emu.base_url}/"
-    return client
+    """The SDK's client, aimed at this emulator (the blog tests need several kinds)."""
+    return aim_python_sdk(butter_cms.ButterCMS("r-token"), emu.base_url)
 
 
 async def _sdk(call: Callable[[], T]) -> T:
