@@ -3,8 +3,10 @@ seconds otherwise.
 
 On a terminal (stderr) a mapping's run shows two lines, redrawn four times a second::
 
-    team_members.toml ━━━━━━━━━━━━━━━━━━━━━━━━━╸━━━━━━━━━━  62%  310/500  12.4 writes/s  ETA 0:00:15
-      accepted 300 · updated 0 · failed 2 · in doubt 0 · throttled 14 · retries 3 · read 340/500
+    team_members.toml ━━━━━━━━━━━━━━━━━━━━━━━━╸━━━━━━━━━━  62%  310/~500  12.4 writes/s  ETA 0:00:15
+      accepted 300 · failed 2 · in doubt 0 · throttled 14 · retries 3 · read 340/500
+
+(updated and deleted are shown when the plan has updates or deletes.)
 
 The total is what the plan sends (new + changed + deleted). A real run reads the export
 into its spool before it sends (``run.py``), so the number of records is known first; the
@@ -69,6 +71,7 @@ class Figures:
     retries: int
     rate: float  # writes per second lately
     eta_s: float | None
+    planned: frozenset[str] = frozenset()  # "updated", "deleted": the plan has some
 
     @property
     def fraction(self) -> float | None:
@@ -214,13 +217,16 @@ class ProgressView:
             retries=stats.retry.retries,
             rate=rate,
             eta_s=eta,
+            planned=frozenset(
+                what for what, n in (("updated", plan.changed), ("deleted", plan.to_delete)) if n
+            ),
         )
 
     def _rate(self) -> float:
         if len(self._samples) < 2:
             return 0.0
         (t0, d0), (t1, d1) = self._samples[0], self._samples[-1]
-        return (d1 - d0) / (t1 - t0) if t1 - t0 >= 0.5 else 0.0
+        return (d1 - d0) / (t1 - t0) if t1 - t0 >= 0.1 else 0.0
 
     # --- drawing ----------------------------------------------------------------------
 
@@ -271,11 +277,16 @@ class ProgressView:
             )
         grid.add_row(self.name, bar, figures)
         read = f"{f.read:,}/{f.expected:,}" if f.expected is not None else f"{f.read:,}"
-        counts = (
-            f"  accepted {f.accepted:,} · updated {f.updated:,} · deleted {f.deleted:,} · "
-            f"failed {f.failed:,} · in doubt {f.in_doubt:,} · throttled {f.throttled:,} · "
-            f"retries {f.retries:,} · read {read}"
-        )
+        # Updates and deletes only when the plan has some: the line fits 100 columns.
+        shown = [("accepted", f.accepted), ("updated", f.updated), ("deleted", f.deleted)]
+        shown = [(what, n) for what, n in shown if n or what == "accepted" or what in f.planned]
+        shown += [
+            ("failed", f.failed),
+            ("in doubt", f.in_doubt),
+            ("throttled", f.throttled),
+            ("retries", f.retries),
+        ]
+        counts = "  " + " · ".join(f"{what} {n:,}" for what, n in shown) + f" · read {read}"
         return Group(grid, Text(counts, no_wrap=True, overflow="ellipsis", style="dim"))
 
     def close(self, *, keep: bool = True) -> None:

@@ -17,6 +17,10 @@ import pyte
 import pytest
 
 from migrator.emulator import Faults
+from migrator.engine import RunStats, run_migration
+from migrator.engine.progress import ProgressView
+from migrator.mapping import load_mapping
+from tests.conftest import opens_of
 from tests.engine.conftest import MIGRATOR, TEAM_MAPPING, cli_env, team_rows, write_csv, writes
 
 pytestmark = pytest.mark.anyio
@@ -164,3 +168,34 @@ async def test_not_on_a_terminal_progress_is_json_lines_every_few_seconds(make_e
     assert throttles > 0, "the fault should have throttled the run"
     counted = [e["throttled"] for e in progress]
     assert counted == sorted(counted) and counted[-1] <= throttles
+
+
+# --- the figures, and what reading the export first changes -------------------------
+
+
+def test_the_writes_are_estimated_from_the_share_planned_until_the_plan_is_complete():
+    view = ProgressView(enabled=True, name="m.toml")
+    view.expected = 1_000
+    stats = RunStats()
+    stats.plan.read, stats.plan.to_send, stats.plan.unchanged = 100, 40, 60
+    early = view.figures(stats, done=10)
+    assert (early.total, early.estimated) == (400, True)
+    assert early.fraction == pytest.approx(10 / 400)
+    stats.plan.read, stats.plan.to_send, stats.plan.to_delete = 1_000, 380, 5
+    late = view.figures(stats, done=385)
+    assert (late.total, late.estimated, late.fraction) == (385, False, 1.0)
+    # Nothing planned yet: no total, no bar to draw ("planning…").
+    assert view.figures(RunStats(), done=0).total is None
+
+
+async def test_reading_the_export_first_still_reads_it_once(emulator, tmp_path, options):
+    source = write_csv(tmp_path / "team.csv", team_rows(300))
+    opts = options(show_progress=True)
+    with opens_of(source) as opens:
+        stats = await run_migration(
+            load_mapping(TEAM_MAPPING), source, opts, base_url=emulator.base_url,
+            write_token="w-token",
+        )  # fmt: skip
+    assert len(opens) == 1, "the run replays its spool: the export is not read again"
+    assert (stats.plan.read, stats.sent.accepted, stats.exit_code) == (300, 300, 0)
+    assert len(emulator.state()["collections"]["team_members"]) == 300
