@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import shlex
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from migrator import log
 from migrator.command_options import media_reach_options, settle_options, state_option
 from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
+from migrator.errors import MigratorError
 
 # The rest is imported when the command runs: `migrator run --help` loads none of it
 # (tests/test_startup.py).
@@ -150,6 +154,14 @@ if TYPE_CHECKING:
 )
 @media_reach_options
 @click.option("--no-progress", is_flag=True, help="No progress display.")
+@click.option(
+    "--json",
+    "json_output",
+    is_flag=True,
+    help="At the end, print one JSON object on stdout (counts per mapping, failure reasons, "
+    "report files, the exit code and its meaning: docs/json-summary.md); everything else "
+    "goes to stderr.",
+)
 def run_command(
     mappings: tuple[Path, ...],
     source: Path | None,
@@ -179,6 +191,7 @@ def run_command(
     allow_private_media: bool,
     allow_media_hosts: tuple[str, ...],
     no_progress: bool,
+    json_output: bool,
 ) -> None:
     """Migrate the records of an export into ButterCMS, as each MAPPING describes.
 
@@ -211,46 +224,91 @@ def run_command(
     from migrator.engine import RunOptions
     from migrator.site.runner import Butter, load_site, run_site, site_jobs
 
-    options = RunOptions(
-        concurrency=concurrency,
-        rate=rate,
-        retry_failed=retry_failed,
-        overwrite_edits=overwrite_edits,
-        prune=prune,
-        max_delete=max_delete,
-        allow_all_deletes=assume_yes,
-        confirm_prune=ask_to_prune if sys.stdin.isatty() and not dry_run else None,
-        settle_delay=settle_delay,
-        settle_timeout=settle_timeout,
-        max_attempts=max_attempts,
-        dry_run=dry_run,
-        rebind=rebind,
-        canary=canary,
-        show_progress=not no_progress,
-        check_media=check_media,
-        media_rate=media_rate,
-        media_timeout=media_timeout,
-        media_allow_private=allow_private_media,
-        media_allow_hosts=allow_media_hosts,
-    )
-    check_api_base(api_base)
-    loaded = load_site(mappings, parse_vars(variables))
-    folder = None if ledger is not None else state_folder(state, api_base)
-    jobs = site_jobs(loaded, options=options, source=source, ledger=ledger, folder=folder)
-    butter = Butter(api_base)
-    if not dry_run:
-        butter = Butter(
-            api_base,
-            read_token("BUTTER_WRITE_TOKEN", token_file, what="write"),
-            read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
+    summary = _Summary(json_output=json_output, dry_run=dry_run, api_base=api_base)
+    jobs: list[Job] = []
+    try:
+        options = RunOptions(
+            concurrency=concurrency,
+            rate=rate,
+            retry_failed=retry_failed,
+            overwrite_edits=overwrite_edits,
+            prune=prune,
+            max_delete=max_delete,
+            allow_all_deletes=assume_yes,
+            confirm_prune=ask_to_prune if sys.stdin.isatty() and not dry_run else None,
+            settle_delay=settle_delay,
+            settle_timeout=settle_timeout,
+            max_attempts=max_attempts,
+            dry_run=dry_run,
+            rebind=rebind,
+            canary=canary,
+            show_progress=not no_progress,
+            check_media=check_media,
+            media_rate=media_rate,
+            media_timeout=media_timeout,
+            media_allow_private=allow_private_media,
+            media_allow_hosts=allow_media_hosts,
         )
-    # What resumes an interrupted run: the same command (accepted records are skipped).
-    resume = shlex.join(["migrator", *sys.argv[1:]])
-    printer = _Printer(Console(), several=len(jobs) > 1, resume=resume)
-    result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
+        check_api_base(api_base)
+        loaded = load_site(mappings, parse_vars(variables))
+        folder = None if ledger is not None else state_folder(state, api_base)
+        jobs = site_jobs(loaded, options=options, source=source, ledger=ledger, folder=folder)
+        butter = Butter(api_base)
+        if not dry_run:
+            butter = Butter(
+                api_base,
+                read_token("BUTTER_WRITE_TOKEN", token_file, what="write"),
+                read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
+            )
+        # What resumes an interrupted run: the same command (accepted records are skipped).
+        resume = shlex.join(["migrator", *sys.argv[1:]])
+        # With --json, stdout holds the JSON object only.
+        console = Console(stderr=json_output)
+        printer = _Printer(console, several=len(jobs) > 1, resume=resume)
+        result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
+    except (MigratorError, click.ClickException) as exc:
+        # The ledger held by the previous run, a configuration error: said in the summary
+        # too, so a scheduler reading it can tell them apart; the CLI prints the error.
+        code = exc.exit_code if isinstance(exc, MigratorError) else 2
+        summary.finish(jobs, code, error=exc)
+        raise
     if len(jobs) > 1:
         _print_overview(jobs, dry_run=dry_run, console=printer.console)
+    summary.finish(jobs, result.exit_code)
     sys.exit(result.exit_code)
+
+
+class _Summary:
+    """The JSON summary: on stdout with --json; one ``summary`` log event when logs are
+    JSON lines (not a terminal, or --log-json)."""
+
+    def __init__(self, *, json_output: bool, dry_run: bool, api_base: str):
+        self.json_output = json_output
+        self.dry_run = dry_run
+        self.api_base = api_base
+        self.started_at = datetime.now(UTC)
+        self.clock = time.monotonic()
+
+    def finish(self, jobs: list[Job], exit_code: int, error: BaseException | None = None) -> None:
+        if not (self.json_output or log.json_lines()):
+            return
+        import orjson
+
+        from migrator.site.summary import site_summary
+
+        data = site_summary(
+            jobs,
+            exit_code=exit_code,
+            dry_run=self.dry_run,
+            started_at=self.started_at,
+            duration=time.monotonic() - self.clock,
+            api_base=self.api_base,
+            error=error,
+        )
+        if log.json_lines():
+            log.get_logger("migrator.summary").info("summary", **data)
+        if self.json_output:
+            click.echo(orjson.dumps(data).decode())
 
 
 class _Printer:
@@ -285,7 +343,7 @@ class _Printer:
         from migrator.verify import print_verify_summary
 
         assert job.verified is not None
-        print_verify_summary(job.verified, failures_path=job.verified_path)
+        print_verify_summary(job.verified, failures_path=job.verified_path, console=self.console)
 
 
 def _print_overview(jobs: list[Job], *, dry_run: bool, console: Console) -> None:
