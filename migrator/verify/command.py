@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from migrator import log
 from migrator.command_options import settle_options, state_option
 from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
 from migrator.errors import MigratorError
@@ -102,8 +103,8 @@ def verify_command(
     failures_path: Path | None = None
 
     def summary(code: int, stats: VerifyStats | None, error: BaseException | None = None) -> None:
-        """--json: the JSON summary on stdout, the last thing printed there."""
-        if not json_output:
+        """--json: the JSON summary on stdout; with JSON logs, the last log event too."""
+        if not (json_output or log.json_lines()):
             return
         import orjson
 
@@ -119,7 +120,10 @@ def verify_command(
             failures_path=failures_path,
             error=error,
         )
-        click.echo(orjson.dumps(data).decode())
+        if log.json_lines():
+            log.get_logger("migrator.summary").info("summary", **data)
+        if json_output:
+            click.echo(orjson.dumps(data).decode())
 
     try:
         check_api_base(api_base)
