@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec
 
 import click
 
@@ -23,6 +25,27 @@ if TYPE_CHECKING:
 
     from migrator.engine import PrunePlan, RunStats
     from migrator.site.runner import Job
+
+
+P = ParamSpec("P")
+
+
+def _summary_on_error(command: Callable[P, None]) -> Callable[P, None]:
+    """A run that ends on an error it knows (the ledger held by the previous run, a
+    configuration error) still gives its summary, so a scheduler can tell them apart; the
+    CLI prints the error itself."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **params: P.kwargs) -> None:
+        try:
+            command(*args, **params)
+        except (MigratorError, click.ClickException) as exc:
+            summary = click.get_current_context().meta.get(_Summary.KEY)
+            if isinstance(summary, _Summary):
+                summary.finish(exc.exit_code if isinstance(exc, MigratorError) else 2, exc)
+            raise
+
+    return run
 
 
 @click.command("run")
@@ -162,6 +185,7 @@ if TYPE_CHECKING:
     "report files, the exit code and its meaning: docs/json-summary.md); everything else "
     "goes to stderr.",
 )
+@_summary_on_error
 def run_command(
     mappings: tuple[Path, ...],
     source: Path | None,
@@ -225,71 +249,68 @@ def run_command(
     from migrator.site.runner import Butter, load_site, run_site, site_jobs
 
     summary = _Summary(json_output=json_output, dry_run=dry_run, api_base=api_base)
-    jobs: list[Job] = []
-    try:
-        options = RunOptions(
-            concurrency=concurrency,
-            rate=rate,
-            retry_failed=retry_failed,
-            overwrite_edits=overwrite_edits,
-            prune=prune,
-            max_delete=max_delete,
-            allow_all_deletes=assume_yes,
-            confirm_prune=ask_to_prune if sys.stdin.isatty() and not dry_run else None,
-            settle_delay=settle_delay,
-            settle_timeout=settle_timeout,
-            max_attempts=max_attempts,
-            dry_run=dry_run,
-            rebind=rebind,
-            canary=canary,
-            show_progress=not no_progress,
-            check_media=check_media,
-            media_rate=media_rate,
-            media_timeout=media_timeout,
-            media_allow_private=allow_private_media,
-            media_allow_hosts=allow_media_hosts,
+    options = RunOptions(
+        concurrency=concurrency,
+        rate=rate,
+        retry_failed=retry_failed,
+        overwrite_edits=overwrite_edits,
+        prune=prune,
+        max_delete=max_delete,
+        allow_all_deletes=assume_yes,
+        confirm_prune=ask_to_prune if sys.stdin.isatty() and not dry_run else None,
+        settle_delay=settle_delay,
+        settle_timeout=settle_timeout,
+        max_attempts=max_attempts,
+        dry_run=dry_run,
+        rebind=rebind,
+        canary=canary,
+        show_progress=not no_progress,
+        check_media=check_media,
+        media_rate=media_rate,
+        media_timeout=media_timeout,
+        media_allow_private=allow_private_media,
+        media_allow_hosts=allow_media_hosts,
+    )
+    check_api_base(api_base)
+    loaded = load_site(mappings, parse_vars(variables))
+    folder = None if ledger is not None else state_folder(state, api_base)
+    jobs = site_jobs(loaded, options=options, source=source, ledger=ledger, folder=folder)
+    summary.jobs = jobs
+    butter = Butter(api_base)
+    if not dry_run:
+        butter = Butter(
+            api_base,
+            read_token("BUTTER_WRITE_TOKEN", token_file, what="write"),
+            read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
         )
-        check_api_base(api_base)
-        loaded = load_site(mappings, parse_vars(variables))
-        folder = None if ledger is not None else state_folder(state, api_base)
-        jobs = site_jobs(loaded, options=options, source=source, ledger=ledger, folder=folder)
-        butter = Butter(api_base)
-        if not dry_run:
-            butter = Butter(
-                api_base,
-                read_token("BUTTER_WRITE_TOKEN", token_file, what="write"),
-                read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
-            )
-        # What resumes an interrupted run: the same command (accepted records are skipped).
-        resume = shlex.join(["migrator", *sys.argv[1:]])
-        # With --json, stdout holds the JSON object only.
-        console = Console(stderr=json_output)
-        printer = _Printer(console, several=len(jobs) > 1, resume=resume)
-        result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
-    except (MigratorError, click.ClickException) as exc:
-        # The ledger held by the previous run, a configuration error: said in the summary
-        # too, so a scheduler reading it can tell them apart; the CLI prints the error.
-        code = exc.exit_code if isinstance(exc, MigratorError) else 2
-        summary.finish(jobs, code, error=exc)
-        raise
+    # What resumes an interrupted run: the same command (accepted records are skipped).
+    resume = shlex.join(["migrator", *sys.argv[1:]])
+    # With --json, stdout holds the JSON object only.
+    printer = _Printer(Console(stderr=json_output), several=len(jobs) > 1, resume=resume)
+    result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
     if len(jobs) > 1:
         _print_overview(jobs, dry_run=dry_run, console=printer.console)
-    summary.finish(jobs, result.exit_code)
+    summary.finish(result.exit_code)
     sys.exit(result.exit_code)
 
 
 class _Summary:
     """The JSON summary: on stdout with --json; one ``summary`` log event when logs are
-    JSON lines (not a terminal, or --log-json)."""
+    JSON lines (not a terminal, or --log-json). Kept in click's context, for
+    ``_summary_on_error``."""
+
+    KEY = "migrator.summary"
 
     def __init__(self, *, json_output: bool, dry_run: bool, api_base: str):
         self.json_output = json_output
         self.dry_run = dry_run
         self.api_base = api_base
+        self.jobs: list[Job] = []
         self.started_at = datetime.now(UTC)
         self.clock = time.monotonic()
+        click.get_current_context().meta[self.KEY] = self
 
-    def finish(self, jobs: list[Job], exit_code: int, error: BaseException | None = None) -> None:
+    def finish(self, exit_code: int, error: BaseException | None = None) -> None:
         if not (self.json_output or log.json_lines()):
             return
         import orjson
@@ -297,7 +318,7 @@ class _Summary:
         from migrator.site.summary import site_summary
 
         data = site_summary(
-            jobs,
+            self.jobs,
             exit_code=exit_code,
             dry_run=self.dry_run,
             started_at=self.started_at,
