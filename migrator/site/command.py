@@ -326,7 +326,8 @@ class _Summary:
             api_base=self.api_base,
             error=error,
         )
-        if log.json_lines():
+        # A command refused before anything ran keeps its one error line on stderr.
+        if log.json_lines() and (error is None or any(job.stats for job in self.jobs)):
             log.get_logger("migrator.summary").info("summary", **data)
         if self.json_output:
             click.echo(orjson.dumps(data).decode())

@@ -120,7 +120,7 @@ def verify_command(
             failures_path=failures_path,
             error=error,
         )
-        if log.json_lines():
+        if log.json_lines() and error is None:  # else its one error line says it
             log.get_logger("migrator.summary").info("summary", **data)
         if json_output:
             click.echo(orjson.dumps(data).decode())
