@@ -266,3 +266,21 @@ async def test_the_docs_name_every_exit_code_and_every_key(project, emulator):
     assert "OnCalendar=" in fenced(text, "ini", "[Timer]")
     workflow = fenced(text, "yaml", "schedule:")
     assert "run: ./reimport.sh" in workflow and "concurrency:" in workflow
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+async def test_systemd_takes_the_documented_units(project, tmp_path):
+    """`systemd-analyze verify` of the doc's service and timer, pointed at the project:
+    no unknown key, no bad value (it warns and goes on for those: any output fails)."""
+    text = DOC.read_text()
+    service = fenced(text, "ini", "ExecStart=").replace("/srv/migrator", str(project.root))
+    units = tmp_path / "units"
+    units.mkdir()
+    (units / "migrator-reimport.service").write_text(service)
+    (units / "migrator-reimport.timer").write_text(fenced(text, "ini", "[Timer]"))
+    done = await anyio.run_process(
+        ["systemd-analyze", "verify", "--man=no", *map(str, sorted(units.iterdir()))],
+        check=False,
+    )
+    said = (done.stdout + done.stderr).decode()
+    assert done.returncode == 0 and said == "", said
