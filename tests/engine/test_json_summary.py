@@ -9,7 +9,18 @@ import anyio
 import orjson
 import pytest
 
-from tests.engine.conftest import cli_env, run_args, team_rows, wait_until, write_csv, writes
+from migrator.config import target_slug
+from migrator.ledger import CheckpointLedger
+from tests.engine.conftest import (
+    MIGRATOR,
+    cli_env,
+    run_args,
+    team_rows,
+    wait_until,
+    write_csv,
+    writes,
+)
+from tests.engine.test_run_several import write_inputs
 
 pytestmark = pytest.mark.anyio
 
@@ -105,3 +116,27 @@ async def test_sigterm_mid_run_still_prints_the_summary(emulator, tmp_path):
     assert process.returncode == summary["exit_code"] == 130
     assert summary["outcome"] == "interrupted" and summary["mappings"][0]["interrupted"]
     assert 5 <= summary["totals"]["accepted"] < 200
+
+
+async def test_several_mappings_one_locked_the_summary_has_both(emulator, tmp_path):
+    """The doc's caveat (docs/scheduled-reimports.md, "The lock"): with several mappings
+    each ledger is locked as its mapping runs; the summary shows what ran before the lock."""
+    pages, team = write_inputs(tmp_path)
+    folder = tmp_path / "state" / target_slug(emulator.base_url)
+    folder.mkdir(parents=True)
+    args = [MIGRATOR, "run", str(pages), str(team), "--json", "--no-progress", "--canary", "0",
+            "--rate", "200", "--settle-delay", "0.2", "--settle-timeout", "0.6"]  # fmt: skip
+    with CheckpointLedger(folder / "pages.ledger.sqlite"):  # another run, on the pages
+        done = await anyio.run_process(args, env=cli_env(emulator.base_url), check=False)
+    summary = summary_of(done.stdout)
+    assert done.returncode == summary["exit_code"] == 2
+    assert summary["error"]["kind"] == "ledger_locked"
+    first, second = summary["mappings"]  # in the order they run: the team first
+    assert (first["mapping"], first["ran"], first["exit_code"]) == ("team.toml", True, 0)
+    assert first["counts"]["accepted"] == 3 == summary["totals"]["accepted"]
+    assert (second["mapping"], second["ran"], second["exit_code"]) == ("pages.toml", False, None)
+    # Something ran: the log's last event is the summary too.
+    last = orjson.loads(done.stderr.splitlines()[-2])  # then the error line
+    assert last["event"] == "summary" and last["mappings"] == summary["mappings"]
+    assert done.stderr.decode().splitlines()[-1].startswith("error: ledger ")
+    assert [r["method"] for r in writes(emulator.state())] == ["POST"] * 3
