@@ -31,6 +31,14 @@ log = get_logger("migrator.emulator")
 NOT_PROVIDED = {"detail": "Authentication credentials were not provided"}
 INVALID_TOKEN = {"detail": "Invalid token."}
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DRF_METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def _allow(methods: str) -> str:
+    """aiohttp's ``GET,HEAD`` in DRF's order and spelling (recorded: ``GET, HEAD, OPTIONS``;
+    OPTIONS is left out, as the emulator does not answer it)."""
+    given = {m.strip() for m in methods.split(",")}
+    return ", ".join(m for m in DRF_METHOD_ORDER if m in given)
 
 
 def _unauthorized(body: dict[str, str]) -> web.Response:
@@ -103,7 +111,10 @@ class Emulator:
                 detail = (
                     "Not found." if exc.status == 404 else f'Method "{request.method}" not allowed.'
                 )
-                return web.json_response({"detail": detail}, status=exc.status)
+                headers = (
+                    {"Allow": _allow(exc.headers["Allow"])} if "Allow" in exc.headers else None
+                )
+                return web.json_response({"detail": detail}, status=exc.status, headers=headers)
             raise
         except Exception:
             entry["status"] = 500
