@@ -4,6 +4,7 @@ in a dry run, write what would be sent). One pipeline for both: ``pipeline.py``.
 from migrator.engine.counts import MediaCounts, PlanCounts, RunStats, SendCounts
 from migrator.engine.dates import DatesRefused
 from migrator.engine.edits import EditCheck, EditPolicy, Edits
+from migrator.engine.json_summary import run_counts, summary_data
 from migrator.engine.options import RunOptions, default_paths
 from migrator.engine.plan import Compiled, Planned, mapping_target_key, plan_items, target_key
 from migrator.engine.prune import PruneGuard, PrunePlan
@@ -56,8 +57,10 @@ __all__ = [
     "plan_migration",
     "print_summary",
     "reason_key",
+    "run_counts",
     "run_migration",
     "settle",
+    "summary_data",
     "tally",
     "target_key",
 ]

@@ -95,6 +95,7 @@ class RunStats:
     # The canary's records ("identity (file:line)"), and what was wrong with them.
     canary: list[str] = field(default_factory=list)
     canary_problems: list[str] = field(default_factory=list)
+    canary_checked: bool = False  # read back and compared (a stopped run may not get there)
     # What the canary found that stops nothing (Butter kept its own post dates), once.
     canary_notes: list[str] = field(default_factory=list)
     # A dry run's --prune: the first deletions it would send (the preview file has all).

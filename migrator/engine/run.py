@@ -457,6 +457,7 @@ async def _send_all(
             )
             await submitter.drained(sink.sent)
             report = await canary_check(payloads, ledger, client, run.reports.failures)
+            stats.canary_checked = True
             # The dates Butter refused are already said once: the read-back shows only that.
             stats.canary_notes = [] if submitter.dates.refused else report.notes
             if report.problems:
