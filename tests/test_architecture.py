@@ -34,6 +34,7 @@ LAYERS: list[set[str]] = [
         "interrupts",
         "netguard",
         "lazy",
+        "suggest",
     },
     {"sources"},
     {"mapping"},
@@ -42,7 +43,7 @@ LAYERS: list[set[str]] = [
     {"engine"},
     {"verify", "inspect"},
     {"site"},
-    {"demo", "cli", "__init__"},
+    {"demo", "starter", "cli", "__init__"},
     {"__main__"},  # python -m migrator: the command line
 ]
 FOUNDATION = LAYERS[0]

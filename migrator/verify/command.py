@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from migrator.command_options import settle_options, state_option
+from migrator.command_options import profile_options, settle_options, state_option, token_source
 from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
 
 
@@ -48,6 +48,7 @@ from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_t
 )
 @click.option("--api-base", envvar="BUTTER_API_BASE", default=DEFAULT_BASE_URL, show_default=True)
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE")
+@profile_options
 def verify_command(
     mapping: Path,
     source: Path | None,
@@ -110,8 +111,12 @@ def verify_command(
         max_attempts=max_attempts,
         show_progress=False,
     )
-    token = read_token("BUTTER_READ_TOKEN", read_token_file, what="read")
-    repair_token = read_token("BUTTER_WRITE_TOKEN", token_file, what="write") if repair else None
+    token = read_token(*token_source("read_token_file", "BUTTER_READ_TOKEN"), what="read")
+    repair_token = (
+        read_token(*token_source("token_file", "BUTTER_WRITE_TOKEN"), what="write")
+        if repair
+        else None
+    )
     if repair and not repair_token:
         raise click.UsageError(
             "--repair deletes duplicates: set BUTTER_WRITE_TOKEN or --token-file"
