@@ -172,9 +172,9 @@ async def _demo(console: Console, workdir: Path) -> int:
     console.print(
         f"\nLedgers and reports are in {workdir}/ (try: migrator status --ledger "
         f"{workdir}/team_members.ledger.sqlite).\n"
-        "Rehearse your own export: start `migrator emulator --model mappings/content-model.toml"
-        " --port 8700` and run `migrator run MAPPING --source EXPORT` with BUTTER_API_BASE="
-        "http://127.0.0.1:8700/v2."
+        "Rehearse your own export: `migrator init my-site` writes a project to adapt; start "
+        "`migrator emulator --sample-media --port 8700` there and run `migrator run MAPPING "
+        "--source EXPORT` with BUTTER_API_BASE=http://127.0.0.1:8700/v2 (or --profile rehearsal)."
     )
     return 1 if problems else 0
 
