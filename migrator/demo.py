@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from migrator.emulator import Emulator
     from migrator.engine import RunOptions, RunStats
 
+MAPPINGS = EXAMPLE_MAPPINGS  # the mappings the demo runs, as shipped
 WORKDIR = Path(".migrator") / "demo"
 
 
@@ -93,7 +94,7 @@ async def _migrate_all(emu: Emulator, media: str, workdir: Path) -> list[tuple[s
     results = []
     for job in JOBS:
         variables = {k: v.format(media=media) for k, v in job.variables.items()}
-        mapping = load_mapping(EXAMPLE_MAPPINGS / job.mapping, variables=variables)
+        mapping = load_mapping(MAPPINGS / job.mapping, variables=variables)
         stats = await run_migration(
             mapping,
             SAMPLES / job.sample,
@@ -137,7 +138,7 @@ async def _demo(console: Console, workdir: Path) -> int:
     from migrator.emulator import EmulatorConfig, run_emulator
     from migrator.model import load_content_model
 
-    model = load_content_model(EXAMPLE_MAPPINGS / "content-model.toml")
+    model = load_content_model(MAPPINGS / "content-model.toml")
     # The demo's image host is on this machine, which the emulator (like Butter) refuses
     # to download from unless told.
     config = EmulatorConfig(
