@@ -272,6 +272,14 @@ def _caps(values: tuple[str, ...]) -> dict[str, int]:
     help="A media download taking longer than this fails its item.",
 )
 @click.option(
+    "--blog-url",
+    default="",
+    metavar="URL",
+    help="The account's blog URL, which posts' `url` and the feeds' links follow: "
+    "'https://example.com/blog/{slug}' (a URL without {slug} gets /{slug}). Default: none, "
+    "as an account without one (lists give /<slug>, a single post null).",
+)
+@click.option(
     "--sample-media",
     is_flag=True,
     help="Stand in for the old site's image host: GET /_emulator/media/<name> answers a small "
@@ -299,6 +307,7 @@ def emulator_command(
     caps: tuple[str, ...],
     media_max_mb: float,
     media_timeout: float,
+    blog_url: str,
     allow_private_media: bool,
     allow_media_hosts: tuple[str, ...],
     sample_media: bool,
@@ -345,6 +354,7 @@ def emulator_command(
             media_allow_hosts=allow_media_hosts,
             media_max_bytes=int(media_max_mb * 1024 * 1024),
             media_timeout=media_timeout,
+            blog_url=blog_url,
             sample_media=sample_media,
         )
     except ConfigError as exc:
