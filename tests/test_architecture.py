@@ -35,6 +35,7 @@ LAYERS: list[set[str]] = [
         "netguard",
         "lazy",
         "consoles",
+        "suggest",
     },
     {"sources"},
     {"mapping"},
@@ -43,7 +44,7 @@ LAYERS: list[set[str]] = [
     {"engine"},
     {"verify", "inspect"},
     {"site"},
-    {"demo", "cli", "__init__"},
+    {"demo", "starter", "cli", "__init__"},
     {"__main__"},  # python -m migrator: the command line
 ]
 FOUNDATION = LAYERS[0]

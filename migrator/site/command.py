@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, ParamSpec
 import click
 
 from migrator import log
-from migrator.command_options import media_reach_options, settle_options, state_option
+from migrator.command_options import (
+    media_reach_options,
+    profile_options,
+    settle_options,
+    state_option,
+    token_source,
+)
 from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
 from migrator.consoles import make_console, rule
 from migrator.errors import MigratorError
@@ -178,6 +184,7 @@ def _summary_on_error(command: Callable[P, None]) -> Callable[P, None]:
 )
 @media_reach_options
 @click.option("--no-progress", is_flag=True, help="No progress display.")
+@profile_options
 @click.option(
     "--json",
     "json_output",
@@ -280,8 +287,8 @@ def run_command(
     if not dry_run:
         butter = Butter(
             api_base,
-            read_token("BUTTER_WRITE_TOKEN", token_file, what="write"),
-            read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
+            read_token(*token_source("token_file", "BUTTER_WRITE_TOKEN"), what="write"),
+            read_token(*token_source("read_token_file", "BUTTER_READ_TOKEN"), what="read"),
         )
     # What resumes an interrupted run: the same command (accepted records are skipped).
     resume = shlex.join(["migrator", *sys.argv[1:]])

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from migrator import log
-from migrator.command_options import settle_options, state_option
+from migrator.command_options import profile_options, settle_options, state_option, token_source
 from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
 from migrator.errors import MigratorError
 
@@ -59,6 +59,7 @@ from migrator.errors import MigratorError
     help="At the end, print one JSON object on stdout (docs/json-summary.md); everything "
     "else goes to stderr.",
 )
+@profile_options
 def verify_command(
     mapping: Path,
     source: Path | None,
@@ -151,9 +152,11 @@ def verify_command(
             max_attempts=max_attempts,
             show_progress=False,
         )
-        token = read_token("BUTTER_READ_TOKEN", read_token_file, what="read")
+        token = read_token(*token_source("read_token_file", "BUTTER_READ_TOKEN"), what="read")
         repair_token = (
-            read_token("BUTTER_WRITE_TOKEN", token_file, what="write") if repair else None
+            read_token(*token_source("token_file", "BUTTER_WRITE_TOKEN"), what="write")
+            if repair
+            else None
         )
         if repair and not repair_token:
             raise click.UsageError(
