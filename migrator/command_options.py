@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +88,7 @@ def profile_options(f: F) -> F:
             ctx.default_map = {**(ctx.default_map or {}), **settings.defaults}
         return value
 
+    f = _target_agrees(f)
     f = click.option(
         "--profile",
         envvar="MIGRATOR_PROFILE",
@@ -108,6 +110,38 @@ def profile_options(f: F) -> F:
         help="Settings file: api_base, token_file/token_env, rate, concurrency, canary, "
         "state, per profile (default: ./migrator.toml when there is one; env MIGRATOR_CONFIG).",
     )(f)
+
+
+def _target_agrees(f: F) -> F:
+    """A profile naming one API base and an exported BUTTER_API_BASE naming another: refused,
+    not settled by precedence. ``--profile rehearsal`` in a shell where a live URL is
+    exported would otherwise write to the live account."""
+
+    @functools.wraps(f)
+    def checked(*args: object, **kwargs: object) -> object:
+        ctx = click.get_current_context()
+        chosen = settings()
+        profiled = chosen.defaults.get("api_base")
+        source = ctx.get_parameter_source("api_base")
+        if (
+            chosen.profile
+            and isinstance(profiled, str)
+            and source is click.core.ParameterSource.ENVIRONMENT
+        ):
+            from migrator.config import normal_base
+            from migrator.errors import ConfigError
+
+            given = str(ctx.params["api_base"])
+            if normal_base(given) != normal_base(profiled):
+                raise ConfigError(
+                    f"[profile.{chosen.profile}] api_base is {profiled}, but BUTTER_API_BASE "
+                    f"says {given}: which target is meant? Unset BUTTER_API_BASE, or give "
+                    "--api-base",
+                    file=chosen.path,
+                )
+        return f(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
 
 
 def settings() -> Settings:

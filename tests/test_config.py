@@ -91,7 +91,9 @@ async def test_a_profile_aiming_at_the_emulator_runs_verifies_and_finds_its_ledg
 
 
 @pytest.mark.anyio
-async def test_a_flag_then_the_environment_win_over_the_profile(make_emulator, tmp_path):
+async def test_a_flag_wins_over_a_profile_and_a_disagreeing_exported_base_is_refused(
+    make_emulator, tmp_path
+):
     profiled, flagged, from_env = [await make_emulator() for _ in range(3)]
     write_config(tmp_path, rehearsal(profiled.base_url))
     env = clean_env(**TOKENS)
@@ -100,12 +102,31 @@ async def test_a_flag_then_the_environment_win_over_the_profile(make_emulator, t
 
     done = await migrator(tmp_path, *args, "--api-base", flagged.base_url, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
+    # An exported BUTTER_API_BASE naming another target than the chosen profile: refused,
+    # neither target written (a live URL left in the shell must not win over a rehearsal).
     done = await migrator(tmp_path, *args, env={**env, "BUTTER_API_BASE": from_env.base_url})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "[profile.rehearsal] api_base is" in done.stderr
+    assert "BUTTER_API_BASE" in done.stderr and "migrator.toml" in done.stderr
+    # The same variable naming the profile's own target is no conflict.
+    same = await migrator(tmp_path, *args, env={**env, "BUTTER_API_BASE": profiled.base_url})
+    assert same.returncode == 0, same.stdout + same.stderr
+    await flagged.settle()
+    assert len(writes(flagged.state())) == 2
+    await profiled.settle()
+    assert len(writes(profiled.state())) == 2
+    assert writes(from_env.state()) == []
+    # Without a profile, an exported BUTTER_API_BASE wins over [defaults] as before.
+    write_config(tmp_path, f'[defaults]\napi_base = "{profiled.base_url}"\ncanary = 0\n')
+    no_profile = [a for a in args if a not in ("--profile", "rehearsal")]
+    done = await migrator(
+        tmp_path, *no_profile, "--ledger", str(tmp_path / "z.sqlite"),
+        env={**env, "BUTTER_API_BASE": from_env.base_url, "BUTTER_WRITE_TOKEN": "w-token"},
+    )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    for emu in (flagged, from_env):
-        await emu.settle()
-        assert len(writes(emu.state())) == 2
-    assert writes(profiled.state()) == []
+    await from_env.settle()
+    assert len(writes(from_env.state())) == 2
+    write_config(tmp_path, rehearsal(profiled.base_url))
 
     # BUTTER_WRITE_TOKEN set wins over the profile's variable (here holding a wrong token).
     done = await migrator(
