@@ -40,6 +40,7 @@ LAYERS: list[set[str]] = [
     {"butter", "ledger", "emulator"},
     {"media"},
     {"engine"},
+    {"report"},
     {"verify", "inspect"},
     {"site"},
     {"demo", "cli", "__init__"},

@@ -250,6 +250,10 @@ def run_command(
     result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
     if len(jobs) > 1:
         _print_overview(jobs, dry_run=dry_run, console=printer.console)
+    if result.report is not None:
+        printer.console.print(
+            f"Report: {result.report}", markup=False, highlight=False, soft_wrap=True
+        )
     sys.exit(result.exit_code)
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from migrator.command_options import settle_options, state_option
 from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
+
+if TYPE_CHECKING:
+    from migrator.mapping import Mapping
+    from migrator.verify.stats import VerifyStats
 
 
 @click.command("verify")
@@ -128,4 +133,33 @@ def verify_command(
         )
     )
     print_verify_summary(stats, failures_path=options.failures_path)
+    report = _write_report(loaded, Path(source_path), ledger_path, options.failures_path, stats)
+    if report is not None:
+        click.echo(f"Report: {report}")
     sys.exit(stats.exit_code)
+
+
+def _write_report(
+    mapping: Mapping, source: Path, ledger: Path, differences: Path, stats: VerifyStats
+) -> Path | None:
+    """The HTML report of this verify, beside the ledger (``<mapping>.verify.html``)."""
+    from migrator.engine import mapping_target_key
+    from migrator.errors import MigratorError
+    from migrator.log import get_logger
+    from migrator.report import MappingReport, report_path, write_report
+
+    part = MappingReport(
+        name=mapping.path.name,
+        mapping_path=str(mapping.path),
+        source=str(source),
+        target=mapping_target_key(mapping),
+        exit_code=stats.exit_code,
+        verify=stats.as_dict(),
+        verify_path=differences,
+    )
+    path = report_path([ledger], "verify")
+    try:
+        return write_report(path, [part], kind="verify")
+    except (MigratorError, OSError) as exc:
+        get_logger("migrator.verify").warning("report not written", path=str(path), error=str(exc))
+        return None

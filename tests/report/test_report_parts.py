@@ -1,0 +1,140 @@
+"""What the report keeps and reads stays bounded; `migrator verify` and `run --verify`
+write theirs. (The browser tests are in test_html_report.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+import orjson
+import pytest
+from lxml import html
+
+from migrator.engine import Changes, Timeline
+from migrator.engine.trace import flatten
+from migrator.report.chart import chart, rates
+from migrator.report.files import grouped
+from tests.engine.conftest import MIGRATOR, TEAM_MAPPING, cli_env, run_args, team_rows, write_csv
+from tests.engine.test_edits import edit_in_butter, item
+from tests.report.conftest import text
+
+
+def test_the_timeline_keeps_at_most_its_limit_and_the_newest_counts():
+    timeline = Timeline(step=1.0, limit=10)
+    for n in range(1, 1001):
+        timeline.sample(n, n // 10, n // 100)
+    assert len(timeline.samples) <= 11
+    assert timeline.samples[-1][1:] == (1000, 100, 10), "the newest counts are kept"
+    assert timeline.step > 1.0, "each halving doubles the step"
+    times = [s[0] for s in timeline.samples]
+    assert times == sorted(times)
+
+
+def test_a_last_sample_right_after_another_replaces_it():
+    timeline = Timeline(step=1.0)
+    timeline.sample(0, 0, 0)
+    timeline.sample(5, 1, 0)
+    timeline.sample(6, 1, 0, last=True)
+    assert [s[1] for s in timeline.samples] == [0, 6]
+
+
+def test_rates_per_second_and_no_chart_without_time():
+    assert rates([(0.0, 0, 0, 0), (2.0, 10, 4, 2)]) == [(2.0, 5.0, 2.0, 1.0)]
+    assert chart([(0.0, 0, 0, 0)]).svg == ""
+    drawn = chart([(0.0, 0, 0, 0), (1.0, 3, 1, 0), (2.0, 8, 1, 1)])
+    assert drawn.points == 2 and drawn.peak_writes == 5.0
+    assert drawn.svg.count("<polyline") == 3
+
+
+def test_changes_are_bounded_in_records_fields_and_characters():
+    changes = Changes(records=2, fields=3, chars=5)
+    before = {"key": "k", "fields": [{f"f{i}": "same" for i in range(6)}]}
+    after = {"key": "k", "fields": [{**before["fields"][0], "f0": "x" * 50, "f1": "b", "f2": "c",
+                                     "f3": "d", "ref": [7]}]}  # fmt: skip
+    for n in range(5):
+        changes.note(
+            identity=f"r{n}", source=f"a.csv:{n + 2}", target="collection:k", before=before,
+            after=after, skip=frozenset({"ref"}),
+        )  # fmt: skip
+    assert (changes.total, len(changes.kept)) == (5, 2)
+    first = changes.kept[0]
+    assert [f.field for f in first.fields] == ["f0", "f1", "f2"] and first.more_fields == 1
+    assert first.fields[0].after == "xxxxx" and first.fields[0].clipped
+    assert first.fields[1].before == "same" and not first.fields[1].clipped
+
+
+def test_a_body_the_ledger_did_not_keep_shows_every_field_as_new():
+    changes = Changes()
+    changes.note(identity="p", source="a.csv:2", target="post", before=None, after={"title": "T"})
+    (field,) = changes.kept[0].fields
+    assert (field.field, field.before, field.after) == ("title", None, "T")
+
+
+def test_flatten_names_fields_as_a_person_does():
+    body = {
+        "key": "team",
+        "fields": [{"name": "A", "tags": ["x", "y"], "rows": [{"q": 1}], "meta": {"a": None}}],
+    }
+    assert flatten(body) == {
+        "key": "team",
+        "name": "A",
+        "tags": '["x","y"]',
+        "rows.0.q": "1",
+        "meta.a": "null",
+    }
+
+
+def test_failures_are_grouped_by_the_shape_of_their_reason(tmp_path: Path):
+    path = tmp_path / "f.jsonl"
+    lines = [{"identity": f"r{i}", "source": f"a.csv:{i}", "reason": f"bad value 'v{i}'"}
+             for i in range(30)]  # fmt: skip
+    lines.append({"identity": "z", "reason": "refused: 'no'"})
+    path.write_bytes(b"\n".join(orjson.dumps(x) for x in lines) + b"\nnot json\n")
+    found = grouped(path, rows=5)
+    assert (found.total, found.unreadable) == (32, 1)
+    first, second = found.groups
+    assert (first.count, len(first.rows), first.more, first.reason) == (30, 5, 25, "bad value …")
+    assert (second.count, second.reason) == (1, "refused: 'no'"), "one of its kind: whole"
+    assert grouped(path, groups=1).other == 1
+    assert grouped(tmp_path / "absent.jsonl").groups == []
+
+
+@pytest.mark.anyio
+async def test_verify_writes_its_report_with_the_differences(emulator, tmp_path: Path):
+    source = write_csv(tmp_path / "team.csv", team_rows(3))
+    ledger = tmp_path / "team.ledger.sqlite"
+    env = cli_env(emulator.base_url)
+    run = await anyio.run_process(run_args(source, ledger, "--rate", "500"), env=env, check=False)
+    assert run.returncode == 0, run.stdout.decode() + run.stderr.decode()
+    await emulator.settle()
+    one = item(emulator, "person1@example.com")["id"]
+    await edit_in_butter(
+        emulator, f"content/team_members/{one}/", {"fields": {"bio": "<b>Mine</b>"}}
+    )
+
+    done = await anyio.run_process(
+        [MIGRATOR, "--log-level", "warning", "verify", str(TEAM_MAPPING), "--source", str(source),
+         "--ledger", str(ledger), "--settle-delay", "0", "--settle-timeout", "0.6"],
+        env=env, check=False,
+    )  # fmt: skip
+    out = done.stdout.decode()
+    assert done.returncode == 1, out + done.stderr.decode()
+    page = tmp_path / "team.verify.html"
+    assert f"Report: {page}" in out
+    dom = html.fromstring(page.read_bytes())
+    rows = dom.xpath("//table[contains(@class, 'verify-counts')]//tr")
+    counts = {text(r.xpath("td")[0]): text(r.xpath("td")[1]) for r in rows}
+    assert counts["verified: as sent"] == "2" and counts["differ from what was sent"] == "1"
+    (row,) = dom.xpath("//tr[@class='difference']")
+    cells = [text(td) for td in row.xpath("td")]
+    assert cells[:3] == ["person1@example.com", f"{source}:3", "bio"]
+    assert "<b>Mine</b>" in cells[3] and dom.xpath("//td//b") == []
+
+    # `run --verify`: the run's page has the verify part too.
+    again = await anyio.run_process(
+        run_args(source, ledger, "--rate", "500", "--verify"), env=env, check=False
+    )
+    assert again.returncode == 1, again.stdout.decode()
+    dom = html.fromstring((tmp_path / "team.report.html").read_bytes())
+    assert dom.xpath("//h3[text()='Verify: read back and compared']")
+    assert len(dom.xpath("//tr[@class='difference']")) == 1
