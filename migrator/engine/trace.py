@@ -13,6 +13,7 @@ import orjson
 
 from migrator.records import JsonObject, JsonValue
 
+CONTEXT = 120  # characters shown around the part of a long value that changed
 # (seconds since the run started, writes, throttle answers, retries): counts so far.
 Sample = tuple[float, int, int, int]
 
@@ -111,8 +112,22 @@ class Changes:
         )
 
     def _field(self, name: str, before: str | None, after: str | None) -> FieldChange:
-        clipped = any(v is not None and len(v) > self.chars for v in (before, after))
-        return FieldChange(name, _clip(before, self.chars), _clip(after, self.chars), clipped)
+        if all(v is None or len(v) <= self.chars for v in (before, after)):
+            return FieldChange(name, before, after)
+        if before is None or after is None:
+            return FieldChange(name, _clip(before, self.chars), _clip(after, self.chars), True)
+        # Long values (a post's body): the part that differs, with some text around it,
+        # cut at the same place in both, so what is shown as changed did change.
+        same_start = _same_start(before, after)
+        most = min(len(before), len(after)) - same_start
+        same_end = min(_same_start(before[::-1], after[::-1]), most)
+        start = max(0, same_start - CONTEXT)
+
+        def cut(text: str) -> str:
+            end = min(len(text), len(text) - same_end + CONTEXT, start + self.chars)
+            return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+        return FieldChange(name, cut(before), cut(after), True)
 
 
 def flatten(body: JsonObject) -> dict[str, str]:
@@ -147,6 +162,19 @@ def _text(value: JsonValue) -> str:
     if isinstance(value, str):
         return value
     return orjson.dumps(value).decode()
+
+
+def _same_start(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` begin with alike (a binary search of slices:
+    string comparisons in C, for bodies of megabytes)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def _clip(text: str | None, chars: int) -> str | None:

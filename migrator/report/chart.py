@@ -35,10 +35,13 @@ def rates(samples: Sequence[Sample]) -> list[tuple[float, float, float, float]]:
     return out
 
 
+SHORTEST = 1.0  # seconds: a shorter run's rate over a few milliseconds would mislead
+
+
 def chart(samples: Sequence[Sample]) -> Chart:
     steps = rates(samples)
-    if not steps:
-        return Chart("", 0.0, 0.0, 0)
+    if not steps or steps[-1][0] < SHORTEST:
+        return Chart("", steps[-1][0] if steps else 0.0, 0.0, 0)
     t_end = max(steps[-1][0], 1.0)
     top = _nice(max(max(s[1], s[2], s[3]) for s in steps))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM

@@ -300,20 +300,35 @@ _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 def _shown(change: Change) -> ShownChange:
     fields = []
     for f in change.fields:
-        before, after = _runs(f.before or "", f.after or "")
+        before, after = _runs(f.before or "", f.after or "", cut=f.clipped)
         fields.append(
             ShownField(f.field, before, after, f.before is None, f.after is None, f.clipped)
         )
     return ShownChange(change, fields)
 
 
-def _runs(before: str, after: str) -> tuple[list[tuple[bool, str]], list[tuple[bool, str]]]:
+def _runs(
+    before: str, after: str, *, cut: bool = False
+) -> tuple[list[tuple[bool, str]], list[tuple[bool, str]]]:
     """Both values cut in runs of words, each marked changed or not (difflib, by word:
-    a thousand characters are a few hundred tokens)."""
+    a thousand characters are a few hundred tokens). ``cut``: the values end where the
+    report cut them, at the same length but not the same place in the text: what differs
+    in their last words is that cut, not a change, and is left out."""
     a, b = _TOKENS.findall(before), _TOKENS.findall(after)
+    both_cut = cut and a[-1:] == b[-1:] == ["…"]
+    if both_cut:
+        a, b = a[:-1], b[:-1]
     old: list[tuple[bool, str]] = []
     new: list[tuple[bool, str]] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    if both_cut:
+        if len(opcodes) > 1 and opcodes[-1][0] != "equal":
+            a, b = a[: opcodes[-1][1]], b[: opcodes[-1][3]]
+            opcodes = opcodes[:-1]
+        a.append("…")
+        b.append("…")
+        opcodes.append(("equal", len(a) - 1, len(a), len(b) - 1, len(b)))
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             old.append((False, "".join(a[i1:i2])))
             new.append((False, "".join(b[j1:j2])))

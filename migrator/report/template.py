@@ -120,10 +120,10 @@ ul.notes li { margin: 2px 0; }
 <h3>Writes, throttles and retries over time</h3>
 {% if s.chart.svg %}
 <figure class="timeline">{{ s.chart.svg|svg }}
-<figcaption class="muted">{{ s.chart.points }} steps over {{ "%.1f"|format(s.chart.seconds) }} s;
+<figcaption class="muted">{{ "%.1f"|format(s.chart.seconds) }} s of sending;
  at most {{ "%.1f"|format(s.chart.peak_writes) }} writes per second.</figcaption></figure>
 {% else %}
-<p class="muted">No time passed to draw.</p>
+<p class="muted">The run sent for under a second: too short to draw over time.</p>
 {% endif %}
 {% endif %}
 
@@ -175,7 +175,7 @@ ul.notes li { margin: 2px 0; }
 {% if s.warnings.groups %}
 {% for line in s.warning_items %}<p>{{ line }}</p>{% endfor %}
 {% for g in s.warnings.groups %}
-<details class="warning-group">
+<details class="warning-group" {% if loop.index <= 3 %}open{% endif %}>
 <summary><span class="n">{{ g.count }}</span> × {{ g.reason }}</summary>
 <table class="warnings">
 <tr><th>record</th><th>source line</th><th>field</th><th>URL</th></tr>

@@ -17,7 +17,7 @@ BAD_EMAIL_ROW = 3  # its index in the CSV's rows: line 5 of the file (header on 
 
 def counts(dom: html.HtmlElement) -> dict[str, str]:
     return {
-        row.get("data-count"): text(row.xpath("td")[1]) for row in dom.xpath("//tr[@data-count]")
+        row.get("data-count"): text(row.xpath("td")[1]) for row in dom.xpath(".//tr[@data-count]")
     }
 
 
