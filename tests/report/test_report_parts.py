@@ -195,3 +195,22 @@ def test_where_two_long_values_were_cut_is_not_marked_as_changed():
     assert "".join(t for _, t in after).endswith("…")
     before, after = _runs("a old c", "a new c", cut=False)
     assert [t for changed, t in after if changed] == ["new"]
+
+
+@pytest.mark.anyio
+async def test_the_media_check_and_its_dead_url_are_on_the_page(emulator, media_server, tmp_path):
+    rows = team_rows(3)
+    rows[0][4], rows[1][4] = "red.png", "gone.png"
+    source = write_csv(tmp_path / "team.csv", rows)
+    args = run_args(source, tmp_path / "team.ledger.sqlite", "--rate", "500", "--check-media",
+                    "--var", f"media_base={media_server.url}/img")  # fmt: skip
+    done = await anyio.run_process(args, env=cli_env(emulator.base_url), check=False)
+    assert done.returncode == 1, done.stdout.decode() + done.stderr.decode()
+    dom = html.fromstring((tmp_path / "team.report.html").read_bytes())
+    media = [text(li) for li in dom.xpath("//ul[@class='media']/li")]
+    assert media[0].startswith("2 media URLs checked") and media[1].startswith("1 dead"), media
+    assert any(f"{media_server.url}/img/gone.png answered 404" in line for line in media)
+    (failure,) = dom.xpath("//tr[@class='failure']")
+    cells = [text(td) for td in failure.xpath("td")]
+    assert cells[:2] == ["person1@example.com", f"{source}:3"] and cells[3] == "photo"
+    assert "404" in cells[4]
