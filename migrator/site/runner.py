@@ -210,7 +210,8 @@ async def run_site(
 
 def write_site_report(jobs: list[Job]) -> Path | None:
     """The HTML report of the jobs that ran, beside their reports. A report that cannot
-    be written is said in the log, and changes nothing of the run or its exit code."""
+    be written is said in the log, and changes nothing of the run or its exit code (a
+    scheduled re-import's alerting reads that code)."""
     ran = [job for job in jobs if job.stats is not None]
     if not ran:
         return None
@@ -239,7 +240,9 @@ def write_site_report(jobs: list[Job]) -> Path | None:
         return write_report(path, parts, kind=kind)
     except (MigratorError, OSError) as exc:
         log.warning("run report not written", path=str(path), error=str(exc))
-        return None
+    except Exception as exc:  # a bug of the report's: the run it reports on still stands
+        log.error("run report not written", path=str(path), error=repr(exc))
+    return None
 
 
 async def _run_one(job: Job, butter: Butter | None) -> RunStats:

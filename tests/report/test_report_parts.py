@@ -214,3 +214,20 @@ async def test_the_media_check_and_its_dead_url_are_on_the_page(emulator, media_
     cells = [text(td) for td in failure.xpath("td")]
     assert cells[:2] == ["person1@example.com", f"{source}:3"] and cells[3] == "photo"
     assert "404" in cells[4]
+
+
+@pytest.mark.anyio
+async def test_a_report_that_cannot_be_written_changes_nothing_of_the_run(emulator, tmp_path):
+    source = write_csv(tmp_path / "team.csv", team_rows(2))
+    elsewhere = tmp_path / "elsewhere.html"
+    (tmp_path / "team.report.html").symlink_to(elsewhere)
+    done = await anyio.run_process(
+        run_args(source, tmp_path / "team.ledger.sqlite", "--rate", "500"),
+        env=cli_env(emulator.base_url),
+        check=False,
+    )
+    out, err = done.stdout.decode(), done.stderr.decode()
+    assert done.returncode == 0, out + err
+    assert "Report:" not in out and "All records are in ButterCMS's queue" in out
+    assert "run report not written" in err and "symbolic link" in err
+    assert not elsewhere.exists(), "nothing written through the link"
