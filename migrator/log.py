@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import MutableMapping
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 _SECRET_KEYS = re.compile(r"(token|authorization|password|secret|api_key)", re.IGNORECASE)
 _CHARS = r"[A-Za-z0-9._~+/=-]"  # what a token, key or password in a URL is made of
@@ -98,6 +98,21 @@ def redact_output() -> None:
             setattr(sys, name, RedactedStream(stream))
 
 
+class _Stderr:
+    """Whatever ``sys.stderr`` is when a line is written, not when logging was set up: while
+    the progress display shows, rich puts a proxy there that prints each line above the bar
+    (``Live(redirect_stderr=True)``), so a log line never lands in the middle of it."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def _orjson_dumps(obj: Any, default: Any = None) -> str:
     import orjson
 
@@ -112,9 +127,10 @@ _pending: tuple[bool, str, TextIO] | None = None
 def configure(
     *, json: bool | None = None, level: str = "info", stream: TextIO | None = None
 ) -> None:
-    """Set up structlog. ``json=None`` picks JSON when the stream is not a terminal."""
+    """Set up structlog. ``json=None`` picks JSON when the stream is not a terminal.
+    No ``stream``: stderr, as it is at each line (``_Stderr``)."""
     global _pending
-    stream = stream or sys.stderr
+    stream = stream or cast(TextIO, _Stderr())
     if json is None:
         json = not stream.isatty()
     _pending = (json, level, stream)

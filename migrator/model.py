@@ -10,6 +10,8 @@ mapping must produce, so a rehearsal and a real run check the same rules.
     [[authors]]
     email = "ada@example.com"
     slug = "ada-lovelace"
+    bio = "..."         # optional, as Butter's author profile: first_name, last_name, bio,
+                        # title, profile_image and the *_url / twitter_handle links
 
     [page_types.landing_page.fields]
     headline = { type = "short_text", required = true }
@@ -100,12 +102,27 @@ class Collection:
     fields: dict[str, Field]
 
 
+# The profile keys of a Butter author beyond its names (blank unless the model gives them).
+AUTHOR_PROFILE = (
+    "bio",
+    "title",
+    "linkedin_url",
+    "facebook_url",
+    "instagram_url",
+    "pinterest_url",
+    "twitter_handle",
+    "profile_image",
+)
+
+
 @dataclass(frozen=True)
 class Author:
     email: str
     slug: str
     first_name: str = ""
     last_name: str = ""
+    # AUTHOR_PROFILE's keys that the model sets; the emulator reads them back.
+    profile: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -255,8 +272,9 @@ def _parse_authors(raw: list[dict[str, str]], bad: Complain) -> tuple[Author, ..
         if not a.get("email") or not a.get("slug"):
             bad(f"authors[{i}]", "an author needs an email and a slug")
             continue
+        profile = {k: str(a[k]) for k in AUTHOR_PROFILE if k in a}
         authors.append(
-            Author(a["email"], a["slug"], a.get("first_name", ""), a.get("last_name", ""))
+            Author(a["email"], a["slug"], a.get("first_name", ""), a.get("last_name", ""), profile)
         )
     return tuple(authors)
 

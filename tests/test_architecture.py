@@ -34,6 +34,7 @@ LAYERS: list[set[str]] = [
         "interrupts",
         "netguard",
         "lazy",
+        "consoles",
     },
     {"sources"},
     {"mapping"},

@@ -79,3 +79,16 @@ def test_required_sub_fields_of_whole_values_must_be_sent():
         "fields.faq[0].question: required",
         "fields.sections[0].hero.headline: required",
     ]
+
+
+def test_an_author_keeps_the_profile_keys_butter_reads_back():
+    raw = {
+        "authors": [
+            {"email": "a@x.org", "slug": "a", "bio": "Writes", "twitter_handle": "ax", "age": 3},
+            {"email": "b@x.org", "slug": "b"},
+        ]
+    }
+    model = parse_content_model(raw, "model.toml")
+    # Unknown keys (age) are not Butter's: left out.
+    assert model.author(slug="a").profile == {"bio": "Writes", "twitter_handle": "ax"}
+    assert model.author(slug="b").profile == {}

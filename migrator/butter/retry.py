@@ -177,7 +177,8 @@ class Retrier:
                 self.counts.throttled += 1
                 throttles += 1
                 self.gate.pause(exc.retry_after)
-                log.info("throttled", retry_after=exc.retry_after, service=self.service, **context)
+                # Counted on the progress display and in the summary; each one at debug.
+                log.debug("throttled", retry_after=exc.retry_after, service=self.service, **context)
                 if throttles > self.policy.max_throttles:
                     raise GaveUp(f"throttled {throttles} times in a row", exc) from None
             except (RetriableError, Ambiguous) as exc:
@@ -190,7 +191,7 @@ class Retrier:
                     raise GaveUp(f"gave up after {attempts} attempts: {exc}", exc) from None
                 self.counts.retries += 1
                 delay = self.policy.backoff(attempts)
-                log.info(
+                log.debug(
                     "retrying",
                     error=str(exc),
                     attempt=attempts,

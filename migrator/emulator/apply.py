@@ -217,6 +217,8 @@ class Applier:
         page = self.store.find_page(page_type, slug)
         if page is None:
             raise Rejected(f"page not found: {page_type}/{slug}")
+        if page.page_type not in self.model.page_types:  # a seeded single page
+            raise Rejected(f"{slug} is a single page: the content model has no fields for it")
         fields = self.model.page_types[page.page_type].fields
         values: dict[str, dict[str, Any]] = {}
         if "fields" in job.body:

@@ -45,6 +45,8 @@ READ_PARAMS = frozenset(
         "category_slug",
         "tag_slug",
         "exclude_body",
+        "query",  # the searches
+        "include",  # include=recent_posts on authors, categories and tags
     }
 )
 CACHED_STATUSES = frozenset({200, 404})

@@ -270,6 +270,14 @@ def _caps(values: tuple[str, ...]) -> dict[str, int]:
     metavar="SECONDS",
     help="A media download taking longer than this fails its item.",
 )
+@click.option(
+    "--blog-url",
+    default="",
+    metavar="URL",
+    help="The account's blog URL, which posts' `url` and the feeds' links follow: "
+    "'https://example.com/blog/{slug}' (a URL without {slug} gets /{slug}). Default: none, "
+    "as an account without one (lists give /<slug>, a single post null).",
+)
 @media_reach_options
 @_realism_options
 def emulator_command(
@@ -291,6 +299,7 @@ def emulator_command(
     caps: tuple[str, ...],
     media_max_mb: float,
     media_timeout: float,
+    blog_url: str,
     allow_private_media: bool,
     allow_media_hosts: tuple[str, ...],
     realistic: bool,
@@ -336,6 +345,7 @@ def emulator_command(
             media_allow_hosts=allow_media_hosts,
             media_max_bytes=int(media_max_mb * 1024 * 1024),
             media_timeout=media_timeout,
+            blog_url=blog_url,
         )
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None

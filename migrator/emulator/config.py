@@ -203,6 +203,10 @@ class EmulatorConfig:
     media_allow_hosts: tuple[str, ...] = ()
     media_max_bytes: int = MEDIA_MAX_BYTES
     media_timeout: float = MEDIA_TIMEOUT
+    # The account's blog URL: a post's ``url`` and its link in the feeds, ``{slug}``
+    # replaced (``https://example.com/blog/{slug}``; a base URL gets ``/{slug}``). Empty:
+    # an account without one, as recorded: lists give ``/<slug>``, a single post null.
+    blog_url: str = ""
 
     def __post_init__(self) -> None:
         if self.duplicate_slugs not in DUPLICATE_SLUG_POLICIES:
@@ -223,6 +227,11 @@ class EmulatorConfig:
         if not self.media_timeout > 0:
             raise ConfigError(f"media_timeout must be positive, got {self.media_timeout}")
         object.__setattr__(self, "webhooks", tuple(self.webhooks))
+        if self.blog_url.count("{slug}") > 1 or any(c.isspace() for c in self.blog_url):
+            raise ConfigError(
+                f"blog_url: expected a URL with at most one {{slug}} and no spaces, "
+                f"got {self.blog_url!r}"
+            )
 
     @property
     def media_policy(self) -> NetPolicy:

@@ -1,6 +1,8 @@
-"""The Read API, enough to verify a migration and to learn collection item ids.
+"""The Read API of pages and collections: what migrator's verify reads, and what
+ButterCMS's official SDKs call (the blog's reads are in blog.py).
 
-Shapes follow the recorded real responses in realdata/json/buttercms-reference/.
+Shapes follow the recorded real responses in realdata/json/buttercms-reference/ (replayed
+by tests/emulator/sdk/test_replay.py); references expand by ``levels`` (``render.py``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from typing import Any
 from aiohttp import web
 
 from migrator.emulator.config import Realism
+from migrator.emulator.render import DEFAULT_LEVELS, MAX_LEVELS, Renderer, View
 from migrator.emulator.responses import bad_request, dumps, forbidden, not_found
-from migrator.emulator.store import CollectionItem, Page, Post, Store, slugify
+from migrator.emulator.store import SINGLE_PAGES, Page, Store
 from migrator.model import ContentModel, Field
 
 MAX_PAGE_SIZE = 100
@@ -75,25 +78,16 @@ def paginate(request: web.Request, items: Sequence[Any]) -> tuple[Sequence[Any],
     return items[start : start + size], meta
 
 
-def render_fields(fields: dict[str, Field], values: dict[str, Any]) -> dict[str, Any]:
-    """Stored values as Butter reads them back: pickers become ``{"type", "fields"}``."""
-    out = dict(values)
-    for name, f in fields.items():
-        if f.type == "component_picker" and isinstance(values.get(name), list):
-            out[name] = [
-                {"type": cname, "fields": cvalues}
-                for item in values[name]
-                for cname, cvalues in item.items()
-            ]
-    return out
-
-
-def _sort_key(f: Field, value: Any) -> tuple[bool, Any]:
+def _sort_key(f: Field | None, value: Any) -> tuple[bool, Any]:
     """Blank values last; numbers by value, everything else as text."""
-    if f.type == "number":
+    if f is not None and f.type == "number":
         number = isinstance(value, int | float) and not isinstance(value, bool)
         return (not number, value if number else 0)
     return (value in ("", None), str(value))
+
+
+# Page attributes a page list may be ordered by, besides the page type's fields.
+PAGE_ORDER_KEYS = ("published", "updated", "slug", "name")
 
 
 class ReadHandlers:
@@ -101,15 +95,18 @@ class ReadHandlers:
         self.model = model
         self.store = store
         self.realism = realism or Realism()
+        self.render = Renderer(model, store, self.realism)
 
     def routes(self) -> list[web.RouteDef]:
+        # Fixed paths before the patterns that would take them ("search" as a page type).
         return [
+            web.get("/v2/pages/", self.list_single_pages),
+            web.get("/v2/pages/search/", self.search_pages),
             web.get("/v2/pages/{page_type}/", self.list_pages),
             web.get("/v2/pages/{page_type}/{slug}/", self.get_page),
             web.get("/v2/content/", self.get_collections),
             web.get("/v2/content/{key}/", self.get_collection),
-            web.get("/v2/posts/", self.list_posts),
-            web.get("/v2/posts/{slug}/", self.get_post),
+            web.get("/v2/content/{key}/{item_id}/", self.get_item),
         ]
 
     # ------------------------------------------------------------------ shared
@@ -122,6 +119,20 @@ class ReadHandlers:
             raise bad_request({"detail": "Invalid locale parameter"})
         return locale
 
+    def _view(self, request: web.Request) -> View:
+        raw = request.query.get("levels")
+        levels = DEFAULT_LEVELS
+        if raw is not None:
+            try:
+                levels = int(raw)
+            except ValueError:
+                raise bad_request(
+                    {"detail": f"levels must be a whole number, got {raw!r}"}
+                ) from None
+            # Butter's docs: "values outside this range are automatically adjusted".
+            levels = min(max(levels, 1), MAX_LEVELS)
+        return View(self._locale(request), wants_preview(request.query), levels)
+
     def _visible(self, request: web.Request, status: str) -> bool:
         return status == "published" or wants_preview(request.query)
 
@@ -130,203 +141,209 @@ class ReadHandlers:
 
     @staticmethod
     def _matches(values: dict[str, Any], filters: dict[str, str]) -> bool:
+        """Filters compare with the stored values: a reference by the slug or id written."""
+
         def text(v: Any) -> str:
             return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
-        return all(name in values and text(values[name]) == want for name, want in filters.items())
+        def hit(v: Any, want: str) -> bool:
+            return any(text(x) == want for x in v) if isinstance(v, list) else text(v) == want
 
-    def _values(
-        self, fields: dict[str, Field], stored: dict[str, dict[str, Any]], locale: str
-    ) -> dict[str, Any]:
-        values = stored.get(locale)
-        if values is None:  # a locale never written reads back blank
-            values = {name: f.empty_value() for name, f in fields.items()}
-        return render_fields(fields, values)
+        return all(name in values and hit(values[name], want) for name, want in filters.items())
 
     # ------------------------------------------------------------------ pages
 
-    def _page_status(self, page: Page, locale: str) -> tuple[str, str | None]:
-        """Status and ``published`` as a read in ``locale`` sees them: with
-        Realism.status_per_locale, that locale version's (a version never written is a
-        draft); otherwise the page's."""
-        if self.realism.status_per_locale:
-            return page.statuses.get(locale, "draft"), page.published_in.get(locale)
-        return page.status, page.published
-
-    def _page_visible(self, request: web.Request, page: Page, locale: str) -> bool:
-        return self._visible(request, self._page_status(page, locale)[0])
-
-    def _page(self, page: Page, locale: str) -> dict[str, Any]:
-        fields = self.model.page_types[page.page_type].fields
-        return {
-            "slug": page.slug,
-            "name": page.name,
-            "published": self._page_status(page, locale)[1],
-            "updated": page.updated,
-            "page_type": page.page_type,
-            "fields": self._values(fields, page.fields, locale),
-        }
-
     async def get_page(self, request: web.Request) -> web.Response:
-        locale = self._locale(request)
+        view = self._view(request)
         page_type, slug = request.match_info["page_type"], request.match_info["slug"]
         if page_type == "*" and self.realism.strict_reads:
             # Drafts count too: whether Butter counts only what the read may see is unknown.
             if sum(slug in pages for pages in self.store.pages.values()) > 1:
                 raise forbidden(MULTIPLE_PAGES["detail"])
         page = self.store.find_page(page_type, slug)
-        if page is None or not self._page_visible(request, page, locale):
+        if page is None or not self.render.page_visible(page, view):
             raise not_found(PAGE_NOT_FOUND["detail"])
-        return web.json_response({"data": self._page(page, locale)}, dumps=dumps)
+        return web.json_response({"data": self.render.page(page, view)}, dumps=dumps)
 
-    async def list_pages(self, request: web.Request) -> web.Response:
-        locale = self._locale(request)
-        page_type = request.match_info["page_type"]
-        if page_type == "*":
-            pages = [p for t in self.store.pages.values() for p in t.values()]
-        elif page_type in self.model.page_types:
-            pages = list(self.store.pages.get(page_type, {}).values())
-        else:
-            raise not_found(PAGE_NOT_FOUND["detail"])
-        filters = self._field_filters(request)
-        rendered = [self._page(p, locale) for p in pages if self._page_visible(request, p, locale)]
-        rendered = [p for p in rendered if self._matches(p["fields"], filters)]
+    def _single_pages(self, request: web.Request) -> web.Response:
+        """``/v2/pages/*/`` and ``/v2/pages/``: the single pages only (``page_type: null``),
+        without ``name``, as recorded (buttercms-js-mock--page-list.json); Butter's docs:
+        no field filters or ordering here."""
+        view = self._view(request)
+        pages = self.store.pages.get(SINGLE_PAGES, {}).values()
+        rendered = [self.render.page(p, view) for p in pages if self.render.page_visible(p, view)]
+        for p in rendered:
+            del p["name"]
         data, meta = paginate(request, rendered)
         return web.json_response({"meta": meta, "data": list(data)}, dumps=dumps)
 
+    async def list_single_pages(self, request: web.Request) -> web.Response:
+        return self._single_pages(request)
+
+    async def list_pages(self, request: web.Request) -> web.Response:
+        page_type = request.match_info["page_type"]
+        if page_type == "*":
+            return self._single_pages(request)
+        if page_type not in self.model.page_types:
+            raise not_found(PAGE_NOT_FOUND["detail"])
+        view = self._view(request)
+        fields = self.model.page_types[page_type].fields
+        filters = self._field_filters(request)
+        pages = [
+            p
+            for p in self.store.pages.get(page_type, {}).values()
+            if self.render.page_visible(p, view)
+            and self._matches(self.render.raw_values(fields, p.fields, view.locale), filters)
+        ]
+        pages = self._order_pages(request, fields, pages, view)
+        data, meta = paginate(request, pages)
+        rendered = [self.render.page(p, view) for p in data]
+        return web.json_response({"meta": meta, "data": rendered}, dumps=dumps)
+
+    def _order_pages(
+        self, request: web.Request, fields: dict[str, Field], pages: list[Page], view: View
+    ) -> list[Page]:
+        """``order=published``, ``-updated``, ``title`` (a field; ``fields.title`` too):
+        Butter's docs. An order on nothing the page type has is ignored **[undocumented]**."""
+        order = request.query.get("order")
+        if not order:
+            return pages
+        name = order.removeprefix("-").removeprefix("fields.")
+        descending = order.startswith("-")
+        if name in fields:
+            f: Field | None = fields[name]
+
+            def key(p: Page) -> tuple[bool, Any]:
+                return _sort_key(f, self.render.raw_values(fields, p.fields, view.locale).get(name))
+
+        elif name in PAGE_ORDER_KEYS:
+            f = None
+
+            def key(p: Page) -> tuple[bool, Any]:
+                if name == "published":
+                    return _sort_key(None, self.render.page_status(p, view.locale)[1])
+                return _sort_key(None, getattr(p, name))
+
+        else:
+            return pages
+        ordered = sorted(pages, key=key, reverse=descending)
+        if descending:  # blank values stay last either way
+            ordered.sort(key=lambda p: key(p)[0])
+        return ordered
+
+    async def search_pages(self, request: web.Request) -> web.Response:
+        """``/v2/pages/search/?query=``: pages of every type (``page_type=`` narrows it)
+        whose slug, name or any text field holds the query, case-insensitively
+        **[undocumented]**: Butter says only that it searches pages."""
+        query = request.query.get("query", "").strip().lower()
+        if not query:
+            raise bad_request({"query": ["This field is required."]})
+        view = self._view(request)
+        wanted = request.query.get("page_type")
+        found = []
+        for page_type, pages in self.store.pages.items():
+            if wanted and page_type != wanted:
+                continue
+            for page in pages.values():
+                values = self.render.raw_values(
+                    self.render.page_fields(page), page.fields, view.locale
+                )
+                texts = [page.slug, page.name, *_texts(values)]
+                if self.render.page_visible(page, view) and any(query in t.lower() for t in texts):
+                    found.append(page)
+        data, meta = paginate(request, found)
+        rendered = [self.render.page(p, view) for p in data]
+        return web.json_response({"meta": meta, "data": rendered}, dumps=dumps)
+
     # ------------------------------------------------------------------ collections
 
-    def _items(self, request: web.Request, key: str, locale: str) -> list[dict[str, Any]]:
+    def _items(self, request: web.Request, key: str, view: View) -> list[dict[str, Any]]:
         fields = self.model.collections[key].fields
         filters = self._field_filters(request)
         order = self._check_collection_query(request, key, filters)
-        out = []
-        for item in self.store.collections.get(key, {}).values():
-            if not self._visible(request, item.status):
-                continue
-            values = self._values(fields, item.fields, locale)
-            if self._matches(values, filters):
-                out.append(self._item(item, values))
+        items = [
+            (item, values)
+            for item in self.store.collections.get(key, {}).values()
+            if self.render.item_visible(item, view)
+            and self._matches(
+                values := self.render.raw_values(fields, item.fields, view.locale), filters
+            )
+        ]
         if order is not None:
             name, descending = order
-            out.sort(key=lambda i: _sort_key(fields[name], i.get(name)), reverse=descending)
-        return out
+            items.sort(key=lambda i: _sort_key(fields[name], i[1].get(name)), reverse=descending)
+        return [self.render.item(item, view) for item, _ in items]
 
     def _check_collection_query(
         self, request: web.Request, key: str, filters: dict[str, str]
     ) -> tuple[str, bool] | None:
-        """Realism.strict_reads: 403 for a filter or ``order`` on a field the collection
+        """The order to sort by, if any (``order=name``, ``-name``: a field of the collection).
+        Realism.strict_reads: 403 for a filter or ``order`` on a field the collection
         does not have or Butter does not filter on (butter-api.md: "Butter answers 403 for
-        an invalid collection filter or order"). Returns the order to sort by, if any.
-        Without the switch, unknown filters match nothing and ``order`` is ignored."""
-        if not self.realism.strict_reads:
-            return None
+        an invalid collection filter or order"). Without the switch, unknown filters match
+        nothing and an unknown ``order`` is ignored."""
         fields = self.model.collections[key].fields
-        for name in filters:
-            if fields.get(name) is None:
-                raise forbidden(f"Invalid filter: {name!r} is not a field of collection {key!r}")
-            if fields[name].type not in FILTERABLE_TYPES:
-                raise forbidden(
-                    f"Invalid filter: cannot filter on {fields[name].type} field {name!r}"
-                )
         order = request.query.get("order")
-        if order is None:
+        name = order.removeprefix("-").removeprefix("fields.") if order else None
+        if not self.realism.strict_reads:
+            if order is None or name not in fields:
+                return None
+            return str(name), order.startswith("-")
+        for fname in filters:
+            if fields.get(fname) is None:
+                raise forbidden(f"Invalid filter: {fname!r} is not a field of collection {key!r}")
+            if fields[fname].type not in FILTERABLE_TYPES:
+                raise forbidden(
+                    f"Invalid filter: cannot filter on {fields[fname].type} field {fname!r}"
+                )
+        if order is None or name is None:
             return None
-        name = order.removeprefix("-")
         if fields.get(name) is None or fields[name].type not in FILTERABLE_TYPES:
             raise forbidden(f"Invalid order: cannot order collection {key!r} by {order!r}")
         return name, order.startswith("-")
 
-    @staticmethod
-    def _item(item: CollectionItem, values: dict[str, Any]) -> dict[str, Any]:
-        return {"meta": {"id": item.id}, **values}
+    def _keyed(self, request: web.Request, keys: list[str]) -> web.Response:
+        """One key: its items paged, with ``meta`` (recorded: test_content_field_get); several:
+        each key's items whole, no ``meta`` (recorded: test_content_field_all_filtered)."""
+        view = self._view(request)
+        if any(k not in self.model.collections for k in keys):
+            raise not_found()
+        if len(keys) == 1:
+            data, meta = paginate(request, self._items(request, keys[0], view))
+            return web.json_response({"meta": meta, "data": {keys[0]: list(data)}}, dumps=dumps)
+        body = {"data": {k: self._items(request, k, view) for k in keys}}
+        return web.json_response(body, dumps=dumps)
 
     async def get_collection(self, request: web.Request) -> web.Response:
-        key = request.match_info["key"]
-        locale = self._locale(request)
-        if key not in self.model.collections:
-            raise not_found()
-        data, meta = paginate(request, self._items(request, key, locale))
-        return web.json_response({"meta": meta, "data": {key: list(data)}}, dumps=dumps)
+        # buttercms-js 3 asks /v2/content/<a,b>/ for content.retrieve(["a", "b"]).
+        return self._keyed(request, [k for k in request.match_info["key"].split(",") if k])
 
     async def get_collections(self, request: web.Request) -> web.Response:
         keys = [k for k in request.query.get("keys", "").split(",") if k]
-        if not keys:
-            raise bad_request({"detail": "keys: give one or more collection keys"})
-        locale = self._locale(request)
-        unknown = [k for k in keys if k not in self.model.collections]
-        if unknown:
+        if not keys:  # Butter answers 200 with nothing in it (issue 16)
+            self._view(request)  # a bad locale or levels is still refused
+            return web.json_response({"data": {}}, dumps=dumps)
+        return self._keyed(request, keys)
+
+    async def get_item(self, request: web.Request) -> web.Response:
+        """``/v2/content/<key>/<id>/``: one item as ``{"data": {"meta": {"id"}, ...}}``
+        (the docs list the endpoint; the shape is the list's item **[undocumented]**)."""
+        key, raw_id = request.match_info["key"], request.match_info["item_id"]
+        view = self._view(request)
+        if key not in self.model.collections or not raw_id.isdigit():
             raise not_found()
-        # The recorded ?keys= answer carries no meta: each key's items come whole.
-        data = {k: self._items(request, k, locale) for k in keys}
-        return web.json_response({"data": data}, dumps=dumps)
-
-    # ------------------------------------------------------------------ posts
-
-    @staticmethod
-    def _post(post: Post) -> dict[str, Any]:
-        def named(names: list[str]) -> list[dict[str, str]]:
-            return [{"name": n, "slug": slugify(n)} for n in names]
-
-        author = {
-            **post.author,
-            **{
-                k: ""
-                for k in (
-                    "bio",
-                    "title",
-                    "linkedin_url",
-                    "facebook_url",
-                    "instagram_url",
-                    "pinterest_url",
-                    "twitter_handle",
-                    "profile_image",
-                )
-            },
-        }
-        return {
-            "created": post.created,
-            "published": post.published,
-            "url": None,
-            "slug": post.slug,
-            "featured_image": post.featured_image,
-            "featured_image_alt": post.featured_image_alt,
-            "author": author,
-            "tags": named(post.tags),
-            "categories": named(post.categories),
-            "title": post.title,
-            "body": post.body,
-            "summary": post.summary,
-            "updated": post.updated,
-            "deleted": None,
-            "seo_title": post.seo_title,
-            "meta_description": post.meta_description,
-            "status": post.status,
-        }
-
-    def _visible_posts(self, request: web.Request) -> list[Post]:
-        return [p for p in self.store.posts.values() if self._visible(request, p.status)]
-
-    async def list_posts(self, request: web.Request) -> web.Response:
-        data, meta = paginate(request, [self._post(p) for p in self._visible_posts(request)])
-        return web.json_response({"meta": meta, "data": list(data)}, dumps=dumps)
-
-    async def get_post(self, request: web.Request) -> web.Response:
-        slug = request.match_info["slug"]
-        posts = self._visible_posts(request)
-        index = next((i for i, p in enumerate(posts) if p.slug == slug), None)
-        if index is None:
+        item = self.store.collections.get(key, {}).get(int(raw_id))
+        if item is None or not self.render.item_visible(item, view):
             raise not_found()
-        # Butter lists newest first; "next" is the older neighbour.
-        meta = {
-            "next_post": _neighbour(posts, index - 1),
-            "previous_post": _neighbour(posts, index + 1),
-        }
-        return web.json_response({"meta": meta, "data": self._post(posts[index])}, dumps=dumps)
+        return web.json_response({"data": self.render.item(item, view)}, dumps=dumps)
 
 
-def _neighbour(posts: list[Post], i: int) -> dict[str, str] | None:
-    if 0 <= i < len(posts):
-        p = posts[i]
-        return {"slug": p.slug, "title": p.title, "featured_image": p.featured_image}
-    return None
+def _texts(value: Any) -> list[str]:
+    """Every string inside a stored value (components, repeaters and pickers included)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []

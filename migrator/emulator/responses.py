@@ -25,3 +25,11 @@ def forbidden(detail: str) -> web.HTTPForbidden:
     """Butter's 403 is not only about auth: an invalid collection filter or order, or a ``*``
     page read matching several pages, answer 403 with a ``detail``."""
     return web.HTTPForbidden(text=dumps({"detail": detail}), content_type="application/json")
+
+
+def unsupported_media_type(media_type: str) -> web.HTTPUnsupportedMediaType:
+    """415 for a body no parser takes (DRF names the Content-Type header as sent)."""
+    detail = f'Unsupported media type "{media_type}" in request.'
+    return web.HTTPUnsupportedMediaType(
+        text=dumps({"detail": detail}), content_type="application/json"
+    )

@@ -15,6 +15,7 @@ import orjson
 from aiohttp import web
 
 from migrator.emulator.apply import Applier
+from migrator.emulator.blog import BlogHandlers
 from migrator.emulator.cache import ReadCache
 from migrator.emulator.config import EmulatorConfig, Faults
 from migrator.emulator.faults import ConnectionDropped, FaultInjector, Handler
@@ -31,6 +32,14 @@ log = get_logger("migrator.emulator")
 NOT_PROVIDED = {"detail": "Authentication credentials were not provided"}
 INVALID_TOKEN = {"detail": "Invalid token."}
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DRF_METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def _allow(methods: str) -> str:
+    """aiohttp's ``GET,HEAD`` in DRF's order and spelling (recorded: ``GET, HEAD, OPTIONS``;
+    OPTIONS is left out, as the emulator does not answer it)."""
+    given = {m.strip() for m in methods.split(",")}
+    return ", ".join(m for m in DRF_METHOD_ORDER if m in given)
 
 
 def _unauthorized(body: dict[str, str]) -> web.Response:
@@ -103,7 +112,10 @@ class Emulator:
                 detail = (
                     "Not found." if exc.status == 404 else f'Method "{request.method}" not allowed.'
                 )
-                return web.json_response({"detail": detail}, status=exc.status)
+                headers = (
+                    {"Allow": _allow(exc.headers["Allow"])} if "Allow" in exc.headers else None
+                )
+                return web.json_response({"detail": detail}, status=exc.status, headers=headers)
             raise
         except Exception:
             entry["status"] = 500
@@ -113,7 +125,10 @@ class Emulator:
 
     @web.middleware
     async def _append_slash(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith("/v2") and not request.path.endswith("/"):
+        # A path routed without its slash (the blog's, which Butter answers directly as the
+        # cassettes show) is answered; any other gets the 301.
+        routed = request.match_info.http_exception is None
+        if request.path.startswith("/v2") and not request.path.endswith("/") and not routed:
             query = f"?{request.query_string}" if request.query_string else ""
             raise web.HTTPMovedPermanently(f"{request.path}/{query}")
         return await handler(request)
@@ -163,7 +178,8 @@ class Emulator:
             realism.post_dates,
         )
         reads = ReadHandlers(self.config.model, self.store, realism)
-        app.add_routes([*writes.routes(), *reads.routes()])
+        blog = BlogHandlers(self.config.model, self.store, self.config.blog_url)
+        app.add_routes([*writes.routes(), *reads.routes(), *blog.routes()])
         app.router.add_get("/_emulator/state", self._state)
         return app
 

@@ -14,6 +14,10 @@ from typing import Any
 
 from slugify import slugify as python_slugify
 
+# The key single pages (pages without a page type, read back with ``page_type: null``) are
+# kept under in ``Store.pages``: ``*`` is what their reads name instead of a page type.
+SINGLE_PAGES = "*"
+
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
@@ -110,6 +114,11 @@ class Store:
                     return pages[slug]
             return None
         return self.pages.get(page_type, {}).get(slug)
+
+    def put_single_page(self, page: Page) -> None:
+        """Hold a single page (the Write API cannot create one: tests and states seed them)."""
+        page.page_type = SINGLE_PAGES
+        self.pages.setdefault(SINGLE_PAGES, {})[page.slug] = page
 
     def count(self, cap: str) -> int:
         if cap == "pages":

@@ -6,6 +6,7 @@ happens later in the background queue (``apply.py``), as at Butter.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -13,17 +14,24 @@ from aiohttp import web
 
 from migrator.emulator.apply import Job
 from migrator.emulator.faults import FaultInjector
-from migrator.emulator.responses import bad_request, not_found
+from migrator.emulator.responses import bad_request, not_found, unsupported_media_type
 from migrator.emulator.store import Store
 from migrator.emulator.worker import Worker
 from migrator.model import ContentModel, utc_timestamp
 
 STATUSES = ("draft", "published")
 ACCEPTED = {"status": "pending"}
+# DRF's default parsers: JSON, and these two forms.
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 CAP_MESSAGES = {
     "pages": "Cannot create a new Page. Page Limit Reached.",
     "collection_items": "Cannot create a new Collection Item. Collection Item Limit Reached.",
     "posts": "Cannot create a new Blog Post. Blog Post Limit Reached.",
+}
+# Butter's documented 400 for a page create without them (docs: HTTP status codes & errors).
+PAGE_MESSAGES = {
+    "title": "You must specify a page title.",
+    "slug": "You must specify a page slug.",
 }
 # The emulator's wording (Realism.post_dates "refuse"), in DRF's field → messages shape.
 DATE_REFUSED = "Setting the publication date is not supported through the Write API."
@@ -34,11 +42,23 @@ DATE_FORMAT = (
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
+    """The write's body as Django REST Framework parses it: JSON, or a form (its fields
+    as strings); an empty body is an empty object (PHP's SDK sends none for ``[]``)."""
+    if request.content_type in FORM_TYPES:  # read by aiohttp's own parser, so not read() first
+        try:
+            form = await request.post()
+        except ValueError as exc:
+            raise bad_request({"detail": f"Multipart form parse error - {exc}"}) from None
+        return {key: value for key, value in form.items() if isinstance(value, str)}
     raw = await request.read()
+    if not raw:
+        return {}
+    if request.content_type != "application/json":
+        raise unsupported_media_type(request.headers.get("Content-Type", ""))
     try:
         body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise bad_request({"detail": f"JSON parse error - {exc}"}) from None
+    except orjson.JSONDecodeError:
+        raise bad_request({"detail": f"JSON parse error - {_json_error(raw)}"}) from None
     if not isinstance(body, dict):
         kind = "list" if isinstance(body, list) else type(body).__name__
         raise bad_request(
@@ -47,19 +67,35 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def check_required(body: dict[str, Any], *keys: str, aliases: dict[str, str] | None = None) -> None:
-    """DRF-style field → messages for required strings and the status choice."""
+def _json_error(raw: bytes) -> str:
+    """Python's wording for a JSON syntax error, as DRF's parser reports it."""
+    try:
+        json.loads(raw)
+    except ValueError as exc:
+        return str(exc)
+    return "invalid JSON"  # orjson is stricter (e.g. NaN): say so without detail
+
+
+def check_required(
+    body: dict[str, Any],
+    *keys: str,
+    aliases: dict[str, str] | None = None,
+    messages: dict[str, str] | None = None,
+) -> None:
+    """DRF-style field → messages for required strings and the status choice.
+    ``messages``: Butter's own wording for a key missing or blank, where it documents one."""
     errors: dict[str, list[str]] = {}
+    own = messages or {}
     for key in keys:
         value = body.get(key)
         if value is None and aliases and aliases.get(key) in body:
             value = body[aliases[key]]
         if value is None:
-            errors[key] = ["This field is required."]
+            errors[key] = [own.get(key, "This field is required.")]
         elif not isinstance(value, str):
             errors[key] = ["Not a valid string."]
         elif not value.strip():
-            errors[key] = ["This field may not be blank."]
+            errors[key] = [own.get(key, "This field may not be blank.")]
     if "status" in body and body["status"] not in STATUSES:
         errors["status"] = [f'"{body["status"]}" is not a valid choice.']
     if errors:
@@ -135,7 +171,14 @@ class WriteHandlers:
     async def create_page(self, request: web.Request) -> web.Response:
         body = await json_body(request)
         # Older official examples spell it "page-type"; Butter takes both.
-        check_required(body, "title", "slug", "page_type", aliases={"page_type": "page-type"})
+        check_required(
+            body,
+            "title",
+            "slug",
+            "page_type",
+            aliases={"page_type": "page-type"},
+            messages=PAGE_MESSAGES,
+        )
         self._check_cap("pages")
         return self._accept(request, self._job(request, "page", "create", body))
 

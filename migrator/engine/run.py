@@ -21,20 +21,21 @@ from typing import Protocol
 
 import aiohttp
 import anyio
+import anyio.lowlevel
 
 from migrator.butter import ButterClient, FatalError, Retrier
 from migrator.engine.counts import RunStats
 from migrator.engine.edits import EditCheck, EditPolicy
 from migrator.engine.media_check import check_then_guard
 from migrator.engine.options import RunOptions
-from migrator.engine.pipeline import Pump, Reports, SendSink
+from migrator.engine.pipeline import YIELD_EVERY, Pump, Reports, SendSink
 from migrator.engine.plan import Compiled, Planned, mapping_target_key
 from migrator.engine.preview import PreviewSink
 from migrator.engine.progress import ProgressView
 from migrator.engine.prune import PruneGuard, PrunePlan
 from migrator.engine.report import JsonlWriter
 from migrator.engine.submit import Submitter
-from migrator.errors import LedgerFault, MigratorError, RecordError
+from migrator.errors import LedgerFault, MigratorError, RecordError, SourceError
 from migrator.interrupts import INTERRUPTS
 from migrator.ledger import CheckpointLedger, EmptyLedger, Ledger, LedgerState, LedgerView
 from migrator.log import get_logger, redact_text
@@ -87,7 +88,7 @@ def _compiled(
     if mapping.links is None:
         yield mapping.compile()
         return
-    progress = ProgressView(enabled=options.show_progress)
+    progress = ProgressView(enabled=options.show_progress, name=mapping.path.name)
 
     def shown(n: int) -> None:
         line = f"indexing the export's URLs for link rewriting: {n:,} records read"
@@ -209,13 +210,41 @@ class _Run:
                 base_url,
             )
 
+    async def read_first(self) -> None:
+        """The export read whole into the spool before anything is sent, so the progress
+        bar knows how many records there are. Nothing is sent yet: a ``SourceError``
+        here is left to the pump, which meets it at the same record after sending the
+        records before it, as a run that reads as it sends does."""
+        spooling = self.spooling
+        if spooling is None:
+            return
+        if not spooling.started:
+            n = 0
+            try:
+                for n, _ in enumerate(spooling.records(), 1):
+                    if n % YIELD_EVERY == 0:
+                        self.progress.reading(n)
+                        await anyio.lowlevel.checkpoint()  # Ctrl-C and the display
+            except SourceError:
+                return
+            self.progress.reading(n)
+        if spooling.done:
+            self.progress.expected = spooling.spool.count
+
     def finish(self, started: float) -> None:
         self.stats.elapsed = time.monotonic() - started
         self.stats.source_notes = self.source.stats.summary()
         self.stats.source_problems = list(self.source.stats.problems)
 
 
-def _open(stack: ExitStack, mapping: Mapping, source_path: Path, options: RunOptions) -> _Run:
+def _open(
+    stack: ExitStack,
+    mapping: Mapping,
+    source_path: Path,
+    options: RunOptions,
+    *,
+    sending: bool = False,
+) -> _Run:
     source = open_source(mapping.source_format, source_path, **mapping.source_options)
     # The link index reads every record whatever the mapping narrows (post_types): when
     # it reads what the run reads, or --check-media reads first, one read serves all.
@@ -223,14 +252,18 @@ def _open(stack: ExitStack, mapping: Mapping, source_path: Path, options: RunOpt
         mapping.source_options
     )
     spooling = None
-    if shared or options.check_media:
+    # A real run with a progress bar reads the export whole before it sends: the bar
+    # then knows how many records there are (``_Run.read_first``).
+    if shared or options.check_media or (sending and options.show_progress):
         spooling = _Spooling(source, stack.enter_context(closing(Spool[Record | RecordError]())))
     compiled = stack.enter_context(
         _compiled(mapping, source_path, options, spooling if shared else None)
     )
     failures = stack.enter_context(closing(JsonlWriter(options.failures_path)))
     warnings = stack.enter_context(closing(JsonlWriter(options.warnings_path)))
-    progress = stack.enter_context(closing(ProgressView(enabled=options.show_progress)))
+    progress = stack.enter_context(
+        closing(ProgressView(enabled=options.show_progress, name=mapping.path.name))
+    )
     return _Run(
         mapping,
         source_path,
@@ -313,7 +346,7 @@ async def run_migration(
         ledger = stack.enter_context(CheckpointLedger(options.ledger_path))
         # A ledger holds what one target accepted: never used against another.
         ledger.bind(base_url, write_token, rebind=options.rebind)
-        run = _open(stack, mapping, source_path, options)
+        run = _open(stack, mapping, source_path, options, sending=True)
         connector = aiohttp.TCPConnector(limit=options.concurrency * 2)
         async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT, connector=connector) as session:
             client = ButterClient(base_url, write_token, read_token=read_token, session=session)
@@ -329,6 +362,7 @@ async def run_migration(
                 try:
                     async with _sampled(run.stats):
                         await run.check_media(ledger, base_url)
+                        await run.read_first()
                         await _send_all(run, ledger, client, canary_check, edit_check)
                 except BaseException as exc:
                     ended = exc
@@ -422,7 +456,7 @@ async def _send_all(
             options,
             retrier,
             run.reports.failures,
-            on_done=lambda: run.progress.update(stats),
+            on_done=lambda: run.progress.update(stats, submitter.handled),
             on_fault=fault,
             dates_required=(
                 f"{run.mapping.path}: fields.published" if run.mapping.published_required else None
@@ -459,7 +493,7 @@ async def _send_all(
                         run.records(),
                         sink,
                         aborted=lambda: stats.aborted,
-                        on_progress=lambda: run.progress.update(stats),
+                        on_progress=lambda: run.progress.update(stats, submitter.handled),
                     )
                 except LedgerFault as exc:  # planning reads the ledger too
                     fault(exc)

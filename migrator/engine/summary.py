@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from migrator.consoles import make_console
 from migrator.engine.counts import MediaCounts, RunStats
 
 Row = tuple[str, int | str]
@@ -26,7 +27,7 @@ def print_summary(
     resume: str | None = None,
 ) -> None:
     """``resume``: the command that continues an interrupted run, said when it was."""
-    console = console or Console()
+    console = console or make_console()
     title = "Dry run: nothing was sent" if dry_run else "Migration run"
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column("what")

@@ -191,9 +191,9 @@ def inspect_command(
 
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
     else:
-        from rich.console import Console
+        from migrator.consoles import make_console
 
-        render(summary, Console(soft_wrap=True))
+        render(summary, make_console(soft_wrap=True))
 
 
 def write_scaffold(

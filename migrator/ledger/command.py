@@ -162,6 +162,6 @@ def status_command(ledger_path: Path | None, as_json: bool) -> None:
 
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
     else:
-        from rich.console import Console
+        from migrator.consoles import make_console
 
-        render(report, Console(highlight=False))
+        render(report, make_console(highlight=False))

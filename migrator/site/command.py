@@ -11,6 +11,7 @@ import click
 
 from migrator.command_options import media_reach_options, settle_options, state_option
 from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
+from migrator.consoles import make_console, rule
 
 # The rest is imported when the command runs: `migrator run --help` loads none of it
 # (tests/test_startup.py).
@@ -206,7 +207,6 @@ def run_command(
       migrator run mappings/wordpress_*.toml --source export.xml --var media_host=...
     """
     import anyio
-    from rich.console import Console
 
     from migrator.engine import RunOptions
     from migrator.site.runner import Butter, load_site, run_site, site_jobs
@@ -246,7 +246,7 @@ def run_command(
         )
     # What resumes an interrupted run: the same command (accepted records are skipped).
     resume = shlex.join(["migrator", *sys.argv[1:]])
-    printer = _Printer(Console(), several=len(jobs) > 1, resume=resume)
+    printer = _Printer(make_console(), several=len(jobs) > 1, resume=resume)
     result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
     if len(jobs) > 1:
         _print_overview(jobs, dry_run=dry_run, console=printer.console)
@@ -267,9 +267,9 @@ class _Printer:
 
     def job_started(self, job: Job, n: int, total: int, *, second_pass: bool) -> None:
         if second_pass:
-            self.console.rule(f"{job.name}: second pass for its references")
+            rule(self.console, f"{job.name}: second pass for its references")
         elif self.several:
-            self.console.rule(f"{job.name} ({n}/{total})")
+            rule(self.console, f"{job.name} ({n}/{total})")
 
     def job_finished(self, job: Job, stats: RunStats) -> None:
         from migrator.engine import print_summary

@@ -8,13 +8,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from migrator.consoles import make_console
 from migrator.verify.stats import VerifyStats
 
 
 def print_verify_summary(
     stats: VerifyStats, *, failures_path: Path, console: Console | None = None
 ) -> None:
-    console = console or Console()
+    console = console or make_console()
     table = Table(title="Verification (Read API)", show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")

@@ -35,6 +35,8 @@ def test_emulator_command_serves_until_terminated():
             "cli-r",
             "--error-rate",
             "0",
+            "--blog-url",
+            "https://example.org/news/{slug}",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -55,6 +57,8 @@ def test_emulator_command_serves_until_terminated():
                 "meta": {"count": 0, "next_page": None, "previous_page": None},
                 "data": [],
             }
+        with urllib.request.urlopen(f"{base}/feeds/rss/?auth_token=cli-r", timeout=5) as resp:
+            assert "<link>https://example.org/news/rss/</link>" in json.load(resp)["data"]
         request = urllib.request.Request(
             f"{base}/posts/", data=b"{}", method="POST", headers={"Authorization": "Token cli-r"}
         )
@@ -68,7 +72,7 @@ def test_emulator_command_serves_until_terminated():
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
-    assert "stopped: 2 requests" in err
+    assert "stopped: 3 requests" in err
 
 
 def test_emulator_help_ends_with_an_example():

@@ -32,12 +32,15 @@ async def test_page_type_spelled_with_a_dash_is_accepted(butter: Butter, content
         (
             "/pages/",
             {"page_type": "landing_page", "fields": {}},
-            {"title": ["This field is required."], "slug": ["This field is required."]},
+            {
+                "title": ["You must specify a page title."],
+                "slug": ["You must specify a page slug."],
+            },
         ),
         (
             "/pages/",
             {"title": "", "slug": "x", "page_type": "landing_page"},
-            {"title": ["This field may not be blank."]},
+            {"title": ["You must specify a page title."]},
         ),
         ("/pages/", {"title": "T", "slug": "x"}, {"page_type": ["This field is required."]}),
         ("/posts/", {"slug": "x"}, {"title": ["This field is required."]}),
