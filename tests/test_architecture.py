@@ -42,6 +42,7 @@ LAYERS: list[set[str]] = [
     {"butter", "ledger", "emulator"},
     {"media"},
     {"engine"},
+    {"report"},
     {"verify", "inspect"},
     {"site"},
     {"demo", "starter", "cli", "__init__"},

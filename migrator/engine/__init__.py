@@ -22,16 +22,20 @@ from migrator.engine.run import (
 from migrator.engine.settle import Settled, SettleWindow, Verdict, settle
 from migrator.engine.slugs import SlugHolders, as_sent
 from migrator.engine.summary import print_summary
+from migrator.engine.trace import Change, Changes, FieldChange, Sample, Timeline
 
 __all__ = [
     "CanaryCheck",
     "CanaryFailed",
     "CanaryReport",
+    "Change",
+    "Changes",
     "Compiled",
     "DatesRefused",
     "EditCheck",
     "EditPolicy",
     "Edits",
+    "FieldChange",
     "JsonlWriter",
     "MediaCounts",
     "PlanCounts",
@@ -42,10 +46,12 @@ __all__ = [
     "RefResolver",
     "RunOptions",
     "RunStats",
+    "Sample",
     "SendCounts",
     "SettleWindow",
     "Settled",
     "SlugHolders",
+    "Timeline",
     "Verdict",
     "as_sent",
     "compiled_mapping",

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from migrator.butter import CallCounter, RetryCounts
 from migrator.engine.report import ReasonCounts
+from migrator.engine.trace import Changes, Timeline
 from migrator.records import JsonObject
 
 
@@ -107,6 +108,9 @@ class RunStats:
     elapsed: float = 0.0
     aborted: str | None = None
     abort_exit: int = 3  # the exit code of what stopped it (2: a configuration error)
+    # For the run report (``trace.py``), not counts: left out of ``as_dict``.
+    timeline: Timeline = field(default_factory=Timeline, compare=False, repr=False)
+    changes: Changes = field(default_factory=Changes, compare=False, repr=False)
 
     @property
     def failure_reasons(self) -> dict[str, int]:
@@ -121,7 +125,9 @@ class RunStats:
         return (self.aborted or "").startswith("interrupted")
 
     def as_dict(self) -> JsonObject:
-        return asdict(self)
+        counts = asdict(self)
+        del counts["timeline"], counts["changes"]
+        return counts
 
     @property
     def exit_code(self) -> int:

@@ -297,7 +297,11 @@ def run_command(
     result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
     if len(jobs) > 1:
         _print_overview(jobs, dry_run=dry_run, console=printer.console)
-    summary.finish(result.exit_code)
+    if result.report is not None:
+        printer.console.print(
+            f"Report: {result.report}", markup=False, highlight=False, soft_wrap=True
+        )
+    summary.finish(result.exit_code, report=result.report)
     sys.exit(result.exit_code)
 
 
@@ -317,7 +321,9 @@ class _Summary:
         self.clock = time.monotonic()
         click.get_current_context().meta[self.KEY] = self
 
-    def finish(self, exit_code: int, error: BaseException | None = None) -> None:
+    def finish(
+        self, exit_code: int, error: BaseException | None = None, *, report: Path | None = None
+    ) -> None:
         if not (self.json_output or log.json_lines()):
             return
         import orjson
@@ -332,6 +338,7 @@ class _Summary:
             duration=time.monotonic() - self.clock,
             api_base=self.api_base,
             error=error,
+            report=report,
         )
         # A command refused before anything ran keeps its one error line on stderr.
         if log.json_lines() and (error is None or any(job.stats for job in self.jobs)):

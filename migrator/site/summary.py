@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from migrator.engine import RunStats, run_counts, summary_data
 from migrator.records import JsonObject
@@ -28,6 +29,7 @@ def site_summary(
     api_base: str | None = None,
     error: BaseException | None = None,
     command: str = "run",
+    report: Path | None = None,
 ) -> JsonObject:
     """The summary of ``jobs`` (those not run yet too); ``error``: what ended the command
     early (the ledger locked by another run, a configuration error), if anything."""
@@ -63,6 +65,7 @@ def site_summary(
             ],
         },
         "canary": {"outcome": next((o for o in _CANARY_ORDER if o in outcomes), "off")},
+        "report": str(report.absolute()) if report is not None else None,
         "mappings": mappings,
     }
     return redacted(data)

@@ -6,6 +6,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,10 @@ from migrator import log
 from migrator.command_options import profile_options, settle_options, state_option, token_source
 from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
 from migrator.errors import MigratorError
+
+if TYPE_CHECKING:
+    from migrator.mapping import Mapping
+    from migrator.verify.stats import VerifyStats
 
 
 @click.command("verify")
@@ -97,7 +102,7 @@ def verify_command(
     from migrator.engine import RunOptions, default_paths
     from migrator.mapping import load_mapping
     from migrator.verify.run import verify_migration
-    from migrator.verify.stats import VerifyStats, verify_paths
+    from migrator.verify.stats import verify_paths
     from migrator.verify.summary import print_verify_summary
 
     started_at, clock = datetime.now(UTC), time.monotonic()
@@ -181,5 +186,34 @@ def verify_command(
     # With --json, stdout holds the JSON object only.
     console = make_console(stderr=json_output)
     print_verify_summary(stats, failures_path=options.failures_path, console=console)
+    report = _write_report(loaded, Path(source_path), ledger_path, options.failures_path, stats)
+    if report is not None:
+        console.print(f"Report: {report}", markup=False, highlight=False, soft_wrap=True)
     summary(stats.exit_code, stats)
     sys.exit(stats.exit_code)
+
+
+def _write_report(
+    mapping: Mapping, source: Path, ledger: Path, differences: Path, stats: VerifyStats
+) -> Path | None:
+    """The HTML report of this verify, beside the ledger (``<mapping>.verify.html``)."""
+    from migrator.engine import mapping_target_key
+    from migrator.errors import MigratorError
+    from migrator.log import get_logger
+    from migrator.report import MappingReport, report_path, write_report
+
+    part = MappingReport(
+        name=mapping.path.name,
+        mapping_path=str(mapping.path),
+        source=str(source),
+        target=mapping_target_key(mapping),
+        exit_code=stats.exit_code,
+        verify=stats.as_dict(),
+        verify_path=differences,
+    )
+    path = report_path([ledger], "verify")
+    try:
+        return write_report(path, [part], kind="verify")
+    except (MigratorError, OSError) as exc:
+        get_logger("migrator.verify").warning("report not written", path=str(path), error=str(exc))
+        return None

@@ -5,6 +5,8 @@ Real `migrator` processes against the emulator on 127.0.0.1.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import anyio
 import orjson
 import pytest
@@ -48,6 +50,10 @@ async def test_stdout_holds_only_the_summary_and_verify_is_in_it(emulator, tmp_p
     assert mapping["verify"]["counts"]["verified"] == 6
     assert mapping["files"]["ledger"] == str(tmp_path / "l.sqlite")
     assert mapping["verify"]["files"]["verify"].endswith(".verify.jsonl")
+    # The HTML report the summary names is there, and its Report: line went to stderr.
+    report = Path(summary["report"])
+    assert report.name == "l.report.html" and await anyio.Path(report).is_file()
+    assert f"Report: {report}" in err
 
 
 async def test_without_json_the_summary_is_the_last_log_event(emulator, tmp_path):
