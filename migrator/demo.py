@@ -200,7 +200,8 @@ def demo_command(workdir: Path) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     import anyio
-    from rich.console import Console
 
-    code = anyio.run(_demo, Console(), workdir)
+    from migrator.consoles import make_console
+
+    code = anyio.run(_demo, make_console(), workdir)
     raise SystemExit(code)
