@@ -7,7 +7,9 @@ a traceback. Until the command line is ready nothing is open, so leaving at once
 
 # The C module: ``signal`` builds its enums first, which costs a busy machine 10 ms or more.
 import _signal
+import atexit  # built in: nothing to load; imported here, not in a signal's way at exit
 import os
+import sys
 
 
 def _interrupted_early(signum: int, frame: object) -> None:
@@ -36,16 +38,15 @@ def _leave(exc: SystemExit) -> None:
     --rate 200). Only once the command is over and no other thread runs; the exit
     handlers still run (logging's flush among them), and the output is flushed first.
     Anything else (an exception on its way to a traceback) ends the usual way."""
-    import sys
-
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         return  # a thread still running: Python waits for it
     code = exc.code
     if code is not None and not isinstance(code, int):
         return  # a message to print: the usual way
-    import atexit
-
+    # The command is over: a signal now ends the process as one during start-up does.
+    _signal.signal(_signal.SIGINT, _interrupted_early)
+    _signal.signal(_signal.SIGTERM, _interrupted_early)
     atexit._run_exitfuncs()
     try:
         sys.stdout.flush()
