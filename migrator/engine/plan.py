@@ -22,7 +22,7 @@ from typing import Literal
 
 from migrator.engine.slugs import SlugClaims
 from migrator.errors import RecordError
-from migrator.ledger import Classification, LedgerEntry, LedgerView
+from migrator.ledger import Classification, LedgerEntry, LedgerView, classification
 from migrator.mapping import Mapping, Payload
 from migrator.records import Record
 from migrator.seen import SeenKeys
@@ -135,16 +135,19 @@ def _plan(
                 ),
             )
             continue
-        entry = ledger.get(target, payload.identity) if payload.slug else None
+        # One read of the row: the slug claim and the classification both come from it.
+        entry = ledger.get(target, payload.identity)
         try:
             # Before classifying: a slug numbered to be unique is part of the payload.
             payload = slugs.claim(target, payload, entry)
         except RecordError as exc:
             yield Planned("invalid", error=exc)
             continue
-        state = ledger.classify(target, payload.identity, payload.hash)
-        if entry is None and state != "new":
-            entry = ledger.get(target, payload.identity)
+        state = (
+            "new"
+            if entry is None
+            else classification(entry.state, entry.payload_hash, payload.hash)
+        )
         action: Action = _ACTIONS[state]
         if state == "failed":
             # A failed record whose input changed is worth sending again without being asked;

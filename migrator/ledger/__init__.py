@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         LedgerState,
         LedgerView,
         RunInfo,
+        classification,
     )
 
 # Not for type checkers: they read the imports above (a module __getattr__ would let
@@ -76,6 +77,7 @@ if not TYPE_CHECKING:
                 "LedgerState",
                 "LedgerView",
                 "RunInfo",
+                "classification",
             ],
         },
     )
@@ -95,4 +97,5 @@ __all__ = [
     "LedgerView",
     "RunInfo",
     "TargetMismatch",
+    "classification",
 ]

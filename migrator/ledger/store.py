@@ -58,6 +58,7 @@ from migrator.ledger.types import (
     LedgerEntry,
     LedgerState,
     RunInfo,
+    classification,
 )
 from migrator.ledger.variables import CREATE as CREATE_VARIABLES
 from migrator.ledger.variables import read_variables, storable
@@ -423,16 +424,7 @@ class CheckpointLedger:
                 "SELECT state, payload_hash FROM records WHERE target = ? AND identity = ?",
                 (target, identity),
             ).fetchone()
-        if row is None:
-            return "new"
-        state, known_hash = row
-        if state in (LedgerState.ACCEPTED, LedgerState.VERIFIED):
-            return "unchanged" if known_hash == payload_hash else "changed"
-        if state == LedgerState.FAILED:
-            return "failed"
-        if state == LedgerState.IN_FLIGHT:
-            return "in_flight"
-        return "new"  # planned or skipped: never applied
+        return "new" if row is None else classification(row[0], row[1], payload_hash)
 
     def entries(
         self, target: str | None = None, state: LedgerState | str | None = None

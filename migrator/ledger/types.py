@@ -84,6 +84,18 @@ class RunInfo:
     pid: int | None = None
 
 
+def classification(state: str, known_hash: str | None, payload_hash: str) -> Classification:
+    """What a run should do about a payload whose row is in ``state`` with ``known_hash``
+    (``classify``; the planner derives it from the row it read anyway)."""
+    if state in (LedgerState.ACCEPTED, LedgerState.VERIFIED):
+        return "unchanged" if known_hash == payload_hash else "changed"
+    if state == LedgerState.FAILED:
+        return "failed"
+    if state == LedgerState.IN_FLIGHT:
+        return "in_flight"
+    return "new"  # planned or skipped: never applied
+
+
 class Ledger(Protocol):
     """What the engine needs from a checkpoint store (``CheckpointLedger`` is the SQLite one)."""
 
