@@ -1,17 +1,17 @@
 """Identities seen so far in one pass over an export, kept on disk.
 
 Catching a duplicate key needs every key seen before, and an export with ten million
-rows would hold ten million keys. A temporary SQLite file (deleted on close) keeps that
-out of memory: SQLite's page cache is bounded, so memory stays flat however large the
-export is, at a few microseconds a key.
+rows would hold ten million keys. SQLite's private temporary database (the empty file
+name) keeps that out of memory: its page cache is bounded and the rest spills to a file
+that SQLite unlinks as soon as it opens it. Memory stays flat however large the export
+is, at a few microseconds a key, and a killed run leaves nothing behind (a named
+temporary file did: one per SIGKILL, left in /tmp).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
-import tempfile
 from typing import Any
 
 # SQLite page cache for this table, in KiB (negative = KiB in SQLite's PRAGMA).
@@ -20,9 +20,7 @@ _CACHE_KIB = 4096
 
 class SeenKeys:
     def __init__(self) -> None:
-        fd, self._path = tempfile.mkstemp(prefix="migrator-seen-", suffix=".sqlite")
-        os.close(fd)
-        self._db = sqlite3.connect(self._path, isolation_level=None)
+        self._db = sqlite3.connect("", isolation_level=None)
         # A scratch table: no journal, no fsync; it is thrown away at the end.
         self._db.executescript(
             f"""
@@ -65,10 +63,6 @@ class SeenKeys:
 
     def close(self) -> None:
         self._db.close()
-        try:
-            os.unlink(self._path)
-        except FileNotFoundError:
-            pass
 
     def __enter__(self) -> SeenKeys:
         return self

@@ -2,15 +2,13 @@
 
 A featured image may point at an attachment further down the file, so the first pass
 remembers them all. Sites keep far more media than posts (a million attachments is an
-ordinary 1 GB export), so they go to a temporary SQLite file, deleted on close, not to
+ordinary 1 GB export), so they go to SQLite's private temporary database, not to
 a dict: memory stays flat at a few microseconds a lookup.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from typing import Any
 
 from migrator.sources.wordpress.ids import IdSet
@@ -22,9 +20,9 @@ _COLUMNS = "id, url, alt, title, caption, description"
 
 class AttachmentIndex:
     def __init__(self) -> None:
-        fd, self._path = tempfile.mkstemp(prefix="migrator-wxr-media-", suffix=".sqlite")
-        os.close(fd)
-        self._db: sqlite3.Connection | None = sqlite3.connect(self._path, isolation_level=None)
+        # SQLite's private temporary database: the cache is bounded, the rest spills to a
+        # file SQLite unlinks at once, so a killed run leaves nothing in /tmp.
+        self._db: sqlite3.Connection | None = sqlite3.connect("", isolation_level=None)
         # The parents that have attachments: most items have none, and are answered
         # without a query.
         self._parents = IdSet()
@@ -91,10 +89,6 @@ class AttachmentIndex:
         if self._db is not None:
             self._db.close()
             self._db = None
-        try:
-            os.unlink(self._path)
-        except FileNotFoundError:
-            pass
 
     def __del__(self) -> None:
         # A records() generator abandoned mid-way is closed by the garbage collector.
