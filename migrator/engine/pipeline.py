@@ -90,6 +90,8 @@ class Pump:
     reports: Reports
     retry_failed: bool = False
     unique_slugs: str = "report"  # the mapping's [target] unique_slugs
+    # The source refuses duplicate identities itself (Source.unique_identities).
+    unique_identities: bool = False
     prune: bool = False
     prune_guard: PruneGuard = field(default_factory=PruneGuard)
     # A dry run: the prune guard's objection is noted, the deletes listed all the same.
@@ -118,6 +120,8 @@ class Pump:
                 retry_failed=self.retry_failed,
                 seen=seen,
                 unique_slugs=self.unique_slugs,
+                # --prune asks ``seen`` for every identity read: each must go into it then.
+                unique_identities=self.unique_identities and not self.prune,
             )
             for n, item in enumerate(planned, 1):
                 self._tally(item)

@@ -87,16 +87,24 @@ def plan_items(
     retry_failed: bool,
     seen: SeenKeys | None = None,
     unique_slugs: str = "report",
+    unique_identities: bool = False,
 ) -> Iterator[Planned]:
     """``seen``: the caller's, to ask afterwards what was read (for ``--prune``);
-    ``unique_slugs``: the mapping's ``[target] unique_slugs`` (``report`` or ``suffix``)."""
+    ``unique_slugs``: the mapping's ``[target] unique_slugs`` (``report`` or ``suffix``);
+    ``unique_identities``: the source already refuses a record whose identity it yielded
+    before (``Source.unique_identities``), and ``seen`` is not asked afterwards: a payload
+    keeping its record's identity is then not looked up in ``seen`` again."""
     with SeenKeys() as claims:
         slugs = SlugClaims(ledger, claims, suffix=unique_slugs == "suffix")
         if seen is not None:
-            yield from _plan(records, compile_record, ledger, seen, slugs, retry_failed)
+            yield from _plan(
+                records, compile_record, ledger, seen, slugs, retry_failed, unique_identities
+            )
             return
         with SeenKeys() as own:
-            yield from _plan(records, compile_record, ledger, own, slugs, retry_failed)
+            yield from _plan(
+                records, compile_record, ledger, own, slugs, retry_failed, unique_identities
+            )
 
 
 def _plan(
@@ -106,6 +114,7 @@ def _plan(
     seen: SeenKeys,
     slugs: SlugClaims,
     retry_failed: bool,
+    unique_identities: bool = False,
 ) -> Iterator[Planned]:
     for record in records:
         if isinstance(record, RecordError):
@@ -122,7 +131,10 @@ def _plan(
             yield Planned("filtered")
             continue
         target = target_key(payload)
-        first = seen.first_seen(seen_key(target, payload.identity), record.location)
+        if unique_identities and payload.identity == record.identity:
+            first = None  # the source checked it (SQLite's cost per record, saved once)
+        else:
+            first = seen.first_seen(seen_key(target, payload.identity), record.location)
         if first is not None:
             # Two source records with one identity would overwrite each other's ledger row.
             yield Planned(

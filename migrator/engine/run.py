@@ -163,6 +163,7 @@ class _Run:
             self.reports,
             retry_failed=self.options.retry_failed,
             unique_slugs=self.mapping.target.unique_slugs,
+            unique_identities=self.source.unique_identities,
             prune=self.options.prune,
             prune_guard=self.prune_guard(),
             preview=preview,

@@ -161,13 +161,25 @@ def clean_html(text: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ())
     depth = _depth(text) if text.count("<") > MAX_DEPTH else 0
     if depth > MAX_DEPTH:
         raise ValueError(f"the HTML nests {depth} elements deep (at most {MAX_DEPTH})")
-    cleaner = _cleaner(frozenset(t.lower() for t in keep), frozenset(t.lower() for t in drop))
-    return cleaner.clean(text).strip()
+    keep_set, drop_set = frozenset(t.lower() for t in keep), frozenset(t.lower() for t in drop)
+    # Cleaned first without the attribute filter (a Python call per attribute): when the
+    # output holds no attribute the filter could change, it is what the filter would give.
+    cleaned = _cleaner(keep_set, drop_set, filtered=False).clean(text)
+    if _FILTERED_ATTR.search(cleaned):
+        cleaned = _cleaner(keep_set, drop_set, filtered=True).clean(text)
+    return cleaned.strip()
+
+
+# What ``_attribute`` might change in nh3's output (it writes ``name="value"``, names in
+# lower case, ``"`` and ``&`` escaped): any rel, a URL not plainly http(s) or rooted.
+# Text that merely looks like one only costs the second, filtered, clean.
+_FILTERED_ATTR = re.compile(r'\s(?:rel="|(?:href|src|poster)="(?!https?://|/))')
 
 
 @functools.lru_cache(maxsize=32)
-def _cleaner(keep: frozenset[str], drop: frozenset[str]) -> nh3.Cleaner:
-    """The sanitiser for one keep/drop list, built once (a mapping has a few at most)."""
+def _cleaner(keep: frozenset[str], drop: frozenset[str], *, filtered: bool) -> nh3.Cleaner:
+    """The sanitiser for one keep/drop list, built once (a mapping has a few at most);
+    ``filtered``: with ``_attribute`` as nh3's attribute filter."""
     kept = keep - NEVER_KEPT
     # A tag the mapping keeps is kept even if it is dropped by default (an iframe embed).
     drop_set = (DROP_WITH_CONTENT - kept) | drop
@@ -178,7 +190,7 @@ def _cleaner(keep: frozenset[str], drop: frozenset[str]) -> nh3.Cleaner:
         # "*": none on every tag (Ammonia would keep lang and title everywhere otherwise).
         attributes={"*": set()}
         | {tag: set(names) for tag, names in ALLOWED_ATTRS.items() if tag in allowed},
-        attribute_filter=_attribute,
+        attribute_filter=_attribute if filtered else None,
         url_schemes=set(URL_SCHEMES),
         link_rel=None,
         strip_comments=True,
@@ -230,9 +242,13 @@ def html_to_text(text: str) -> str:
     closed stays as text ("Using <html> tags")."""
     if "<" not in text and "&" not in text:
         return " ".join(text.replace("\x00", "\ufffd").split())
+    # ASCII lowers character for character: the lowered text serves every search below.
+    lowered = text.lower() if text.isascii() else None
     if "<" in text:
-        text = _unclosed_as_text(text)
-    if _RARE.search(text.lower()):
+        text = _unclosed_as_text(text, lowered)
+        if lowered is not None and len(text) != len(lowered):
+            lowered = text.lower()  # some start tags were escaped
+    if _RARE.search(text.lower() if lowered is None else lowered):
         text = _DOCUMENT_END.sub("", text)
         text = _RAW_TEXT.sub(r"<\1migrator-\2", _EMBED.sub("", text))
         closed = text.rfind("]]>")  # the last one: a "<![" after it is never closed
@@ -260,9 +276,15 @@ def html_to_text(text: str) -> str:
     return " ".join(etree.tostring(root, method="text", encoding=str).replace(mark, " ").split())
 
 
-def _unclosed_as_text(text: str) -> str:
-    closed = {m.lower() for m in _END_TAG.findall(text)} | _MAY_STAY_OPEN
-    if not {m.lower() for m in _START_NAME.findall(text)} - closed:
+def _unclosed_as_text(text: str, lowered: str | None = None) -> str:
+    """``lowered``: ``text.lower()`` when ``text`` is ASCII (its names found already lowered)."""
+    if lowered is not None:
+        closed = set(_END_TAG.findall(lowered)) | _MAY_STAY_OPEN
+        started = set(_START_NAME.findall(lowered))
+    else:
+        closed = {m.lower() for m in _END_TAG.findall(text)} | _MAY_STAY_OPEN
+        started = {m.lower() for m in _START_NAME.findall(text)}
+    if not started - closed:
         return text  # the usual case: one search for the names, nothing to change
 
     def escape(m: re.Match[str]) -> str:

@@ -117,6 +117,12 @@ class Source:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.file!r})"
 
+    @property
+    def unique_identities(self) -> bool:
+        """Whether this source itself makes sure no two records of one read share an
+        identity (a duplicate key is a ``RecordError`` here): planning need not check again."""
+        return False
+
     def records(self) -> Iterator[Record | RecordError]:
         """Yield every record in file order; a bad one is yielded as a ``RecordError``.
 

@@ -344,3 +344,38 @@ async def test_a_dropped_update_is_sent_again_not_lost(make_emulator, tmp_path, 
     by_email = items_by_email(emulator.state())
     assert all(len(v) == 1 and v[0]["fields"]["en"]["position"] == "Baker"
                for v in by_email.values())  # fmt: skip
+
+
+def test_a_source_checked_identity_is_still_checked_when_the_mapping_changes_it(tmp_path):
+    """``unique_identities``: the source refused its own duplicates, so planning trusts a
+    payload that keeps its record's identity; one whose identity the mapping made is still
+    checked (two records mapped onto one identity would overwrite each other's ledger row)."""
+    import dataclasses
+
+    from migrator.records import Location, Record
+
+    compiled = load_mapping(TEAM_MAPPING).compile()
+    columns = ["name", "email", "position", "bio", "photo", "joined", "active"]
+    records = [
+        Record(f"person{i}@example.com", "row", dict(zip(columns, row, strict=True)),
+               Location("t.csv", i + 2))
+        for i, row in enumerate(team_rows(2))
+    ]  # fmt: skip
+
+    def one_identity(record):
+        payload = compiled(record)
+        return dataclasses.replace(payload, identity="everyone")
+
+    with CheckpointLedger(tmp_path / "l.sqlite") as ledger:
+        kept = list(
+            plan_items(records, compiled, ledger, retry_failed=False, unique_identities=True)
+        )
+        merged = list(
+            plan_items(records, one_identity, ledger, retry_failed=False, unique_identities=True)
+        )
+    assert [p.action for p in kept] == ["send", "send"]
+    assert [p.action for p in merged] == ["send", "invalid"]
+    assert merged[1].error is not None
+    assert str(merged[1].error) == (
+        "t.csv:3, record everyone: duplicate identity 'everyone', first seen at t.csv:2"
+    )

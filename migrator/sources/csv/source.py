@@ -247,6 +247,10 @@ class CsvSource(Source):
             stats.lines = feed.count
             stats.comment_lines = feed.comment_lines
 
+    @property
+    def unique_identities(self) -> bool:
+        return True  # the key column is checked for duplicates as rows are read, or "row:N"
+
     def _read_sample(self, raw: BinaryIO) -> bytes:
         try:
             sample = raw.read(SAMPLE_SIZE)

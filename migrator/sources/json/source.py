@@ -86,6 +86,10 @@ class _JsonRecords(Source):
     kind = Option("record", non_empty_string)
     kind_path = Option(None, optional(dotted_path))
 
+    @property
+    def unique_identities(self) -> bool:
+        return self.key is not None  # make_record refuses a key seen before
+
     def make_record(
         self,
         value: Any,

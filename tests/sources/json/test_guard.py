@@ -82,3 +82,19 @@ def test_a_string_longer_than_the_value_limit_is_named_where_it_starts(piece: by
 def test_a_number_across_a_whole_chunk_is_named_where_it_starts() -> None:
     found = _too_big(b"[1, " + b"1" * 200_000, 65536)
     assert (found.offset, found.detail) == (4, "a number longer than 1 KiB")
+
+
+def test_unescaped_quotes_are_counted_as_the_escapes_pair_up() -> None:
+    """Every string of up to 8 bytes of ``\\``, ``"``, ``a`` and a newline, and long random
+    ones: the quotes counted are those left after removing each backslash pair."""
+    import itertools
+    import re
+
+    from migrator.sources.json.guard import _unescaped_quotes
+
+    pairs = re.compile(rb"\\.", re.S)
+    cases = [bytes(t) for n in range(9) for t in itertools.product(b'\\"a\n', repeat=n)]
+    rng = random.Random(7)
+    cases += [bytes(rng.choice(b'\\\\"a') for _ in range(300)) for _ in range(500)]
+    for data in cases:
+        assert _unescaped_quotes(data) == pairs.sub(b"", data).count(b'"'), data
