@@ -136,8 +136,8 @@ async def _serve_after(console: Console, emu: Emulator, media: str) -> None:
     import anyio
 
     console.print(
-        f"\nServing the migrated demo: ButterCMS emulator at {emu.base_url} "
-        f"(read token {emu.config.read_token}), images at {media}.\n"
+        f"\nServing the migrated demo: ButterCMS emulator at {emu.base_url} (the read token "
+        f"is on the first line), images at {media}.\n"
         "Aim your site's SDK at it (buttercms-python: set each client's url; buttercms npm: "
         "rewrite its base URL in fetch): docs/rehearse-your-site.md.\n"
         "Ctrl-C to stop."
@@ -166,7 +166,11 @@ async def _demo(
         media_allow_hosts=("127.0.0.1",),
     )
     async with media_host() as media, run_emulator(config, state_file=state_file) as emu:
-        console.print(f"ButterCMS emulator at {emu.base_url}, images served from {media}\n")
+        # The read token is said now: once the engine's client holds it, output redacts it.
+        console.print(
+            f"ButterCMS emulator at {emu.base_url} (read token {config.read_token}), images "
+            f"served from {media}\n"
+        )
         first = await _migrate_all(emu, media, workdir)
         console.print(_runs_table("First run: every record sent once", first))
         await emu.settle()  # Butter applies accepted writes later, in a background queue
