@@ -265,3 +265,16 @@ def test_a_file_that_is_not_a_usable_state_is_refused(tmp_path: Path, written: A
 def test_a_state_in_a_missing_folder_is_refused_before_serving(tmp_path: Path):
     err = _refused(tmp_path / "nowhere" / "state.json")
     assert "does not exist" in err and "nowhere" in err
+
+
+def test_the_demo_never_saves_over_a_file_that_is_not_a_state(tmp_path: Path):
+    kept = tmp_path / "notes.json"
+    kept.write_text('{"todo": "keep me"}')
+    done = subprocess.run(
+        [MIGRATOR, "demo", "--workdir", str(tmp_path / "w"), "--state", str(kept)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"error: {kept}: not an emulator state file" in done.stderr
+    assert kept.read_text() == '{"todo": "keep me"}'
+    assert not (tmp_path / "w").exists()  # refused before the demo started
