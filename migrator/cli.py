@@ -21,6 +21,7 @@ from migrator.interrupts import EXIT_CODE, INTERRUPTS
 COMMANDS: dict[str, str] = {
     "demo": "migrator.demo:demo_command",
     "emulator": "migrator.emulator.command:emulator_command",
+    "init": "migrator.starter:init_command",
     "inspect": "migrator.inspect.command:inspect_command",
     "status": "migrator.ledger.command:status_command",
     "run": "migrator.site.command:run_command",
@@ -32,6 +33,7 @@ COMMANDS: dict[str, str] = {
 SUMMARIES: dict[str, str] = {
     "demo": "Rehearse a whole migration of the bundled samples, locally.",
     "emulator": "Run a local ButterCMS for rehearsals, faults on demand.",
+    "init": "Write a starter project: content model, example mappings, migrator.toml.",
     "inspect": "Show what an export holds, or scaffold its mapping.",
     "status": "Show what a checkpoint ledger knows: states, failures, runs.",
     "run": "Migrate an export into ButterCMS, as its mappings describe.",
@@ -78,7 +80,8 @@ def cli(log_json: bool, log_level: str) -> None:
     \b
     Quick start:
       migrator demo                      # rehearse on the bundled samples
-      migrator emulator --model mappings/content-model.toml --port 8700
+      migrator init my-site              # a starter project to adapt
+      migrator emulator --sample-media   # a local ButterCMS on port 8700
     """
     log.configure(json=True if log_json else None, level=log_level)
     INTERRUPTS.ready()  # the command's module is imported: it starts now

@@ -1,4 +1,5 @@
-"""Settings every command reads the same way: tokens and mapping variables.
+"""Settings every command reads the same way: tokens, mapping variables, the state folder,
+and ``migrator.toml``'s profiles.
 
 Tokens come from a file or the environment, never from the command line (where they would
 land in the shell's history and the process list).
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from migrator import log
 from migrator.errors import ConfigError
+from migrator.suggest import did_you_mean
 
 
 def read_token(env: str, token_file: Path | None, *, what: str) -> str | None:
@@ -93,3 +97,161 @@ def state_folder(state: Path | None, api_base: str) -> Path:
     folder = (state or DEFAULT_STATE) / target_slug(api_base)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# --- what the package ships ------------------------------------------------------------------
+
+# The example mappings with their content model, and the sample exports they read, inside
+# the installed package (in a checkout, migrator/mappings is a link to mappings/).
+PACKAGE_DIR = Path(__file__).resolve().parent
+EXAMPLE_MAPPINGS = PACKAGE_DIR / "mappings"
+SAMPLES = PACKAGE_DIR / "samples"
+
+
+def default_model() -> Path:
+    """``mappings/content-model.toml`` here (a project `migrator init` wrote, or this
+    repository), else the example model the package ships."""
+    here = Path("mappings") / "content-model.toml"
+    return here if here.is_file() else EXAMPLE_MAPPINGS / "content-model.toml"
+
+
+# --- migrator.toml: settings per profile -----------------------------------------------------
+
+CONFIG_NAME = "migrator.toml"
+
+# Key → what its value must be. Tokens themselves never: only where to find them.
+SETTING_KEYS = {
+    "api_base": "an http(s) URL",
+    "token_file": "a path to the file holding the write token",
+    "token_env": "the name of the environment variable holding the write token",
+    "read_token_file": "a path to the file holding the read token",
+    "read_token_env": "the name of the environment variable holding the read token",
+    "rate": "a number of requests per second, above 0",
+    "concurrency": "a whole number of requests in flight, 1 or more",
+    "canary": "a whole number of records, 0 or more",
+    "state": "a path to the state folder",
+}
+# Keys that would hold a token itself (checked before "unknown key").
+_SECRET_KEY = re.compile(r"token|secret|password|api_key|apikey", re.IGNORECASE)
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``migrator.toml`` says for the chosen profile: ``defaults`` are the commands'
+    option values (click's ``default_map``, so a flag or its environment variable still
+    wins); the token variables are read only when neither a flag nor the usual variable
+    names a token."""
+
+    path: Path | None = None
+    profile: str | None = None
+    defaults: dict[str, object] = field(default_factory=dict)
+    token_env: str | None = None
+    read_token_env: str | None = None
+
+
+def find_config(given: Path | None) -> Path | None:
+    """``given`` (--config / MIGRATOR_CONFIG), else ``migrator.toml`` here, else none."""
+    if given is not None:
+        if not given.is_file():
+            raise ConfigError("configuration file not found", file=given)
+        return given
+    here = Path(CONFIG_NAME)
+    return here if here.is_file() else None
+
+
+def load_settings(path: Path | None, profile: str | None) -> Settings:
+    """The settings of ``profile`` (over ``[defaults]``) in the file ``path``."""
+    if path is None:
+        if profile is not None:
+            raise ConfigError(
+                f"--profile {profile}: no {CONFIG_NAME} here; write one (`migrator init`) or "
+                "name it with --config / MIGRATOR_CONFIG"
+            )
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read it: {exc}", file=path) from None
+    for key in data:
+        if key not in ("defaults", "profile"):
+            hint = did_you_mean(key, ("defaults", "profile"))
+            raise ConfigError(
+                f"unknown table [{key}]{hint} (a config file has [defaults] and "
+                "[profile.<name>] tables)",
+                file=path,
+            )
+    tables: list[tuple[str, object]] = [("defaults", data.get("defaults", {}))]
+    profiles = data.get("profile", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError("profile must be tables: [profile.<name>]", file=path)
+    if profile is not None:
+        if profile not in profiles:
+            known = ", ".join(sorted(profiles)) or "none"
+            hint = did_you_mean(profile, profiles)
+            raise ConfigError(f"no [profile.{profile}]{hint} (profiles: {known})", file=path)
+        tables.append((f"profile.{profile}", profiles[profile]))
+    merged: dict[str, object] = {}
+    for table, values in tables:
+        if not isinstance(values, dict):
+            raise ConfigError(f"[{table}] must be a table of settings", file=path)
+        checked = {key: _setting(path, table, key, value) for key, value in values.items()}
+        # A profile's token (a file or a variable) replaces the defaults' either way.
+        for prefix in ("", "read_"):
+            if {f"{prefix}token_file", f"{prefix}token_env"} & checked.keys():
+                merged.pop(f"{prefix}token_file", None)
+                merged.pop(f"{prefix}token_env", None)
+        merged.update(checked)
+    token_env = merged.pop("token_env", None)
+    read_token_env = merged.pop("read_token_env", None)
+    return Settings(
+        path=path,
+        profile=profile,
+        defaults=merged,
+        token_env=str(token_env) if token_env is not None else None,
+        read_token_env=str(read_token_env) if read_token_env is not None else None,
+    )
+
+
+def _setting(path: Path, table: str, key: str, value: object) -> object:
+    """``value`` checked and converted (paths relative to the config file's folder)."""
+    where = f"[{table}] {key}"
+    if key not in SETTING_KEYS:
+        if _SECRET_KEY.search(key):
+            if isinstance(value, str):
+                log.register_secret(value)  # redacted wherever it might surface
+            raise ConfigError(
+                f"{where}: a token does not go in the config file (it is often committed "
+                "or shared); name the file holding it (token_file, read_token_file) or the "
+                "environment variable (token_env, read_token_env)",
+                file=path,
+            )
+        hint = did_you_mean(key, SETTING_KEYS)
+        known = ", ".join(SETTING_KEYS)
+        raise ConfigError(f"{where}: unknown key{hint} (known keys: {known})", file=path)
+    expected = SETTING_KEYS[key]
+    bad = ConfigError(f"{where}: expected {expected}", file=path)
+    if key in ("rate",):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise bad
+        return float(value)
+    if key in ("concurrency", "canary"):
+        low = 1 if key == "concurrency" else 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise bad
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise bad
+    if key.endswith("token_env"):
+        if not _ENV_NAME.fullmatch(value):
+            raise bad  # never shown: it could be a token pasted in the wrong place
+        return value
+    if key == "api_base":
+        try:
+            return check_api_base(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}", file=path) from None
+    resolved = path.parent / Path(value).expanduser()
+    if key.endswith("token_file") and not resolved.is_file():
+        raise ConfigError(f"{where}: no such file: {resolved}", file=path)
+    return resolved

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from migrator.config import EXAMPLE_MAPPINGS, SAMPLES
+
 # The rest is imported when the demo runs: `migrator demo --help` loads none of it.
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,28 +27,30 @@ if TYPE_CHECKING:
     from migrator.emulator import Emulator
     from migrator.engine import RunOptions, RunStats
 
-ROOT = Path(__file__).resolve().parent.parent
-MAPPINGS = ROOT / "mappings"
+MAPPINGS = EXAMPLE_MAPPINGS  # the mappings the demo runs, as shipped
 WORKDIR = Path(".migrator") / "demo"
 
 
 @dataclass(frozen=True)
 class DemoJob:
     mapping: str
+    # The bundled export it reads (given, not the mapping's `source.path`: that path is
+    # relative to the repository's mappings/ folder, which an installed package has not).
+    sample: str
     # Mapping variables pointing media at the demo's image host ({media} is its base URL).
     variables: dict[str, str] = field(default_factory=dict)
 
 
 JOBS = (
-    DemoJob("team_members.toml", {"media_base": "{media}/img"}),
-    DemoJob("landing_pages.toml"),
-    DemoJob("blog_posts.toml"),
+    DemoJob("team_members.toml", "team_members.csv", {"media_base": "{media}/img"}),
+    DemoJob("landing_pages.toml", "landing_pages.csv"),
+    DemoJob("blog_posts.toml", "blog_posts.csv"),
     # A two-locale Contentful space export: multi-locale pages, assets fetched as media.
-    DemoJob("contentful_articles.toml", {"media_base": "{media}/img"}),
+    DemoJob("contentful_articles.toml", "contentful.json", {"media_base": "{media}/img"}),
     # A WordPress export: posts, pages and a custom post type; its uploads served locally.
-    DemoJob("wordpress_posts.toml", {"media_host": "{media}"}),
-    DemoJob("wordpress_pages.toml", {"media_host": "{media}"}),
-    DemoJob("wordpress_portfolio.toml", {"media_host": "{media}"}),
+    DemoJob("wordpress_posts.toml", "wordpress.xml", {"media_host": "{media}"}),
+    DemoJob("wordpress_pages.toml", "wordpress.xml", {"media_host": "{media}"}),
+    DemoJob("wordpress_portfolio.toml", "wordpress.xml", {"media_host": "{media}"}),
 )
 
 
@@ -91,10 +95,9 @@ async def _migrate_all(emu: Emulator, media: str, workdir: Path) -> list[tuple[s
     for job in JOBS:
         variables = {k: v.format(media=media) for k, v in job.variables.items()}
         mapping = load_mapping(MAPPINGS / job.mapping, variables=variables)
-        assert mapping.default_source is not None
         stats = await run_migration(
             mapping,
-            mapping.default_source,
+            SAMPLES / job.sample,
             _options(job, workdir),
             base_url=emu.base_url,
             write_token="demo-write",
@@ -196,9 +199,9 @@ async def _demo(
     console.print(
         f"\nLedgers and reports are in {workdir}/ (try: migrator status --ledger "
         f"{workdir}/team_members.ledger.sqlite).\n"
-        "Rehearse your own export: start `migrator emulator --model mappings/content-model.toml"
-        " --port 8700` and run `migrator run MAPPING --source EXPORT` with BUTTER_API_BASE="
-        "http://127.0.0.1:8700/v2."
+        "Rehearse your own export: `migrator init my-site` writes a project to adapt; start "
+        "`migrator emulator --sample-media --port 8700` there and run `migrator run MAPPING "
+        "--source EXPORT` with BUTTER_API_BASE=http://127.0.0.1:8700/v2 (or --profile rehearsal)."
     )
     if state_file is not None:
         console.print(
@@ -248,7 +251,8 @@ def demo_command(workdir: Path, serve_after: bool, state_file: Path | None) -> N
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     import anyio
-    from rich.console import Console
 
-    code = anyio.run(_demo, Console(), workdir, serve_after, state_file)
+    from migrator.consoles import make_console
+
+    code = anyio.run(_demo, make_console(), workdir, serve_after, state_file)
     raise SystemExit(code)

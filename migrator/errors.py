@@ -18,6 +18,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# What each exit code of `run` and `verify` means: a word and a line, for the JSON
+# summary (docs/json-summary.md) and the scheduling guide (docs/scheduled-reimports.md).
+EXIT_CODES: dict[int, tuple[str, str]] = {
+    0: ("ok", "every record is accepted (or verified); nothing needs attention"),
+    1: (
+        "attention",
+        "some records failed, are invalid, in doubt or in conflict, the export could not "
+        "be read whole, or --prune refused to delete: see the failures file",
+    ),
+    2: (
+        "error",
+        "a usage or configuration error (the run did not start, or one stopped it), or "
+        "the ledger is in use by another run",
+    ),
+    3: (
+        "stopped",
+        "the run stopped: bad token, quota exhausted, API unreachable, the canary failed, "
+        "or the ledger failed; what was accepted is kept",
+    ),
+    130: (
+        "interrupted",
+        "Ctrl-C or SIGTERM; what was accepted is kept, the same command resumes",
+    ),
+}
+
 
 class MigratorError(Exception):
     """Root of every error migrator raises on purpose."""

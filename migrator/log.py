@@ -122,6 +122,7 @@ def _orjson_dumps(obj: Any, default: Any = None) -> str:
 # structlog takes a tenth of a second to import: `migrator --help` must not pay it. The
 # setup waits here until something logs (``get_logger``), unless structlog is loaded already.
 _pending: tuple[bool, str, TextIO] | None = None
+_json_lines = False  # what ``configure`` last chose: JSON lines or the console renderer
 
 
 def configure(
@@ -129,13 +130,20 @@ def configure(
 ) -> None:
     """Set up structlog. ``json=None`` picks JSON when the stream is not a terminal.
     No ``stream``: stderr, as it is at each line (``_Stderr``)."""
-    global _pending
+    global _pending, _json_lines
     stream = stream or cast(TextIO, _Stderr())
     if json is None:
         json = not stream.isatty()
     _pending = (json, level, stream)
+    _json_lines = json
     if "structlog" in sys.modules:
         _structlog()
+
+
+def json_lines() -> bool:
+    """Whether logs are JSON lines (``--log-json``, or not a terminal): a run then logs
+    its summary as one event too, for log pipelines."""
+    return _json_lines
 
 
 def _structlog() -> Any:

@@ -35,15 +35,17 @@ LAYERS: list[set[str]] = [
         "netguard",
         "lazy",
         "consoles",
+        "suggest",
     },
     {"sources"},
     {"mapping"},
     {"butter", "ledger", "emulator"},
     {"media"},
     {"engine"},
+    {"report"},
     {"verify", "inspect"},
     {"site"},
-    {"demo", "cli", "__init__"},
+    {"demo", "starter", "cli", "__init__"},
     {"__main__"},  # python -m migrator: the command line
 ]
 FOUNDATION = LAYERS[0]

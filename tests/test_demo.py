@@ -62,7 +62,8 @@ def table_rows(section: str) -> dict[str, list[int]]:
 
 
 def test_demo_migrates_every_sample_then_sends_nothing_on_the_second_run(tmp_path):
-    env = {**os.environ, "COLUMNS": "160"}
+    # No COLUMNS: piped, the tables are as wide as their names (they used to cut "team_…").
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     done = subprocess.run(
         [MIGRATOR, "demo", "--workdir", str(tmp_path / "demo")],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,

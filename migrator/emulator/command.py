@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from migrator.command_options import media_reach_options
+from migrator.config import default_model
 from migrator.emulator.config import (
     CAP_KINDS,
     MEDIA_MAX_BYTES,
@@ -29,6 +30,7 @@ As harsh as Butter:
   migrator emulator --realistic --seed 7
   migrator emulator --realistic --apply-delay 1 5 --read-cache-ttl 30 --no-strict-reads
 Example:
+  migrator emulator --sample-media    # serves images for the example mappings
   migrator emulator --model mappings/content-model.toml --port 8700 \\
       --write-token w --read-token r --delay 2 --error-rate 0.05 --seed 7
 """
@@ -160,9 +162,8 @@ def _caps(values: tuple[str, ...]) -> dict[str, int]:
     "--model",
     "model_path",
     type=click.Path(exists=True, dir_okay=False),
-    default="mappings/content-model.toml",
-    show_default=True,
-    help="Content model file: the page types, collections, locales and authors to emulate.",
+    help="Content model file: the page types, collections, locales and authors to emulate "
+    "(default: mappings/content-model.toml when here, else the example model migrator ships).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -289,10 +290,17 @@ def _caps(values: tuple[str, ...]) -> dict[str, int]:
     "'https://example.com/blog/{slug}' (a URL without {slug} gets /{slug}). Default: none, "
     "as an account without one (lists give /<slug>, a single post null).",
 )
+@click.option(
+    "--sample-media",
+    is_flag=True,
+    help="Stand in for the old site's image host: GET /_emulator/media/<name> answers a small "
+    "PNG of its own for every name, and the emulator downloads from itself (the example "
+    "mappings' default media_base points here, so a rehearsal's media arrive).",
+)
 @media_reach_options
 @_realism_options
 def emulator_command(
-    model_path: str,
+    model_path: str | None,
     host: str,
     port: int,
     write_token: str,
@@ -314,6 +322,7 @@ def emulator_command(
     blog_url: str,
     allow_private_media: bool,
     allow_media_hosts: tuple[str, ...],
+    sample_media: bool,
     realistic: bool,
     apply_delay: tuple[float, float] | None,
     read_cache_ttl: float | None,
@@ -342,7 +351,7 @@ def emulator_command(
     )
     try:
         config = EmulatorConfig(
-            load_content_model(model_path),
+            load_content_model(model_path or default_model()),
             write_token=write_token,
             read_token=read_token,
             delay=delay,
@@ -358,6 +367,7 @@ def emulator_command(
             media_max_bytes=int(media_max_mb * 1024 * 1024),
             media_timeout=media_timeout,
             blog_url=blog_url,
+            sample_media=sample_media,
         )
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None

@@ -207,6 +207,9 @@ class EmulatorConfig:
     # replaced (``https://example.com/blog/{slug}``; a base URL gets ``/{slug}``). Empty:
     # an account without one, as recorded: lists give ``/<slug>``, a single post null.
     blog_url: str = ""
+    # A stand-in for an old site's uploads: GET /_emulator/media/<name> answers a small
+    # PNG of its own for every name, and the emulator may download from its own host.
+    sample_media: bool = False
 
     def __post_init__(self) -> None:
         if self.duplicate_slugs not in DUPLICATE_SLUG_POLICIES:
@@ -237,4 +240,5 @@ class EmulatorConfig:
     def media_policy(self) -> NetPolicy:
         from migrator.netguard import NetPolicy  # aiohttp: not for `migrator emulator --help`
 
-        return NetPolicy(allow_private=self.media_allow_private, allowed=self.media_allow_hosts)
+        allowed = self.media_allow_hosts + ((self.host,) if self.sample_media else ())
+        return NetPolicy(allow_private=self.media_allow_private, allowed=allowed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -20,7 +21,7 @@ from migrator.emulator.blog import BlogHandlers
 from migrator.emulator.cache import ReadCache
 from migrator.emulator.config import EmulatorConfig, Faults
 from migrator.emulator.faults import ConnectionDropped, FaultInjector, Handler
-from migrator.emulator.media import MediaLibrary
+from migrator.emulator.media import MediaLibrary, sample_png
 from migrator.emulator.reads import ReadHandlers
 from migrator.emulator.serve import serve_app
 from migrator.emulator.state import SavedState, state_document, summary, write_state
@@ -210,7 +211,15 @@ class Emulator:
         blog = BlogHandlers(self.config.model, self.store, self.config.blog_url)
         app.add_routes([*writes.routes(), *reads.routes(), *blog.routes()])
         app.router.add_get("/_emulator/state", self._state)
+        if self.config.sample_media:
+            app.router.add_get("/_emulator/media/{name:.+}", _sample_image)
         return app
+
+
+async def _sample_image(request: web.Request) -> web.Response:
+    """A PNG whose colour comes from its name: each sample image distinct, like uploads."""
+    digest = hashlib.sha256(request.match_info["name"].encode()).digest()
+    return web.Response(body=sample_png(*digest[:3]), content_type="image/png")
 
 
 @asynccontextmanager

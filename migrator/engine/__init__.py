@@ -4,6 +4,7 @@ in a dry run, write what would be sent). One pipeline for both: ``pipeline.py``.
 from migrator.engine.counts import MediaCounts, PlanCounts, RunStats, SendCounts
 from migrator.engine.dates import DatesRefused
 from migrator.engine.edits import EditCheck, EditPolicy, Edits
+from migrator.engine.json_summary import run_counts, summary_data
 from migrator.engine.options import RunOptions, default_paths
 from migrator.engine.plan import Compiled, Planned, mapping_target_key, plan_items, target_key
 from migrator.engine.prune import PruneGuard, PrunePlan
@@ -21,16 +22,20 @@ from migrator.engine.run import (
 from migrator.engine.settle import Settled, SettleWindow, Verdict, settle
 from migrator.engine.slugs import SlugHolders, as_sent
 from migrator.engine.summary import print_summary
+from migrator.engine.trace import Change, Changes, FieldChange, Sample, Timeline
 
 __all__ = [
     "CanaryCheck",
     "CanaryFailed",
     "CanaryReport",
+    "Change",
+    "Changes",
     "Compiled",
     "DatesRefused",
     "EditCheck",
     "EditPolicy",
     "Edits",
+    "FieldChange",
     "JsonlWriter",
     "MediaCounts",
     "PlanCounts",
@@ -41,10 +46,12 @@ __all__ = [
     "RefResolver",
     "RunOptions",
     "RunStats",
+    "Sample",
     "SendCounts",
     "SettleWindow",
     "Settled",
     "SlugHolders",
+    "Timeline",
     "Verdict",
     "as_sent",
     "compiled_mapping",
@@ -56,8 +63,10 @@ __all__ = [
     "plan_migration",
     "print_summary",
     "reason_key",
+    "run_counts",
     "run_migration",
     "settle",
+    "summary_data",
     "tally",
     "target_key",
 ]

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from migrator.butter import CallCounter, RetryCounts
 from migrator.engine.report import ReasonCounts
+from migrator.engine.trace import Changes, Timeline
 from migrator.records import JsonObject
 
 
@@ -95,6 +96,7 @@ class RunStats:
     # The canary's records ("identity (file:line)"), and what was wrong with them.
     canary: list[str] = field(default_factory=list)
     canary_problems: list[str] = field(default_factory=list)
+    canary_checked: bool = False  # read back and compared (a stopped run may not get there)
     # What the canary found that stops nothing (Butter kept its own post dates), once.
     canary_notes: list[str] = field(default_factory=list)
     # A dry run's --prune: the first deletions it would send (the preview file has all).
@@ -106,6 +108,9 @@ class RunStats:
     elapsed: float = 0.0
     aborted: str | None = None
     abort_exit: int = 3  # the exit code of what stopped it (2: a configuration error)
+    # For the run report (``trace.py``), not counts: left out of ``as_dict``.
+    timeline: Timeline = field(default_factory=Timeline, compare=False, repr=False)
+    changes: Changes = field(default_factory=Changes, compare=False, repr=False)
 
     @property
     def failure_reasons(self) -> dict[str, int]:
@@ -120,7 +125,9 @@ class RunStats:
         return (self.aborted or "").startswith("interrupted")
 
     def as_dict(self) -> JsonObject:
-        return asdict(self)
+        counts = asdict(self)
+        del counts["timeline"], counts["changes"]
+        return counts
 
     @property
     def exit_code(self) -> int:

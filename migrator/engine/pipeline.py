@@ -37,6 +37,7 @@ from migrator.engine.prune import (
     prune_refusal,
 )
 from migrator.engine.report import JsonlWriter, failure_line, invalid_line, reason_key, tally
+from migrator.engine.trace import Changes
 from migrator.errors import RecordError
 from migrator.ledger import LedgerEntry
 from migrator.log import get_logger
@@ -97,6 +98,8 @@ class Pump:
     # (a real run waits until Butter applied them, checks them, and stops if they are wrong).
     canary: int = 0
     on_canary: Callable[[list[Payload]], Awaitable[None]] | None = None
+    # Changed records, before and after, for the run report (None: not kept).
+    changes: Changes | None = None
 
     async def run(
         self,
@@ -157,6 +160,7 @@ class Pump:
             counts.unchanged += 1
         elif action == "update":
             counts.changed += 1
+            self._changed(item)
         elif action == "skip_failed":
             assert item.payload is not None
             counts.skipped_failed += 1
@@ -172,6 +176,22 @@ class Pump:
             )
         else:
             counts.to_send += 1
+
+    def _changed(self, item: Planned) -> None:
+        changes, payload = self.changes, item.payload
+        if changes is None or payload is None:
+            return
+        target = target_key(payload)
+        # Read from the ledger only while the report keeps them; past that, counted.
+        before = None if changes.full else self.ledger.last_sent(target, payload.identity)
+        changes.note(
+            identity=payload.identity,
+            source=str(payload.source),
+            target=target,
+            before=before,
+            after=payload.body,
+            skip=frozenset(hook.field for hook in payload.refs),
+        )
 
     def _note(self, item: Planned) -> None:
         """Links rewritten, and what a person should look at although the record goes."""

@@ -13,8 +13,8 @@ import asyncio
 import dataclasses
 import functools
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import ExitStack, closing, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -168,6 +168,7 @@ class _Run:
             preview=preview,
             canary=self.options.canary if on_canary is not None else 0,
             on_canary=on_canary,
+            changes=self.stats.changes,
         )
 
     def prune_guard(self) -> PruneGuard:
@@ -359,9 +360,10 @@ async def run_migration(
             with anyio.CancelScope() as scope, INTERRUPTS.stopping(_stopper(scope, run.stats)):
                 ended: BaseException | None = None
                 try:
-                    await run.check_media(ledger, base_url)
-                    await run.read_first()
-                    await _send_all(run, ledger, client, canary_check, edit_check)
+                    async with _sampled(run.stats):
+                        await run.check_media(ledger, base_url)
+                        await run.read_first()
+                        await _send_all(run, ledger, client, canary_check, edit_check)
                 except BaseException as exc:
                     ended = exc
                     raise
@@ -369,6 +371,25 @@ async def run_migration(
                     run.finish(started)
                     _record_end(ledger, run_id, run.stats, ended)
         return run.stats
+
+
+@asynccontextmanager
+async def _sampled(stats: RunStats) -> AsyncIterator[None]:
+    """The counters on the report's timeline every second while the block runs (the retry
+    counts are read through ``stats``: the run puts its retrier's there when it starts).
+    A plain task, not a task group: the block's exceptions stay as they are."""
+
+    def counters() -> tuple[int, int, int]:
+        return stats.calls.writes, stats.retry.throttled, stats.retry.retries
+
+    task = asyncio.create_task(stats.timeline.record(counters))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with anyio.CancelScope(shield=True):
+            await asyncio.wait([task])
+        stats.timeline.sample(*counters(), last=True)
 
 
 def _record_end(
@@ -457,6 +478,7 @@ async def _send_all(
             )
             await submitter.drained(sink.sent)
             report = await canary_check(payloads, ledger, client, run.reports.failures)
+            stats.canary_checked = True
             # The dates Butter refused are already said once: the read-back shows only that.
             stats.canary_notes = [] if submitter.dates.refused else report.notes
             if report.problems:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from migrator.command_options import profile_options, settings
 from migrator.config import DEFAULT_STATE, target_slug
 from migrator.errors import ConfigError
 
@@ -18,13 +19,16 @@ if TYPE_CHECKING:
     from migrator.ledger.types import RunInfo
 
 
-def find_ledger(mapping: Path | None = None) -> Path:
+def find_ledger(
+    mapping: Path | None = None, *, state: Path | None = None, base: str | None = None
+) -> Path:
     """The ledger ``migrator run`` keeps by default: in the state folder of the target
     BUTTER_API_BASE names (``.migrator/<target>/``), else of any target; then here or in
-    ``mappings/``. With ``mapping``, that mapping's ledger."""
+    ``mappings/``. With ``mapping``, that mapping's ledger. ``state`` and ``base`` (a
+    profile's) count when MIGRATOR_STATE and BUTTER_API_BASE are not set."""
     name = f"{mapping.stem}.ledger.sqlite" if mapping is not None else "*.ledger.sqlite"
-    state = Path(os.environ.get("MIGRATOR_STATE") or DEFAULT_STATE)
-    base = os.environ.get("BUTTER_API_BASE")
+    state = Path(os.environ.get("MIGRATOR_STATE") or state or DEFAULT_STATE)
+    base = os.environ.get("BUTTER_API_BASE") or base
     searches = [(state / target_slug(base), name)] if base else []
     searches += [(state, f"*/{name}"), (Path(), name), (Path("mappings"), name)]
     for folder, pattern in searches:
@@ -144,6 +148,7 @@ def render(report: dict[str, Any], console: Console) -> None:
     help="The ledger to read (default: the one *.ledger.sqlite here or in mappings/).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the same report as JSON.")
+@profile_options
 def status_command(ledger_path: Path | None, as_json: bool) -> None:
     """Show what a checkpoint ledger knows: records per state, failures grouped by
     reason with examples, and the last run.
@@ -155,7 +160,15 @@ def status_command(ledger_path: Path | None, as_json: bool) -> None:
     Example:
       migrator status --ledger mappings/team.ledger.sqlite
     """
-    path = ledger_path if ledger_path is not None else find_ledger()
+    if ledger_path is None:
+        # A profile's state folder and target say where `run` kept the ledger.
+        defaults = settings().defaults
+        state, base = defaults.get("state"), defaults.get("api_base")
+        ledger_path = find_ledger(
+            state=state if isinstance(state, Path) else None,
+            base=base if isinstance(base, str) else None,
+        )
+    path = ledger_path
     report = collect(path)
     if as_json:
         import orjson

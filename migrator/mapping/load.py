@@ -27,11 +27,11 @@ from migrator.mapping.spec import (
     ValueSpec,
     target_fields,
 )
-from migrator.mapping.suggest import did_you_mean
 from migrator.mapping.values import ValueReader, field_problems, one_of, post_checker
 from migrator.model import ContentModel, Field, load_content_model
 from migrator.paths import SourcePath, parse_path
 from migrator.sources import SOURCES, open_source, source_options
+from migrator.suggest import did_you_mean
 
 TOP_KEYS = ("model", "source", "vars", "filter", "target", "fields", "locales", "links")
 TARGET_KEYS = (

@@ -12,11 +12,11 @@ from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass
 from typing import Any
 
-from migrator.mapping.suggest import did_you_mean
 from migrator.mapping.transforms import Transform
 from migrator.model import ContentModel, Field, is_empty
 from migrator.paths import MISSING, SourcePath, Template
 from migrator.records import Record
+from migrator.suggest import did_you_mean
 
 KINDS = ("page", "collection", "post")
 STATUSES = ("draft", "published")

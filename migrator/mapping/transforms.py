@@ -40,8 +40,8 @@ from markdown_it import MarkdownIt
 from slugify import slugify as python_slugify
 
 from migrator.mapping.htmlclean import check_keep, clean_html, html_to_text
-from migrator.mapping.suggest import did_you_mean
 from migrator.model import is_empty
+from migrator.suggest import did_you_mean
 
 Check = Callable[..., str | None]
 

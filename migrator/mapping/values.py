@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from migrator.mapping.spec import POST_LIST_FIELDS, EvalError, Step, ValueSpec
-from migrator.mapping.suggest import did_you_mean
 from migrator.mapping.transforms import TRANSFORMS
 from migrator.model import ContentModel, Field, check_value, is_empty
 from migrator.paths import SourcePath, parse_path, parse_template, substitute_vars
+from migrator.suggest import did_you_mean
 
 SPEC_KEYS = (
     "from", "template", "const", "lookup", "transforms", "optional", "required", "ref", "each"

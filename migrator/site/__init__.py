@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         run_site,
         site_jobs,
     )
+    from migrator.site.summary import site_summary
 
 # Not for type checkers: they read the imports above (a module __getattr__ would let
 # any misspelt name pass).
@@ -33,6 +34,7 @@ if not TYPE_CHECKING:
                 "run_site",
                 "site_jobs",
             ],
+            "migrator.site.summary": ["site_summary"],
         },
     )
 
@@ -46,4 +48,5 @@ __all__ = [
     "run_order",
     "run_site",
     "site_jobs",
+    "site_summary",
 ]

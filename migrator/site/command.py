@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import shlex
 import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec
 
 import click
 
-from migrator.command_options import media_reach_options, settle_options, state_option
+from migrator import log
+from migrator.command_options import (
+    media_reach_options,
+    profile_options,
+    settle_options,
+    state_option,
+    token_source,
+)
 from migrator.config import DEFAULT_BASE_URL, check_api_base, parse_vars, read_token, state_folder
 from migrator.consoles import make_console, rule
+from migrator.errors import MigratorError
 
 # The rest is imported when the command runs: `migrator run --help` loads none of it
 # (tests/test_startup.py).
@@ -20,6 +32,27 @@ if TYPE_CHECKING:
 
     from migrator.engine import PrunePlan, RunStats
     from migrator.site.runner import Job
+
+
+P = ParamSpec("P")
+
+
+def _summary_on_error(command: Callable[P, None]) -> Callable[P, None]:
+    """A run that ends on an error it knows (the ledger held by the previous run, a
+    configuration error) still gives its summary, so a scheduler can tell them apart; the
+    CLI prints the error itself."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **params: P.kwargs) -> None:
+        try:
+            command(*args, **params)
+        except (MigratorError, click.ClickException) as exc:
+            summary = click.get_current_context().meta.get(_Summary.KEY)
+            if isinstance(summary, _Summary):
+                summary.finish(exc.exit_code if isinstance(exc, MigratorError) else 2, exc)
+            raise
+
+    return run
 
 
 @click.command("run")
@@ -151,6 +184,16 @@ if TYPE_CHECKING:
 )
 @media_reach_options
 @click.option("--no-progress", is_flag=True, help="No progress display.")
+@profile_options
+@click.option(
+    "--json",
+    "json_output",
+    is_flag=True,
+    help="At the end, print one JSON object on stdout (counts per mapping, failure reasons, "
+    "report files, the exit code and its meaning: docs/json-summary.md); everything else "
+    "goes to stderr.",
+)
+@_summary_on_error
 def run_command(
     mappings: tuple[Path, ...],
     source: Path | None,
@@ -180,6 +223,7 @@ def run_command(
     allow_private_media: bool,
     allow_media_hosts: tuple[str, ...],
     no_progress: bool,
+    json_output: bool,
 ) -> None:
     """Migrate the records of an export into ButterCMS, as each MAPPING describes.
 
@@ -211,6 +255,7 @@ def run_command(
     from migrator.engine import RunOptions
     from migrator.site.runner import Butter, load_site, run_site, site_jobs
 
+    summary = _Summary(json_output=json_output, dry_run=dry_run, api_base=api_base)
     options = RunOptions(
         concurrency=concurrency,
         rate=rate,
@@ -237,20 +282,69 @@ def run_command(
     loaded = load_site(mappings, parse_vars(variables))
     folder = None if ledger is not None else state_folder(state, api_base)
     jobs = site_jobs(loaded, options=options, source=source, ledger=ledger, folder=folder)
+    summary.jobs = jobs
     butter = Butter(api_base)
     if not dry_run:
         butter = Butter(
             api_base,
-            read_token("BUTTER_WRITE_TOKEN", token_file, what="write"),
-            read_token("BUTTER_READ_TOKEN", read_token_file, what="read"),
+            read_token(*token_source("token_file", "BUTTER_WRITE_TOKEN"), what="write"),
+            read_token(*token_source("read_token_file", "BUTTER_READ_TOKEN"), what="read"),
         )
     # What resumes an interrupted run: the same command (accepted records are skipped).
     resume = shlex.join(["migrator", *sys.argv[1:]])
-    printer = _Printer(make_console(), several=len(jobs) > 1, resume=resume)
+    # With --json, stdout holds the JSON object only.
+    printer = _Printer(make_console(stderr=json_output), several=len(jobs) > 1, resume=resume)
     result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
     if len(jobs) > 1:
         _print_overview(jobs, dry_run=dry_run, console=printer.console)
+    if result.report is not None:
+        printer.console.print(
+            f"Report: {result.report}", markup=False, highlight=False, soft_wrap=True
+        )
+    summary.finish(result.exit_code, report=result.report)
     sys.exit(result.exit_code)
+
+
+class _Summary:
+    """The JSON summary: on stdout with --json; one ``summary`` log event when logs are
+    JSON lines (not a terminal, or --log-json). Kept in click's context, for
+    ``_summary_on_error``."""
+
+    KEY = "migrator.summary"
+
+    def __init__(self, *, json_output: bool, dry_run: bool, api_base: str):
+        self.json_output = json_output
+        self.dry_run = dry_run
+        self.api_base = api_base
+        self.jobs: list[Job] = []
+        self.started_at = datetime.now(UTC)
+        self.clock = time.monotonic()
+        click.get_current_context().meta[self.KEY] = self
+
+    def finish(
+        self, exit_code: int, error: BaseException | None = None, *, report: Path | None = None
+    ) -> None:
+        if not (self.json_output or log.json_lines()):
+            return
+        import orjson
+
+        from migrator.site.summary import site_summary
+
+        data = site_summary(
+            self.jobs,
+            exit_code=exit_code,
+            dry_run=self.dry_run,
+            started_at=self.started_at,
+            duration=time.monotonic() - self.clock,
+            api_base=self.api_base,
+            error=error,
+            report=report,
+        )
+        # A command refused before anything ran keeps its one error line on stderr.
+        if log.json_lines() and (error is None or any(job.stats for job in self.jobs)):
+            log.get_logger("migrator.summary").info("summary", **data)
+        if self.json_output:
+            click.echo(orjson.dumps(data).decode())
 
 
 class _Printer:
@@ -285,7 +379,7 @@ class _Printer:
         from migrator.verify import print_verify_summary
 
         assert job.verified is not None
-        print_verify_summary(job.verified, failures_path=job.verified_path)
+        print_verify_summary(job.verified, failures_path=job.verified_path, console=self.console)
 
 
 def _print_overview(jobs: list[Job], *, dry_run: bool, console: Console) -> None:

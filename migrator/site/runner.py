@@ -19,11 +19,21 @@ from pathlib import Path
 from typing import Protocol
 
 from migrator.butter import DEFAULT_BASE_URL
-from migrator.engine import RunOptions, RunStats, plan_migration, run_migration
-from migrator.errors import ConfigError, MappingError
+from migrator.engine import (
+    RunOptions,
+    RunStats,
+    mapping_target_key,
+    plan_migration,
+    run_migration,
+)
+from migrator.errors import ConfigError, MappingError, MigratorError
+from migrator.log import get_logger
 from migrator.mapping import Mapping, load_mapping
+from migrator.report import MappingReport, report_path, write_report
 from migrator.site.order import run_order
 from migrator.verify import CanaryCheck, EditCheck, VerifyStats, verify_migration, verify_paths
+
+log = get_logger("migrator.site")
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class Job:
 @dataclass
 class SiteResult:
     jobs: list[Job] = field(default_factory=list)
+    report: Path | None = None  # the HTML run report (None: not written)
 
     @property
     def exit_code(self) -> int:
@@ -193,7 +204,45 @@ async def run_site(
             if job.stats is not None and not job.aborted and not job.options.dry_run:
                 job.verified = await _verify_one(job, butter)
                 events.job_verified(job)
+    result.report = write_site_report(jobs)
     return result
+
+
+def write_site_report(jobs: list[Job]) -> Path | None:
+    """The HTML report of the jobs that ran, beside their reports. A report that cannot
+    be written is said in the log, and changes nothing of the run or its exit code (a
+    scheduled re-import's alerting reads that code)."""
+    ran = [job for job in jobs if job.stats is not None]
+    if not ran:
+        return None
+    dry = ran[0].options.dry_run
+    kind = "dry run" if dry else "run"
+    parts = [
+        MappingReport(
+            name=job.name,
+            mapping_path=str(job.mapping.path),
+            source=str(job.source),
+            target=mapping_target_key(job.mapping),
+            stats=job.stats,
+            second_pass=job.second_pass,
+            dry_run=dry,
+            exit_code=job.exit_code,
+            failures_path=job.options.failures_path,
+            warnings_path=job.options.warnings_path,
+            preview_path=job.options.preview_path,
+            verify=job.verified.as_dict() if job.verified is not None else None,
+            verify_path=job.verified_path if job.verified is not None else None,
+        )
+        for job in ran
+    ]
+    path = report_path([job.options.ledger_path for job in ran], kind)
+    try:
+        return write_report(path, parts, kind=kind)
+    except (MigratorError, OSError) as exc:
+        log.warning("run report not written", path=str(path), error=str(exc))
+    except Exception as exc:  # a bug of the report's: the run it reports on still stands
+        log.error("run report not written", path=str(path), error=repr(exc))
+    return None
 
 
 async def _run_one(job: Job, butter: Butter | None) -> RunStats:

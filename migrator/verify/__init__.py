@@ -9,7 +9,14 @@ if TYPE_CHECKING:
     from migrator.verify.edits import EditCheck
     from migrator.verify.run import verify_migration
     from migrator.verify.stats import VerifyStats, verify_paths
-    from migrator.verify.summary import print_verify_summary
+    from migrator.verify.summary import (
+        SUMMARY_VERSION,
+        print_verify_summary,
+        redacted,
+        summary_head,
+        verify_data,
+        verify_summary,
+    )
 
 # Not for type checkers: they read the imports above (a module __getattr__ would let
 # any misspelt name pass).
@@ -23,11 +30,21 @@ if not TYPE_CHECKING:
             "migrator.verify.edits": ["EditCheck"],
             "migrator.verify.run": ["verify_migration"],
             "migrator.verify.stats": ["VerifyStats", "verify_paths"],
-            "migrator.verify.summary": ["print_verify_summary"],
+            "migrator.verify.summary": [
+                "SUMMARY_VERSION",
+                "print_verify_summary",
+                "redacted",
+                "summary_head",
+                "redacted",
+                "summary_head",
+                "verify_data",
+                "verify_summary",
+            ],
         },
     )
 
 __all__ = [
+    "SUMMARY_VERSION",
     "CanaryCheck",
     "EditCheck",
     "VerifyStats",
@@ -35,6 +52,10 @@ __all__ = [
     "diff_post",
     "diff_published",
     "print_verify_summary",
+    "redacted",
+    "summary_head",
+    "verify_data",
     "verify_migration",
     "verify_paths",
+    "verify_summary",
 ]

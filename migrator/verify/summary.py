@@ -2,14 +2,125 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from migrator.config import normal_base
 from migrator.consoles import make_console
+from migrator.errors import (
+    EXIT_CODES,
+    ConfigError,
+    LedgerFault,
+    LedgerLocked,
+    MigratorError,
+    SourceError,
+)
+from migrator.log import redact_text
+from migrator.records import JsonObject
 from migrator.verify.stats import VerifyStats
+
+# The JSON summaries' schema (docs/json-summary.md): a new version when a key is renamed
+# or dropped (adding one does not).
+SUMMARY_VERSION = 1
+
+# The counters under the JSON summary's names (docs/json-summary.md, "verify").
+_COUNTS = (
+    "read checked verified differs missing in_doubt duplicates repaired settled_found "
+    "settled_absent changed verified_before failed_before not_sent skipped errors dates_kept"
+).split()
+
+
+def verify_data(stats: VerifyStats, *, failures_path: Path) -> JsonObject:
+    """What ``print_verify_summary`` shows, as data (`verify --json`, `run --verify --json`)."""
+    counts = {name: getattr(stats, name) for name in _COUNTS}
+    counts["reads"] = stats.calls_reads
+    return {
+        "exit_code": stats.exit_code,
+        "aborted": stats.aborted,
+        "duration_seconds": round(stats.elapsed, 3),
+        "counts": counts,
+        "failure_reasons": dict(sorted(stats.failure_reasons.items(), key=lambda kv: -kv[1])),
+        "files": {"verify": str(failures_path.absolute()) if failures_path.exists() else None},
+    }
+
+
+def verify_summary(
+    mapping: Path,
+    stats: VerifyStats | None,
+    *,
+    exit_code: int,
+    started_at: datetime,
+    duration: float,
+    api_base: str | None,
+    failures_path: Path | None,
+    error: BaseException | None = None,
+) -> JsonObject:
+    """`migrator verify --json`: the head, the mapping, and what it found (``verify``:
+    None when it did not get to reading, e.g. the ledger was in use)."""
+    head = summary_head(
+        "verify",
+        exit_code=exit_code,
+        started_at=started_at,
+        duration=duration,
+        api_base=api_base,
+        error=error,
+    )
+    found = None
+    if stats is not None and failures_path is not None:
+        found = verify_data(stats, failures_path=failures_path)
+    return redacted(
+        head | {"mapping": mapping.name, "path": str(mapping.absolute()), "verify": found}
+    )
+
+
+def summary_head(
+    command: str,
+    *,
+    exit_code: int,
+    started_at: datetime,
+    duration: float,
+    api_base: str | None,
+    error: BaseException | None = None,
+) -> JsonObject:
+    """The keys every JSON summary starts with (`run --json` and `verify --json`)."""
+    word, meaning = EXIT_CODES.get(exit_code, ("error", "an unexpected error (see the log)"))
+    return {
+        "version": SUMMARY_VERSION,
+        "command": command,
+        "exit_code": exit_code,
+        "outcome": word,
+        "exit_meaning": meaning,
+        "error": None if error is None else {"kind": error_kind(error), "message": str(error)},
+        # normal_base never shows a user:password@ (and check_api_base refuses one).
+        "api_base": normal_base(api_base) if api_base else None,
+        "started_at": started_at.astimezone(UTC).isoformat(timespec="seconds"),
+        "duration_seconds": round(duration, 3),
+    }
+
+
+def error_kind(error: BaseException) -> str:
+    """What ended the command before its summary, in one stable word."""
+    if isinstance(error, LedgerLocked):
+        return "ledger_locked"  # another run (the previous one, still going) holds it
+    if isinstance(error, LedgerFault):
+        return "ledger_fault"
+    if isinstance(error, SourceError):
+        return "source"
+    if isinstance(error, ConfigError):
+        return "config"
+    return "error" if isinstance(error, MigratorError) else "usage"
+
+
+def redacted(data: JsonObject) -> JsonObject:
+    """``data`` with every token-looking value replaced: a reason or a message may quote
+    an answer that quoted a token."""
+    clean: JsonObject = orjson.loads(redact_text(orjson.dumps(data).decode()))
+    return clean
 
 
 def print_verify_summary(

@@ -177,3 +177,27 @@ async def test_a_redirect_to_this_machine_is_refused(
         f"redirected to {host.url}/bytes/100.png: 127.0.0.1 is a loopback address (this "
         "machine); --allow-private-media or --allow-media-host allows it"
     )
+
+
+async def test_sample_media_serves_images_the_emulator_may_download(
+    make_emulator, session, content_model
+) -> None:
+    # No host allowed: with --sample-media the emulator downloads from itself only.
+    butter = Butter(session, await make_emulator(media_allow_hosts=(), sample_media=True))
+    media = butter.emu.url + "/_emulator/media"
+    bodies = []
+    for name in ("ada.png", "nested/grace.png"):
+        async with session.get(f"{media}/{name}") as answer:
+            assert answer.status == 200 and answer.content_type == "image/png"
+            bodies.append(await answer.read())
+    assert bodies[0] != bodies[1] and all(b.startswith(b"\x89PNG") for b in bodies)
+    state = await one_item(butter, content_model, f"{media}/ada.png")
+    assert state["failures"] == [] and len(state["media"]) == 1
+    (item,) = state["collections"]["team_members"].values()
+    assert item["fields"]["en"]["photo"].startswith("https://cdn.buttercms.com/")
+
+
+async def test_without_sample_media_there_are_no_images(make_emulator, session) -> None:
+    emu = await make_emulator()
+    async with session.get(emu.url + "/_emulator/media/ada.png") as answer:
+        assert answer.status == 404

@@ -1,0 +1,7 @@
+"""The run report: one self-contained HTML page per run, dry run or verify (``page.py``),
+beside the run's other reports; jinja2 loads only when a page is written."""
+
+from migrator.report.page import MappingReport, render, write_report
+from migrator.report.paths import report_path
+
+__all__ = ["MappingReport", "render", "report_path", "write_report"]
