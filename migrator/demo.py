@@ -132,7 +132,27 @@ def _runs_table(title: str, results: list[tuple[str, RunStats]]) -> Table:
     return table
 
 
-async def _demo(console: Console, workdir: Path) -> int:
+async def _serve_after(console: Console, emu: Emulator, media: str) -> None:
+    """Keep the demo's emulator and image host running until Ctrl-C or SIGTERM."""
+    import signal
+
+    import anyio
+
+    console.print(
+        f"\nServing the migrated demo: ButterCMS emulator at {emu.base_url} (the read token "
+        f"is on the first line), images at {media}.\n"
+        "Aim your site's SDK at it (buttercms-python: set each client's url; buttercms npm: "
+        "rewrite its base URL in fetch): docs/rehearse-your-site.md.\n"
+        "Ctrl-C to stop."
+    )
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            break
+
+
+async def _demo(
+    console: Console, workdir: Path, serve_after: bool = False, state_file: Path | None = None
+) -> int:
     from rich.table import Table
 
     from migrator.emulator import EmulatorConfig, run_emulator
@@ -148,8 +168,12 @@ async def _demo(console: Console, workdir: Path) -> int:
         delay=0.2,
         media_allow_hosts=("127.0.0.1",),
     )
-    async with media_host() as media, run_emulator(config) as emu:
-        console.print(f"ButterCMS emulator at {emu.base_url}, images served from {media}\n")
+    async with media_host() as media, run_emulator(config, state_file=state_file) as emu:
+        # The read token is said now: once the engine's client holds it, output redacts it.
+        console.print(
+            f"ButterCMS emulator at {emu.base_url} (read token {config.read_token}), images "
+            f"served from {media}\n"
+        )
         first = await _migrate_all(emu, media, workdir)
         console.print(_runs_table("First run: every record sent once", first))
         await emu.settle()  # Butter applies accepted writes later, in a background queue
@@ -169,6 +193,8 @@ async def _demo(console: Console, workdir: Path) -> int:
 
         second = await _migrate_all(emu, media, workdir)
         console.print(_runs_table("Second run: the ledger remembers, nothing is re-sent", second))
+        if serve_after:
+            await _serve_after(console, emu, media)
     problems = sum(s.exit_code != 0 for _, s in first + second) + len(state["failures"])
     console.print(
         f"\nLedgers and reports are in {workdir}/ (try: migrator status --ledger "
@@ -177,6 +203,12 @@ async def _demo(console: Console, workdir: Path) -> int:
         "`migrator emulator --sample-media --port 8700` there and run `migrator run MAPPING "
         "--source EXPORT` with BUTTER_API_BASE=http://127.0.0.1:8700/v2 (or --profile rehearsal)."
     )
+    if state_file is not None:
+        console.print(
+            f"The migrated content is saved in {state_file}: serve it again with "
+            f"`migrator emulator --state {state_file}` (read token r-token unless you pass "
+            "--read-token)."
+        )
     return 1 if problems else 0
 
 
@@ -188,14 +220,33 @@ async def _demo(console: Console, workdir: Path) -> int:
     show_default=True,
     help="Where the demo keeps its ledgers and reports.",
 )
-def demo_command(workdir: Path) -> None:
+@click.option(
+    "--serve-after",
+    is_flag=True,
+    help="After the demo, keep its emulator (and image host) running for your site's SDK "
+    "to read, until Ctrl-C.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Save the emulator's state in FILE at the end (replacing a state saved there "
+    "before), to serve again with `migrator emulator --state FILE`.",
+)
+def demo_command(workdir: Path, serve_after: bool, state_file: Path | None) -> None:
     """Migrate the bundled sample exports into a local ButterCMS emulator, then run
     again to show that nothing is sent twice. Needs no account and no network.
 
     \b
     Example:
       migrator demo
+      migrator demo --serve-after --state demo-state.json
     """
+    if state_file is not None:
+        from migrator.emulator import check_state_file
+
+        check_state_file(state_file)  # never over a file that is not a state: exit 2
     # Each demo starts a fresh emulator, so it starts from fresh ledgers too.
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
@@ -203,5 +254,5 @@ def demo_command(workdir: Path) -> None:
 
     from migrator.consoles import make_console
 
-    code = anyio.run(_demo, make_console(), workdir)
+    code = anyio.run(_demo, make_console(), workdir, serve_after, state_file)
     raise SystemExit(code)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from migrator.emulator.media import sample_png
     from migrator.emulator.serve import serve_app
     from migrator.emulator.server import Emulator, run_emulator
+    from migrator.emulator.state import SavedState, check_state_file, load_state
 
 # Not for type checkers: they read the imports above (a module __getattr__ would let
 # any misspelt name pass).
@@ -28,6 +29,7 @@ if not TYPE_CHECKING:
             "migrator.emulator.media": ["sample_png"],
             "migrator.emulator.serve": ["serve_app"],
             "migrator.emulator.server": ["Emulator", "run_emulator"],
+            "migrator.emulator.state": ["SavedState", "check_state_file", "load_state"],
         },
     )
 
@@ -36,6 +38,9 @@ __all__ = [
     "EmulatorConfig",
     "Faults",
     "Realism",
+    "SavedState",
+    "check_state_file",
+    "load_state",
     "run_emulator",
     "sample_png",
     "serve_app",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
@@ -175,6 +176,16 @@ def _caps(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--write-token", default="w-token", show_default=True, help="Token for writes.")
 @click.option("--read-token", default="r-token", show_default=True, help="Token for reads.")
 @click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Start with the content saved in FILE (pages, collection items, posts, media, ids, "
+    "failures, writes not applied yet), none if it does not exist yet, and save the state "
+    "there on Ctrl-C or SIGTERM and on POST /_emulator/save (written whole: a temporary "
+    "file, then renamed). `migrator demo --state FILE` writes one to serve.",
+)
+@click.option(
     "--delay",
     type=click.FloatRange(min=0),
     default=0.0,
@@ -294,6 +305,7 @@ def emulator_command(
     port: int,
     write_token: str,
     read_token: str,
+    state_file: Path | None,
     delay: float,
     seed: int,
     duplicate_slugs: str,
@@ -361,21 +373,48 @@ def emulator_command(
         raise click.UsageError(str(exc)) from None
     import asyncio
 
-    asyncio.run(_serve(config))
+    # Imported here: `migrator emulator --help` loads no aiohttp (tests/test_startup.py).
+    from migrator.emulator.state import check_state_file, describe, load_state
+
+    saved = None
+    if state_file is not None:
+        # A file that is not a state (or of another version, or for another model) is
+        # refused before anything listens: ConfigError, exit 2.
+        check_state_file(state_file)
+        saved = load_state(state_file, config.model)
+        if saved is None:
+            click.echo(f"state: {state_file} does not exist yet: starting empty", err=True)
+        else:
+            counts = saved.store.dump()
+            click.echo(
+                f"state: {state_file}: {describe(_held(counts))}, "
+                f"{len(saved.pending)} writes pending",
+                err=True,
+            )
+    asyncio.run(_serve(config, saved, state_file))
 
 
-async def _serve(config: EmulatorConfig) -> None:
+def _held(dumped: dict[str, Any]) -> dict[str, int]:
+    return {
+        "pages": sum(len(p) for p in dumped["pages"].values()),
+        "collection_items": sum(len(c) for c in dumped["collections"].values()),
+        "posts": len(dumped["posts"]),
+        "media": len(dumped["media"]),
+    }
+
+
+async def _serve(config: EmulatorConfig, saved: Any, state_file: Path | None) -> None:
     import asyncio
     import signal
 
-    # Imported here: `migrator emulator --help` loads no aiohttp (tests/test_startup.py).
     from migrator.emulator.server import run_emulator
+    from migrator.emulator.state import describe
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with run_emulator(config) as emu:
+    async with run_emulator(config, saved=saved, state_file=state_file) as emu:
         # Scripts (and bench/run.py) read this first stdout line to find the port.
         click.echo(f"listening on {emu.base_url}")
         await stop.wait()
@@ -385,3 +424,5 @@ async def _serve(config: EmulatorConfig) -> None:
         f"{counters.get('failed', 0)} failed",
         err=True,
     )
+    if emu.last_saved is not None:
+        click.echo(f"state saved to {state_file}: {describe(emu.last_saved)}", err=True)

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -23,10 +24,12 @@ from migrator.emulator.faults import ConnectionDropped, FaultInjector, Handler
 from migrator.emulator.media import MediaLibrary, sample_png
 from migrator.emulator.reads import ReadHandlers
 from migrator.emulator.serve import serve_app
+from migrator.emulator.state import SavedState, state_document, summary, write_state
 from migrator.emulator.store import Store
 from migrator.emulator.webhooks import Webhooks
 from migrator.emulator.worker import Delays, Worker
 from migrator.emulator.writes import WriteHandlers
+from migrator.errors import ConfigError
 from migrator.log import get_logger
 
 log = get_logger("migrator.emulator")
@@ -56,9 +59,15 @@ class Emulator:
         config: EmulatorConfig,
         session: aiohttp.ClientSession,
         media_session: aiohttp.ClientSession,
+        saved: SavedState | None = None,
+        state_file: Path | None = None,
     ):
         self.config = config
-        self.store = Store()
+        self.store = saved.store if saved is not None else Store()
+        # Where save() writes (POST /_emulator/save, and the end of run_emulator).
+        self.state_file = state_file
+        self._saving = asyncio.Lock()
+        self.last_saved: dict[str, int] | None = None  # what the last save() held
         # A copy, so switching a fault on in one test never leaks into a shared config.
         self.faults: Faults = replace(config.faults, caps=dict(config.faults.caps))
         self.injector = FaultInjector(self.faults, config.seed, self.store)
@@ -86,6 +95,15 @@ class Emulator:
 
     def state(self) -> dict[str, Any]:
         return self.store.snapshot(pending=self.worker.pending_jobs())
+
+    async def save(self) -> dict[str, int]:
+        """Write the state to ``state_file`` whole; what it holds, counted."""
+        assert self.state_file is not None
+        document = state_document(self)  # taken at once: a consistent state
+        async with self._saving:  # one save at a time, so the last taken is the last written
+            await asyncio.to_thread(write_state, self.state_file, document)
+        self.last_saved = summary(document)
+        return self.last_saved
 
     async def settle(self) -> None:
         """Wait until every accepted write is applied (or failed), the one due last
@@ -156,6 +174,16 @@ class Emulator:
 
     # ------------------------------------------------------------------ app
 
+    async def _save(self, request: web.Request) -> web.Response:
+        if self.state_file is None:
+            body = {"detail": "no state file: start the emulator with --state FILE"}
+            return web.json_response(body, status=409)
+        try:
+            counts = await self.save()
+        except ConfigError as exc:
+            return web.json_response({"detail": str(exc)}, status=500)
+        return web.json_response({"saved": str(self.state_file), **counts})
+
     async def _state(self, request: web.Request) -> web.Response:
         return web.Response(body=orjson.dumps(self.state()), content_type="application/json")
 
@@ -169,6 +197,7 @@ class Emulator:
                 self.cache.middleware,  # after auth: a cached answer still needs a read token
             ]
         )
+        app.router.add_post("/_emulator/save", self._save)
         realism = self.config.realism
         writes = WriteHandlers(
             self.config.model,
@@ -194,18 +223,28 @@ async def _sample_image(request: web.Request) -> web.Response:
 
 
 @asynccontextmanager
-async def run_emulator(config: EmulatorConfig) -> AsyncIterator[Emulator]:
+async def run_emulator(
+    config: EmulatorConfig,
+    *,
+    saved: SavedState | None = None,
+    state_file: Path | None = None,
+) -> AsyncIterator[Emulator]:
     """Start an emulator on ``config.host:config.port`` (0 = any free port); stop it on exit.
 
     ``async with run_emulator(EmulatorConfig(model)) as emu:`` then point a client at
     ``emu.base_url``; ``await emu.settle()`` waits for the background queue.
+    ``saved`` (``state.load_state``): start with that content, its pending writes queued
+    again. ``state_file``: where ``emu.save()`` writes, and where the state is saved when
+    the block ends without an exception.
     """
     # Media downloads have a session of their own: its connector resolves every name
     # through the media policy (webhooks go where the operator configured them).
     media_session = aiohttp.ClientSession(connector=config.media_policy.connector())
     async with aiohttp.ClientSession() as session, media_session:
-        emu = Emulator(config, session, media_session)
+        emu = Emulator(config, session, media_session, saved, state_file)
         worker = asyncio.create_task(emu.worker.run())
+        for job, due_in in saved.pending if saved is not None else ():
+            emu.worker.submit(job, due_in)
         try:
             async with serve_app(emu.app(), config.host, config.port) as url:
                 emu.url = url
@@ -216,6 +255,8 @@ async def run_emulator(config: EmulatorConfig) -> AsyncIterator[Emulator]:
                     realism=config.realism.on,
                 )
                 yield emu
+            if state_file is not None:  # a clean stop: no more requests, then the save
+                await emu.save()
         finally:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

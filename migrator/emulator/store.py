@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from slugify import slugify as python_slugify
 
 # The key single pages (pages without a page type, read back with ``page_type: null``) are
 # kept under in ``Store.pages``: ``*`` is what their reads name instead of a page type.
 SINGLE_PAGES = "*"
+T = TypeVar("T")
 
 
 def now_iso() -> str:
@@ -169,3 +170,106 @@ class Store:
             "tags": sorted(self.tags.values()),
             "counters": counters,
         }
+
+    # ------------------------------------------------------------------ state files
+
+    def dump(self) -> dict[str, Any]:
+        """Everything the store holds, JSON-ready, for a state file (``state.py``): lists
+        keep the order reads and ids depend on; ``restore`` reads it back."""
+        return {
+            "last_id": self._last_id,
+            "pages": {t: [asdict(p) for p in pages.values()] for t, pages in self.pages.items()},
+            "collections": {
+                key: [asdict(i) for i in items.values()] for key, items in self.collections.items()
+            },
+            "posts": [asdict(p) for p in self.posts.values()],
+            "deleted_items": [asdict(i) for i in self.deleted_items],
+            "deleted_posts": [asdict(p) for p in self.deleted_posts],
+            "failures": copy.deepcopy(self.failures),
+            "media": [asdict(m) for m in self.media.values()],
+            "categories": dict(self.categories),
+            "tags": dict(self.tags),
+            "counters": dict(self.counters),
+            "requests": copy.deepcopy(self.requests),
+        }
+
+    @classmethod
+    def restore(cls, data: dict[str, Any]) -> Store:
+        """The store ``dump`` gave. A part that is not as ``dump`` writes raises
+        ``StateContentError`` naming it (``pages.landing_page[3]``, ``posts[0]``...)."""
+        store = cls()
+        store._last_id = _typed(data, "last_id", int)
+        for page_type, pages in _typed(data, "pages", dict).items():
+            for n, raw in enumerate(_listed(pages, f"pages.{page_type}")):
+                page = _build(Page, raw, f"pages.{page_type}[{n}]")
+                store.pages.setdefault(page_type, {})[page.slug] = page
+        for key, items in _typed(data, "collections", dict).items():
+            for n, raw in enumerate(_listed(items, f"collections.{key}")):
+                item = _build(CollectionItem, raw, f"collections.{key}[{n}]")
+                store.collections.setdefault(key, {})[item.id] = item
+        for n, raw in enumerate(_typed(data, "posts", list)):
+            post = _build(Post, raw, f"posts[{n}]")
+            store.posts[post.slug] = post
+        store.deleted_items = [
+            _build(CollectionItem, raw, f"deleted_items[{n}]")
+            for n, raw in enumerate(_typed(data, "deleted_items", list))
+        ]
+        store.deleted_posts = [
+            _build(Post, raw, f"deleted_posts[{n}]")
+            for n, raw in enumerate(_typed(data, "deleted_posts", list))
+        ]
+        store.failures = _typed(data, "failures", list)
+        for n, raw in enumerate(_typed(data, "media", list)):
+            media = _build(MediaFile, raw, f"media[{n}]")
+            store.media[media.sha256] = media
+        store.categories = _typed(data, "categories", dict)
+        store.tags = _typed(data, "tags", dict)
+        store.counters = Counter(_typed(data, "counters", dict))
+        store.requests = _typed(data, "requests", list)
+        ids = [p.id for pages in store.pages.values() for p in pages.values()]
+        ids += [i.id for items in store.collections.values() for i in items.values()]
+        ids += [p.id for p in store.posts.values()]
+        if ids and max(ids) > store._last_id:
+            # A new item would take an id already held.
+            raise StateContentError("last_id", f"{store._last_id} is below an id held ({max(ids)})")
+        return store
+
+
+class StateContentError(ValueError):
+    """A part of a saved state is not as ``Store.dump`` writes it."""
+
+    def __init__(self, where: str, message: str):
+        self.where = where
+        super().__init__(f"{where}: {message}")
+
+
+_JSON_NAMES = {int: "a number", list: "a list", dict: "an object"}
+
+
+def _typed(data: dict[str, Any], key: str, kind: type) -> Any:
+    if key not in data:
+        raise StateContentError(key, "missing")
+    value = data[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise StateContentError(key, f"expected {_JSON_NAMES[kind]}, got {type(value).__name__}")
+    return value
+
+
+def _listed(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise StateContentError(where, f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _build(cls: type[T], raw: Any, where: str) -> T:
+    if not isinstance(raw, dict):
+        raise StateContentError(where, f"expected an object, got {type(raw).__name__}")
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        raise StateContentError(where, f"unknown key {unknown[0]!r}")
+    try:
+        return cls(**raw)
+    except TypeError as exc:  # a required key left out
+        missing = str(exc).partition("missing ")[2] or str(exc)
+        raise StateContentError(where, f"missing {missing}") from None

@@ -64,8 +64,12 @@ class Worker:
         """Accepted, not yet applied or failed (waiting out the delay, or being applied)."""
         return len(self._due) + (self._applying is not None)
 
-    def submit(self, job: Job) -> None:
-        delay = self.delays.draw()
+    def submit(self, job: Job, delay: float | None = None) -> None:
+        """Queue ``job`` after a drawn delay, or ``delay`` (a job restored from a state
+        file, already counted as accepted when it was first submitted)."""
+        restored = delay is not None
+        if delay is None:
+            delay = self.delays.draw()
         self._accepted += 1
         job.seq = self._accepted
         job.ready_at = asyncio.get_running_loop().time() + delay
@@ -74,7 +78,7 @@ class Worker:
         )
         if job.action == "create":
             self.store.pending_creates[CAP_OF_KIND[job.kind]] += 1
-        if job.action != "delete":  # a delete was answered 204, not 202
+        if job.action != "delete" and not restored:  # a delete was answered 204, not 202
             self.store.counters["accepted"] += 1
         heapq.heappush(self._due, (job.ready_at, job.seq, job))
         self._idle.clear()
@@ -97,6 +101,27 @@ class Worker:
                 "due_at": job.due_at,
                 "due_in": round(max(0.0, job.ready_at - now), 3),
                 "applying": job is self._applying,
+            }
+            for _, _, job in jobs
+        ]
+
+    def saved_jobs(self) -> list[dict[str, Any]]:
+        """The accepted writes not applied yet, whole, for a state file: restored, each
+        waits out what was left of its delay (``submit(job, delay)``)."""
+        now = asyncio.get_running_loop().time()
+        jobs = sorted(self._due)
+        if self._applying is not None:  # applied again from the start after a restore
+            jobs.insert(0, (self._applying.ready_at, self._applying.seq, self._applying))
+        return [
+            {
+                "kind": job.kind,
+                "action": job.action,
+                "method": job.method,
+                "path": job.path,
+                "body": job.body,
+                "locale": job.locale,
+                "target": list(job.target),
+                "due_in": max(0.0, job.ready_at - now),
             }
             for _, _, job in jobs
         ]

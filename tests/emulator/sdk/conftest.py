@@ -67,6 +67,24 @@ def js_sdk_missing() -> str | None:
     return None
 
 
+async def run_js(base_url: str, calls: list[list[Any]]) -> list[dict[str, Any]]:
+    """Run ``calls`` through js/runner.mjs against ``base_url`` (any Butter-like server)."""
+    request = {"base_url": base_url, "token": READ_TOKEN, "calls": calls}
+    proc = await asyncio.create_subprocess_exec(
+        "node",
+        str(JS_DIR / "runner.mjs"),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=JS_DIR,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(json.dumps(request).encode()), 60)
+    assert proc.returncode == 0, err.decode()
+    results: list[dict[str, Any]] = json.loads(out)
+    assert len(results) == len(calls)
+    return results
+
+
 @pytest.fixture
 def js_sdk(emulator: Emulator) -> JsSDK:
     missing = js_sdk_missing()
@@ -74,20 +92,7 @@ def js_sdk(emulator: Emulator) -> JsSDK:
         pytest.skip(missing)
 
     async def run(calls: list[list[Any]]) -> list[dict[str, Any]]:
-        request = {"base_url": emulator.base_url, "token": READ_TOKEN, "calls": calls}
-        proc = await asyncio.create_subprocess_exec(
-            "node",
-            str(JS_DIR / "runner.mjs"),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            cwd=JS_DIR,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(json.dumps(request).encode()), 60)
-        assert proc.returncode == 0, err.decode()
-        results: list[dict[str, Any]] = json.loads(out)
-        assert len(results) == len(calls)
-        return results
+        return await run_js(emulator.base_url, calls)
 
     return run
 
