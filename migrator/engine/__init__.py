@@ -21,7 +21,7 @@ from migrator.engine.run import (
 )
 from migrator.engine.settle import Settled, SettleWindow, Verdict, settle
 from migrator.engine.slugs import SlugHolders, as_sent
-from migrator.engine.summary import print_summary
+from migrator.engine.summary import print_summary, summary_rows
 from migrator.engine.trace import Change, Changes, FieldChange, Sample, Timeline
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "run_migration",
     "settle",
     "summary_data",
+    "summary_rows",
     "tally",
     "target_key",
 ]

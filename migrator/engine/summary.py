@@ -32,7 +32,7 @@ def print_summary(
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for what, count in _rows(stats, dry_run=dry_run):
+    for what, count in summary_rows(stats, dry_run=dry_run):
         if count or what in ALWAYS:
             table.add_row(what, f"{count:,}" if isinstance(count, int) else count)
     console.print(table)
@@ -54,7 +54,8 @@ def print_summary(
     _print_next_steps(stats, dry_run, failures_path, preview_path, console, resume)
 
 
-def _rows(stats: RunStats, *, dry_run: bool) -> list[Row]:
+def summary_rows(stats: RunStats, *, dry_run: bool) -> list[Row]:
+    """The summary table's rows, every one (the run report leaves out the zeros)."""
     plan, sent, retry, calls = stats.plan, stats.sent, stats.retry, stats.calls
     rows: list[Row] = [("records read", plan.read)]
     if dry_run:

@@ -16,7 +16,7 @@ from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migrator.engine import Change, MediaCounts, RunStats
+from migrator.engine import Change, MediaCounts, RunStats, summary_rows
 from migrator.log import redact_text
 from migrator.outputs import open_output
 from migrator.report.chart import Chart, chart
@@ -146,54 +146,19 @@ def _section(part: MappingReport) -> Section:
 
 
 def _counts(stats: RunStats, *, dry_run: bool) -> list[tuple[str, str]]:
-    """The summary's rows, zeros left out but for the ones a reader looks for."""
-    plan, sent, retry, calls = stats.plan, stats.sent, stats.retry, stats.calls
-    rows: list[tuple[str, int | str]] = [("records read", plan.read)]
-    if dry_run:
-        rows += [
-            ("new (would be created)", plan.to_send),
-            ("changed since last run (would be updated)", plan.changed),
-            ("  of which read first: edited in ButterCMS?", plan.edit_checks),
-            ("unchanged (nothing to send)", plan.unchanged),
-            ("deleted: gone from the source (--prune)", plan.to_delete),
-            ("invalid", plan.invalid),
-            ("earlier failures not retried", plan.skipped_failed),
-            ("API calls it would spend (writes + reads)", f"{calls.writes:,} + {calls.reads:,}"),
-        ]
-    else:
-        rows += [
-            ("new, to create", plan.to_send),
-            ("changed since last run, to update", plan.changed),
-            ("accepted by ButterCMS (202)", sent.accepted),
-            ("updated", sent.updated),
-            ("deleted: gone from the source (--prune)", sent.deleted),
-            ("failed", sent.failed),
-            ("invalid input (not sent)", plan.invalid),
-            ("unchanged (no API call)", plan.unchanged),
-            ("earlier failures not retried", plan.skipped_failed),
-            ("edited in ButterCMS since sent: not updated (conflicts)", sent.conflicts),
-            ("deleted in ButterCMS since sent: not created again", sent.gone_in_butter),
-            ("changed, not updated: could not check for edits", sent.not_checked),
-            ("references patched in afterwards", sent.refs_patched),
-            ("references still unresolved", sent.refs_unresolved),
-            ("ambiguous sends settled by reading back", sent.ambiguous),
-            ("left unsettled (could not read back)", sent.unsettled),
-            ("in doubt: sent, no answer, not visible yet", sent.in_doubt),
-            ("duplicates found in ButterCMS", sent.duplicates),
-            ("throttled answers", retry.throttled),
-            ("retries", retry.retries),
-            ("API calls spent (writes + reads)", f"{calls.writes:,} + {calls.reads:,}"),
-        ]
-    rows += [
-        ("filtered out by the mapping", plan.filtered),
-        ("links to the old site rewritten", plan.links_rewritten),
-        ("time", f"{stats.elapsed:.1f} s"),
-    ]
+    """The terminal summary's rows (the same words), zeros left out but for the ones a
+    reader looks for; retries and throttles on rows of their own."""
+    rows: list[tuple[str, int | str]] = []
+    for what, n in summary_rows(stats, dry_run=dry_run):
+        if what == "retries / throttled answers":
+            rows += [("throttled answers", stats.retry.throttled), ("retries", stats.retry.retries)]
+        else:
+            rows.append((what, n))
     always = {"records read", "accepted by ButterCMS (202)", "failed", "invalid", "time"}
     return [
         (what.strip(), f"{n:,}" if isinstance(n, int) else n)
         for what, n in rows
-        if n or what in always
+        if (n and n != "0 + 0") or what in always
     ]
 
 
