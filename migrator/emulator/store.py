@@ -7,7 +7,7 @@ used, so a PATCH to one locale can leave the others alone.
 from __future__ import annotations
 
 import copy
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -87,9 +87,19 @@ class MediaFile:
     sources: list[str] = field(default_factory=list)
 
 
+# The request log keeps the last this many (``counters["requests"]`` counts them all): a
+# rehearsal of a large site sends millions, and the log was every one of them, copied
+# whole by each /_emulator/state.
+REQUEST_LOG = 100_000
+
+
+def _request_log() -> deque[dict[str, Any]]:
+    return deque(maxlen=REQUEST_LOG)
+
+
 @dataclass
 class Store:
-    requests: list[dict[str, Any]] = field(default_factory=list)
+    requests: deque[dict[str, Any]] = field(default_factory=_request_log)
     pages: dict[str, dict[str, Page]] = field(default_factory=dict)
     collections: dict[str, dict[int, CollectionItem]] = field(default_factory=dict)
     posts: dict[str, Post] = field(default_factory=dict)
@@ -150,7 +160,7 @@ class Store:
         counters["pending"] = len(pending)
         # asdict() copies the items; the two plain lists are copied here.
         return {
-            "requests": copy.deepcopy(self.requests),
+            "requests": copy.deepcopy(list(self.requests)),
             "pending": pending,
             "pages": {
                 t: {slug: asdict(p) for slug, p in pages.items()} for t, pages in self.pages.items()
@@ -190,7 +200,7 @@ class Store:
             "categories": dict(self.categories),
             "tags": dict(self.tags),
             "counters": dict(self.counters),
-            "requests": copy.deepcopy(self.requests),
+            "requests": copy.deepcopy(list(self.requests)),
         }
 
     @classmethod
@@ -225,7 +235,7 @@ class Store:
         store.categories = _typed(data, "categories", dict)
         store.tags = _typed(data, "tags", dict)
         store.counters = Counter(_typed(data, "counters", dict))
-        store.requests = _typed(data, "requests", list)
+        store.requests.extend(_typed(data, "requests", list))
         ids = [p.id for pages in store.pages.values() for p in pages.values()]
         ids += [i.id for items in store.collections.values() for i in items.values()]
         ids += [p.id for p in store.posts.values()]

@@ -19,6 +19,7 @@ import orjson
 import pytest
 
 from migrator.emulator import EmulatorConfig, load_state, run_emulator
+from migrator.emulator import store as store_module
 from migrator.emulator.store import Page, now_iso
 from migrator.model import ContentModel
 from tests.conftest import CONTENT_MODEL, LOCAL_MEDIA, MediaServer
@@ -106,6 +107,22 @@ async def test_writes_not_applied_yet_are_saved_and_applied_after_the_restore(
             state = emu.state()
             assert list(state["pages"]["landing_page"]) == ["home"]
             assert state["counters"]["accepted"] == 1  # counted once, when it was accepted
+
+
+async def test_the_request_log_keeps_the_last_ones_and_counts_them_all(
+    content_model: ContentModel, monkeypatch: pytest.MonkeyPatch
+):
+    # A long rehearsal must not grow the emulator without end: the log is bounded, the
+    # counter is not.
+    monkeypatch.setattr(store_module, "REQUEST_LOG", 5)
+    async with aiohttp.ClientSession() as session:
+        async with run_emulator(EmulatorConfig(content_model)) as emu:
+            for n in range(8):
+                async with session.get(f"{emu.url}/v2/posts/?auth_token=r-token&page={n + 1}"):
+                    pass
+            state = emu.state()
+    assert state["counters"]["requests"] == 8
+    assert [r["path"] for r in state["requests"]] == ["/v2/posts/"] * 5
 
 
 async def test_post_emulator_save(tmp_path: Path, content_model: ContentModel):
