@@ -10,7 +10,8 @@ signal is recorded the moment it arrives:
 - while a run sends (``stopping``), the first one stops it gracefully: no new request,
   the ledger keeps what was accepted, the summary is printed, exit 130;
 - anywhere else it raises KeyboardInterrupt, which the command line turns into exit 130
-  (also when it reaches it wrapped in another exception);
+  (also when it reaches it wrapped in another exception); inside an import, once the
+  import is over;
 - a second one stops the process at once. That is safe: the ledger marks a create
   "in flight" before sending it, so the next run settles it instead of sending it twice.
 """
@@ -57,8 +58,18 @@ class Interrupts:
             os.write(2, b"\nInterrupted again: stopping now.\n")
             os._exit(EXIT_CODE)
         self.received = name
+        self._interrupt(frame)
+
+    def _interrupt(self, frame: FrameType | None) -> None:
+        """Stop the run gently, or raise KeyboardInterrupt, but never inside an import:
+        raised there it ends in "Exception ignored ... Traceback" (in a module lock's
+        callback) or a half-imported module. There it is tried again 5 ms later."""
         if self._stopper is not None:
-            self._stopper(name)
+            self._stopper(self.received or "SIGINT")
+            return
+        if _importing(frame):
+            signal.signal(signal.SIGALRM, lambda _signum, later: self._interrupt(later))
+            signal.setitimer(signal.ITIMER_REAL, _RETRY_AFTER)
             return
         raise KeyboardInterrupt
 
@@ -83,6 +94,19 @@ class Interrupts:
                 signal.signal(signum, handler)
             if restore:
                 self.received = None  # a library caller may run again
+
+
+_RETRY_AFTER = 0.005  # seconds: an import interrupted is tried again this much later
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside the import system (a module's body, a lock's
+    callback): a frame of importlib's bootstrap is on its stack."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 INTERRUPTS = Interrupts()
