@@ -87,9 +87,6 @@ class Worker:
     def pending_jobs(self) -> list[dict[str, Any]]:
         """What ``/_emulator/state`` shows as ``pending``, the next due first."""
         now = asyncio.get_running_loop().time()
-        jobs = sorted(self._due)
-        if self._applying is not None:
-            jobs.insert(0, (self._applying.ready_at, self._applying.seq, self._applying))
         return [
             {
                 "seq": job.seq,
@@ -102,16 +99,13 @@ class Worker:
                 "due_in": round(max(0.0, job.ready_at - now), 3),
                 "applying": job is self._applying,
             }
-            for _, _, job in jobs
+            for job in self._in_order()
         ]
 
     def saved_jobs(self) -> list[dict[str, Any]]:
         """The accepted writes not applied yet, whole, for a state file: restored, each
         waits out what was left of its delay (``submit(job, delay)``)."""
         now = asyncio.get_running_loop().time()
-        jobs = sorted(self._due)
-        if self._applying is not None:  # applied again from the start after a restore
-            jobs.insert(0, (self._applying.ready_at, self._applying.seq, self._applying))
         return [
             {
                 "kind": job.kind,
@@ -123,8 +117,13 @@ class Worker:
                 "target": list(job.target),
                 "due_in": max(0.0, job.ready_at - now),
             }
-            for _, _, job in jobs
+            for job in self._in_order()  # one being applied: applied again after a restore
         ]
+
+    def _in_order(self) -> list[Job]:
+        """The writes not applied yet, the one being applied first, then by when due."""
+        jobs = [job for _, _, job in sorted(self._due)]
+        return jobs if self._applying is None else [self._applying, *jobs]
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
