@@ -108,7 +108,12 @@ def verify_command(
     started_at, clock = datetime.now(UTC), time.monotonic()
     failures_path: Path | None = None
 
-    def summary(code: int, stats: VerifyStats | None, error: BaseException | None = None) -> None:
+    def summary(
+        code: int,
+        stats: VerifyStats | None,
+        error: BaseException | None = None,
+        report: Path | None = None,
+    ) -> None:
         """--json: the JSON summary on stdout; with JSON logs, the last log event too."""
         if not (json_output or log.json_lines()):
             return
@@ -125,6 +130,7 @@ def verify_command(
             api_base=api_base,
             failures_path=failures_path,
             error=error,
+            report=report,
         )
         if log.json_lines() and error is None:  # else its one error line says it
             log.get_logger("migrator.summary").info("summary", **data)
@@ -189,7 +195,7 @@ def verify_command(
     report = _write_report(loaded, Path(source_path), ledger_path, options.failures_path, stats)
     if report is not None:
         console.print(f"Report: {report}", markup=False, highlight=False, soft_wrap=True)
-    summary(stats.exit_code, stats)
+    summary(stats.exit_code, stats, report=report)
     sys.exit(stats.exit_code)
 
 

@@ -59,9 +59,11 @@ def verify_summary(
     api_base: str | None,
     failures_path: Path | None,
     error: BaseException | None = None,
+    report: Path | None = None,
 ) -> JsonObject:
     """`migrator verify --json`: the head, the mapping, and what it found (``verify``:
-    None when it did not get to reading, e.g. the ledger was in use)."""
+    None when it did not get to reading, e.g. the ledger was in use); ``report``: its HTML
+    page, when written."""
     head = summary_head(
         "verify",
         exit_code=exit_code,
@@ -74,7 +76,13 @@ def verify_summary(
     if stats is not None and failures_path is not None:
         found = verify_data(stats, failures_path=failures_path)
     return redacted(
-        head | {"mapping": mapping.name, "path": str(mapping.absolute()), "verify": found}
+        head
+        | {
+            "mapping": mapping.name,
+            "path": str(mapping.absolute()),
+            "verify": found,
+            "report": str(report.absolute()) if report is not None else None,
+        }
     )
 
 

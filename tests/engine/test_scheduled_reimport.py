@@ -173,6 +173,8 @@ async def test_the_documented_reimport_twice_with_a_changed_export(project, emul
     verified = orjson.loads(done.stdout)  # stdout holds the JSON object only
     assert done.returncode == verified["exit_code"] == 0, done.stderr.decode()
     assert (verified["command"], verified["outcome"]) == ("verify", "ok")
+    assert verified["report"].endswith("team_members.verify.html")
+    assert await anyio.Path(verified["report"]).is_file()
     # Logs are JSON (stderr is not a terminal): the last event is the same summary.
     last = orjson.loads(done.stderr.splitlines()[-1])
     assert last["event"] == "summary" and last["verify"] == verified["verify"]
