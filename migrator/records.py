@@ -12,7 +12,10 @@ JsonObject = dict[str, Any]
 JsonValue = Any
 
 
-@dataclass(frozen=True, slots=True)
+# Record and Location are made once per record read: not frozen, whose __init__ pays
+# object.__setattr__ per field (3x the cost); treat them as read-only all the same.
+# Hashable as when frozen (unsafe_hash).
+@dataclass(slots=True, unsafe_hash=True)
 class Location:
     """Where a record sits in its export, for error messages: ``file:line``."""
 
@@ -33,7 +36,7 @@ class Location:
         return self.file
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Record:
     """One source record.
 

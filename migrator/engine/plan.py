@@ -46,7 +46,7 @@ _ACTIONS: dict[Classification, Action] = {
 INVALID_SEEN = "?"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # one per record: frozen's __init__ costs 3x
 class Planned:
     action: Action
     payload: Payload | None = None

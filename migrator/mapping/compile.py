@@ -140,6 +140,7 @@ class _FieldPlan:
     check: ValueCheck  # against ``check_against``: a reference is not required yet
     path: str  # "fields.name" / "fields.es.name", as the messages say it
     empty: Any  # the field's empty value when immutable, else None (built for each record)
+    ref: str | None  # the spec's ``ref``: resolved by the engine
 
 
 def _getter(spec: ValueSpec | None) -> Getter | None:
@@ -204,6 +205,7 @@ class CompiledMapping:
             value_check(self.check_against[name]),
             f"fields.{locale}.{name}" if locale else f"fields.{name}",
             empty if isinstance(empty, str | bool) else None,
+            None if spec is None else spec.ref,
         )
 
     def __call__(self, record: Record) -> Payload | None:
@@ -323,7 +325,8 @@ class CompiledMapping:
         if get is None:
             return None
         found = errors.found
-        found.clear()  # only this value's notes are this field's
+        if found:
+            found.clear()  # only this value's notes are this field's
         try:
             value = get(record.data)
         except EvalError as exc:
@@ -360,24 +363,43 @@ class CompiledMapping:
         errors: _Errors,
         refs: list[RefHook],
     ) -> dict[str, Any]:
-        where = f"fields.{locale}" if locale else "fields"
         values: dict[str, Any] = {}
         # check_fields' messages, field by field: the values hold every field of the model
         # and nothing else, so only each value's own check can speak. After the values'
         # own errors, as before.
         messages: list[str] = []
+        data, found = record.data, errors.found
         for plan in plans:
-            name, spec = plan.name, plan.spec
-            value = self.value(plan.get, record, name, errors)
-            if spec is not None and spec.ref is not None:
-                refs.append(self.ref_hook(name, plan.field, spec.ref, value, locale))
+            name, get = plan.name, plan.get
+            # What ``self.value`` does, inline: this runs for every field of every record.
+            if get is None:
                 value = None
-            if is_empty(value):
+            else:
+                if found:
+                    found.clear()
+                try:
+                    value = get(data)
+                except EvalError as exc:
+                    errors.add(name, f"{name}: {exc}")
+                    value = None
+                else:
+                    if found:
+                        errors.notes.extend(Note(name, "", n.reason, n.items) for n in found)
+            if plan.ref is not None:
+                refs.append(self.ref_hook(name, plan.field, plan.ref, value, locale))
+                value = None
+            if type(value) is str:
+                if not value:
+                    value = plan.field.empty_value() if plan.empty is None else plan.empty
+            elif is_empty(value):
                 value = plan.field.empty_value() if plan.empty is None else plan.empty
             values[name] = value
             problems = plan.check(value, plan.path)
             if problems:
                 messages.extend(problems)
+        if not messages:
+            return values
+        where = f"fields.{locale}" if locale else "fields"
         for message in messages:
             name = message.removeprefix(where + ".")
             match = _FIELD_NAME.match(name)

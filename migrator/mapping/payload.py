@@ -29,7 +29,10 @@ class RefHook:
     many: bool
 
 
-@dataclass(frozen=True)
+# Not frozen: one is built per record, and a frozen __init__ pays object.__setattr__
+# for each of its dozen fields. Read-only all the same (dataclasses.replace to change;
+# hashable as when frozen).
+@dataclass(slots=True, unsafe_hash=True)
 class Payload:
     """One record, mapped: ``body`` is exactly the JSON to POST.
 
@@ -62,7 +65,7 @@ class Payload:
         hashed = self.body
         if self.refs:
             hashed = {"body": self.body, "refs": [dataclasses.astuple(r) for r in self.refs]}
-        object.__setattr__(self, "hash", body_hash(hashed))
+        self.hash = body_hash(hashed)
 
 
 def body_hash(body: dict[str, Any]) -> str:

@@ -128,6 +128,15 @@ class Step:
 
         return run
 
+    def text_fn(self) -> Callable[[str], Any] | None:
+        """The transform's own function, options bound, for what ``runner`` does with a
+        non-empty ``str`` (no list to map, nothing to skip): a compiled chain calls it
+        directly. None when the transform is not a plain ``Transform``."""
+        t = self.transform
+        if type(t) is not Transform:
+            return None
+        return functools.partial(t.fn, **self.options) if self.options else t.fn
+
 
 _NO_CONST = object()
 # A lookup table's catch-all key: the value for every source value not listed.
@@ -206,16 +215,28 @@ class ValueSpec:
         else:
             return self.evaluate
         look_up = self.look_up if self.lookup is not None else None
-        steps = tuple(step.runner() for step in self.steps)
-        if look_up is None and not steps:
+        if look_up is None and not self.steps:
             return get
+        # Per step: (its function for a non-empty str, skip_empty, name, runner). Source
+        # values are nearly always text, which goes straight to the function, without the
+        # runner's list and empty checks (what it does with text all the same).
+        chain = tuple(
+            (step.text_fn(), step.transform.skip_empty, step.transform.name, step.runner())
+            for step in self.steps
+        )
 
         def run(data: AbcMapping[str, Any]) -> Any:
             value = get(data)
             if look_up is not None:
                 value = look_up(value)
-            for step in steps:
-                value = step(value)
+            for text_fn, skip_empty, name, runner in chain:
+                if type(value) is not str or text_fn is None:
+                    value = runner(value)
+                elif value or not skip_empty:
+                    try:
+                        value = text_fn(value)
+                    except (ValueError, TypeError) as exc:
+                        raise EvalError(f"transform {name!r}: {exc}") from None
             return value
 
         return run
