@@ -9,8 +9,9 @@ temporary file did: one per SIGKILL, left in /tmp).
 
 Those microseconds are SQLite's B-tree, batched or not (executemany of 256 keys: 3.4 µs a
 key, as much as one INSERT each). A reader that checks every key it reads (the CSV
-source) keeps the newest ``memory_keys`` in a dict instead, ~120 bytes each, and writes
-them to SQLite together when it fills: until then a key costs no SQLite call at all.
+source) keeps its first ``memory_keys`` keys in a dict instead, ~120 bytes each: until it
+fills a key costs no SQLite call at all. Then they all go to SQLite and every later key
+does as without it (a dict in front of SQLite would add a lookup to each).
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ _CACHE_KIB = 4096
 
 class SeenKeys:
     def __init__(self, memory_keys: int = 0) -> None:
-        # digest -> its value, newer than SQLite's (``_spill`` writes it over the table's)
+        # digest -> its value, until there are ``memory_keys`` of them; then 0 (SQLite only)
         self._recent: dict[bytes, Any] = {}
         self._memory_keys = memory_keys
-        self._spilled = False  # whether SQLite holds any key yet (else it is not asked)
         self._db = sqlite3.connect("", isolation_level=None)
         # A scratch table: no journal, no fsync; it is thrown away at the end.
         self._db.executescript(
@@ -47,8 +47,6 @@ class SeenKeys:
         if self._memory_keys:
             recent = self._recent
             first = recent.get(digest)
-            if first is None and self._spilled:
-                first = self._stored(digest)
             if first is not None:
                 return str(first)
             # A line number is kept as it is (half the memory of its text).
@@ -78,9 +76,7 @@ class SeenKeys:
     def get(self, key: str) -> str | None:
         """Where ``key`` was first seen (the value stored with it), or None."""
         digest = _digest(key)
-        found = self._recent.get(digest)
-        if found is None and (self._spilled or not self._memory_keys):
-            found = self._stored(digest)
+        found = self._recent.get(digest) if self._memory_keys else self._stored(digest)
         return None if found is None else str(found)
 
     def __contains__(self, key: object) -> bool:
@@ -93,11 +89,11 @@ class SeenKeys:
         return None if row is None else str(row[0])
 
     def _spill(self) -> None:
-        """The keys in memory to SQLite, in digest order (neighbours in the B-tree)."""
-        rows = sorted((digest, str(value)) for digest, value in self._recent.items())
-        self._db.executemany("INSERT OR REPLACE INTO seen (digest, first) VALUES (?, ?)", rows)
+        """The keys in memory to SQLite, for good: from now on it holds every key."""
+        rows = [(digest, str(value)) for digest, value in self._recent.items()]
+        self._db.executemany("INSERT INTO seen (digest, first) VALUES (?, ?)", rows)
         self._recent.clear()
-        self._spilled = True
+        self._memory_keys = 0
 
     def close(self) -> None:
         self._db.close()

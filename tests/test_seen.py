@@ -33,7 +33,7 @@ def test_keys_kept_in_memory_answer_as_on_disk_across_the_spill():
         assert len(statements) == 4 and all("INSERT" in s for s in statements)
         assert seen.first_seen("a", 10) == "2" and seen.get("c") == "x"
         assert seen.first_seen("e", 11) is None and seen.first_seen("e", 12) == "11"
-        seen.put("a", "y")  # newer in memory than on disk
+        seen.put("a", "y")  # replaced on disk, where every key is now
         assert seen.get("a") == "y" and seen.get("q") is None and "d" in seen
 
 

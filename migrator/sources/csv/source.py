@@ -45,7 +45,7 @@ Choices, made so that a user never loses data without being told:
 - **NUL bytes** are removed from values, with a warning on the record naming the fields.
 - **Identity.** ``key=`` names a column whose trimmed value identifies the row across runs;
   an empty value or one seen before is a ``RecordError`` (the first one wins). Seen keys are
-  kept on disk (``migrator.seen.SeenKeys``; the newest ``MEMORY_KEYS`` in memory first), so
+  kept on disk (``migrator.seen.SeenKeys``; the first ``MEMORY_KEYS`` in memory), so
   memory stays bounded on any number of rows.
   Without ``key`` the identity is ``row:<n>``, n counting data rows (not blank lines),
   ragged ones included, so fixing a bad row does not renumber the others.
@@ -101,7 +101,7 @@ from migrator.sources.options import Option, boolean, non_empty_string, optional
 # images. The limit is process-wide, so it is only ever raised, never lowered.
 FIELD_SIZE_LIMIT = MAX_VALUE
 
-# The newest keys checked in memory before they go to SQLite (seen.py): ~8 MiB, and an
+# The first keys checked in memory before they go to SQLite (seen.py): ~8 MiB, and an
 # export of up to this many rows is checked without SQLite (0.5 against 3.5 µs a row).
 MEMORY_KEYS = 65_536
 

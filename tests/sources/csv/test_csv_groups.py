@@ -179,7 +179,7 @@ def _peak(path: Path) -> tuple[int, int]:
 def test_groups_stream_whatever_the_number_of_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The newest keys are checked in memory up to a bound (~8 MiB at MEMORY_KEYS); past it
+    # The first keys are checked in memory up to a bound (~8 MiB at MEMORY_KEYS); past it
     # memory stays flat: both files here are past a bound of 500.
     monkeypatch.setattr(csv_source, "MEMORY_KEYS", 500)
 
