@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from migrator.errors import RecordError
 from migrator.mapping.links.html import CDN_HOSTS, img_sources, iter_img_sources, played_sources
@@ -31,7 +31,7 @@ from migrator.mapping.spec import (
     ValueSpec,
     target_fields,
 )
-from migrator.mapping.transforms import TransformNote, collect_notes
+from migrator.mapping.transforms import TransformNote, noting
 from migrator.mapping.values import post_list_problems
 from migrator.model import (
     ContentModel,
@@ -64,6 +64,7 @@ def _on_cdn(url: str) -> bool:
 
 
 _FIELD_NAME = re.compile(r"[^.\[:]+")
+_NO_HTML = Rewritten()  # what a record without HTML fields rewrote: nothing, never added to
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,9 +130,9 @@ class _Errors:
 Getter = Callable[[AbcMapping[str, Any]], Any]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _FieldPlan:
-    """One target field of one locale, with everything about it decided once."""
+class _FieldPlan(NamedTuple):
+    """One target field of one locale, with everything about it decided once (a tuple:
+    unpacked in one step for every field of every record)."""
 
     name: str
     field: Field
@@ -173,6 +174,7 @@ class CompiledMapping:
         self.html_fields = tuple(n for n, f in self.fields.items() if f.type == "wysiwyg")
         chosen = m.links.fields if m.links else None
         self.link_fields = self.html_fields if chosen is None else chosen
+        self.html_work = self.kind == "post" or bool(self.link_fields or self.html_fields)
         # Per record only values are built and checked: the rest is decided here.
         given = m.filter
         self.filter = given if given.kinds or given.where or given.exclude else None
@@ -212,8 +214,10 @@ class CompiledMapping:
         if self.filter is not None and not self.filter.matches(record):
             return None
         # One list for the notes of the whole record, emptied before each value.
-        with collect_notes() as found:
-            return self.build(record, _Errors(found))
+        return noting(self._build, record)
+
+    def _build(self, found: list[TransformNote], record: Record) -> Payload:
+        return self.build(record, _Errors(found))
 
     def build(self, record: Record, errors: _Errors) -> Payload:
         m = self.mapping
@@ -235,7 +239,8 @@ class CompiledMapping:
         refs: list[RefHook] = []
         body: dict[str, Any]
         lookup: tuple[str, str] | None = None
-        html = Rewritten()
+        # Only links or HTML fields note anything here: else one shared, left empty.
+        html = Rewritten() if self.html_work else _NO_HTML
         if self.kind == "post":
             post = self.post_fields(record, errors)
             self.post_html(post, html)
@@ -369,8 +374,7 @@ class CompiledMapping:
         # own errors, as before.
         messages: list[str] = []
         data, found = record.data, errors.found
-        for plan in plans:
-            name, get = plan.name, plan.get
+        for name, f, _, get, check, path, empty, ref in plans:
             # What ``self.value`` does, inline: this runs for every field of every record.
             if get is None:
                 value = None
@@ -385,16 +389,16 @@ class CompiledMapping:
                 else:
                     if found:
                         errors.notes.extend(Note(name, "", n.reason, n.items) for n in found)
-            if plan.ref is not None:
-                refs.append(self.ref_hook(name, plan.field, plan.ref, value, locale))
+            if ref is not None:
+                refs.append(self.ref_hook(name, f, ref, value, locale))
                 value = None
             if type(value) is str:
                 if not value:
-                    value = plan.field.empty_value() if plan.empty is None else plan.empty
+                    value = f.empty_value() if empty is None else empty
             elif is_empty(value):
-                value = plan.field.empty_value() if plan.empty is None else plan.empty
+                value = f.empty_value() if empty is None else empty
             values[name] = value
-            problems = plan.check(value, plan.path)
+            problems = check(value, path)
             if problems:
                 messages.extend(problems)
         if not messages:

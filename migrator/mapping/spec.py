@@ -225,8 +225,14 @@ class ValueSpec:
             for step in self.steps
         )
 
+        key = self.path.text if self.path is not None and not self.fallbacks else None
+
         def run(data: AbcMapping[str, Any]) -> Any:
-            value = get(data)
+            # A plain ``from`` read here, as ``get`` does (one call less a value).
+            if key is not None and type(data) is dict and key in data:
+                value = data[key]
+            else:
+                value = get(data)
             if look_up is not None:
                 value = look_up(value)
             for text_fn, skip_empty, name, runner in chain:
