@@ -9,9 +9,9 @@ temporary file did: one per SIGKILL, left in /tmp).
 
 Those microseconds are SQLite's B-tree, batched or not (executemany of 256 keys: 3.4 µs a
 key, as much as one INSERT each). A reader that checks every key it reads (the CSV
-source) keeps its first ``memory_keys`` keys in a dict instead, ~120 bytes each: until it
-fills a key costs no SQLite call at all. Then they all go to SQLite and every later key
-does as without it (a dict in front of SQLite would add a lookup to each).
+source) keeps its first ``memory_keys`` keys in a dict instead, ~120 bytes each: those
+cost no SQLite call at all. They stay there; later keys go to SQLite as without it, with
+one dict lookup more (50 ns; moving the dict to SQLite when full cost 3.3 µs a key).
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ _CACHE_KIB = 4096
 
 class SeenKeys:
     def __init__(self, memory_keys: int = 0) -> None:
-        # digest -> its value, until there are ``memory_keys`` of them; then 0 (SQLite only)
-        self._recent: dict[bytes, Any] = {}
+        # digest -> its value (a line number kept as an int: half the memory of its text);
+        # a digest is here or in SQLite, never both.
+        self._memory: dict[bytes, Any] = {}
         self._memory_keys = memory_keys
         self._db = sqlite3.connect("", isolation_level=None)
         # A scratch table: no journal, no fsync; it is thrown away at the end.
@@ -44,39 +45,39 @@ class SeenKeys:
     def first_seen(self, key: str, where: Any) -> str | None:
         """Remember ``key`` as seen at ``where``; if it was seen before, return where."""
         digest = _digest(key)
-        if self._memory_keys:
-            recent = self._recent
-            first = recent.get(digest)
+        memory = self._memory
+        if memory:
+            first = memory.get(digest)
             if first is not None:
                 return str(first)
-            # A line number is kept as it is (half the memory of its text).
-            recent[digest] = where if type(where) is int else str(where)
-            if len(recent) >= self._memory_keys:
-                self._spill()
+        if len(memory) < self._memory_keys:
+            memory[digest] = where if type(where) is int else str(where)
             return None
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO seen (digest, first) VALUES (?, ?)", (digest, str(where))
         )
         if cursor.rowcount:
             return None
-        row = self._db.execute("SELECT first FROM seen WHERE digest = ?", (digest,)).fetchone()
-        return str(row[0])
+        return self._stored(digest)
 
     def put(self, key: str, value: str) -> None:
         """Store ``value`` under ``key``, replacing what was there."""
-        if self._memory_keys:
-            self._recent[_digest(key)] = value
-            if len(self._recent) >= self._memory_keys:
-                self._spill()
+        digest = _digest(key)
+        memory = self._memory
+        # Until the dict is full, SQLite holds nothing.
+        if digest in memory or len(memory) < self._memory_keys:
+            memory[digest] = value
             return
         self._db.execute(
-            "INSERT OR REPLACE INTO seen (digest, first) VALUES (?, ?)", (_digest(key), value)
+            "INSERT OR REPLACE INTO seen (digest, first) VALUES (?, ?)", (digest, value)
         )
 
     def get(self, key: str) -> str | None:
         """Where ``key`` was first seen (the value stored with it), or None."""
         digest = _digest(key)
-        found = self._recent.get(digest) if self._memory_keys else self._stored(digest)
+        found = self._memory.get(digest)
+        if found is None and len(self._memory) >= self._memory_keys:
+            return self._stored(digest)  # (until the dict is full, SQLite holds nothing)
         return None if found is None else str(found)
 
     def __contains__(self, key: object) -> bool:
@@ -87,13 +88,6 @@ class SeenKeys:
     def _stored(self, digest: bytes) -> str | None:
         row = self._db.execute("SELECT first FROM seen WHERE digest = ?", (digest,)).fetchone()
         return None if row is None else str(row[0])
-
-    def _spill(self) -> None:
-        """The keys in memory to SQLite, for good: from now on it holds every key."""
-        rows = [(digest, str(value)) for digest, value in self._recent.items()]
-        self._db.executemany("INSERT INTO seen (digest, first) VALUES (?, ?)", rows)
-        self._recent.clear()
-        self._memory_keys = 0
 
     def close(self) -> None:
         self._db.close()

@@ -21,20 +21,22 @@ def test_a_key_seen_twice_answers_where_it_was_first_seen():
         assert seen.get("c") == "x" and seen.get("d") is None
 
 
-def test_keys_kept_in_memory_answer_as_on_disk_across_the_spill():
+def test_the_first_keys_kept_in_memory_answer_as_those_on_disk():
     statements: list[str] = []
     with SeenKeys(memory_keys=4) as seen:
         seen._db.set_trace_callback(statements.append)
         assert [seen.first_seen(k, n) for n, k in enumerate("abc", 2)] == [None] * 3
         assert seen.first_seen("b", 9) == "3" and "a" in seen and "z" not in seen
-        assert statements == []  # nothing asked of SQLite while the keys fit in memory
         seen.put("c", "x")
-        assert seen.first_seen("d", 5) is None  # the fourth key: all four go to SQLite
-        assert len(statements) == 4 and all("INSERT" in s for s in statements)
-        assert seen.first_seen("a", 10) == "2" and seen.get("c") == "x"
+        assert seen.first_seen("d", 5) is None  # the fourth: memory is full
+        assert statements == []  # nothing asked of SQLite for the first four keys
         assert seen.first_seen("e", 11) is None and seen.first_seen("e", 12) == "11"
-        seen.put("a", "y")  # replaced on disk, where every key is now
-        assert seen.get("a") == "y" and seen.get("q") is None and "d" in seen
+        assert [s.split()[0] for s in statements] == ["INSERT", "INSERT", "SELECT"]
+        assert seen.first_seen("a", 10) == "2" and seen.get("c") == "x"
+        seen.put("a", "y")
+        seen.put("f", "z")  # on disk, as memory is full
+        assert seen.get("a") == "y" and seen.get("f") == "z" and seen.get("q") is None
+        assert "d" in seen and "e" in seen and "f" in seen and "g" not in seen
 
 
 KILLED_MID_WAY = """

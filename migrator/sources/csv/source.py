@@ -456,11 +456,22 @@ class CsvSource(Source):
         key_index: int | None,
         seen_keys: SeenKeys,
     ) -> Record | RecordError:
-        row_identity = f"row:{number}" if key_index is None else None
-        read = self._row_values(row, columns)
-        if isinstance(read, str):
-            return self._error(row, read, row_identity)
-        data, warnings = read
+        values = row.fields
+        warnings: list[str] | tuple[()] = ()
+        if (
+            len(values) == len(columns)
+            and row.error is None
+            and not row.issues
+            and not row.has_nul
+            and not self.null_values
+        ):
+            # Nearly every row (the lengths are equal: strict would check again).
+            data: dict[str, str | None] = dict(zip(columns, values, strict=False))
+        else:
+            read = self._row_values(row, columns)
+            if isinstance(read, str):
+                return self._error(row, read, f"row:{number}" if key_index is None else None)
+            data, warnings = read
         if key_index is None:
             identity = f"row:{number}"
         else:
@@ -484,7 +495,7 @@ class CsvSource(Source):
             kind=self.kind,
             data=data,
             location=Location(self.file, row.start),
-            warnings=tuple(warnings),
+            warnings=tuple(warnings) if warnings else (),
         )
 
     def _row_values(
