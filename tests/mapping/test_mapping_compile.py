@@ -481,3 +481,39 @@ def test_a_record_with_several_problems_names_the_values_first_then_the_checks(
     # The same values once fixed go through, every valid one through the compiled checks.
     fixed = compiled(record(ROW | {"price": "7", "accent": "#abc"}, identity="sale-2", line=3))
     assert fixed is not None and fixed.body["fields"]["price"] == 7
+
+
+def test_transform_notes_name_their_field_and_stay_with_their_record(
+    write_mapping: Write, record: MakeRecord
+) -> None:
+    from migrator.mapping import TRANSFORMS, transform
+    from migrator.mapping.transforms import note
+
+    @transform("test_noisy")
+    def noisy(value: Any, /) -> str:
+        note(f"looked at: {value}")
+        if value == "bad":
+            raise ValueError("refused")
+        return str(value)
+
+    try:
+        compiled = compile_page(
+            write_mapping,
+            PAGE.replace('["strip"]', '["strip", "test_noisy"]').replace(
+                'transforms = ["number"]', 'transforms = ["test_noisy", "number"]'
+            ),
+        )
+        payload = compiled(record(ROW))
+        assert payload is not None
+        assert [(n.field, n.reason) for n in payload.notes] == [
+            ("headline", "looked at: Spring Sale"),
+            ("price", "looked at: 19.5"),
+        ]
+        again = compiled(record({**ROW, "headline": "Other"}))
+        assert again is not None
+        assert [n.reason for n in again.notes] == ["looked at: Other", "looked at: 19.5"]
+        # A value that fails keeps none of its notes; the record is invalid.
+        with pytest.raises(RecordError, match="refused"):
+            compiled(record({**ROW, "price": "bad"}))
+    finally:
+        del TRANSFORMS["test_noisy"]
