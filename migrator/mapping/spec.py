@@ -135,7 +135,9 @@ class Step:
         t = self.transform
         if type(t) is not Transform:
             return None
-        return functools.partial(t.fn, **self.options) if self.options else t.fn
+        if self.options:
+            return functools.partial(t.fn, **self.options)
+        return t.fn if t.text is None else t.text
 
 
 _NO_CONST = object()

@@ -55,6 +55,9 @@ class Transform:
     elementwise: bool = False
     skip_empty: bool = True
     check: Check | None = None  # options → problem message or None, run at load time
+    # What ``fn`` does to a non-empty str when given no options, as a C method (``str.strip``):
+    # a compiled chain calls it instead, without a Python frame.
+    text: Callable[[str], Any] | None = None
 
     def __call__(self, value: Any, /, **options: Any) -> Any:
         if self.elementwise and isinstance(value, list):
@@ -156,13 +159,14 @@ def transform(
     skip_empty: bool = True,
     check: Check | None = None,
     replace: bool = False,
+    text: Callable[[str], Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a transform under ``name``; returns the function unchanged."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in TRANSFORMS and not replace:
             raise ValueError(f"transform {name!r} is already registered")
-        TRANSFORMS[name] = Transform(name, fn, elementwise, skip_empty, check)
+        TRANSFORMS[name] = Transform(name, fn, elementwise, skip_empty, check, text)
         return fn
 
     return register
@@ -205,7 +209,7 @@ def _text(value: Any) -> str:
 # --------------------------------------------------------------------------- text
 
 
-@transform("strip", elementwise=True)
+@transform("strip", elementwise=True, text=str.strip)
 def strip(value: Any, /, chars: str | None = None) -> str:
     """Remove whitespace (or these ``chars``) at both ends."""
     return _text(value).strip(chars)
@@ -227,13 +231,13 @@ def strip_suffix(v: Any, /, value: str | list[str]) -> str:
     return text
 
 
-@transform("lower", elementwise=True)
+@transform("lower", elementwise=True, text=str.lower)
 def lower(value: Any, /) -> str:
     """Lower case."""
     return _text(value).lower()
 
 
-@transform("upper", elementwise=True)
+@transform("upper", elementwise=True, text=str.upper)
 def upper(value: Any, /) -> str:
     """Upper case."""
     return _text(value).upper()

@@ -267,3 +267,17 @@ def test_strip_suffix_needs_a_suffix() -> None:
     assert spec.check_options({"value": [".html"]}) == []
     assert spec.check_options({"value": ""}) == ["value must be a non-empty suffix or list of them"]
     assert "must be" in spec.check_options({"value": 3})[0]
+
+
+def test_a_transform_s_text_method_does_what_it_does_to_text() -> None:
+    from migrator.mapping.spec import Step
+
+    texts = [" a b ", "\t\u00a0Ünïcode ß\n", "x", "ǅ İstanbul", " \u2003 "]
+    with_text = [t for t in TRANSFORMS.values() if t.text is not None]
+    assert {t.name for t in with_text} >= {"strip", "lower", "upper"}
+    for t in with_text:
+        assert [t.text(s) for s in texts] == [t.fn(s) for s in texts], t.name
+    # A compiled chain calls the method itself, unless options are given.
+    assert Step("k", TRANSFORMS["strip"], {}).text_fn() is str.strip
+    chars = Step("k", TRANSFORMS["strip"], {"chars": "x"}).text_fn()
+    assert chars is not None and chars("xaxx") == "a"
