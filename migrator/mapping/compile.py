@@ -321,7 +321,7 @@ class CompiledMapping:
             code: self.model_fields(plans, record, code, errors, refs)
             for code, plans in self.field_plans.items()
         }
-        if self.link_fields or self.html_fields:
+        if self.html_work:  # a page's or item's: links or HTML fields
             for code, values in per_locale.items():
                 self.page_html(values, code, html)
         return per_locale
@@ -373,22 +373,8 @@ class CompiledMapping:
         # and nothing else, so only each value's own check can speak. After the values'
         # own errors, as before.
         messages: list[str] = []
-        data, found = record.data, errors.found
         for name, f, _, get, check, path, empty, ref in plans:
-            # What ``self.value`` does, inline: this runs for every field of every record.
-            if get is None:
-                value = None
-            else:
-                if found:
-                    found.clear()
-                try:
-                    value = get(data)
-                except EvalError as exc:
-                    errors.add(name, f"{name}: {exc}")
-                    value = None
-                else:
-                    if found:
-                        errors.notes.extend(Note(name, "", n.reason, n.items) for n in found)
+            value = self.value(get, record, name, errors)
             if ref is not None:
                 refs.append(self.ref_hook(name, f, ref, value, locale))
                 value = None

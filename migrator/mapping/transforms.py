@@ -121,29 +121,10 @@ def note(reason: str, items: tuple[tuple[str, int], ...] = ()) -> None:
         found.append(TransformNote(reason, items))
 
 
-class _Collecting:
-    """``collect_notes``' block: a class, not a generator, as it is entered per record."""
-
-    def __init__(self) -> None:
-        self.found: list[TransformNote] = []
-
-    def __enter__(self) -> list[TransformNote]:
-        self.token = _NOTES.set(self.found)
-        return self.found
-
-    def __exit__(self, *exc: object) -> None:
-        _NOTES.reset(self.token)
-
-
-def collect_notes() -> _Collecting:
-    """The notes transforms make inside the block."""
-    return _Collecting()
-
-
 def noting(fn: Callable[[list[TransformNote], _A], _R], arg: _A) -> _R:
-    """``fn(notes, arg)``, ``notes`` the list of the notes transforms make meanwhile:
-    ``collect_notes`` as one call (the compiled mapping's, per record; the block's
-    three calls and object cost as much as a record's three transforms)."""
+    """``fn(notes, arg)``, ``notes`` the list of the notes transforms make meanwhile (the
+    compiled mapping's, per record: one call, where a ``with`` block's three calls and
+    object cost as much as a record's three transforms)."""
     found: list[TransformNote] = []
     token = _NOTES.set(found)
     try:

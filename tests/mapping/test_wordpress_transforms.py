@@ -9,7 +9,7 @@ import time
 import pytest
 
 from migrator.mapping import TRANSFORMS
-from migrator.mapping.transforms import collect_notes
+from migrator.mapping.transforms import noting
 
 
 def run(name: str, value, **options):
@@ -182,9 +182,10 @@ def with_media(content: str, attached=("5", "6", "7", "8", "9")) -> dict:
 
 
 def notes_of(value, **options) -> tuple[str, list]:
-    with collect_notes() as found:
-        out = run("shortcodes", value, **options)
-    return out, found
+    def convert(found: list, text: str) -> tuple[str, list]:
+        return run("shortcodes", text, **options), found
+
+    return noting(convert, value)
 
 
 def test_audio_as_wp_audio_shortcode_writes_it() -> None:
