@@ -456,22 +456,10 @@ class CsvSource(Source):
         key_index: int | None,
         seen_keys: SeenKeys,
     ) -> Record | RecordError:
-        values = row.fields
-        warnings: list[str] | tuple[()] = ()
-        if (
-            len(values) == len(columns)
-            and row.error is None
-            and not row.issues
-            and not row.has_nul
-            and not self.null_values
-        ):
-            # Nearly every row (the lengths are equal: strict would check again).
-            data: dict[str, str | None] = dict(zip(columns, values, strict=False))
-        else:
-            read = self._row_values(row, columns)
-            if isinstance(read, str):
-                return self._error(row, read, f"row:{number}" if key_index is None else None)
-            data, warnings = read
+        read = self._row_values(row, columns)
+        if isinstance(read, str):
+            return self._error(row, read, f"row:{number}" if key_index is None else None)
+        data, warnings = read
         if key_index is None:
             identity = f"row:{number}"
         else:
@@ -495,17 +483,26 @@ class CsvSource(Source):
             kind=self.kind,
             data=data,
             location=Location(self.file, row.start),
-            warnings=tuple(warnings) if warnings else (),
+            warnings=tuple(warnings),
         )
 
     def _row_values(
         self, row: RawRow, columns: list[str]
     ) -> tuple[dict[str, str | None], list[str]] | str:
         """The row's values by column and its warnings, or why it cannot be read."""
-        if row.error is not None:
-            return row.error
         values = row.fields
         width = len(columns)
+        if (
+            len(values) == width
+            and row.error is None
+            and not row.issues
+            and not row.has_nul
+            and not self.null_values
+        ):
+            # Nearly every row: nothing to check (the lengths are equal: strict would again).
+            return dict(zip(columns, values, strict=False)), []
+        if row.error is not None:
+            return row.error
         warnings: list[str] = []
         if len(values) != width:
             if len(values) > width and not any(values[width:]):
