@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import functools
 import html
+import importlib
 import inspect
 import re
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,7 +99,49 @@ class Transform:
         return problems
 
 
-TRANSFORMS: dict[str, Transform] = {}
+class _Registry(MutableMapping[str, Transform]):
+    """Name → transform. A module's transforms can be named ahead (``later``) and the
+    module imported when one of them is first looked up: WordPress's pull in the WXR
+    source and its shortcode tables, which a CSV run never needs."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, Transform] = {}
+        self._later: dict[str, str] = {}  # name -> the module that registers it
+
+    def later(self, module: str, names: tuple[str, ...]) -> None:
+        for name in names:
+            self._later[name] = module
+
+    def taken(self, name: str, module: str) -> bool:
+        """Whether registering ``name`` from ``module`` would replace another's."""
+        return name in self._found or self._later.get(name, module) != module
+
+    def __getitem__(self, name: str) -> Transform:
+        if name not in self._found and name in self._later:
+            importlib.import_module(self._later[name])
+        return self._found[name]
+
+    def __setitem__(self, name: str, value: Transform) -> None:
+        self._later.pop(name, None)
+        self._found[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        if self._later.pop(name, None) is None:
+            del self._found[name]
+        else:
+            self._found.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._found, *self._later])
+
+    def __len__(self) -> int:
+        return len(self._found) + len(self._later)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._found or name in self._later
+
+
+TRANSFORMS = _Registry()
 
 
 @dataclass(frozen=True)
@@ -145,7 +188,7 @@ def transform(
     """Register a transform under ``name``; returns the function unchanged."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        if name in TRANSFORMS and not replace:
+        if not replace and TRANSFORMS.taken(name, fn.__module__):
             raise ValueError(f"transform {name!r} is already registered")
         TRANSFORMS[name] = Transform(name, fn, elementwise, skip_empty, check, text)
         return fn

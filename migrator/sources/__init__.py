@@ -7,37 +7,97 @@
 Each format is a sub-package (``csv``, ``wordpress``, ``contentful``, ``ghost``, ``sanity``,
 ``strapi``, ``json``) whose ``Source`` subclass is registered in ``SOURCES``; its ``Option``
 attributes are the options a mapping's ``[source]`` table may set (see ``base.py``).
+A format's sub-package is imported when that format is first used: a CSV run does not
+load the WXR parser or markdown-it.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from migrator.errors import ConfigError
+from migrator.lazy import lazy_front
 from migrator.sources.base import Source, SourceStats
-from migrator.sources.contentful import ContentfulSource
-from migrator.sources.csv import CsvSource, CsvStats
 from migrator.sources.files import SAMPLE_SIZE, Part, export_parts
-from migrator.sources.ghost import GhostSource
-from migrator.sources.json import JsonlSource, JsonSource, NdjsonSource, Scaffold
-from migrator.sources.sanity import SanitySource
-from migrator.sources.strapi import StrapiSource
-from migrator.sources.wordpress import WxrSource, WxrStats, qtranslate_languages, qtranslate_text
 
-# format name -> source class. One entry per format.
-SOURCES: dict[str, type[Source]] = {
-    CsvSource.name: CsvSource,
-    WxrSource.name: WxrSource,
-    # JSON exports: the specific formats first (sniffed in this order), generic last.
-    ContentfulSource.name: ContentfulSource,
-    GhostSource.name: GhostSource,
-    SanitySource.name: SanitySource,
-    StrapiSource.name: StrapiSource,
-    JsonSource.name: JsonSource,
-    NdjsonSource.name: NdjsonSource,
-    JsonlSource.name: JsonlSource,
-}
+if TYPE_CHECKING:
+    from migrator.sources.contentful import ContentfulSource
+    from migrator.sources.csv import CsvSource, CsvStats
+    from migrator.sources.ghost import GhostSource
+    from migrator.sources.json import JsonlSource, JsonSource, NdjsonSource, Scaffold
+    from migrator.sources.sanity import SanitySource
+    from migrator.sources.strapi import StrapiSource
+    from migrator.sources.wordpress import (
+        WxrSource,
+        WxrStats,
+        qtranslate_languages,
+        qtranslate_text,
+    )
+
+
+class _Registry(Mapping[str, type[Source]]):
+    """Format name → source class, importing the class's module on first lookup; the
+    names (and their order) are known without importing any."""
+
+    def __init__(self, where: dict[str, tuple[str, str]]) -> None:
+        self._where = where  # name -> (module, class name)
+        self._loaded: dict[str, type[Source]] = {}
+
+    def __getitem__(self, name: str) -> type[Source]:
+        cls = self._loaded.get(name)
+        if cls is None:
+            module, attr = self._where[name]
+            cls = self._loaded[name] = getattr(importlib.import_module(module), attr)
+        return cls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where
+
+
+# format name -> source class. One entry per format; tests/sources/test_registry.py checks
+# each against its class's ``name``.
+SOURCES: Mapping[str, type[Source]] = _Registry(
+    {
+        "csv": ("migrator.sources.csv", "CsvSource"),
+        "wxr": ("migrator.sources.wordpress", "WxrSource"),
+        # JSON exports: the specific formats first (sniffed in this order), generic last.
+        "contentful": ("migrator.sources.contentful", "ContentfulSource"),
+        "ghost": ("migrator.sources.ghost", "GhostSource"),
+        "sanity": ("migrator.sources.sanity", "SanitySource"),
+        "strapi": ("migrator.sources.strapi", "StrapiSource"),
+        "json": ("migrator.sources.json", "JsonSource"),
+        "ndjson": ("migrator.sources.json", "NdjsonSource"),
+        "jsonl": ("migrator.sources.json", "JsonlSource"),
+    }
+)
+
+# The formats' own names, imported on first use (as the registry's classes are).
+__getattr__, __dir__ = lazy_front(
+    __name__,
+    {
+        "migrator.sources.contentful": ["ContentfulSource"],
+        "migrator.sources.csv": ["CsvSource", "CsvStats"],
+        "migrator.sources.ghost": ["GhostSource"],
+        "migrator.sources.json": ["JsonSource", "JsonlSource", "NdjsonSource", "Scaffold"],
+        "migrator.sources.sanity": ["SanitySource"],
+        "migrator.sources.strapi": ["StrapiSource"],
+        "migrator.sources.wordpress": [
+            "WxrSource",
+            "WxrStats",
+            "qtranslate_languages",
+            "qtranslate_text",
+        ],
+    },
+)
 
 
 def source_options(format: str) -> list[str]:

@@ -356,3 +356,41 @@ def test_a_long_body_of_brackets_takes_linear_time() -> None:
         out, _ = notes_of(body)
         assert time.perf_counter() - started < 2, body[:20]
         assert len(out) >= len(body) - 10
+
+
+def test_the_names_registered_ahead_are_the_ones_the_module_registers() -> None:
+    """``migrator.mapping`` names WordPress's transforms without importing their module;
+    the list must match what the module defines, or a transform would go missing."""
+    import ast
+    from pathlib import Path
+
+    import migrator.mapping
+    import migrator.mapping.wordpress_transforms as wp
+
+    tree = ast.parse(Path(wp.__file__).read_text(encoding="utf-8"))
+    registered = [
+        d.args[0].value
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        for d in node.decorator_list
+        if isinstance(d, ast.Call) and getattr(d.func, "id", "") == "transform"
+    ]
+    assert sorted(registered) == sorted(migrator.mapping.WORDPRESS_TRANSFORMS)
+    for name in registered:
+        assert TRANSFORMS[name].fn.__module__ == wp.__name__
+
+
+def test_a_wordpress_transform_loads_its_module_when_first_looked_up() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, migrator.mapping as m\n"
+        "assert 'migrator.mapping.wordpress_transforms' not in sys.modules\n"
+        "assert 'wpautop' in m.TRANSFORMS and 'wpautop' in sorted(m.TRANSFORMS)\n"
+        "assert 'migrator.mapping.wordpress_transforms' not in sys.modules\n"
+        "assert m.TRANSFORMS['wpautop']('a') == '<p>a</p>\\n'\n"
+        "assert 'migrator.mapping.wordpress_transforms' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -86,3 +86,22 @@ def test_bad_option_values_are_config_errors(options: dict, key: str, message: s
 def test_options_are_normalised() -> None:
     source = CsvSource("x.csv", delimiter="\\t", encoding="LATIN1", key=" Post  ID ")
     assert (source.delimiter, source.encoding, source.key) == ("\t", "iso8859-1", "Post ID")
+
+
+def test_a_format_is_imported_only_when_used() -> None:
+    """A CSV run does not load the other formats' parsers (start-up, issue 14)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, migrator.sources as s\n"
+        "assert sorted(s.SOURCES)[:2] == ['contentful', 'csv'] and 'wxr' in s.SOURCES\n"
+        "s.open_source('csv', 'x.csv')\n"
+        "loaded = {n for n in sys.modules if n.startswith('migrator.sources.')}\n"
+        "common = {'base', 'files', 'limits', 'options', 'csv'}\n"
+        "others = {n.split('.')[2] for n in loaded} - common\n"
+        "assert not others, others\n"
+        "assert s.WxrSource is s.SOURCES['wxr']\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
