@@ -123,10 +123,17 @@ def _orjson_dumps(obj: Any, default: Any = None) -> str:
     return orjson.dumps(obj, default=default or str).decode()
 
 
-# structlog takes a tenth of a second to import: `migrator --help` must not pay it. The
-# setup waits here until something logs (``get_logger``), unless structlog is loaded already.
+# structlog (and the rich modules it pulls in) takes a fifth of a second to import: `migrator
+# --help`, and a run that logs nothing at its level, must not pay it. The setup waits here
+# until a line at a shown level is logged, unless structlog is loaded already.
 _pending: tuple[bool, str, TextIO] | None = None
 _json_lines = False  # what ``configure`` last chose: JSON lines or the console renderer
+# logging's numbers, not imported from it (``logging`` costs an import too)
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "critical": 50}
+_METHOD_LEVELS = {**_LEVELS, "exception": 40, "fatal": 50}
+# Below this, a line is not shown, so structlog need not load to drop it. 0 until
+# ``configure`` is called: every line shown, as structlog's own default does.
+_shown_from = 0
 
 
 def configure(
@@ -134,12 +141,14 @@ def configure(
 ) -> None:
     """Set up structlog. ``json=None`` picks JSON when the stream is not a terminal.
     No ``stream``: stderr, as it is at each line (``_Stderr``)."""
-    global _pending, _json_lines
+    global _pending, _json_lines, _shown_from
     stream = stream or cast(TextIO, _Stderr())
     if json is None:
         json = not stream.isatty()
     _pending = (json, level, stream)
     _json_lines = json
+    # an unknown level shows everything, so structlog loads and ``_apply`` reports it
+    _shown_from = _LEVELS.get(level.lower(), 0)
     if "structlog" in sys.modules:
         _structlog()
 
@@ -189,5 +198,39 @@ def _apply(structlog: Any, *, json: bool, level: str, stream: TextIO) -> None:
 
 
 def get_logger(name: str | None = None, **bound: Any) -> Any:
-    log = _structlog().get_logger(name)
-    return log.bind(**bound) if bound else log
+    """A structlog logger named ``name`` with ``bound`` context; structlog itself is
+    imported when the first line at a shown level is logged (``_Logger``)."""
+    return _Logger(name, bound)
+
+
+class _Logger:
+    """Stands in for a structlog bound logger until a line needs one: a line below the
+    configured level is dropped here (structlog's filtering logger would drop it too)."""
+
+    __slots__ = ("_bound", "_name", "_real")
+
+    def __init__(self, name: str | None, bound: dict[str, Any]) -> None:
+        self._name = name
+        self._bound = bound
+        self._real: Any = None
+
+    def bind(self, **more: Any) -> _Logger:
+        return _Logger(self._name, {**self._bound, **more})
+
+    def _logger(self) -> Any:
+        if self._real is None:
+            log = _structlog().get_logger(self._name)
+            # a lazy proxy without context: it follows structlog's configuration as it is
+            # at each line, as ``structlog.get_logger`` does
+            self._real = log.bind(**self._bound) if self._bound else log
+        return self._real
+
+    def __getattr__(self, method: str) -> Any:
+        level = _METHOD_LEVELS.get(method)
+        if level is not None and level < _shown_from and "structlog" not in sys.modules:
+            return _drop
+        return getattr(self._logger(), method)
+
+
+def _drop(*_args: Any, **_kw: Any) -> None:
+    return None

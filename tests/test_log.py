@@ -91,3 +91,33 @@ def test_token_looking_keys_in_dumps_are_redacted():
         "{'write_token': '[REDACTED]', \"auth_token\": \"[REDACTED]\", 'password': '[REDACTED]'}"
         " tokens: 3"
     )
+
+
+def test_structlog_loads_only_when_a_line_at_a_shown_level_is_logged(tmp_path):
+    """Start-up (issue 14): lines below the level cost no structlog import; the first line
+    shown loads it, and is the same redacted JSON line as ever."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import io, sys\n"
+        "from migrator import log\n"
+        "out = io.StringIO()\n"
+        "log.configure(json=True, level='warning', stream=out)\n"
+        "logger = log.get_logger('migrator.test', stage='probe')\n"
+        "logger.info('hidden', write_token='w-secret-1')\n"
+        "logger.bind(attempt=1).debug('hidden too')\n"
+        "assert 'structlog' not in sys.modules and 'rich' not in sys.modules\n"
+        "logger.bind(attempt=2).warning('shown', note='Token w-secret-2')\n"
+        "logger.info('filtered by structlog now')\n"
+        "assert 'structlog' in sys.modules\n"
+        "sys.stdout.write(out.getvalue())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1, lines
+    event = orjson.loads(lines[0])
+    assert event["event"] == "shown" and event["level"] == "warning"
+    assert (event["stage"], event["attempt"]) == ("probe", 2)
+    assert event["note"] == "Token [REDACTED]" and "w-secret" not in lines[0]
