@@ -120,6 +120,37 @@ def test_a_command_that_runs_loads_what_it_needs(tmp_path):
     assert {"orjson", "migrator.sources"} <= modules
 
 
+# What a plain CSV run has no use for: other formats, WordPress's transforms, Markdown,
+# encoding detection (the export is UTF-8), the media checker, and structlog (nothing is
+# logged at the warning level).
+UNUSED_BY_A_CSV_RUN = {
+    "chardet",
+    "markdown_it",
+    "structlog",
+    "pygments",
+    "migrator.media",
+    "migrator.mapping.wordpress_transforms",
+    "migrator.sources.wordpress",
+    "migrator.sources.json",
+}
+
+
+def test_a_csv_dry_run_loads_only_what_it_uses(tmp_path):
+    mapping = Path(migrator.__file__).parent / "mappings" / "team_members.toml"
+    export = tmp_path / "team.csv"
+    export.write_text(
+        "name,email,position,bio,photo,joined,active\n"
+        "Ada,ada@example.com,Engineer,Bio,,03/15/2021,yes\n",
+        encoding="utf-8",
+    )
+    args = ["--log-level", "warning", "run", str(mapping), "--source", str(export)]
+    stdout, modules, _ = loaded_by([*args, "--dry-run", "--no-progress"], tmp_path)
+    assert "Report:" in stdout
+    assert {"migrator.engine", "migrator.sources.csv"} <= modules
+    assert {m for m in modules if m.partition(".")[0] in UNUSED_BY_A_CSV_RUN} == set()
+    assert {m for m in modules if m.startswith(tuple(UNUSED_BY_A_CSV_RUN))} == set()
+
+
 @pytest.mark.parametrize("front", ["site", "verify", "emulator", "ledger"])
 def test_a_lazy_front_gives_every_name_it_lists(front):
     package = importlib.import_module(f"migrator.{front}")

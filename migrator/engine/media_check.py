@@ -9,6 +9,7 @@ the failures file, not sent) and sends the rest.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from migrator.engine.counts import MediaCounts
 from migrator.engine.options import RunOptions
@@ -16,8 +17,11 @@ from migrator.engine.plan import Compiled, LedgerView, target_key
 from migrator.engine.progress import ProgressView
 from migrator.errors import RecordError
 from migrator.mapping import Mapping, Payload
-from migrator.media import CheckOptions, MediaReport, check_media, describe, guard
 from migrator.records import Record
+
+# migrator.media (the checker, netguard) is imported when a run checks media: most do not.
+if TYPE_CHECKING:
+    from migrator.media import MediaReport
 
 # Dead and suspicious URLs kept in MediaCounts for the summary (the failures file has all).
 SHOWN_MEDIA = 5
@@ -44,6 +48,8 @@ async def check_then_guard(
     that would be sent to ``base_url``; return
     ``compiled`` guarded. Runs before the run is recorded in the ledger: Ctrl-C here leaves
     nothing behind."""
+    from migrator.media import CheckOptions, check_media, guard
+
     skip = unchanged_in(ledger)
     report = await check_media(
         records,
@@ -65,6 +71,8 @@ async def check_then_guard(
 
 
 def _tally(counts: MediaCounts, report: MediaReport) -> None:
+    from migrator.media import describe
+
     counts.checked = report.checked
     counts.dead = len(report.dead)
     counts.refused = len(report.refused)

@@ -34,15 +34,17 @@ from collections.abc import Callable, Iterator, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 from urllib.parse import unquote, urlsplit
 
-from markdown_it import MarkdownIt
 from slugify import slugify as python_slugify
 
 from migrator.mapping.htmlclean import check_keep, clean_html, html_to_text
 from migrator.model import is_empty
 from migrator.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 Check = Callable[..., str | None]
 _A = TypeVar("_A")
@@ -407,6 +409,8 @@ def html_clean(value: Any, /, keep: list[str] | None = None, drop: list[str] | N
 
 @functools.cache
 def _markdown_it(raw_html: bool) -> MarkdownIt:
+    from markdown_it import MarkdownIt  # 60 modules: only for mappings that use markdown
+
     # CommonMark plus GitHub's tables and strikethrough; raw HTML in the Markdown is
     # escaped as text unless asked for (and then cleaned: the result goes to a live site).
     return MarkdownIt("commonmark", {"html": raw_html}).enable(["table", "strikethrough"])

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import chardet
-
 from migrator.errors import SourceError
 from migrator.sources.csv.rows import Issue, Lines
 from migrator.sources.files import byte_lines
@@ -38,8 +36,6 @@ MIN_EVIDENCE = 16
 # chardet's confidence below which its answer is noise (a corrupt Shift-JIS sample came
 # back as ISO-8859-9 at 0.003; right answers on small files were 0.05 to 0.45).
 MIN_CONFIDENCE = 0.01
-# Encodings exports are written in: the web's and ISO-8859's, not Mac, DOS or EBCDIC ones.
-_ERAS = chardet.EncodingEra.MODERN_WEB | chardet.EncodingEra.LEGACY_ISO
 
 
 @dataclass(frozen=True)
@@ -72,7 +68,11 @@ def _detect(sample: bytes) -> str:
     (line breaks and delimiters must be ASCII), else Windows-1252."""
     if sum(byte >= 0x80 for byte in sample) < MIN_EVIDENCE:
         return WINDOWS_1252
-    result = chardet.detect(sample, encoding_era=_ERAS)
+    import chardet  # imported when a sample is not UTF-8, as few are
+
+    # Encodings exports are written in: the web's and ISO-8859's, not Mac, DOS or EBCDIC.
+    eras = chardet.EncodingEra.MODERN_WEB | chardet.EncodingEra.LEGACY_ISO
+    result = chardet.detect(sample, encoding_era=eras)
     found = result.get("encoding") if (result.get("confidence") or 0) >= MIN_CONFIDENCE else None
     try:
         name = codecs.lookup(found).name if found else None
