@@ -18,6 +18,10 @@ ten minutes on a quiet 2-core machine at the defaults:
     BENCH_WXR_MB=1024  the large WXR export, in MB (default 1024 x BENCH_SCALE)
     BENCH_REPEAT=3     measurements per row (the median is shown)
     BENCH_ROWS=all     only these rows, comma-separated: help,wxr,links,json,csv,send,rate
+    BENCH_PYC=1        the help and rate rows compile migrator's .pyc files first, as an
+                       installed wheel has them (0: not; this machine sets
+                       PYTHONDONTWRITEBYTECODE, so a checkout compiles ~150 modules from
+                       source in every process, ~0.2 s of CPU); the row says which
 
     python bench/compare.py
 """
@@ -56,6 +60,7 @@ SEND_RECORDS = scaled(5_000, minimum=100)
 RATE_RECORDS = scaled(1_000)
 RATE = 200.0
 COMPARATORS = str(BENCH / "comparators.py")
+PYC = os.environ.get("BENCH_PYC", "1") != "0"
 JSON_MAPPING = ROOT / "mappings" / "json_blog_posts.toml"
 
 
@@ -283,6 +288,15 @@ def imported(command: list[str]) -> set[str]:
     return {n for n in names if importlib.util.find_spec(n.partition(".")[0]) is not None}
 
 
+def compiled_first() -> str:
+    """With BENCH_PYC (the default), write migrator's .pyc files as installing it would;
+    what the row says of it."""
+    if not PYC:
+        return "from source, no .pyc"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "migrator")], check=True)
+    return ".pyc compiled first, as installed"
+
+
 def help_row() -> Row:
     def timed(command: list[str]) -> Callable[[], dict[str, Any]]:
         def measure() -> dict[str, Any]:
@@ -292,7 +306,8 @@ def help_row() -> Row:
 
         return measure
 
-    say("start-up: migrator --help")
+    pyc = compiled_first()
+    say(f"start-up: migrator --help ({pyc})")
     ours, theirs = side_by_side(
         timed([run.MIGRATOR, "--help"]), timed([sys.executable, "-c", "import click"])
     )
@@ -303,7 +318,7 @@ def help_row() -> Row:
     tops = {name.partition(".")[0] for name in modules - click}
     others = sorted(tops - set(sys.stdlib_module_names) - {"migrator", "click"})
     return Row(
-        "migrator --help",
+        f"migrator --help ({pyc})",
         f"{a:.3f} s, {len(modules)} modules"
         + (f" (beyond click: {', '.join(others)})" if others else ""),
         f"python -c 'import click': {b:.3f} s, {len(click)} modules",
@@ -316,7 +331,8 @@ def help_row() -> Row:
 def rate_row(tmp: Path) -> Row:
     source = run.generate_csv(tmp / "rate.csv", RATE_RECORDS)
     floor = RATE_RECORDS / RATE
-    say(f"--rate {RATE:g}: {RATE_RECORDS:,} records, floor {floor:.2f} s")
+    pyc = compiled_first()
+    say(f"--rate {RATE:g}: {RATE_RECORDS:,} records, floor {floor:.2f} s ({pyc})")
 
     def measure() -> dict[str, Any]:
         with run.emulator() as base:
@@ -326,7 +342,7 @@ def rate_row(tmp: Path) -> Row:
     (walls,) = side_by_side(measure)
     wall = statistics.median(r["seconds"] for r in walls)
     return Row(
-        f"--rate {RATE:g}, {RATE_RECORDS:,} records, whole process",
+        f"--rate {RATE:g}, {RATE_RECORDS:,} records, whole process ({pyc})",
         f"{wall:.2f} s",
         f"the floor N/R: {floor:.2f} s",
         f"{wall / floor:.3f}x",
