@@ -151,7 +151,9 @@ def test_a_csv_dry_run_loads_only_what_it_uses(tmp_path):
     assert {m for m in modules if m.startswith(tuple(UNUSED_BY_A_CSV_RUN))} == set()
 
 
-@pytest.mark.parametrize("front", ["site", "verify", "emulator", "ledger"])
+@pytest.mark.parametrize(
+    "front", ["site", "verify", "emulator", "ledger", "engine", "report", "sources"]
+)
 def test_a_lazy_front_gives_every_name_it_lists(front):
     package = importlib.import_module(f"migrator.{front}")
     assert set(package.__all__) <= set(dir(package))

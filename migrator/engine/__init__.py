@@ -21,8 +21,18 @@ from migrator.engine.run import (
 )
 from migrator.engine.settle import Settled, SettleWindow, Verdict, settle
 from migrator.engine.slugs import SlugHolders, as_sent
-from migrator.engine.summary import print_summary, summary_rows
 from migrator.engine.trace import Change, Changes, FieldChange, Sample, Timeline
+from migrator.lazy import lazy_front
+
+# The end-of-run summary loads rich's tables: imported when first asked for, after the
+# run (or, in a paced run, in its waits: site.runner).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from migrator.engine.summary import print_summary, summary_rows
+
+__getattr__, __dir__ = lazy_front(
+    __name__, {"migrator.engine.summary": ["print_summary", "summary_rows"]}
+)
 
 __all__ = [
     "CanaryCheck",

@@ -293,7 +293,9 @@ def run_command(
     # What resumes an interrupted run: the same command (accepted records are skipped).
     resume = shlex.join(["migrator", *sys.argv[1:]])
     # With --json, stdout holds the JSON object only.
-    printer = _Printer(make_console(stderr=json_output), several=len(jobs) > 1, resume=resume)
+    printer = _Printer(
+        functools.partial(make_console, stderr=json_output), several=len(jobs) > 1, resume=resume
+    )
     result = anyio.run(lambda: run_site(jobs, butter, verify=verify, events=printer))
     if len(jobs) > 1:
         _print_overview(jobs, dry_run=dry_run, console=printer.console)
@@ -350,10 +352,16 @@ class _Summary:
 class _Printer:
     """The site's events as a person reads them: a rule per mapping, then its summary."""
 
-    def __init__(self, console: Console, *, several: bool, resume: str | None = None):
-        self.console = console
+    def __init__(self, console: Callable[[], Console], *, several: bool, resume: str | None = None):
+        self._make_console = console
         self.several = several
         self.resume = resume
+
+    @functools.cached_property
+    def console(self) -> Console:
+        # Made when first printed to (after a run, or between mappings): rich loads then,
+        # not before the first record is sent.
+        return self._make_console()
 
     def job_started(self, job: Job, n: int, total: int, *, second_pass: bool) -> None:
         if second_pass:

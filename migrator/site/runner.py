@@ -30,7 +30,7 @@ from migrator.engine import (
 from migrator.errors import ConfigError, MappingError, MigratorError
 from migrator.log import get_logger
 from migrator.mapping import Mapping, load_mapping
-from migrator.report import MappingReport, report_path, warm_steps, write_report
+from migrator.report import report_path, warm_steps
 from migrator.site.order import run_order
 from migrator.verify import CanaryCheck, EditCheck, VerifyStats, verify_migration, verify_paths
 
@@ -248,6 +248,8 @@ def write_site_report(jobs: list[Job]) -> Path | None:
     ran = [job for job in jobs if job.stats is not None]
     if not ran:
         return None
+    from migrator.report import MappingReport, write_report  # at the end: not to start a run
+
     dry = ran[0].options.dry_run
     kind = "dry run" if dry else "run"
     parts = [
