@@ -126,6 +126,7 @@ def test_a_command_that_runs_loads_what_it_needs(tmp_path):
 UNUSED_BY_A_CSV_RUN = {
     "chardet",
     "markdown_it",
+    "slugify",
     "structlog",
     "pygments",
     "migrator.media",

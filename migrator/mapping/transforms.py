@@ -37,8 +37,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 from urllib.parse import unquote, urlsplit
 
-from slugify import slugify as python_slugify
-
 from migrator.mapping.htmlclean import check_keep, clean_html, html_to_text
 from migrator.model import is_empty
 from migrator.suggest import did_you_mean
@@ -347,7 +345,15 @@ def make_slug(text: str, *, separator: str = "-", max_length: int = 0) -> str:
         text = unquote(text)
     # python-slugify's default backend, text-unidecode (Artistic licence), not Unidecode
     # (GPL): it transliterates Latin, Cyrillic, Greek, Arabic, CJK... alike.
-    return python_slugify(text, separator=separator, max_length=max_length)
+    return _python_slugify()(text, separator=separator, max_length=max_length)
+
+
+@functools.cache
+def _python_slugify() -> Callable[..., str]:
+    # imported when a slug is first made: its regexes cost every run ~7 ms at start-up
+    from slugify import slugify
+
+    return slugify
 
 
 @transform("split")
