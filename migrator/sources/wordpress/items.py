@@ -264,8 +264,10 @@ def read_term(local: str, el: Any) -> dict[str, Any] | None:
 
 
 @dataclass
-class _Parts:
-    """An ``<item>``'s children, sorted by namespace (the first of each name wins)."""
+class ItemParts:
+    """An ``<item>``'s children, sorted by namespace (the first of each name wins), as
+    one walk over them finds them: what ``item_data`` makes the record data of, and what
+    the first pass learns an item's facts from (``index.py``)."""
 
     wp: dict[str, str] = field(default_factory=dict)
     plain: dict[str, str] = field(default_factory=dict)
@@ -275,22 +277,32 @@ class _Parts:
     terms: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     untyped: list[str] = field(default_factory=list)  # WXR 1.0 categories without a domain
     comments: list[dict[str, Any]] = field(default_factory=list)
+    meta: list[tuple[str, str]] = field(default_factory=list)  # post meta, as exported
+    warnings: list[str] = field(default_factory=list)
 
 
-def _parts(el: Any, warnings: list[str]) -> _Parts:
-    parts = _Parts()
+def item_parts(el: Any) -> ItemParts:
+    """One walk over an ``<item>``'s children (post meta included: ``meta_pairs`` would
+    walk them again)."""
+    parts = ItemParts()
+    wp, plain, tags = parts.wp, parts.plain, _TAGS
     for child in el:
-        kind, local = classify(child.tag)
+        tag = child.tag
+        kind, local = tags.get(tag) or classify(tag)
         if kind == "wp":
-            if local == "comment":
-                parts.comments.append(_comment(child, warnings))
-            elif local not in ("postmeta",) and local not in parts.wp:
-                parts.wp[local] = text(child).strip()
+            if local == "postmeta":
+                fields = wp_children(child)
+                if "meta_key" in fields:
+                    parts.meta.append((fields["meta_key"], fields.get("meta_value", "")))
+            elif local == "comment":
+                parts.comments.append(_comment(child, parts.warnings))
+            elif local not in wp:
+                wp[local] = (text(child) if len(child) else child.text or "").strip()
         elif kind == "":
             if local == "category":
                 _add_term(parts, child)
-            elif local not in parts.plain:
-                parts.plain[local] = text(child)
+            elif local not in plain:
+                plain[local] = text(child) if len(child) else child.text or ""
         elif kind == "content" and local == "encoded":
             parts.content = text(child)
         elif kind == "excerpt" and local == "encoded":
@@ -298,18 +310,19 @@ def _parts(el: Any, warnings: list[str]) -> _Parts:
         elif kind == "dc" and local == "creator":
             parts.creator = text(child).strip()
     # WXR 1.0 repeats categories without a domain; keep those no typed one names.
-    terms = parts.terms
-    named = {t["name"] for t in terms.get("category", [])} | {
-        t["name"] for t in terms.get("post_tag", [])
-    }
-    for name in parts.untyped:
-        if name and name not in named:
-            terms.setdefault("category", []).append({"name": name, "slug": ""})
-            named.add(name)
+    if parts.untyped:
+        terms = parts.terms
+        named = {t["name"] for t in terms.get("category", [])} | {
+            t["name"] for t in terms.get("post_tag", [])
+        }
+        for name in parts.untyped:
+            if name and name not in named:
+                terms.setdefault("category", []).append({"name": name, "slug": ""})
+                named.add(name)
     return parts
 
 
-def _add_term(parts: _Parts, child: Any) -> None:
+def _add_term(parts: ItemParts, child: Any) -> None:
     domain = child.get("domain")
     name = text(child).strip()
     if domain is None:
@@ -332,18 +345,25 @@ def _add_term(parts: _Parts, child: Any) -> None:
 def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict[str, Any]:
     """An ``<item>`` → the record data documented in ``migrator.sources.wordpress.source``
     (without the cross-item keys: featured image, attachments, translations)."""
-    warnings: list[str] = []
-    parts = _parts(el, warnings)
+    return item_data(item_parts(el), authors, site_hosts)
+
+
+def item_data(parts: ItemParts, authors: dict[str, Author], site_hosts: set[str]) -> dict[str, Any]:
+    """``read_item`` of the parts one walk found."""
     wp, plain, content, excerpt, terms = (
         parts.wp, parts.plain, parts.content, parts.excerpt, parts.terms
     )  # fmt: skip
-    meta = decode_meta(meta_pairs(el, "postmeta"), warnings)
+    warnings = parts.warnings
+    meta = decode_meta(parts.meta, warnings)
     creator = parts.creator or wp.get("author") or ""  # some generators write <wp:author>login
     author = authors.get(creator)
-    images = _unique(m.group(2) for m in _IMG.finditer(content))
-    links = _unique(
-        href for m in _HREF.finditer(content) if _is_internal(href := m.group(2), site_hosts)
-    )
+    if "<" in content:  # no tag, no image or link: the usual plain-text post skips both
+        images = _unique(m.group(2) for m in _IMG.finditer(content))
+        links = _unique(
+            href for m in _HREF.finditer(content) if _is_internal(href := m.group(2), site_hosts)
+        )
+    else:
+        images, links = [], []
     post_type = wp.get("post_type") or "post"
     date, date_gmt = wp_date(wp.get("post_date")), wp_date(wp.get("post_date_gmt"), gmt=True)
     rfc822 = plain.get("pubDate", "").strip()

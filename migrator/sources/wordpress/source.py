@@ -129,7 +129,7 @@ from migrator.sources.files import Part, export_parts
 from migrator.sources.options import Option, boolean, must, optional, string_list
 from migrator.sources.wordpress.ids import Keys
 from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
-from migrator.sources.wordpress.items import classify, read_item, split_url
+from migrator.sources.wordpress.items import ItemParts, classify, item_data, read_item, split_url
 from migrator.sources.wordpress.parse import in_item, parse, release
 from migrator.sources.wordpress.qtranslate import (
     item_languages,
@@ -514,11 +514,11 @@ class _EarlyItems:
         self.seen: tuple[int, dict[str, Any]] | None = None  # authors and site at item 1
         self.hosts: set[str] = set()
 
-    def add(self, el: Any, index: Index) -> None:
+    def add(self, el: Any, parts: ItemParts, index: Index) -> None:
         if self.seen is None:
             self.seen = (len(index.authors), dict(index.site))
             self.hosts = _hosts(_site(index))
-        self.spool.write((el.sourceline or 0, read_item(el, index.authors, self.hosts)))
+        self.spool.write((el.sourceline or 0, item_data(parts, index.authors, self.hosts)))
 
     def restart(self) -> None:
         """The first pass starts over (a file it read as it is needs repairs); the hosts
