@@ -17,10 +17,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
 from lxml import etree
@@ -263,29 +263,35 @@ def read_term(local: str, el: Any) -> dict[str, Any] | None:
     }
 
 
-@dataclass
-class ItemParts:
+class ItemParts(NamedTuple):
     """An ``<item>``'s children, sorted by namespace (the first of each name wins), as
     one walk over them finds them: what ``item_data`` makes the record data of, and what
-    the first pass learns an item's facts from (``index.py``)."""
+    the first pass learns an item's facts from (``index.py``). A tuple: the one-pass
+    reading keeps these on disk (``pickle``) until the index is complete."""
 
-    wp: dict[str, str] = field(default_factory=dict)
-    plain: dict[str, str] = field(default_factory=dict)
-    content: str = ""
-    excerpt: str = ""
-    creator: str = ""
-    terms: dict[str, list[dict[str, str]]] = field(default_factory=dict)
-    untyped: list[str] = field(default_factory=list)  # WXR 1.0 categories without a domain
-    comments: list[dict[str, Any]] = field(default_factory=list)
-    meta: list[tuple[str, str]] = field(default_factory=list)  # post meta, as exported
-    warnings: list[str] = field(default_factory=list)
+    wp: dict[str, str]
+    plain: dict[str, str]
+    content: str
+    excerpt: str
+    creator: str
+    terms: dict[str, list[dict[str, str]]]
+    comments: list[dict[str, Any]]
+    meta: list[tuple[str, str]]  # post meta, as exported
+    warnings: list[str]
 
 
 def item_parts(el: Any) -> ItemParts:
     """One walk over an ``<item>``'s children (post meta included: ``meta_pairs`` would
     walk them again)."""
-    parts = ItemParts()
-    wp, plain, tags = parts.wp, parts.plain, _TAGS
+    wp: dict[str, str] = {}
+    plain: dict[str, str] = {}
+    content = excerpt = creator = ""
+    terms: dict[str, list[dict[str, str]]] = {}
+    untyped: list[str] = []  # WXR 1.0 categories without a domain
+    comments: list[dict[str, Any]] = []
+    meta: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    tags = _TAGS
     for child in el:
         tag = child.tag
         kind, local = tags.get(tag) or classify(tag)
@@ -293,44 +299,43 @@ def item_parts(el: Any) -> ItemParts:
             if local == "postmeta":
                 fields = wp_children(child)
                 if "meta_key" in fields:
-                    parts.meta.append((fields["meta_key"], fields.get("meta_value", "")))
+                    meta.append((fields["meta_key"], fields.get("meta_value", "")))
             elif local == "comment":
-                parts.comments.append(_comment(child, parts.warnings))
+                comments.append(_comment(child, warnings))
             elif local not in wp:
                 wp[local] = (text(child) if len(child) else child.text or "").strip()
         elif kind == "":
             if local == "category":
-                _add_term(parts, child)
+                _add_term(terms, untyped, child)
             elif local not in plain:
                 plain[local] = text(child) if len(child) else child.text or ""
         elif kind == "content" and local == "encoded":
-            parts.content = text(child)
+            content = text(child)
         elif kind == "excerpt" and local == "encoded":
-            parts.excerpt = text(child)
+            excerpt = text(child)
         elif kind == "dc" and local == "creator":
-            parts.creator = text(child).strip()
+            creator = text(child).strip()
     # WXR 1.0 repeats categories without a domain; keep those no typed one names.
-    if parts.untyped:
-        terms = parts.terms
+    if untyped:
         named = {t["name"] for t in terms.get("category", [])} | {
             t["name"] for t in terms.get("post_tag", [])
         }
-        for name in parts.untyped:
+        for name in untyped:
             if name and name not in named:
                 terms.setdefault("category", []).append({"name": name, "slug": ""})
                 named.add(name)
-    return parts
+    return ItemParts(wp, plain, content, excerpt, creator, terms, comments, meta, warnings)
 
 
-def _add_term(parts: ItemParts, child: Any) -> None:
+def _add_term(terms: dict[str, list[dict[str, str]]], untyped: list[str], child: Any) -> None:
     domain = child.get("domain")
     name = text(child).strip()
     if domain is None:
-        parts.untyped.append(name)
+        untyped.append(name)
         return
     taxonomy = "post_tag" if domain == "tag" else domain
     entry = {"name": name, "slug": (child.get("nicename") or "").strip()}
-    bucket = parts.terms.setdefault(taxonomy, [])
+    bucket = terms.setdefault(taxonomy, [])
     # WXR 1.0 writes each term twice, without a nicename and with one: keep one, with
     # the slug (as WordPress's importer does).
     for i, known in enumerate(bucket):

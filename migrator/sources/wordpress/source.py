@@ -129,7 +129,14 @@ from migrator.sources.files import Part, export_parts
 from migrator.sources.options import Option, boolean, must, optional, string_list
 from migrator.sources.wordpress.ids import Keys
 from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
-from migrator.sources.wordpress.items import ItemParts, classify, item_data, read_item, split_url
+from migrator.sources.wordpress.items import (
+    Author,
+    ItemParts,
+    classify,
+    item_data,
+    read_item,
+    split_url,
+)
 from migrator.sources.wordpress.parse import in_item, parse, release
 from migrator.sources.wordpress.qtranslate import (
     item_languages,
@@ -510,15 +517,20 @@ class _EarlyItems:
     dropped and the file is read again, as two passes always did."""
 
     def __init__(self) -> None:
-        self.spool: Spool[tuple[int, dict[str, Any]]] = Spool()
+        # (line, the item's parts): the record data is made of them on replay, with the
+        # authors and hosts of item 1 (``usable``: the same as at the end), which keeps
+        # fewer objects on disk than the data would be.
+        self.spool: Spool[tuple[int, tuple[Any, ...]]] = Spool()
         self.seen: tuple[int, dict[str, Any]] | None = None  # authors and site at item 1
+        self.authors: dict[str, Author] = {}
         self.hosts: set[str] = set()
 
     def add(self, el: Any, parts: ItemParts, index: Index) -> None:
         if self.seen is None:
             self.seen = (len(index.authors), dict(index.site))
+            self.authors = index.authors
             self.hosts = _hosts(_site(index))
-        self.spool.write((el.sourceline or 0, item_data(parts, index.authors, self.hosts)))
+        self.spool.write((el.sourceline or 0, tuple(parts)))
 
     def restart(self) -> None:
         """The first pass starts over (a file it read as it is needs repairs); the hosts
@@ -533,7 +545,9 @@ class _EarlyItems:
         return not (index.errors or index.not_wxr or learnt_late)
 
     def replay(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        return self.spool.replay()
+        authors, hosts = self.authors, self.hosts
+        for line, parts in self.spool.replay():
+            yield line, item_data(ItemParts(*parts), authors, hosts)
 
     def close(self) -> None:
         self.spool.close()
