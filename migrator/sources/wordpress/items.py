@@ -296,10 +296,18 @@ def item_parts(el: Any) -> ItemParts:
         tag = child.tag
         kind, local = tags.get(tag) or classify(tag)
         if kind == "wp":
-            if local == "postmeta":
-                fields = wp_children(child)
-                if "meta_key" in fields:
-                    meta.append((fields["meta_key"], fields.get("meta_value", "")))
+            if local == "postmeta":  # wp_children(child)'s two fields, without its dict
+                key = value = None
+                for field in child:
+                    sub_kind, sub_local = tags.get(field.tag) or classify(field.tag)
+                    if sub_kind != "wp":
+                        continue
+                    if sub_local == "meta_key" and key is None:
+                        key = text(field).strip()
+                    elif sub_local == "meta_value" and value is None:
+                        value = text(field)  # free text: untrimmed
+                if key is not None:
+                    meta.append((key, value or ""))
             elif local == "comment":
                 comments.append(_comment(child, warnings))
             elif local not in wp:
