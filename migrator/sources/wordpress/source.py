@@ -358,8 +358,12 @@ class WxrSource(Source):
         post_id = data["post_id"]
         warnings = data["_warnings"]
         meta = data["meta"]
-        title = qtranslate_first(data["title"])  # a marked-up title: its first language
-        data["slug"] = data["post_name"] or _slug(title) or (f"post-{post_id}" if post_id else "")
+        # A marked-up title: its first language (only looked at without a post_name).
+        data["slug"] = (
+            data["post_name"]
+            or _slug(qtranslate_first(data["title"]))
+            or (f"post-{post_id}" if post_id else "")
+        )
         data["site"] = site
         thumb = meta.get("_thumbnail_id")
         data["featured_image"] = None
@@ -514,10 +518,12 @@ def _parse(
 
 class _EarlyItems:
     """One pass instead of two, for an export in one file: each item is read as the first
-    pass meets it and kept on disk (``migrator.spool``) until the index is complete.
+    pass meets it (``item_parts``) and kept on disk (``migrator.spool``) until the index is
+    complete; its record data is made of those parts on replay.
 
-    Reading an item needs the authors and the site's hosts; WordPress writes them before
-    the first item, and then what the first pass reads is what the second would. When the
+    Making the data needs the authors and the site's hosts; WordPress writes them before
+    the first item, and then what they are at the first item is what the second pass
+    would use (the replay uses them). When the
     file says otherwise (an author or a site fact after the first item), or the parser
     reported errors (the second pass then reads with repairs), the early reading is
     dropped and the file is read again, as two passes always did."""
