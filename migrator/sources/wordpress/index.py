@@ -15,7 +15,9 @@ from migrator.sources.files import Part
 from migrator.sources.wordpress.ids import IdSet, Keys
 from migrator.sources.wordpress.items import (
     Author,
+    ItemParts,
     classify,
+    item_parts,
     meta_pairs,
     read_author,
     read_term,
@@ -30,8 +32,9 @@ from migrator.sources.wordpress.translations import translation
 if TYPE_CHECKING:
     from migrator.sources.wordpress.source import WxrSource
 
-# Told of each <item> element of the first pass, with the index as learnt so far.
-OnItem = Callable[[Any, "Index"], None]
+# Told of each <item> element of the first pass, with what one walk over its children
+# found (the first pass learns from that too) and the index as learnt so far.
+OnItem = Callable[[Any, ItemParts, "Index"], None]
 
 SITE_KEYS = ("title", "link", "language")
 
@@ -70,8 +73,9 @@ def scan(
     """The first pass: channel facts, attachments, translation groups. Each file is
     tried as it is (``Index.raw``); one the parser complains about is read again,
     repaired on the way in, and the pass starts over (it may have learnt from it):
-    ``on_restart()`` is told, since ``on_item(el, index)``, which sees each ``<item>``
-    element before it is freed (the index as learnt so far), then sees them again."""
+    ``on_restart()`` is told, since ``on_item(el, parts, index)``, which sees each
+    ``<item>`` element before it is freed (its ``item_parts``, the index as learnt so
+    far), then sees them again."""
     repaired: set[str] = set()
     while True:
         try:
@@ -124,9 +128,12 @@ def _scan_file(
         if kind == "wp":
             index.saw_wp = True
         if kind == "" and local == "item":
-            _scan_item(source, el, index, ids)
-            if on_item is not None:
-                on_item(el, index)
+            if on_item is None:
+                _scan_item(source, el, index, ids, None)
+            else:  # one walk over the children serves both
+                parts = item_parts(el)
+                _scan_item(source, el, index, ids, parts)
+                on_item(el, parts, index)
             release(el)
         elif in_item(el):
             continue
@@ -149,31 +156,39 @@ def _scan_file(
             index.site.setdefault(local, text(el).strip())
 
 
-def _scan_item(source: WxrSource, el: Any, index: Index, ids: tuple[IdSet, Keys]) -> None:
-    f = wp_children(el, _SCANNED)
+def _scan_item(
+    source: WxrSource, el: Any, index: Index, ids: tuple[IdSet, Keys], parts: ItemParts | None
+) -> None:
+    """What the first pass learns of an item: from its ``parts`` when they were read
+    anyway, else from the few children it needs."""
+    f = parts.wp if parts is not None else wp_children(el, _SCANNED)
     post_id = f.get("post_id", "")
     index.saw_wp = index.saw_wp or bool(post_id)
     post_ids, guids = ids
     if post_id and source.wants(f.get("post_type") or "post") and post_ids.add(post_id):
         index.duplicates.add(post_id)
     if not post_id and source.wants(f.get("post_type") or "post"):
-        guid = _child_text(el, "guid")
+        guid = _plain(el, parts, "guid")
         if guid and guids.first_seen(guid) is not None:
             index.guids[guid] = 2
     if f.get("post_type") == "attachment" and post_id:
-        meta = dict(meta_pairs(el, "postmeta"))
         parent = f.get("post_parent") or None
-        excerpt = description = ""
-        for child in el:
-            if classify(child.tag) == ("excerpt", "encoded"):
-                excerpt = text(child)
-            elif classify(child.tag) == ("content", "encoded"):
-                description = text(child)  # WordPress's "Description" of a media item
+        if parts is not None:
+            meta = dict(parts.meta)
+            excerpt, description = parts.excerpt, parts.content
+        else:
+            meta = dict(meta_pairs(el, "postmeta"))
+            excerpt = description = ""
+            for child in el:
+                if classify(child.tag) == ("excerpt", "encoded"):
+                    excerpt = text(child)
+                elif classify(child.tag) == ("content", "encoded"):
+                    description = text(child)  # WordPress's "Description" of a media item
         index.attachments.add(
             post_id,
-            url=f.get("attachment_url") or _child_text(el, "guid"),
+            url=f.get("attachment_url") or _plain(el, parts, "guid"),
             alt=meta.get("_wp_attachment_image_alt", "").strip(),
-            title=_child_text(el, "title"),
+            title=_plain(el, parts, "title"),
             caption=excerpt.strip(),
             description=description.strip(),
             parent=parent if parent and parent != "0" else None,
@@ -188,7 +203,10 @@ def _scan_item(source: WxrSource, el: Any, index: Index, ids: tuple[IdSet, Keys]
 _SCANNED = frozenset({"post_id", "post_type", "post_parent", "attachment_url"})
 
 
-def _child_text(el: Any, name: str) -> str:
+def _plain(el: Any, parts: ItemParts | None, name: str) -> str:
+    """The trimmed text of an item's first un-namespaced ``name`` child."""
+    if parts is not None:
+        return parts.plain.get(name, "").strip()
     for child in el:
         if classify(child.tag) == ("", name):
             return text(child).strip()

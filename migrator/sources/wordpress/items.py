@@ -17,10 +17,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
 from lxml import etree
@@ -263,61 +263,87 @@ def read_term(local: str, el: Any) -> dict[str, Any] | None:
     }
 
 
-@dataclass
-class _Parts:
-    """An ``<item>``'s children, sorted by namespace (the first of each name wins)."""
+class ItemParts(NamedTuple):
+    """An ``<item>``'s children, sorted by namespace (the first of each name wins), as
+    one walk over them finds them: what ``item_data`` makes the record data of, and what
+    the first pass learns an item's facts from (``index.py``). A tuple: the one-pass
+    reading keeps these on disk (``pickle``) until the index is complete."""
 
-    wp: dict[str, str] = field(default_factory=dict)
-    plain: dict[str, str] = field(default_factory=dict)
-    content: str = ""
-    excerpt: str = ""
-    creator: str = ""
-    terms: dict[str, list[dict[str, str]]] = field(default_factory=dict)
-    untyped: list[str] = field(default_factory=list)  # WXR 1.0 categories without a domain
-    comments: list[dict[str, Any]] = field(default_factory=list)
+    wp: dict[str, str]
+    plain: dict[str, str]
+    content: str
+    excerpt: str
+    creator: str
+    terms: dict[str, list[dict[str, str]]]
+    comments: list[dict[str, Any]]
+    meta: list[tuple[str, str]]  # post meta, as exported
+    warnings: list[str]
 
 
-def _parts(el: Any, warnings: list[str]) -> _Parts:
-    parts = _Parts()
+def item_parts(el: Any) -> ItemParts:
+    """One walk over an ``<item>``'s children (post meta included: ``meta_pairs`` would
+    walk them again)."""
+    wp: dict[str, str] = {}
+    plain: dict[str, str] = {}
+    content = excerpt = creator = ""
+    terms: dict[str, list[dict[str, str]]] = {}
+    untyped: list[str] = []  # WXR 1.0 categories without a domain
+    comments: list[dict[str, Any]] = []
+    meta: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    tags = _TAGS
     for child in el:
-        kind, local = classify(child.tag)
+        tag = child.tag
+        kind, local = tags.get(tag) or classify(tag)
         if kind == "wp":
-            if local == "comment":
-                parts.comments.append(_comment(child, warnings))
-            elif local not in ("postmeta",) and local not in parts.wp:
-                parts.wp[local] = text(child).strip()
+            if local == "postmeta":  # wp_children(child)'s two fields, without its dict
+                key = value = None
+                for field in child:
+                    sub_kind, sub_local = tags.get(field.tag) or classify(field.tag)
+                    if sub_kind != "wp":
+                        continue
+                    if sub_local == "meta_key" and key is None:
+                        key = text(field).strip()
+                    elif sub_local == "meta_value" and value is None:
+                        value = text(field)  # free text: untrimmed
+                if key is not None:
+                    meta.append((key, value or ""))
+            elif local == "comment":
+                comments.append(_comment(child, warnings))
+            elif local not in wp:
+                wp[local] = (text(child) if len(child) else child.text or "").strip()
         elif kind == "":
             if local == "category":
-                _add_term(parts, child)
-            elif local not in parts.plain:
-                parts.plain[local] = text(child)
+                _add_term(terms, untyped, child)
+            elif local not in plain:
+                plain[local] = text(child) if len(child) else child.text or ""
         elif kind == "content" and local == "encoded":
-            parts.content = text(child)
+            content = text(child)
         elif kind == "excerpt" and local == "encoded":
-            parts.excerpt = text(child)
+            excerpt = text(child)
         elif kind == "dc" and local == "creator":
-            parts.creator = text(child).strip()
+            creator = text(child).strip()
     # WXR 1.0 repeats categories without a domain; keep those no typed one names.
-    terms = parts.terms
-    named = {t["name"] for t in terms.get("category", [])} | {
-        t["name"] for t in terms.get("post_tag", [])
-    }
-    for name in parts.untyped:
-        if name and name not in named:
-            terms.setdefault("category", []).append({"name": name, "slug": ""})
-            named.add(name)
-    return parts
+    if untyped:
+        named = {t["name"] for t in terms.get("category", [])} | {
+            t["name"] for t in terms.get("post_tag", [])
+        }
+        for name in untyped:
+            if name and name not in named:
+                terms.setdefault("category", []).append({"name": name, "slug": ""})
+                named.add(name)
+    return ItemParts(wp, plain, content, excerpt, creator, terms, comments, meta, warnings)
 
 
-def _add_term(parts: _Parts, child: Any) -> None:
+def _add_term(terms: dict[str, list[dict[str, str]]], untyped: list[str], child: Any) -> None:
     domain = child.get("domain")
     name = text(child).strip()
     if domain is None:
-        parts.untyped.append(name)
+        untyped.append(name)
         return
     taxonomy = "post_tag" if domain == "tag" else domain
     entry = {"name": name, "slug": (child.get("nicename") or "").strip()}
-    bucket = parts.terms.setdefault(taxonomy, [])
+    bucket = terms.setdefault(taxonomy, [])
     # WXR 1.0 writes each term twice, without a nicename and with one: keep one, with
     # the slug (as WordPress's importer does).
     for i, known in enumerate(bucket):
@@ -332,18 +358,25 @@ def _add_term(parts: _Parts, child: Any) -> None:
 def read_item(el: Any, authors: dict[str, Author], site_hosts: set[str]) -> dict[str, Any]:
     """An ``<item>`` → the record data documented in ``migrator.sources.wordpress.source``
     (without the cross-item keys: featured image, attachments, translations)."""
-    warnings: list[str] = []
-    parts = _parts(el, warnings)
+    return item_data(item_parts(el), authors, site_hosts)
+
+
+def item_data(parts: ItemParts, authors: dict[str, Author], site_hosts: set[str]) -> dict[str, Any]:
+    """``read_item`` of the parts one walk found."""
     wp, plain, content, excerpt, terms = (
         parts.wp, parts.plain, parts.content, parts.excerpt, parts.terms
     )  # fmt: skip
-    meta = decode_meta(meta_pairs(el, "postmeta"), warnings)
+    warnings = parts.warnings
+    meta = decode_meta(parts.meta, warnings)
     creator = parts.creator or wp.get("author") or ""  # some generators write <wp:author>login
     author = authors.get(creator)
-    images = _unique(m.group(2) for m in _IMG.finditer(content))
-    links = _unique(
-        href for m in _HREF.finditer(content) if _is_internal(href := m.group(2), site_hosts)
-    )
+    if "<" in content:  # no tag, no image or link: the usual plain-text post skips both
+        images = _unique(m.group(2) for m in _IMG.finditer(content))
+        links = _unique(
+            href for m in _HREF.finditer(content) if _is_internal(href := m.group(2), site_hosts)
+        )
+    else:
+        images, links = [], []
     post_type = wp.get("post_type") or "post"
     date, date_gmt = wp_date(wp.get("post_date")), wp_date(wp.get("post_date_gmt"), gmt=True)
     rfc822 = plain.get("pubDate", "").strip()

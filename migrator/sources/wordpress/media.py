@@ -61,10 +61,10 @@ class AttachmentIndex:
     ) -> None:
         if parent is not None:
             self._parents.add(parent)
-        # A repeated id: the later item wins (and moves to the end of its parent's list).
-        self.db.execute("DELETE FROM media WHERE id = ?", (post_id,))
+        # A repeated id: the later item wins (and moves to the end of its parent's list:
+        # REPLACE deletes the old row and gives the new one a new rowid). One statement.
         self.db.execute(
-            f"INSERT INTO media (parent, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO media (parent, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (parent, post_id, url, alt, title, caption, description),
         )
 

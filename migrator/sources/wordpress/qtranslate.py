@@ -101,6 +101,11 @@ def is_marked_up(text: str) -> bool:
 def item_languages(data: Mapping[str, Any]) -> list[str]:
     """The languages of an item's title, excerpt and content (those marked up), in order
     of appearance."""
+    for key in SPLIT_FIELDS:  # every marker has a ":"; most items have none
+        if ":" in data[key]:
+            break
+    else:
+        return []
     return list(
         dict.fromkeys(
             code

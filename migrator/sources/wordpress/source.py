@@ -129,7 +129,14 @@ from migrator.sources.files import Part, export_parts
 from migrator.sources.options import Option, boolean, must, optional, string_list
 from migrator.sources.wordpress.ids import Keys
 from migrator.sources.wordpress.index import SITE_KEYS, Index, scan
-from migrator.sources.wordpress.items import classify, read_item, split_url
+from migrator.sources.wordpress.items import (
+    Author,
+    ItemParts,
+    classify,
+    item_data,
+    read_item,
+    split_url,
+)
 from migrator.sources.wordpress.parse import in_item, parse, release
 from migrator.sources.wordpress.qtranslate import (
     item_languages,
@@ -351,8 +358,12 @@ class WxrSource(Source):
         post_id = data["post_id"]
         warnings = data["_warnings"]
         meta = data["meta"]
-        title = qtranslate_first(data["title"])  # a marked-up title: its first language
-        data["slug"] = data["post_name"] or _slug(title) or (f"post-{post_id}" if post_id else "")
+        # A marked-up title: its first language (only looked at without a post_name).
+        data["slug"] = (
+            data["post_name"]
+            or _slug(qtranslate_first(data["title"]))
+            or (f"post-{post_id}" if post_id else "")
+        )
         data["site"] = site
         thumb = meta.get("_thumbnail_id")
         data["featured_image"] = None
@@ -423,7 +434,12 @@ class WxrSource(Source):
         """Decide on an item once the parser is past it: its errors are all logged."""
         stats = self.stats
         line, data = pending.line, pending.data
-        mine = [(n, m) for n, m in errors if n >= line and (next_line is None or n < next_line)]
+        # Most files have no parser errors: no comprehension to run (each costs a frame).
+        mine = (
+            [(n, m) for n, m in errors if n >= line and (next_line is None or n < next_line)]
+            if errors
+            else []
+        )
         if mine:
             errors[:] = [e for e in errors if e not in mine]
         post_type = data["post_type"]
@@ -433,7 +449,7 @@ class WxrSource(Source):
             return
         identity = post_id or self._fallback_identity(data, shared_guids)
         problem = None
-        if any(_PREMATURE.search(m) for _, m in mine):
+        if mine and any(_PREMATURE.search(m) for _, m in mine):
             problem = "; ".join(f"line {n}: {m}" for n, m in mine)
             problem = f"the item is incomplete or its tags do not match ({problem})"
         elif not identity:
@@ -458,7 +474,8 @@ class WxrSource(Source):
             stats.by_guid += 1
         warnings = data.pop("_warnings")
         stats.pub_dated += data.pop("_from_pub_date")
-        warnings.extend(f"line {n}: XML error repaired by the parser: {m}" for n, m in mine)
+        if mine:
+            warnings.extend(f"line {n}: XML error repaired by the parser: {m}" for n, m in mine)
         for language_identity, language_data, notes in self._languages(identity, data):
             record = Record(
                 identity=language_identity,
@@ -501,24 +518,31 @@ def _parse(
 
 class _EarlyItems:
     """One pass instead of two, for an export in one file: each item is read as the first
-    pass meets it and kept on disk (``migrator.spool``) until the index is complete.
+    pass meets it (``item_parts``) and kept on disk (``migrator.spool``) until the index is
+    complete; its record data is made of those parts on replay.
 
-    Reading an item needs the authors and the site's hosts; WordPress writes them before
-    the first item, and then what the first pass reads is what the second would. When the
+    Making the data needs the authors and the site's hosts; WordPress writes them before
+    the first item, and then what they are at the first item is what the second pass
+    would use (the replay uses them). When the
     file says otherwise (an author or a site fact after the first item), or the parser
     reported errors (the second pass then reads with repairs), the early reading is
     dropped and the file is read again, as two passes always did."""
 
     def __init__(self) -> None:
-        self.spool: Spool[tuple[int, dict[str, Any]]] = Spool()
+        # (line, the item's parts): the record data is made of them on replay, with the
+        # authors and hosts of item 1 (``usable``: the same as at the end), which keeps
+        # fewer objects on disk than the data would be.
+        self.spool: Spool[tuple[int, tuple[Any, ...]]] = Spool()
         self.seen: tuple[int, dict[str, Any]] | None = None  # authors and site at item 1
+        self.authors: dict[str, Author] = {}
         self.hosts: set[str] = set()
 
-    def add(self, el: Any, index: Index) -> None:
+    def add(self, el: Any, parts: ItemParts, index: Index) -> None:
         if self.seen is None:
             self.seen = (len(index.authors), dict(index.site))
+            self.authors = index.authors
             self.hosts = _hosts(_site(index))
-        self.spool.write((el.sourceline or 0, read_item(el, index.authors, self.hosts)))
+        self.spool.write((el.sourceline or 0, tuple(parts)))
 
     def restart(self) -> None:
         """The first pass starts over (a file it read as it is needs repairs); the hosts
@@ -533,7 +557,9 @@ class _EarlyItems:
         return not (index.errors or index.not_wxr or learnt_late)
 
     def replay(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        return self.spool.replay()
+        authors, hosts = self.authors, self.hosts
+        for line, parts in self.spool.replay():
+            yield line, item_data(ItemParts(*parts), authors, hosts)
 
     def close(self) -> None:
         self.spool.close()

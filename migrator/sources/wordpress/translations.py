@@ -89,8 +89,12 @@ def translation(el: Any) -> tuple[str | None, str | None, str | None]:
 
 def item_language(data: dict[str, Any]) -> tuple[str | None, str | None]:
     terms = data["terms"]
-    language = next((t["slug"] or t["name"] for t in terms.get("language", [])), None)
-    group = next((t["slug"] or t["name"] for t in terms.get("post_translations", [])), None)
+    # Most items have no Polylang terms: no generator to make for them.
+    language = group = None
+    if "language" in terms:
+        language = next((t["slug"] or t["name"] for t in terms["language"]), None)
+    if "post_translations" in terms:
+        group = next((t["slug"] or t["name"] for t in terms["post_translations"]), None)
     meta = data["meta"]
     language = language or _str_or_none(meta.get(WPML_LANGUAGE))
     group = group or _str_or_none(meta.get(WPML_GROUP))

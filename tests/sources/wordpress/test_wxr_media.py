@@ -32,6 +32,13 @@ def test_lookups_by_id_and_by_parent_in_export_order():
     # An id that repeats: the later item wins, once.
     add(index, "7", "1", "https://x/7-new.jpg")
     assert [a["url"] for a in index.children("1")] == ["https://x/3.jpg", "https://x/7-new.jpg"]
+    # The last row repeated stays last; one that changes parent leaves the old one.
+    add(index, "7", "1", "https://x/7-newer.jpg")
+    assert [a["url"] for a in index.children("1")] == ["https://x/3.jpg", "https://x/7-newer.jpg"]
+    add(index, "3", "2", "https://x/3-moved.jpg")
+    assert [a["id"] for a in index.children("1")] == ["7"]
+    assert [a["id"] for a in index.children("2")] == ["9", "3"]
+    assert index.get("3")["url"] == "https://x/3-moved.jpg"  # type: ignore[index]
     index.close()
     with pytest.raises(RuntimeError):
         index.get("3")
