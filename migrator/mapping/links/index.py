@@ -166,10 +166,14 @@ class LinkIndex:
 
     def find(self, url: str) -> str | None:
         """The new path for an old URL of this site, or None."""
-        parts = split_url(url.strip())
+        return self.find_split(split_url(url.strip()))
+
+    def find_split(self, parts: SplitResult) -> str | None:
+        """``find`` for a URL already split (stripped first, as ``find`` does)."""
         path, ids = _path(parts), _ids(parts)
         if ids:
-            found = self._map.get(f"{path}?{ids}") or self._map.get("?" + ids)
+            # (without a path both keys are "?" + ids: asked once)
+            found = self._map.get(f"{path}?{ids}") or (path and self._map.get("?" + ids))
             if found:
                 return found
         if path:

@@ -102,6 +102,12 @@ def test_old_urls_become_new_paths(rewriter, old, new):
     assert rewriter.url(old, "link") == (new, None)
 
 
+def test_a_url_with_spaces_around_is_looked_up_stripped(rewriter):
+    # url() splits the URL once and reuses the split for the lookup only when it is stripped
+    assert rewriter.url(" https://bakery.example.com/?p=11 ", "link") == ("/blog/butter", None)
+    assert rewriter.url("\t/2024/03/first-loaf/ ", "link") == ("/blog/first-loaf", None)
+
+
 @pytest.mark.parametrize(
     "url",
     [
