@@ -39,6 +39,7 @@
 from __future__ import annotations
 
 import html
+import operator
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -70,6 +71,7 @@ def _by_first_letter(names: list[str]) -> str:
 # alternative matched never changes what a match spans: grouping them is only faster.
 _ALLBLOCKS = _by_first_letter(_BLOCK_NAMES)
 _IN_TAGS = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+_TAG_NEWLINE = re.compile(r"<[^>]*\n")
 _BLOCK_MARK = re.compile(r"<!--\s+/?wp:")
 _C = re.compile
 _BR_BR = _C(r"<br\s*/?>\s*<br\s*/?>")
@@ -127,27 +129,28 @@ def wpautop(value: Any, /, br: bool = True, skip_blocks: bool = True) -> str:
     if "<br" in text:
         text = _BR_BR.sub("\n\n", text)
     if "<" in text:
-        text = _BLOCK_OPEN.sub(r"\n\n\1", text)
-        text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
+        text = _BLOCK_OPEN.sub(_blank_line_before, text)
+        text = _BLOCK_CLOSE.sub(_blank_line_after, text)
         if "<hr" in text:
-            text = _HR.sub(r"\1\n\n", text)
+            text = _HR.sub(_blank_line_after, text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "<" in text:
+    # Without comments, a tag holding a newline needs "<", no ">", then "\n".
+    if "<!--" in text or _TAG_NEWLINE.search(text):
         text = _IN_TAGS.sub(_hide_newlines, text)
     if "<option" in text:
         text = _OPTION_BEFORE.sub("<option", text)
         text = _OPTION_AFTER.sub("</option>", text)
     if "</object>" in text:
-        text = _OBJECT_OPEN.sub(r"\1", text)
+        text = _OBJECT_OPEN.sub(_group1, text)
         text = _OBJECT_CLOSE.sub("</object>", text)
-        text = _PARAM.sub(r"\1", text)
+        text = _PARAM.sub(_group1, text)
     if "<source" in text or "<track" in text:
-        text = _MEDIA_OPEN.sub(r"\1", text)
-        text = _MEDIA_CLOSE.sub(r"\1", text)
-        text = _SOURCE.sub(r"\1", text)
+        text = _MEDIA_OPEN.sub(_group1, text)
+        text = _MEDIA_CLOSE.sub(_group1, text)
+        text = _SOURCE.sub(_group1, text)
     if "<figcaption" in text:
-        text = _FIGCAPTION_OPEN.sub(r"\1", text)
+        text = _FIGCAPTION_OPEN.sub(_group1, text)
         text = _FIGCAPTION_CLOSE.sub("</figcaption>", text)
     if "\n\n\n" in text:  # "\n\n" alone is replaced by itself
         text = _BLANKS.sub("\n\n", text)
@@ -155,15 +158,15 @@ def wpautop(value: Any, /, br: bool = True, skip_blocks: bool = True) -> str:
     text = "".join("<p>" + p.strip("\n") + "</p>\n" for p in pieces)
     text = _EMPTY_P.sub("", text)
     if "</div" in text or "</address" in text or "</form" in text:
-        text = _P_UNCLOSED.sub(r"<p>\1</p></\2>", text)
-    text = _P_AROUND_BLOCK.sub(r"\1", text)
+        text = _P_UNCLOSED.sub(_close_p_first, text)
+    text = _P_AROUND_BLOCK.sub(_group1, text)
     if "<p><li" in text:
-        text = _P_LI.sub(r"\1", text)
-    text = _P_BLOCKQUOTE.sub(r"<blockquote\1><p>", text)
+        text = _P_LI.sub(_group1, text)
+    text = _P_BLOCKQUOTE.sub(_p_in_blockquote, text)
     if "</blockquote></p>" in text:
         text = text.replace("</blockquote></p>", "</p></blockquote>")
-    text = _P_BEFORE_BLOCK.sub(r"\1", text)
-    text = _P_AFTER_BLOCK.sub(r"\1", text)
+    text = _P_BEFORE_BLOCK.sub(_group1, text)
+    text = _P_AFTER_BLOCK.sub(_group1, text)
     if br:
         if "<script" in text or "<style" in text or "<svg" in text or "<math" in text:
             text = _RAW_TEXT.sub(_preserve_newlines, text)
@@ -171,14 +174,34 @@ def wpautop(value: Any, /, br: bool = True, skip_blocks: bool = True) -> str:
         text = _NEWLINE.sub("<br />\n", text)
         text = text.replace("<WPPreserveNewline />", "\n")
     if "<br />" in text:
-        text = _BR_AFTER_BLOCK.sub(r"\1", text)
-        text = _BR_BEFORE.sub(r"\1", text)
+        text = _BR_AFTER_BLOCK.sub(_group1, text)
+        text = _BR_BEFORE.sub(_group1, text)
     text = _LAST_NEWLINE.sub("</p>", text)
     for name, original in pre_tags.items():
         text = text.replace(name, original)
     if "<!-- wpnl -->" in text:
         text = text.replace(" <!-- wpnl --> ", "\n").replace("<!-- wpnl -->", "\n")
     return text
+
+
+# Replacements as functions: a template (r"\1") costs re two Python calls a match.
+_group1 = operator.itemgetter(1)  # r"\1" (group 1 takes part in every match below)
+
+
+def _blank_line_before(m: re.Match[str]) -> str:
+    return "\n\n" + m[1]
+
+
+def _blank_line_after(m: re.Match[str]) -> str:
+    return m[1] + "\n\n"
+
+
+def _close_p_first(m: re.Match[str]) -> str:
+    return f"<p>{m[1]}</p></{m[2]}>"
+
+
+def _p_in_blockquote(m: re.Match[str]) -> str:
+    return f"<blockquote{m[1]}><p>"
 
 
 def _hide_newlines(m: re.Match[str]) -> str:
@@ -317,13 +340,18 @@ def shortcodes(value: Any, /, unknown: str = "keep", embeds: str = "link") -> st
 _BLOCK_COMMENT = re.compile(
     r"<!--\s+/?wp:[a-z][a-z0-9_-]*(?:/[a-z][a-z0-9_-]*)?\s.*?/?-->\n?", re.S
 )
+_BLANK_RUN = re.compile(r"\n{3,}")
 
 
 @transform("strip_blocks")
 def strip_blocks(value: Any, /) -> str:
     """Remove block-editor comments, keep the HTML; blank-line runs they leave collapse."""
-    text = _BLOCK_COMMENT.sub("", _text(value))
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = _text(value)
+    if "<!--" in text:  # (each step only when its pattern can match)
+        text = _BLOCK_COMMENT.sub("", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUN.sub("\n\n", text)
+    return text.strip()
 
 
 # --------------------------------------------------------------------------- URLs
