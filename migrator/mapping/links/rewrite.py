@@ -50,6 +50,8 @@ class Rewritten:
 def is_file(path: str) -> bool:
     if "/wp-content/uploads/" in path:
         return True
+    if "." not in path[path.rfind("/") + 1 :]:
+        return False  # no extension: splitext's answer, without its call
     ext = posixpath.splitext(path)[1].lstrip(".").lower()
     return ext in FILE_EXTENSIONS
 
