@@ -39,6 +39,7 @@
 from __future__ import annotations
 
 import html
+import operator
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -50,22 +51,61 @@ from migrator.sources import qtranslate_text
 
 # --------------------------------------------------------------------------- wpautop
 
-_ALLBLOCKS = (
-    r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre"
-    r"|form|map|area|blockquote|address|style|p|h[1-6]|hr|fieldset|legend|section|article"
-    r"|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)"
-)
+_BLOCK_NAMES = (
+    "table thead tfoot caption col colgroup tbody tr td th div dl dd dt ul ol li pre form map"
+    " area blockquote address style p h[1-6] hr fieldset legend section article aside hgroup"
+    " header footer nav figure figcaption details menu summary"
+).split()
+
+
+def _by_first_letter(names: list[str]) -> str:
+    """``(?:t(?:able|head|...)|d(?:iv|l|...)|...)``: the same names as one alternation,
+    tried by their first letter (a flat list of 40 is tried name by name at every "<")."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name[0], []).append(name[1:])
+    return "(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + ")"
+
+
+# Every pattern below is followed by a delimiter ([\s/>], ">" or [^>]*>), so which
+# alternative matched never changes what a match spans: grouping them is only faster.
+_ALLBLOCKS = _by_first_letter(_BLOCK_NAMES)
 _IN_TAGS = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+_TAG_NEWLINE = re.compile(r"<[^>]*\n")
 _BLOCK_MARK = re.compile(r"<!--\s+/?wp:")
-
-
-def _sub(pattern: str, repl: Any, text: str, flags: int = 0) -> str:
-    return re.sub(pattern, repl, text, flags=flags)
+_C = re.compile
+_BR_BR = _C(r"<br\s*/?>\s*<br\s*/?>")
+_BLOCK_OPEN = _C(r"(<" + _ALLBLOCKS + r"[\s/>])")
+_BLOCK_CLOSE = _C(r"(</" + _ALLBLOCKS + r">)")
+_HR = _C(r"(<hr\s*?/?>)")
+_OPTION_BEFORE, _OPTION_AFTER = _C(r"\s*<option"), _C(r"</option>\s*")
+_OBJECT_OPEN, _OBJECT_CLOSE = _C(r"(<object[^>]*>)\s*"), _C(r"\s*</object>")
+_PARAM = _C(r"\s*(</?(?:param|embed)[^>]*>)\s*")
+_MEDIA_OPEN = _C(r"([<\[](?:audio|video)[^>\]]*[>\]])\s*")
+_MEDIA_CLOSE = _C(r"\s*([<\[]/(?:audio|video)[>\]])")
+_SOURCE = _C(r"\s*(<(?:source|track)[^>]*>)\s*")
+_FIGCAPTION_OPEN, _FIGCAPTION_CLOSE = _C(r"\s*(<figcaption[^>]*>)"), _C(r"</figcaption>\s*")
+_BLANKS = _C(r"\n\n+")
+_PARAGRAPHS = _C(r"\n\s*\n")
+_EMPTY_P = _C(r"<p>\s*</p>")
+_P_UNCLOSED = _C(r"<p>([^<]+)</(div|address|form)>")
+_P_AROUND_BLOCK = _C(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>")
+_P_LI = _C(r"<p>(<li.+?)</p>")
+_P_BLOCKQUOTE = _C(r"<p><blockquote([^>]*)>", re.I)
+_P_BEFORE_BLOCK = _C(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)")
+_P_AFTER_BLOCK = _C(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>")
+_RAW_TEXT = _C(r"<(script|style|svg|math).*?</\1>", re.S)
+_NEWLINE = _C(r"(?<!<br />)\s*\n")
+_BR_AFTER_BLOCK = _C(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*<br />")
+_BR_BEFORE = _C(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)")
+_LAST_NEWLINE = _C(r"\n</p>$")
 
 
 @transform("wpautop")
 def wpautop(value: Any, /, br: bool = True, skip_blocks: bool = True) -> str:
     """WordPress's ``wpautop()``: blank lines → ``<p>``, single newlines → ``<br />``."""
+    # Steps whose pattern needs a substring the text lacks are skipped: they would
+    # change nothing.
     text = _text(value)
     if skip_blocks and _BLOCK_MARK.search(text):
         return text
@@ -86,55 +126,91 @@ def wpautop(value: Any, /, br: bool = True, skip_blocks: bool = True) -> str:
             pre_tags[name] = part[start:] + "</pre>"
             text += part[:start] + name
         text += last
-    text = _sub(r"<br\s*/?>\s*<br\s*/?>", "\n\n", text)
-    text = _sub(r"(<" + _ALLBLOCKS + r"[\s/>])", r"\n\n\1", text)
-    text = _sub(r"(</" + _ALLBLOCKS + r">)", r"\1\n\n", text)
-    text = _sub(r"(<hr\s*?/?>)", r"\1\n\n", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _IN_TAGS.sub(lambda m: m.group(0).replace("\n", " <!-- wpnl --> "), text)
+    if "<br" in text:
+        text = _BR_BR.sub("\n\n", text)
+    if "<" in text:
+        text = _BLOCK_OPEN.sub(_blank_line_before, text)
+        text = _BLOCK_CLOSE.sub(_blank_line_after, text)
+        if "<hr" in text:
+            text = _HR.sub(_blank_line_after, text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Without comments, a tag holding a newline needs "<", no ">", then "\n".
+    if "<!--" in text or _TAG_NEWLINE.search(text):
+        text = _IN_TAGS.sub(_hide_newlines, text)
     if "<option" in text:
-        text = _sub(r"\s*<option", "<option", text)
-        text = _sub(r"</option>\s*", "</option>", text)
+        text = _OPTION_BEFORE.sub("<option", text)
+        text = _OPTION_AFTER.sub("</option>", text)
     if "</object>" in text:
-        text = _sub(r"(<object[^>]*>)\s*", r"\1", text)
-        text = _sub(r"\s*</object>", "</object>", text)
-        text = _sub(r"\s*(</?(?:param|embed)[^>]*>)\s*", r"\1", text)
+        text = _OBJECT_OPEN.sub(_group1, text)
+        text = _OBJECT_CLOSE.sub("</object>", text)
+        text = _PARAM.sub(_group1, text)
     if "<source" in text or "<track" in text:
-        text = _sub(r"([<\[](?:audio|video)[^>\]]*[>\]])\s*", r"\1", text)
-        text = _sub(r"\s*([<\[]/(?:audio|video)[>\]])", r"\1", text)
-        text = _sub(r"\s*(<(?:source|track)[^>]*>)\s*", r"\1", text)
+        text = _MEDIA_OPEN.sub(_group1, text)
+        text = _MEDIA_CLOSE.sub(_group1, text)
+        text = _SOURCE.sub(_group1, text)
     if "<figcaption" in text:
-        text = _sub(r"\s*(<figcaption[^>]*>)", r"\1", text)
-        text = _sub(r"</figcaption>\s*", "</figcaption>", text)
-    text = _sub(r"\n\n+", "\n\n", text)
-    pieces = [p for p in re.split(r"\n\s*\n", text) if p]
+        text = _FIGCAPTION_OPEN.sub(_group1, text)
+        text = _FIGCAPTION_CLOSE.sub("</figcaption>", text)
+    if "\n\n\n" in text:  # "\n\n" alone is replaced by itself
+        text = _BLANKS.sub("\n\n", text)
+    pieces = [p for p in _PARAGRAPHS.split(text) if p]
     text = "".join("<p>" + p.strip("\n") + "</p>\n" for p in pieces)
-    text = _sub(r"<p>\s*</p>", "", text)
-    text = _sub(r"<p>([^<]+)</(div|address|form)>", r"<p>\1</p></\2>", text)
-    text = _sub(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", r"\1", text)
-    text = _sub(r"<p>(<li.+?)</p>", r"\1", text)
-    text = _sub(r"<p><blockquote([^>]*)>", r"<blockquote\1><p>", text, re.I)
-    text = text.replace("</blockquote></p>", "</p></blockquote>")
-    text = _sub(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)", r"\1", text)
-    text = _sub(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", r"\1", text)
+    text = _EMPTY_P.sub("", text)
+    if "</div" in text or "</address" in text or "</form" in text:
+        text = _P_UNCLOSED.sub(_close_p_first, text)
+    text = _P_AROUND_BLOCK.sub(_group1, text)
+    if "<p><li" in text:
+        text = _P_LI.sub(_group1, text)
+    text = _P_BLOCKQUOTE.sub(_p_in_blockquote, text)
+    if "</blockquote></p>" in text:
+        text = text.replace("</blockquote></p>", "</p></blockquote>")
+    text = _P_BEFORE_BLOCK.sub(_group1, text)
+    text = _P_AFTER_BLOCK.sub(_group1, text)
     if br:
-        text = _sub(
-            r"<(script|style|svg|math).*?</\1>",
-            lambda m: m.group(0).replace("\n", "<WPPreserveNewline />"),
-            text,
-            re.S,
-        )
+        if "<script" in text or "<style" in text or "<svg" in text or "<math" in text:
+            text = _RAW_TEXT.sub(_preserve_newlines, text)
         text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
-        text = _sub(r"(?<!<br />)\s*\n", "<br />\n", text)
+        text = _NEWLINE.sub("<br />\n", text)
         text = text.replace("<WPPreserveNewline />", "\n")
-    text = _sub(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*<br />", r"\1", text)
-    text = _sub(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", r"\1", text)
-    text = _sub(r"\n</p>$", "</p>", text)
+    if "<br />" in text:
+        text = _BR_AFTER_BLOCK.sub(_group1, text)
+        text = _BR_BEFORE.sub(_group1, text)
+    text = _LAST_NEWLINE.sub("</p>", text)
     for name, original in pre_tags.items():
         text = text.replace(name, original)
     if "<!-- wpnl -->" in text:
         text = text.replace(" <!-- wpnl --> ", "\n").replace("<!-- wpnl -->", "\n")
     return text
+
+
+# Replacements as functions: a template (r"\1") costs re two Python calls a match.
+_group1 = operator.itemgetter(1)  # r"\1" (group 1 takes part in every match below)
+
+
+def _blank_line_before(m: re.Match[str]) -> str:
+    return "\n\n" + m[1]
+
+
+def _blank_line_after(m: re.Match[str]) -> str:
+    return m[1] + "\n\n"
+
+
+def _close_p_first(m: re.Match[str]) -> str:
+    return f"<p>{m[1]}</p></{m[2]}>"
+
+
+def _p_in_blockquote(m: re.Match[str]) -> str:
+    return f"<blockquote{m[1]}><p>"
+
+
+def _hide_newlines(m: re.Match[str]) -> str:
+    tag = m.group(0)
+    return tag.replace("\n", " <!-- wpnl --> ") if "\n" in tag else tag
+
+
+def _preserve_newlines(m: re.Match[str]) -> str:
+    return m.group(0).replace("\n", "<WPPreserveNewline />")
 
 
 # --------------------------------------------------------------------------- shortcodes
@@ -264,13 +340,18 @@ def shortcodes(value: Any, /, unknown: str = "keep", embeds: str = "link") -> st
 _BLOCK_COMMENT = re.compile(
     r"<!--\s+/?wp:[a-z][a-z0-9_-]*(?:/[a-z][a-z0-9_-]*)?\s.*?/?-->\n?", re.S
 )
+_BLANK_RUN = re.compile(r"\n{3,}")
 
 
 @transform("strip_blocks")
 def strip_blocks(value: Any, /) -> str:
     """Remove block-editor comments, keep the HTML; blank-line runs they leave collapse."""
-    text = _BLOCK_COMMENT.sub("", _text(value))
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = _text(value)
+    if "<!--" in text:  # (each step only when its pattern can match)
+        text = _BLOCK_COMMENT.sub("", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUN.sub("\n\n", text)
+    return text.strip()
 
 
 # --------------------------------------------------------------------------- URLs

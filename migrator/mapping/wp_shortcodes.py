@@ -403,6 +403,10 @@ def autoembed(text: str, render: Callable[[str], str]) -> str:
     Newlines inside tags are hidden first, so a tag split over lines is left alone."""
     if "http" not in text:
         return text
+    # Hiding newlines only joins lines, and the marker holds "<", ">" and spaces, which no
+    # URL match spans: without a match in the text as it is, there is none after it either.
+    if _LINE_BREAK not in text and not _OWN_LINE.search(text) and not _OWN_P.search(text):
+        return text
     text = _IN_TAG.sub(lambda m: m.group(0).replace("\n", _LINE_BREAK), text)
     text = _OWN_LINE.sub(lambda m: m.group(1) + render(m.group(2)) + m.group(3), text)
     text = _OWN_P.sub(lambda m: m.group(1) + render(m.group(2)) + m.group(3), text)

@@ -46,6 +46,23 @@ def test_wpautop_without_br_and_on_block_content() -> None:
     )
 
 
+def test_wpautop_block_names_grouped_by_first_letter_are_the_same_names() -> None:
+    from migrator.mapping.wordpress_transforms import _ALLBLOCKS, _BLOCK_NAMES
+
+    flat = re.compile("(?:" + "|".join(_BLOCK_NAMES) + ")")
+    grouped = re.compile(_ALLBLOCKS)
+    names = [n for n in _BLOCK_NAMES if n != "h[1-6]"] + [f"h{i}" for i in range(1, 7)]
+    for word in [*names, "h7", "h", "tab", "p2", "colgroups", "b", "span", "pr", "img"]:
+        assert bool(grouped.fullmatch(word)) == bool(flat.fullmatch(word)), word
+    assert all(grouped.fullmatch(n) for n in names)
+    # Block tags of every first letter still open and close paragraphs.
+    text = "a<hgroup>b</hgroup>c<pre>d</pre>e<colgroup></colgroup>f"
+    assert run("wpautop", text) == (
+        "<p>a</p>\n<hgroup>b</hgroup>\n<p>c</p>\n<pre>d</pre>\n<p>e</p>\n<colgroup></colgroup>\n"
+        "<p>f</p>\n"
+    )
+
+
 def test_wpautop_on_the_realdata_blank_lines_file() -> None:
     text = "Line 1\n\nLine 2\n\n\n\nLine 3\n   \nLine 4"
     assert run("wpautop", text) == ("<p>Line 1</p>\n<p>Line 2</p>\n<p>Line 3</p>\n<p>Line 4</p>\n")

@@ -69,6 +69,9 @@ def _ids(parts: SplitResult) -> str:
         return ""
     if "%" in query or "+" in query:
         pairs: list[tuple[str, str]] | list[list[str]] = parse_qsl(query)
+    elif "&" not in query:  # one pair, the usual ?p=ID: no list to build and sort
+        key, equals, value = query.partition("=")
+        return f"{key}={value}" if equals and key in ID_PARAMS and value.isdigit() else ""
     else:  # nothing to decode: parse_qsl's split, without its per-pair unquoting
         pairs = [pair.split("=", 1) for pair in query.split("&") if "=" in pair]
     found = [f"{k}={v}" for k, v in pairs if k in ID_PARAMS and v.isdigit()]
@@ -86,6 +89,9 @@ class LinkIndex:
         self.skip_reasons: list[str] = []
         self._map = SeenKeys()
         self._site: tuple[Any, ...] = ()  # the last record's site URLs
+        # The specs as compiled mappings run them (decided once, not at every record).
+        self._paths = {kind: spec.evaluator() for kind, spec in rules.paths.items()}
+        self._old = tuple(spec.evaluator() for spec in rules.old)
 
     def close(self) -> None:
         self._map.close()
@@ -104,11 +110,11 @@ class LinkIndex:
 
     def add(self, record: Record) -> None:
         self._learn_site(record.data)
-        spec = self.rules.paths.get(record.kind)
-        if spec is None or not self.rules.exclude.matches(record):
+        path_of = self._paths.get(record.kind)
+        if path_of is None or not self.rules.exclude.matches(record):
             return
         try:
-            new = spec.evaluate(record.data)
+            new = path_of(record.data)
         except EvalError as exc:
             self.skipped += 1
             if len(self.skip_reasons) < SHOWN_SKIPS:
@@ -118,9 +124,9 @@ class LinkIndex:
             return
         self.records += 1
         done: set[tuple[str, str]] = set()  # a guid is often ?p=ID: each URL once
-        for spec in self.rules.old:
+        for old_url in self._old:
             try:
-                old = spec.evaluate(record.data)
+                old = old_url(record.data)
             except EvalError:
                 continue  # this record has no such URL (say, no guid)
             if isinstance(old, str) and old.strip():
@@ -142,8 +148,9 @@ class LinkIndex:
 
     def _add_url(self, url: str, new: str, done: set[tuple[str, str]]) -> None:
         parts = split_url(url.strip())
-        if parts.hostname:
-            self.hosts.add(host_key(parts.hostname))
+        host = parts.hostname  # (a property: parsed again at each use)
+        if host:
+            self.hosts.add(host_key(host))
         path, ids = _path(parts), _ids(parts)
         if (path, ids) in done:
             return
@@ -166,10 +173,14 @@ class LinkIndex:
 
     def find(self, url: str) -> str | None:
         """The new path for an old URL of this site, or None."""
-        parts = split_url(url.strip())
+        return self.find_split(split_url(url.strip()))
+
+    def find_split(self, parts: SplitResult) -> str | None:
+        """``find`` for a URL already split (stripped first, as ``find`` does)."""
         path, ids = _path(parts), _ids(parts)
         if ids:
-            found = self._map.get(f"{path}?{ids}") or self._map.get("?" + ids)
+            # (without a path both keys are "?" + ids: asked once)
+            found = self._map.get(f"{path}?{ids}") or (path and self._map.get("?" + ids))
             if found:
                 return found
         if path:

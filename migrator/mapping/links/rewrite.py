@@ -13,7 +13,13 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from migrator.errors import RecordError
 from migrator.mapping.links.html import rewrite_urls
-from migrator.mapping.links.index import LinkIndex, export_index, records_index, url_parts
+from migrator.mapping.links.index import (
+    LinkIndex,
+    export_index,
+    records_index,
+    split_url,
+    url_parts,
+)
 from migrator.records import Record
 
 # A link to one of these is to a file, not a page: it moves with the media, not the posts.
@@ -44,6 +50,8 @@ class Rewritten:
 def is_file(path: str) -> bool:
     if "/wp-content/uploads/" in path:
         return True
+    if "." not in path[path.rfind("/") + 1 :]:
+        return False  # no extension: splitext's answer, without its call
     ext = posixpath.splitext(path)[1].lstrip(".").lower()
     return ext in FILE_EXTENSIONS
 
@@ -85,15 +93,19 @@ class LinkRewriter:
             return self.file(parts, kind)
         if kind == "image":
             return None, None
-        new = self.index.find(url)
+        # The URLs handed in are stripped already: their split serves the lookup too.
+        stripped = parts if url == url.strip() else split_url(url.strip())
+        new = self.index.find_split(stripped)
         if new is None:
             path, ids = url_parts(url)
             if path or ids:
                 return None, "links to the old site, but no migrated record has this URL"
             new = "/"  # the old home page is the new one
-        target = urlsplit(new)
-        if target.netloc and self.index.is_internal(target.hostname) and is_file(target.path):
-            new = self.file(target, "link")[0] or new  # an attachment page → its file
+        # A path ("/blog/x", not "//host/x") has no host: only a full URL can be a file's.
+        if not new.startswith("/") or new.startswith("//"):
+            target = urlsplit(new)
+            if target.netloc and self.index.is_internal(target.hostname) and is_file(target.path):
+                new = self.file(target, "link")[0] or new  # an attachment page → its file
         return (new + "#" + parts.fragment if parts.fragment else new), None
 
     def file(self, parts: SplitResult, kind: str) -> tuple[str | None, str | None]:
