@@ -27,6 +27,7 @@ from typing import TypeVar
 import anyio
 import anyio.abc
 import anyio.lowlevel
+import anyio.to_thread
 from anyio.streams.memory import MemoryObjectReceiveStream
 
 from migrator.butter import (
@@ -80,14 +81,18 @@ class GroupBegin:
     """Begins made durable in groups: one commit (one fsync) for the begins of all the
     creates about to leave, instead of one each.
 
-    Each worker stages its row; the first to find no commit pending yields once, so the
-    other workers ready to send stage theirs, then commits for all. ``begin`` returns only
-    once the commit holding its row has returned: no create ever leaves before its begin
-    is durable. A failed commit raises in every worker that waited for it."""
+    Each worker stages its row; the first to find no commit pending yields a few turns,
+    so the other workers ready to send stage theirs, then commits for all on the loop and
+    syncs the commit to disk in a worker thread (``ledger.commit_staged``): the loop goes
+    on meanwhile, and the begins staged then form the next group, committed once this
+    sync returned. ``begin`` returns only once the sync covering its row has returned: no
+    create ever leaves before its begin is durable. A failed commit or sync raises in
+    every worker that waited for it."""
 
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
-        self._pending: _Commit | None = None
+        self._pending: _Commit | None = None  # the group still taking rows
+        self._syncing: _Commit | None = None  # the group whose sync runs
         self.staged = 0  # begins staged so far
         self.commits = 0  # commits made for them
 
@@ -101,32 +106,57 @@ class GroupBegin:
             source=str(payload.source),
         )
         self.staged += 1
-        commit = self._pending
-        if commit is not None:  # staged before that commit runs: it holds this row
-            await commit.done.wait()
-            if not commit.durable:
-                raise commit.error or Stopped("the run stopped before this begin was committed")
+        group = self._pending
+        if group is not None:  # staged before that group commits: it holds this row
+            await _durable(group)
             return
-        commit = self._pending = _Commit()
+        group = self._pending = _Commit()
         try:
             # Let the other workers with a create to send stage theirs: a few turns of the
-            # loop, and more while they keep coming (each costs far less than an fsync).
+            # loop, and more while they keep coming (each costs far less than an fsync);
+            # then for as long as the group before is still syncing.
             staged, turns = -1, 0
             while turns < _MIN_TURNS or (staged != self.staged and turns < _MAX_TURNS):
                 staged, turns = self.staged, turns + 1
                 await anyio.lowlevel.checkpoint()
-        finally:
-            # From here to done.set() nothing awaits: no row is staged in between.
+            while self._syncing is not None:
+                await self._syncing.done.wait()
+        except BaseException:
+            # Cancelled while gathering: committed and synced at once, on the loop, as
+            # before, so no staged row waits for a commit that would not come.
             self._pending = None
             try:
                 self.ledger.flush()
-                commit.durable = True
+                group.durable = True
                 self.commits += 1
-            except Exception as exc:  # a LedgerFault: every waiter raises it too
-                commit.error = exc
+            except Exception as exc:
+                group.error = exc
                 raise
             finally:
-                commit.done.set()
+                group.done.set()
+            raise
+        # From here to the commit nothing awaits: no row is staged in between.
+        self._pending = None
+        self._syncing = group
+        try:
+            try:
+                sync = self.ledger.commit_staged()
+                # Not abandoned if cancelled: the sync runs its course.
+                await anyio.to_thread.run_sync(sync)
+            except Exception as exc:  # a LedgerFault: every waiter raises it too
+                group.error = exc
+                raise
+            group.durable = True
+            self.commits += 1
+        finally:
+            self._syncing = None
+            group.done.set()  # on the loop: an anyio Event is not for other threads
+
+
+async def _durable(group: _Commit) -> None:
+    await group.done.wait()
+    if not group.durable:
+        raise group.error or Stopped("the run stopped before this begin was committed")
 
 
 class Submitter:
