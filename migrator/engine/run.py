@@ -450,7 +450,9 @@ async def _send_all(
             _stopped_by_fault(stats, exc)
             run_scope.cancel()
 
-        retrier = Retrier(options.retry_policy, on_fatal=abort)
+        # The pool runs more workers than requests (``submit.pool_size``): the retrier
+        # keeps the requests out at once to ``--concurrency``.
+        retrier = Retrier(options.retry_policy, on_fatal=abort, in_flight=options.concurrency)
         submitter = Submitter(
             client,
             ledger,
