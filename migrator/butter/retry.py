@@ -130,7 +130,11 @@ class Retrier:
         self.counts = RetryCounts()
         self.gate = PauseGate()
         self.limiter = paced_limiter(policy.rate)
-        self._slots = anyio.Semaphore(in_flight) if in_flight is not None else None
+        # fast_acquire: a free slot is taken without a turn of the loop (the request
+        # that follows awaits the network anyway).
+        self._slots = (
+            anyio.Semaphore(in_flight, fast_acquire=True) if in_flight is not None else None
+        )
 
     async def acquire(self) -> None:
         """Wait for this request's turn: the pause, then the pace."""
