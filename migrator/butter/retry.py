@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
+import anyio.lowlevel
 
 from migrator.butter.errors import (
     Ambiguous,
@@ -189,6 +190,10 @@ class Retrier:
                 if self._slots is None:
                     return await request()
                 async with self._slots:
+                    # Woken by a slot just freed, maybe by the answer that stopped the run:
+                    # a stopped run sends nothing more (the cancellation is not delivered
+                    # to a task already woken).
+                    await anyio.lowlevel.checkpoint_if_cancelled()
                     return await request()
             except Throttled as exc:
                 self.counts.throttled += 1

@@ -331,12 +331,11 @@ class Submitter:
     async def _send(self, payload: Payload, *, attempts: int = 0) -> None:
         target = target_key(payload)
         try:
-            body, pending = await self.refs.resolve(payload)
+            resolved, pending = await self.refs.resolve(payload)
         except (Rejected, GaveUp) as exc:
             self.outcomes.fail(payload, f"resolving references: {exc}")
             return
-        body = self.dates.body(body)
-
+        body = resolved
         begun = sent = False
 
         async def begin() -> None:
@@ -346,7 +345,10 @@ class Submitter:
             await self.begins.begin(payload)
 
         async def create() -> None:
-            nonlocal sent
+            nonlocal body, sent
+            # Decided as it leaves, not when a worker took it: once a refusal of the date
+            # is in, the creates still waiting for a slot go without it.
+            body = self.dates.body(resolved)
             sent = True
             await self.client.create(payload.kind, body, locale=payload.locale)
 
