@@ -418,8 +418,8 @@ class Submitter:
         target = target_key(payload)
         policy = self.edits
         try:
-            body, pending = await self.refs.resolve(payload)
-            body = self.dates.body(body)
+            resolved, pending = await self.refs.resolve(payload)
+            body = self.dates.body(resolved)
             if policy.reads and not checked:
                 found = await self._check_edits(payload, entry)
                 if found is None:
@@ -438,11 +438,15 @@ class Submitter:
                     f"slug changed from {slug!r} to {payload.slug!r}: ButterCMS cannot change "
                     f"a slug, so {slug!r} was updated",
                 )
-            patch = owned_body(
-                payload.kind, update_body(payload.kind, body), policy.owned, policy.multi_locale
-            )
-            await self.call(
-                lambda: self.client.update(
+
+            async def send_update() -> None:
+                nonlocal body
+                # Decided as it leaves (as a create's): a date refused meanwhile is left out.
+                body = self.dates.body(resolved)
+                patch = owned_body(
+                    payload.kind, update_body(payload.kind, body), policy.owned, policy.multi_locale
+                )
+                await self.client.update(
                     payload.kind,
                     payload.target,
                     patch,
@@ -450,7 +454,8 @@ class Submitter:
                     item_id=item_id,
                     locale=payload.locale,
                 )
-            )
+
+            await self.call(send_update)
         except NotFound as exc:
             if policy.overwrite:  # deleted in Butter, and told to overwrite: create it again
                 await self._recreate(payload, f"update: not found in ButterCMS ({exc.reason})")
