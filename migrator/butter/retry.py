@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
+import anyio.lowlevel
 
 from migrator.butter.errors import (
     Ambiguous,
@@ -119,13 +120,22 @@ class Retrier:
         *,
         service: str = "ButterCMS",
         on_fatal: Callable[[FatalError], None] | None = None,
+        in_flight: int | None = None,
     ):
+        """``in_flight``: at most this many requests out at once (None: no bound), however
+        many tasks call: a pool may run more workers than requests, so that the next ones
+        have done their preparing (``call``'s ``before``) when a request slot frees."""
         self.policy = policy
         self.service = service
         self.on_fatal = on_fatal
         self.counts = RetryCounts()
         self.gate = PauseGate()
         self.limiter = paced_limiter(policy.rate)
+        # fast_acquire: a free slot is taken without a turn of the loop (the request
+        # that follows awaits the network anyway).
+        self._slots = (
+            anyio.Semaphore(in_flight, fast_acquire=True) if in_flight is not None else None
+        )
 
     async def acquire(self) -> None:
         """Wait for this request's turn: the pause, then the pace."""
@@ -141,17 +151,19 @@ class Retrier:
         idempotent: bool = True,
         attempts: int = 0,
         context: dict[str, Any] | None = None,
+        before: Callable[[], Awaitable[None]] | None = None,
     ) -> T:
         """``request()`` under the policy. ``attempts``: already spent on this request
         (a create sent again after a read-back found it absent). ``context`` is bound to
-        the log lines (target, identity).
+        the log lines (target, identity). ``before()`` runs before each attempt, once its
+        turn came and before it waits for a request slot (a create's durable begin).
 
         Raises what the request raised when retrying cannot help (``Rejected``, and
         ``Ambiguous`` for a create), ``GaveUp``, and ``Stopped`` (or the ``FatalError``
         itself when there is no ``on_fatal``)."""
         try:
             return await self._call(
-                request, idempotent=idempotent, attempts=attempts, context=context
+                request, idempotent=idempotent, attempts=attempts, context=context, before=before
             )
         except FatalError as exc:
             if self.on_fatal is None:
@@ -166,13 +178,23 @@ class Retrier:
         idempotent: bool,
         attempts: int,
         context: dict[str, Any] | None,
+        before: Callable[[], Awaitable[None]] | None = None,
     ) -> T:
         throttles = 0
         context = context or {}  # bound to a log line only when there is one to write
         while True:
             await self.acquire()
+            if before is not None:
+                await before()
             try:
-                return await request()
+                if self._slots is None:
+                    return await request()
+                async with self._slots:
+                    # Woken by a slot just freed, maybe by the answer that stopped the run:
+                    # a stopped run sends nothing more (the cancellation is not delivered
+                    # to a task already woken).
+                    await anyio.lowlevel.checkpoint_if_cancelled()
+                    return await request()
             except Throttled as exc:
                 self.counts.throttled += 1
                 throttles += 1

@@ -17,7 +17,6 @@ from typing import Protocol
 import anyio
 import anyio.lowlevel
 import anyio.to_thread
-from anyio.streams.memory import MemoryObjectSendStream
 
 from migrator.engine.counts import PlanCounts
 from migrator.engine.plan import (
@@ -58,10 +57,15 @@ class Sink(Protocol):
     async def put(self, item: Planned) -> None: ...
 
 
-class SendSink:
-    """Items go to the worker pool through a bounded stream: a slow API slows the reader."""
+class Handing(Protocol):
+    async def send(self, item: Planned) -> None: ...
 
-    def __init__(self, stream: MemoryObjectSendStream[Planned]):
+
+class SendSink:
+    """Items go to the worker pool through a bounded queue (``submit.Handoff``): a slow
+    API slows the reader."""
+
+    def __init__(self, stream: Handing):
         self.stream = stream
         self.sent = 0
 

@@ -34,7 +34,7 @@ from migrator.engine.preview import PreviewSink
 from migrator.engine.progress import ProgressView
 from migrator.engine.prune import PruneGuard, PrunePlan
 from migrator.engine.report import JsonlWriter
-from migrator.engine.submit import Submitter
+from migrator.engine.submit import Handoff, Submitter
 from migrator.errors import LedgerFault, MigratorError, RecordError, SourceError
 from migrator.interrupts import INTERRUPTS
 from migrator.ledger import CheckpointLedger, EmptyLedger, Ledger, LedgerState, LedgerView
@@ -431,7 +431,7 @@ async def _send_all(
     edit_check: EditCheck | None,
 ) -> None:
     options, stats = run.options, run.stats
-    send, receive = anyio.create_memory_object_stream[Planned](options.concurrency * 2)
+    handoff = Handoff(options.concurrency * 2)
     with anyio.CancelScope() as run_scope:
 
         def abort(exc: FatalError) -> None:
@@ -450,7 +450,9 @@ async def _send_all(
             _stopped_by_fault(stats, exc)
             run_scope.cancel()
 
-        retrier = Retrier(options.retry_policy, on_fatal=abort)
+        # The pool runs more workers than requests (``submit.pool_size``): the retrier
+        # keeps the requests out at once to ``--concurrency``.
+        retrier = Retrier(options.retry_policy, on_fatal=abort, in_flight=options.concurrency)
         submitter = Submitter(
             client,
             ledger,
@@ -466,7 +468,7 @@ async def _send_all(
         )
         # Each part counts in its own place; the stats only hold them together.
         stats.retry, stats.sent = retrier.counts, submitter.counts
-        sink = SendSink(send)
+        sink = SendSink(handoff)
 
         async def fly(payloads: list[Payload]) -> None:
             """Wait until Butter applied the canary, check it, stop the run if it is wrong."""
@@ -488,17 +490,17 @@ async def _send_all(
 
         pump = run.pump(ledger, fly if canary_check is not None else None)
         async with anyio.create_task_group() as workers:
-            workers.start_soon(submitter.run_workers, receive)
-            async with send:
-                try:
-                    await pump.run(
-                        run.records(),
-                        sink,
-                        aborted=lambda: stats.aborted,
-                        on_progress=lambda: run.progress.update(stats, submitter.handled),
-                    )
-                except LedgerFault as exc:  # planning reads the ledger too
-                    fault(exc)
+            workers.start_soon(submitter.run_workers, handoff)
+            try:
+                await pump.run(
+                    run.records(),
+                    sink,
+                    aborted=lambda: stats.aborted,
+                    on_progress=lambda: run.progress.update(stats, submitter.handled),
+                )
+            except LedgerFault as exc:  # planning reads the ledger too
+                fault(exc)
+            await handoff.close()  # the workers end once they handled what is in
         if not stats.aborted:
             try:
                 await _patch_pending_refs(pump.target, ledger, submitter, options)
@@ -535,10 +537,10 @@ async def _patch_pending_refs(
         if wait > 0:
             log.info("waiting for ButterCMS to apply this run's creates", seconds=round(wait, 1))
             await anyio.sleep(wait)
-    send, receive = anyio.create_memory_object_stream[Planned](options.concurrency * 2)
+    handoff = Handoff(options.concurrency * 2)
     async with anyio.create_task_group() as tg:
-        tg.start_soon(submitter.run_workers, receive)
-        async with send:
-            for entry in ledger.with_pending_refs(target):
-                if entry.state in (LedgerState.ACCEPTED, LedgerState.VERIFIED):
-                    await send.send(Planned("refs", entry=entry))
+        tg.start_soon(submitter.run_workers, handoff)
+        for entry in ledger.with_pending_refs(target):
+            if entry.state in (LedgerState.ACCEPTED, LedgerState.VERIFIED):
+                await handoff.send(Planned("refs", entry=entry))
+        await handoff.close()

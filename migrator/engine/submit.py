@@ -18,16 +18,17 @@ the old payload" until the new one's 202 is in hand, so a crash re-sends the upd
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import anyio
 import anyio.abc
 import anyio.lowlevel
-from anyio.streams.memory import MemoryObjectReceiveStream
+import anyio.to_thread
 
 from migrator.butter import (
     Ambiguous,
@@ -65,6 +66,15 @@ T = TypeVar("T")
 
 
 _MIN_TURNS, _MAX_TURNS = 3, 16
+# Workers per request slot (``Retrier(in_flight=concurrency)``): while ``concurrency``
+# requests are out, the other workers make their creates' begins durable, so a freed slot
+# is used at once instead of after an fsync. One at concurrency 1: records then leave in
+# plan order, a retry's backoff included.
+WORKERS_PER_SLOT = 4
+
+
+def pool_size(concurrency: int) -> int:
+    return concurrency * WORKERS_PER_SLOT if concurrency > 1 else 1
 
 
 class _Commit:
@@ -80,14 +90,18 @@ class GroupBegin:
     """Begins made durable in groups: one commit (one fsync) for the begins of all the
     creates about to leave, instead of one each.
 
-    Each worker stages its row; the first to find no commit pending yields once, so the
-    other workers ready to send stage theirs, then commits for all. ``begin`` returns only
-    once the commit holding its row has returned: no create ever leaves before its begin
-    is durable. A failed commit raises in every worker that waited for it."""
+    Each worker stages its row; the first to find no commit pending yields a few turns,
+    so the other workers ready to send stage theirs, then commits for all on the loop and
+    syncs the commit to disk in a worker thread (``ledger.commit_staged``): the loop goes
+    on meanwhile, and the begins staged then form the next group, committed once this
+    sync returned. ``begin`` returns only once the sync covering its row has returned: no
+    create ever leaves before its begin is durable. A failed commit or sync raises in
+    every worker that waited for it."""
 
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
-        self._pending: _Commit | None = None
+        self._pending: _Commit | None = None  # the group still taking rows
+        self._syncing: _Commit | None = None  # the group whose sync runs
         self.staged = 0  # begins staged so far
         self.commits = 0  # commits made for them
 
@@ -101,32 +115,84 @@ class GroupBegin:
             source=str(payload.source),
         )
         self.staged += 1
-        commit = self._pending
-        if commit is not None:  # staged before that commit runs: it holds this row
-            await commit.done.wait()
-            if not commit.durable:
-                raise commit.error or Stopped("the run stopped before this begin was committed")
+        group = self._pending
+        if group is not None:  # staged before that group commits: it holds this row
+            await _durable(group)
             return
-        commit = self._pending = _Commit()
+        group = self._pending = _Commit()
         try:
             # Let the other workers with a create to send stage theirs: a few turns of the
-            # loop, and more while they keep coming (each costs far less than an fsync).
+            # loop, and more while they keep coming (each costs far less than an fsync);
+            # then for as long as the group before is still syncing.
             staged, turns = -1, 0
             while turns < _MIN_TURNS or (staged != self.staged and turns < _MAX_TURNS):
                 staged, turns = self.staged, turns + 1
                 await anyio.lowlevel.checkpoint()
-        finally:
-            # From here to done.set() nothing awaits: no row is staged in between.
+            while self._syncing is not None:
+                await self._syncing.done.wait()
+        except BaseException:
+            # Cancelled while gathering: committed and synced at once, on the loop, as
+            # before, so no staged row waits for a commit that would not come.
             self._pending = None
             try:
                 self.ledger.flush()
-                commit.durable = True
+                group.durable = True
                 self.commits += 1
-            except Exception as exc:  # a LedgerFault: every waiter raises it too
-                commit.error = exc
+            except Exception as exc:
+                group.error = exc
                 raise
             finally:
-                commit.done.set()
+                group.done.set()
+            raise
+        # From here to the commit nothing awaits: no row is staged in between.
+        self._pending = None
+        self._syncing = group
+        try:
+            try:
+                sync = self.ledger.commit_staged()
+                # Not abandoned if cancelled: the sync runs its course.
+                await anyio.to_thread.run_sync(sync)
+            except Exception as exc:  # a LedgerFault: every waiter raises it too
+                group.error = exc
+                raise
+            group.durable = True
+            self.commits += 1
+        finally:
+            self._syncing = None
+            group.done.set()  # on the loop: an anyio Event is not for other threads
+
+
+async def _durable(group: _Commit) -> None:
+    await group.done.wait()
+    if not group.durable:
+        raise group.error or Stopped("the run stopped before this begin was committed")
+
+
+class Handoff:
+    """Planned items from the pump to the pool: a bounded queue (a slow API slows the
+    pump). A plain asyncio queue: an anyio memory stream costs a checkpoint and a lookup
+    of the running async library per item each way (~11% of an unthrottled send).
+    ``close()`` once the last item is in: each worker then ends after the items before."""
+
+    _CLOSED = object()
+
+    def __init__(self, size: int):
+        self._queue: asyncio.Queue[Planned | object] = asyncio.Queue(size)
+
+    async def send(self, item: Planned) -> None:
+        await self._queue.put(item)
+
+    async def close(self) -> None:
+        await self._queue.put(self._CLOSED)
+
+    async def __aiter__(self) -> AsyncIterator[Planned]:
+        while True:
+            item = await self._queue.get()
+            if item is self._CLOSED:
+                self._queue.put_nowait(item)  # for the next worker: the slot it held is free
+                return
+            assert isinstance(item, Planned)
+            yield item
 
 
 class Submitter:
@@ -168,18 +234,17 @@ class Submitter:
         self.handled = 0  # items done with (answered, failed or handed to the settler)
         self._settling = 0  # doubts being settled in the background
 
-    async def run_workers(self, receive: MemoryObjectReceiveStream[Planned]) -> None:
-        """Consume planned items with ``concurrency`` workers until the stream closes."""
+    async def run_workers(self, handoff: Handoff) -> None:
+        """Handle planned items with ``pool_size(concurrency)`` workers until the handoff
+        is closed."""
         async with anyio.create_task_group() as tg:
             self._task_group = tg
-            async with receive:
-                for _ in range(self.options.concurrency):
-                    tg.start_soon(self._worker, receive.clone())
+            for _ in range(pool_size(self.options.concurrency)):
+                tg.start_soon(self._worker, handoff)
 
-    async def _worker(self, receive: MemoryObjectReceiveStream[Planned]) -> None:
-        async with receive:
-            async for item in receive:
-                await self.handle(item)
+    async def _worker(self, handoff: Handoff) -> None:
+        async for item in handoff:
+            await self.handle(item)
 
     async def handle(self, item: Planned) -> None:
         try:
@@ -266,20 +331,36 @@ class Submitter:
     async def _send(self, payload: Payload, *, attempts: int = 0) -> None:
         target = target_key(payload)
         try:
-            body, pending = await self.refs.resolve(payload)
+            resolved, pending = await self.refs.resolve(payload)
         except (Rejected, GaveUp) as exc:
             self.outcomes.fail(payload, f"resolving references: {exc}")
             return
-        body = self.dates.body(body)
+        body = resolved
+        begun = sent = False
+
+        async def begin() -> None:
+            # In flight, durably, before each attempt leaves: a crash is then settled.
+            nonlocal begun
+            begun = True
+            await self.begins.begin(payload)
 
         async def create() -> None:
-            # In flight, durably, before each attempt leaves: a crash is then settled.
-            await self.begins.begin(payload)
+            nonlocal body, sent
+            # Decided as it leaves, not when a worker took it: once a refusal of the date
+            # is in, the creates still waiting for a slot go without it.
+            body = self.dates.body(resolved)
+            sent = True
             await self.client.create(payload.kind, body, locale=payload.locale)
 
         context = {"target": target, "identity": payload.identity}
         try:
-            await self.retrier.call(create, idempotent=False, attempts=attempts, context=context)
+            await self.retrier.call(
+                create, idempotent=False, attempts=attempts, context=context, before=begin
+            )
+        except anyio.get_cancelled_exc_class():
+            if begun and not sent:  # stopped before its request left: never sent
+                self._unsend_quietly(payload)
+            raise
         except Ambiguous as exc:
             # The ledger row stays in flight until a read-back settles it.
             self.counts.ambiguous += 1
@@ -314,6 +395,14 @@ class Submitter:
         self.counts.accepted += 1
         self.last_create = time.monotonic()
 
+    def _unsend_quietly(self, payload: Payload) -> None:
+        """Planned again, so the next run need not read it back; a ledger that failed
+        leaves it in flight, which the next run settles."""
+        try:
+            self.outcomes.unsend(payload)
+        except LedgerFault:
+            pass
+
     def _note_pending(self, target: str, identity: str, pending: list[JsonObject]) -> None:
         self.ledger.set_pending_refs(target, identity, pending or None)
         if pending:
@@ -329,8 +418,8 @@ class Submitter:
         target = target_key(payload)
         policy = self.edits
         try:
-            body, pending = await self.refs.resolve(payload)
-            body = self.dates.body(body)
+            resolved, pending = await self.refs.resolve(payload)
+            body = self.dates.body(resolved)
             if policy.reads and not checked:
                 found = await self._check_edits(payload, entry)
                 if found is None:
@@ -349,11 +438,15 @@ class Submitter:
                     f"slug changed from {slug!r} to {payload.slug!r}: ButterCMS cannot change "
                     f"a slug, so {slug!r} was updated",
                 )
-            patch = owned_body(
-                payload.kind, update_body(payload.kind, body), policy.owned, policy.multi_locale
-            )
-            await self.call(
-                lambda: self.client.update(
+
+            async def send_update() -> None:
+                nonlocal body
+                # Decided as it leaves (as a create's): a date refused meanwhile is left out.
+                body = self.dates.body(resolved)
+                patch = owned_body(
+                    payload.kind, update_body(payload.kind, body), policy.owned, policy.multi_locale
+                )
+                await self.client.update(
                     payload.kind,
                     payload.target,
                     patch,
@@ -361,7 +454,8 @@ class Submitter:
                     item_id=item_id,
                     locale=payload.locale,
                 )
-            )
+
+            await self.call(send_update)
         except NotFound as exc:
             if policy.overwrite:  # deleted in Butter, and told to overwrite: create it again
                 await self._recreate(payload, f"update: not found in ButterCMS ({exc.reason})")

@@ -26,8 +26,11 @@ could make a resumed run do the wrong thing:
 
 So kill -9 at any instant leaves a ledger that is behind reality by at most one batch,
 and only in the safe direction (``in_flight`` where ``accepted`` would be true).
-Commits use ``synchronous=FULL`` in WAL mode: each is synced to disk before it returns, so
-the ``in_flight`` mark a create is sent under survives a power cut, not only a crash.
+A commit that must be durable is synced to disk before the request it guards leaves (WAL
+mode, ``synchronous=NORMAL`` plus the ledger's own fsync of the ``-wal`` file: what
+``FULL`` does, with the fsync of a group of begins in a worker thread), so the
+``in_flight`` mark a create is sent under survives a power cut, not only a crash. Batched
+marks are committed as before (a crash keeps them) and synced within ``max_delay``.
 
 One run at a time: OS locks (``flock``) on the ledger file itself, whatever path reaches
 it, and on ``<ledger>.lock`` — see ``lock.py``. A file that is empty or not a ledger is

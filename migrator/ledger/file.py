@@ -11,9 +11,11 @@ SQLite keeps two files beside a ledger in WAL mode: ``-wal`` (commits not yet co
 the ledger) and ``-shm`` (an index of it, rebuilt at will). A ``-wal`` without its ledger
 holds the last records that ledger knew, so no new ledger is made beside one.
 
-``synchronous=FULL``: every commit is synced to disk before it returns. The one that
-matters is ``begin()``'s, which must be on disk before its create is sent: under
-``NORMAL``, a power cut (not a crash) could lose it, and the create be sent again.
+``synchronous=NORMAL``, and the ledger syncs the ``-wal`` file itself after the commits
+that must be on disk (``CheckpointLedger._sync``): together, what ``FULL`` does, but the
+fsync can run in a worker thread while the event loop goes on. The commit that matters is
+a ``begin()``'s, which must be on disk before its create is sent: unsynced, a power cut
+(not a crash) could lose it, and the create be sent again.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from migrator.errors import ConfigError
 from migrator.ledger.fault import ledger_fault
 from migrator.ledger.schema import READONLY, SCHEMA, SCHEMA_VERSION, UPGRADE
 
-SYNCHRONOUS = "FULL"
+SYNCHRONOUS = "NORMAL"  # the syncs are the ledger's own: see above
 BUSY_TIMEOUT_MS = 5000  # another program's lock is waited for this long, then a fault
 
 
@@ -112,6 +114,13 @@ def _open(path: Path, *, readonly: bool, immutable: bool = False) -> sqlite3.Con
         conn.close()
         raise
     return conn
+
+
+def wal_path(conn: sqlite3.Connection) -> Path:
+    """The ``-wal`` file of ``conn``'s ledger, where SQLite keeps it: beside the file it
+    opened, symlinks resolved."""
+    name = conn.execute("PRAGMA database_list").fetchone()[2]
+    return Path(name + "-wal")
 
 
 def _check_schema(conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:

@@ -11,10 +11,17 @@ Commit policy (the reasoning is in the package docstring, ``migrator.ledger``):
   or when the oldest pending one is ``max_delay`` seconds old (checked on the next call),
   and always on ``flush()`` and ``close()``.
 
-``synchronous=FULL`` in WAL mode: a commit returns once the WAL is synced to disk, so it
-survives the machine losing power too, not only the process dying (``file.py``). Batching
-keeps the syncs to one per ``begin`` (or group of staged begins) plus one per batch of
-marks.
+Syncs: the connection is ``synchronous=NORMAL`` (a COMMIT writes the WAL, does not sync
+it) and the ledger syncs the ``-wal`` file itself (``_sync``), which together is what
+``FULL`` does: ``begin``, ``flush``, ``start_run``, ``finish_run`` and ``close`` return
+once their commit is on disk, so it survives the machine losing power too, not only the
+process dying (``file.py``). ``commit_staged`` is ``flush`` in two halves: the commit now,
+and the sync returned to the caller, which runs it in a worker thread and sends the
+staged creates only once it returned. A batch of marks is committed (a crash keeps it)
+but synced by the next sync, or by the first mark after it is ``max_delay`` old: so a
+power cut loses at most the marks of the last ``max_delay`` seconds, which leaves their
+rows in flight, the safe direction. Batching keeps the syncs to one per ``begin`` (or
+group of staged begins) plus at most one per ``max_delay`` for marks alone.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import astuple
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +41,7 @@ import orjson
 
 from migrator.errors import ConfigError, LedgerFault
 from migrator.ledger import file as ledger_file
-from migrator.ledger.fault import reports_faults
+from migrator.ledger.fault import ledger_fault, reports_faults
 from migrator.ledger.lock import LedgerLock
 from migrator.ledger.schema import (
     ACCEPT_SQL,
@@ -98,6 +106,11 @@ class CheckpointLedger:
         self._mutex = threading.RLock()
         self._pending = 0
         self._batch_started = 0.0
+        # Commits are synced to disk by ``_sync`` (``synchronous=NORMAL``, see file.py):
+        # how many were made, and those not synced yet, oldest first, each as its number
+        # and when its first statement ran (the age of its oldest mark).
+        self._commits = 0
+        self._unsynced: deque[tuple[int, float]] = deque()
         self._lock: LedgerLock | None = None
         self.fault: LedgerFault | None = None  # the first one met (``fault.py``)
         if readonly:
@@ -116,6 +129,8 @@ class CheckpointLedger:
             if self._lock is not None:
                 self._lock.release()
             raise
+        # The -wal file ``_sync`` syncs: beside the file SQLite opened (a symlink resolved).
+        self._wal = ledger_file.wal_path(self._conn)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -139,8 +154,8 @@ class CheckpointLedger:
             try:
                 # After a fault, no second try (a lock held by another program would be
                 # waited for again): the marks not committed leave their rows in flight.
-                if conn.in_transaction and self.fault is None:
-                    conn.execute("COMMIT")
+                if self.fault is None:
+                    self._commit()
                 self._pending = 0
             finally:
                 conn.close()
@@ -176,23 +191,69 @@ class CheckpointLedger:
     def _mark(self, sql: str, params: tuple[Any, ...]) -> int:
         with self._mutex:
             rowcount = self._write(sql, params)
-            if (
-                self._pending >= self.batch_size
-                or time.monotonic() - self._batch_started >= self.max_delay
-            ):
-                self._commit()
+            started = time.monotonic()
+            if self._pending >= self.batch_size or started - self._batch_started >= self.max_delay:
+                # A batch of marks is committed, not synced: the next group of begins syncs
+                # it with theirs (a mark lost to a power cut only leaves its row in flight).
+                self._commit_unsynced()
+            if self._unsynced and started - self._unsynced[0][1] >= self.max_delay:
+                self._sync()  # no group of begins synced it: on disk within max_delay still
             return rowcount
 
-    def _commit(self) -> None:
+    def _commit_unsynced(self) -> None:
         with self._mutex:
             if self._conn.in_transaction:
                 self._conn.execute("COMMIT")
+                self._commits += 1
+                self._unsynced.append((self._commits, self._batch_started))
             self._pending = 0
 
+    def _commit(self) -> None:
+        """Commit, and return once the commit is on disk."""
+        with self._mutex:
+            self._commit_unsynced()
+            if self._unsynced:
+                self._sync()
+
+    def _sync(self) -> None:
+        """Every commit made so far, synced to disk: what ``synchronous=FULL`` does in each
+        COMMIT, done apart so that it can run outside the event loop (``commit_staged``).
+        A commit in WAL mode is frames appended to the ``-wal`` file; syncing that file
+        makes them durable (SQLite syncs it itself before a checkpoint copies them)."""
+        with self._mutex:
+            if not self._unsynced:
+                return
+            upto = self._commits
+        try:
+            fd = os.open(self._wal, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            fault = ledger_fault(self.path, exc)
+            if self.fault is None:
+                self.fault = fault
+            raise fault from exc
+        with self._mutex:
+            # Commits made while this sync ran wait for the next one.
+            while self._unsynced and self._unsynced[0][0] <= upto:
+                self._unsynced.popleft()
+
     def flush(self) -> None:
-        """Commit every pending mark now."""
+        """Commit every pending mark now, durably."""
         if not self.readonly:
             self._commit()
+
+    def commit_staged(self) -> Callable[[], None]:
+        """Commit every pending statement now, staged begins included, and return the sync
+        that makes the commit durable: ``flush()`` in two halves, so that the slow half
+        (the fsync) can run in a worker thread while the event loop goes on. The staged
+        begins are durable only once that sync returned; their requests wait for it."""
+        if self.readonly:
+            raise ValueError(f"ledger {self.path} was opened read-only")
+        self._commit_unsynced()
+        return self._sync
 
     def begin(
         self,

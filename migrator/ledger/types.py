@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -198,6 +198,8 @@ class Ledger(Protocol):
     ) -> Iterator[LedgerEntry]: ...
 
     def flush(self) -> None: ...
+
+    def commit_staged(self) -> Callable[[], None]: ...
 
     def failed(self) -> Iterator[LedgerEntry]: ...
 

@@ -177,3 +177,32 @@ def test_backoff_is_capped_and_jittered():
     assert all(0 <= w <= 4.0 for w in waits)
     assert len({round(w, 3) for w in waits}) > 50, "full jitter: no two workers in step"
     assert max(policy.backoff(1) for _ in range(200)) <= 1.0
+
+
+async def test_in_flight_bounds_requests_out_and_before_runs_ahead_of_the_slot():
+    # More callers than slots: each one's ``before`` runs once its turn came, without
+    # waiting for a slot, and never more than ``in_flight`` requests are out at once.
+    retrier = Retrier(FAST, in_flight=2)
+    out = most = prepared = 0
+    order: list[str] = []
+
+    async def before() -> None:
+        nonlocal prepared
+        prepared += 1
+
+    async def request(n: int) -> int:
+        nonlocal out, most
+        out += 1
+        most = max(most, out)
+        order.append(f"sent {n} with {prepared} prepared")
+        await asyncio.sleep(0.2)  # long beside the pacing of FAST
+        out -= 1
+        return n
+
+    results = await asyncio.gather(
+        *(retrier.call(lambda n=n: request(n), before=before) for n in range(6))
+    )
+    assert results == list(range(6))
+    assert most == 2
+    # All six prepared before the third request could leave (two slots held).
+    assert order[2] == "sent 2 with 6 prepared", order

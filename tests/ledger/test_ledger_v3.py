@@ -95,3 +95,17 @@ def test_a_v1_ledger_goes_straight_to_v3(tmp_path: Path):
         ledger.mark_accepted(T, "a", payload_hash="h-a", sent=BODY)
         assert ledger.last_sent(T, "a") == BODY
     assert version(path) == 3
+
+
+def test_bodies_packed_with_the_old_32k_window_and_the_new_one_both_read():
+    import zlib
+
+    import orjson
+
+    from migrator.ledger.schema import pack, unpack
+
+    body = {"fields": {"body": "<p>" + "words and more words " * 2000 + "</p>", "n": 1}}
+    old = zlib.compress(orjson.dumps(body), 6)  # how ledgers before the 16 KiB window packed
+    assert unpack(old) == body
+    assert unpack(pack(body)) == body
+    assert pack(body)[0] >> 4 == 6, "zlib's header: a 16 KiB window (2 ** (6 + 8))"
