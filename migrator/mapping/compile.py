@@ -34,6 +34,7 @@ from migrator.mapping.spec import (
 from migrator.mapping.transforms import TransformNote, noting
 from migrator.mapping.values import post_list_problems
 from migrator.model import (
+    TEXT_TYPES,
     ContentModel,
     Field,
     ValueCheck,
@@ -214,7 +215,7 @@ class CompiledMapping:
 
     def quick_plan(
         self,
-    ) -> tuple[tuple[str, Field, Getter | None, ValueCheck, str, Any], ...] | None:
+    ) -> tuple[tuple[str, Field, Getter | None, ValueCheck, str, Any, bool], ...] | None:
         """The fields of a mapping that ``quick`` can build: one locale, no references,
         no links to rewrite, no ``locale`` value (the shape of most CSV mappings); else
         None. HTML fields it builds only when empty (``page_html`` has nothing to say)."""
@@ -230,7 +231,11 @@ class CompiledMapping:
             or any(p.ref is not None for p in plans)
         ):
             return None
-        return tuple((p.name, p.field, p.get, p.check, p.path, p.empty) for p in plans)
+        # Last: whether the field is text, whose check passes any non-empty str (value_check).
+        return tuple(
+            (p.name, p.field, p.get, p.check, p.path, p.empty, p.field.type in TEXT_TYPES)
+            for p in plans
+        )
 
     def __call__(self, record: Record) -> Payload | None:
         if self.filter is not None and not self.filter.matches(record):
@@ -255,12 +260,15 @@ class CompiledMapping:
             title = None if self.get_title is None else self.get_title(data)
             slug = None if self.get_slug is None else self.get_slug(data)
             values: dict[str, Any] = {}
-            for name, f, get, check, path, empty in self.quick:
+            for name, f, get, check, path, empty, text in self.quick:
                 value = None if get is None else get(data)
                 if type(value) is str:
                     if not value:
                         value = f.empty_value() if empty is None else empty
-                elif is_empty(value):
+                    elif text:
+                        values[name] = value
+                        continue
+                elif type(value) is not bool and is_empty(value):
                     value = f.empty_value() if empty is None else empty
                 if check(value, path):
                     return None
