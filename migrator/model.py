@@ -359,6 +359,8 @@ def is_empty(value: Any) -> bool:
     return bool(value == "" or value == [] or value == {})
 
 
+# The field types whose value is text: any non-empty str passes their check.
+TEXT_TYPES = ("short_text", "long_text", "wysiwyg")
 # What a check of a valid value returns: shared, so it is never to be changed.
 VALID: tuple[str, ...] = ()
 ValueCheck = Callable[[Any, str], Sequence[str]]
@@ -372,7 +374,7 @@ def value_check(f: Field) -> ValueCheck:
         return check_value(f, value, path)
 
     t = f.type
-    if t in ("short_text", "long_text", "wysiwyg"):
+    if t in TEXT_TYPES:
 
         def text(value: Any, path: str) -> Sequence[str]:
             return VALID if type(value) is str and value else check_value(f, value, path)

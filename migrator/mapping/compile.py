@@ -34,6 +34,7 @@ from migrator.mapping.spec import (
 from migrator.mapping.transforms import TransformNote, noting
 from migrator.mapping.values import post_list_problems
 from migrator.model import (
+    TEXT_TYPES,
     ContentModel,
     Field,
     ValueCheck,
@@ -194,6 +195,8 @@ class CompiledMapping:
                 )
                 for code, specs in self.locale_specs.items()
             }
+        # The plain shape of most CSV mappings is built by ``_quick``.
+        self.quick = self.quick_plan()
 
     def field_plan(
         self, name: str, f: Field, spec: ValueSpec | None, locale: str | None
@@ -210,11 +213,111 @@ class CompiledMapping:
             None if spec is None else spec.ref,
         )
 
+    def quick_plan(
+        self,
+    ) -> tuple[tuple[str, Field, Getter | None, ValueCheck, str, Any, bool], ...] | None:
+        """The fields of a mapping that ``quick`` can build: one locale, no references,
+        no links to rewrite, no ``locale`` value (the shape of most CSV mappings); else
+        None. HTML fields it builds only when empty (``page_html`` has nothing to say)."""
+        m = self.mapping
+        plans = self.field_plans.get(None)
+        if (
+            self.kind == "post"
+            or self.links is not None
+            or m.locale is not None
+            or m.locales
+            or plans is None
+            or len(self.field_plans) != 1
+            or any(p.ref is not None for p in plans)
+        ):
+            return None
+        # Last: whether the field is text, whose check passes any non-empty str (value_check).
+        return tuple(
+            (p.name, p.field, p.get, p.check, p.path, p.empty, p.field.type in TEXT_TYPES)
+            for p in plans
+        )
+
     def __call__(self, record: Record) -> Payload | None:
         if self.filter is not None and not self.filter.matches(record):
             return None
         # One list for the notes of the whole record, emptied before each value.
+        if self.quick is not None:
+            payload = noting(self._quick, record)
+            if payload is not None:
+                return payload
         return noting(self._build, record)
+
+    def _quick(self, found: list[TransformNote], record: Record) -> Payload | None:
+        """``build`` for a record of a ``quick_plan`` mapping that is valid and noted
+        nothing: the same payload without its error bookkeeping. None for any other
+        record (an error, a failed check, a transform's note), which ``build`` then makes
+        from scratch: a mapping is pure, so evaluating it twice changes nothing."""
+        assert self.quick is not None
+        data = record.data
+        kind = self.kind
+        try:
+            status = None if self.get_status is None else self.get_status(data)
+            title = None if self.get_title is None else self.get_title(data)
+            slug = None if self.get_slug is None else self.get_slug(data)
+            values: dict[str, Any] = {}
+            for name, f, get, check, path, empty, text in self.quick:
+                value = None if get is None else get(data)
+                if type(value) is str:
+                    if not value:
+                        value = f.empty_value() if empty is None else empty
+                    elif text:
+                        values[name] = value
+                        continue
+                elif type(value) is not bool and is_empty(value):
+                    value = f.empty_value() if empty is None else empty
+                if check(value, path):
+                    return None
+                values[name] = value
+        except EvalError:
+            return None
+        m = self.mapping
+        if found or (status is not None and status not in STATUSES):
+            return None
+        for name in self.html_fields:
+            if type(values[name]) is str and values[name]:
+                return None  # its inline images are noted by build
+        # title and slug: what ``text`` accepts without a word (a non-empty str).
+        if (m.title is not None and not (type(title) is str and title)) or (
+            m.slug is not None and not (type(slug) is str and slug)
+        ):
+            return None
+        locale = None
+        lookup: tuple[str, str] | None = None
+        body: dict[str, Any]
+        if kind == "page":
+            if len(m.model.locales) > 1:
+                locale = m.model.default_locale
+            body = {
+                "title": title,
+                "slug": slug,
+                "page_type": m.target.name,
+                "status": status,
+                "fields": values,
+            }
+        else:
+            body = {"key": m.target.name, "status": status, "fields": [values]}
+            lookup_field = m.target.lookup_field
+            if lookup_field is not None:
+                value = values.get(lookup_field)
+                if is_empty(value):
+                    return None
+                lookup = (lookup_field, str(value))
+        return Payload(
+            kind=kind,
+            target=m.target.name,
+            identity=record.identity,
+            slug=slug if kind != "collection" else None,
+            body=body,
+            locale=locale,
+            lookup=lookup,
+            source=record.location,
+            notes=tuple(_source_notes(record)) if record.warnings else (),
+        )
 
     def _build(self, found: list[TransformNote], record: Record) -> Payload:
         return self.build(record, _Errors(found))

@@ -4,13 +4,16 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 
 from migrator.errors import RecordError
 from migrator.mapping import Payload, RefHook, body_hash, load_mapping
-from migrator.records import Location, Record
+from migrator.mapping.spec import EvalError
+from migrator.mapping.transforms import noting
+from migrator.records import Location, Record, RecordWarning
 
 Write = Callable[..., Path]
 MakeRecord = Callable[..., Record]
@@ -517,3 +520,93 @@ def test_transform_notes_name_their_field_and_stay_with_their_record(
             compiled(record({**ROW, "price": "bad"}))
     finally:
         del TRANSFORMS["test_noisy"]
+
+
+def _built(compiled: Any, rec: Record) -> Payload | RecordError:
+    try:
+        result: Payload = noting(compiled._build, rec)
+    except RecordError as exc:
+        return exc
+    return result
+
+
+def _called(compiled: Any, rec: Record) -> Payload | RecordError:
+    try:
+        result: Payload | None = compiled(rec)
+    except RecordError as exc:
+        return exc
+    assert result is not None
+    return result
+
+
+@pytest.mark.parametrize("text", [PAGE, COLLECTION])
+def test_the_quick_path_builds_what_the_full_build_does(
+    write_mapping: Write, record: MakeRecord, text: str
+) -> None:
+    compiled: Any = load_mapping(write_mapping(text)).compile()
+    assert compiled.quick is not None  # the plain shape these mappings have
+    rows = [
+        ROW,
+        {**ROW, "headline": "", "price": ""},  # empty slug: an error
+        {**ROW, "featured": "perhaps"},  # a transform fails
+        {**ROW, "image": ""},
+        {"name": "Ada", "email": "Ada@Example.com", "active": "no"},
+        {"name": "Ada", "email": "", "active": "no"},  # empty lookup field
+        {"name": "", "email": "ada@example.com", "active": "yes", "joined": "13/45/2020"},
+    ]
+    quick_taken = 0
+    for row in rows:
+        rec = Record(
+            "r1", "row", row, Location("in.csv", 3), warnings=(RecordWarning("w", field="bio"),)
+        )
+        full, called = _built(compiled, rec), _called(compiled, rec)
+        if isinstance(full, RecordError):
+            assert isinstance(called, RecordError)
+            assert (str(called), called.field, called.line) == (str(full), full.field, full.line)
+            continue
+        assert isinstance(called, Payload)
+        assert called == full and called.hash == full.hash and called.notes == full.notes
+        assert called.notes  # the record's warning, as a note
+        quick_taken += noting(compiled._quick, rec) is not None
+    assert quick_taken  # the quick path was taken, not only the fallback
+
+
+def _outcome(fn: Callable[[Any], Any], data: Any) -> Any:
+    try:
+        return ("value", fn(data))
+    except EvalError as exc:
+        return ("error", str(exc))
+
+
+def test_a_compiled_value_is_what_evaluate_gives(write_mapping: Write) -> None:
+    """The compiled chains (one step, several, a lookup) against the unrolled evaluate, on
+    odd values: not text, empty, a list, missing, a mapping that is not a dict."""
+    mapping = load_mapping(
+        write_mapping(
+            """
+            [source]
+            format = "csv"
+            [target]
+            kind = "collection"
+            collection = "team_members"
+            lookup_field = "email"
+            [fields]
+            name = { from = "name", transforms = ["strip"] }
+            email = { from = "email", transforms = ["strip", "lower", "email"] }
+            bio = { from = "bio", optional = true, transforms = ["upper"] }
+            joined = { from = "joined", transforms = [{ name = "date", format = "%m/%d/%Y" }] }
+            active = { from = "active", transforms = ["boolean"] }
+            position = { from = "position", lookup = { a = "A" } }
+            """
+        )
+    )
+    values = ["", " x ", "ada@example.com", "maybe", "03/15/2021", "a", 7, True, None, ["y", ""]]
+    rows: list[Any] = [{}, *({name: v for name in mapping.fields} for v in values)]
+    rows.append(MappingProxyType({"name": " Ada "}))  # not a dict: read through its path
+    compared = 0
+    for name, spec in mapping.fields.items():
+        compiled = spec.evaluator()
+        for row in rows:
+            assert _outcome(compiled, row) == _outcome(spec.evaluate, row), (name, row)
+            compared += 1
+    assert compared == len(mapping.fields) * len(rows)
