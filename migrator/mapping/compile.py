@@ -288,19 +288,11 @@ class CompiledMapping:
             return None
         locale = None
         lookup: tuple[str, str] | None = None
-        body: dict[str, Any]
+        body = self.model_body(title, slug, status, values)
         if kind == "page":
             if len(m.model.locales) > 1:
                 locale = m.model.default_locale
-            body = {
-                "title": title,
-                "slug": slug,
-                "page_type": m.target.name,
-                "status": status,
-                "fields": values,
-            }
         else:
-            body = {"key": m.target.name, "status": status, "fields": [values]}
             lookup_field = m.target.lookup_field
             if lookup_field is not None:
                 value = values.get(lookup_field)
@@ -351,16 +343,8 @@ class CompiledMapping:
         else:
             per_locale = self.locale_fields(record, errors, refs, html)
             fields: Any = per_locale[None] if None in per_locale else per_locale
-            if self.kind == "page":
-                body = {
-                    "title": title,
-                    "slug": slug,
-                    "page_type": m.target.name,
-                    "status": status,
-                    "fields": fields,
-                }
-            else:
-                body = {"key": m.target.name, "status": status, "fields": [fields]}
+            body = self.model_body(title, slug, status, fields)
+            if self.kind == "collection":
                 lookup = self.lookup(per_locale, errors)
 
         if errors.items:
@@ -380,6 +364,19 @@ class CompiledMapping:
             else (),
             links_rewritten=html.count,
         )
+
+    def model_body(self, title: Any, slug: Any, status: Any, fields: Any) -> dict[str, Any]:
+        """A page's or a collection item's create body: the one shape ``build`` and
+        ``_quick`` both send."""
+        if self.kind == "page":
+            return {
+                "title": title,
+                "slug": slug,
+                "page_type": self.mapping.target.name,
+                "status": status,
+                "fields": fields,
+            }
+        return {"key": self.mapping.target.name, "status": status, "fields": [fields]}
 
     # ----------------------------------------------------------------------- HTML
 
