@@ -28,17 +28,24 @@ _SECRET_IN_TEXT = re.compile(
 # costs a preview line (one per record in a dry run) ~50 µs.
 _TRIGGERS = ("token", "password", "secret", "api_key", "bearer")
 REDACTED = "[REDACTED]"
+_REDACTED_UTF8 = REDACTED.encode()
 _secrets: set[str] = set()
 _longest_first: tuple[str, ...] = ()  # _secrets sorted once, not on every line redacted
+_longest_first_utf8: tuple[bytes, ...] = ()  # the same in UTF-8
+_TRIGGERS_UTF8 = tuple(t.encode() for t in _TRIGGERS)
+# The UTF-8 of the only characters whose str.lower() holds an ASCII letter (İ -> i̇,
+# Kelvin K -> k): bytes.lower() leaves them, so a line with one is redacted as text.
+_LOWER_TO_ASCII = ("\u0130".encode(), "\u212a".encode())
 
 
 def register_secret(value: str | None) -> None:
     """Redact ``value`` wherever it turns up from now on (logs, errors, failure files):
     called where a token is read, so a token is hidden even where no pattern knows it."""
-    global _longest_first
+    global _longest_first, _longest_first_utf8
     if value and len(value.strip()) >= 4:  # a shorter one would blank ordinary words
         _secrets.add(value.strip())
         _longest_first = tuple(sorted(_secrets, key=len, reverse=True))
+        _longest_first_utf8 = tuple(s.encode(errors="surrogatepass") for s in _longest_first)
 
 
 def redact_text(text: str) -> str:
@@ -52,6 +59,23 @@ def redact_text(text: str) -> str:
         if trigger in lowered:
             return _SECRET_IN_TEXT.sub(lambda m: m.group("k") + REDACTED, text)
     return text
+
+
+def redact_utf8(data: bytes) -> bytes:
+    """``redact_text`` of UTF-8 text (a JSON line as orjson writes it), without decoding
+    it: a registered secret is the same substring in bytes, and a line in which no
+    trigger word is found, even by ``str.lower()``, has nothing else to redact."""
+    original = data
+    for secret in _longest_first_utf8:
+        if secret in data:
+            data = data.replace(secret, _REDACTED_UTF8)
+    lowered = data.lower()
+    for trigger in _TRIGGERS_UTF8:
+        if trigger in lowered:
+            return redact_text(original.decode()).encode()
+    if _LOWER_TO_ASCII[0] in data or _LOWER_TO_ASCII[1] in data:
+        return redact_text(original.decode()).encode()
+    return data
 
 
 def _redact(value: Any) -> Any:

@@ -121,3 +121,28 @@ def test_structlog_loads_only_when_a_line_at_a_shown_level_is_logged(tmp_path):
     assert event["event"] == "shown" and event["level"] == "warning"
     assert (event["stage"], event["attempt"]) == ("probe", 2)
     assert event["note"] == "Token [REDACTED]" and "w-secret" not in lines[0]
+
+
+def test_utf8_lines_are_redacted_as_their_text_is(monkeypatch):
+    """``redact_utf8`` (the JSON-lines files) gives what ``redact_text`` gives, also where
+    only ``str.lower()`` finds the trigger (a Kelvin sign K lowers to k, İ to i)."""
+    for name, empty in (("_secrets", set()), ("_longest_first", ()), ("_longest_first_utf8", ())):
+        monkeypatch.setattr(log, name, empty)  # these secrets are this test's only
+    log.register_secret("utf8-sécret-heron")
+    log.register_secret("ACTE")  # also inside "[REDACTED]": replaced once, not again
+    texts = [
+        '{"body":"<p>plain text, nothing to hide</p>"}',
+        '{"reason":"GET /v2/posts/?auth_token=abc123&x=1"}',
+        '{"reason":"sent Token 9f8e7d6c5b4a", "n": "ACTE"}',
+        '{"a":"to\u212aen=abcdef1"}',  # Kelvin sign: "token=" once lowered
+        '{"a":"SECRET: h\u0130dden99"}',
+        '{"a":"api_\u212aey: zz9zz9"}',
+        '{"a":"quoted utf8-sécret-heron twice utf8-sécret-heron"}',
+        '{"a":"ACTE and ACTEACTE, password=abcd"}',
+        '{"a":"Bearer abcdef1 \u0130"}',
+        "",
+    ]
+    for text in texts:
+        assert log.redact_utf8(text.encode()) == log.redact_text(text).encode(), text
+    assert b"heron" not in log.redact_utf8(texts[6].encode())
+    assert b"abcdef1" not in log.redact_utf8(texts[3].encode())

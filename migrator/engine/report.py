@@ -11,7 +11,7 @@ from typing import IO
 import orjson
 
 from migrator.errors import RecordError
-from migrator.log import redact_text
+from migrator.log import redact_text, redact_utf8
 from migrator.outputs import open_output
 from migrator.records import JsonObject
 
@@ -28,8 +28,7 @@ class JsonlWriter:
 
     def write(self, obj: JsonObject) -> None:
         # A reason may quote an answer that quoted a token: the line is redacted.
-        line = redact_text(orjson.dumps(obj, default=str).decode())
-        self._file.write(line.encode() + b"\n")
+        self._file.write(redact_utf8(orjson.dumps(obj, default=str)) + b"\n")
         if self._flush_each:
             self._file.flush()
         self.count += 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import threading
 from collections.abc import Iterable
 
 import nh3
@@ -172,8 +173,11 @@ def clean_html(text: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ())
 
 # What ``_attribute`` might change in nh3's output (it writes ``name="value"``, names in
 # lower case, ``"`` and ``&`` escaped): any rel, a URL not plainly http(s) or rooted.
-# Text that merely looks like one only costs the second, filtered, clean.
-_FILTERED_ATTR = re.compile(r'\s(?:rel="|(?:href|src|poster)="(?!https?://|/))')
+# Text that merely looks like one only costs the second, filtered, clean. The search
+# stops at each '="' (a few an element), the name looked at behind it, not at each space.
+_FILTERED_ATTR = re.compile(
+    r'="(?:(?<=\srel=")|(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\sposter="))(?!https?://|/))'
+)
 
 
 @functools.lru_cache(maxsize=32)
@@ -258,15 +262,11 @@ def html_to_text(text: str) -> str:
     # An ASCII mark keeps an ASCII text ASCII (quicker to search, and for libxml2 to read).
     mark = "\x01" if "\x01" not in text else "\ufdd0"  # \ufdd0: a Unicode noncharacter
     text = _BLOCK_TAG.sub(mark + "<", text)
-    parser = etree.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
-    )
+    parser = _parser()
     try:
         root = etree.fromstring(text, parser)
     except ValueError:  # lxml takes no <?xml encoding="..."?> in a str: bytes, then
-        parser = etree.HTMLParser(
-            remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, encoding="utf-8"
-        )
+        parser = _parser("utf-8")
         root = etree.fromstring(text.encode(), parser)
     if any(e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):
         raise ValueError(f"the HTML nests more than {LXML_DEPTH} elements deep")
@@ -274,6 +274,26 @@ def html_to_text(text: str) -> str:
         return ""
     etree.strip_elements(root, *DROP_WITH_CONTENT, with_tail=False)
     return " ".join(etree.tostring(root, method="text", encoding=str).replace(mark, " ").split())
+
+
+_parsers = threading.local()
+
+
+def _parser(encoding: str | None = None) -> etree.HTMLParser:
+    """This thread's HTML parser (for str, or for bytes in ``encoding``): libxml2's parser
+    context is built on a parser's first use (~100 us), so each is kept for the next text.
+    One a thread: the error log read after a parse is the parser's."""
+    parser: etree.HTMLParser | None = getattr(_parsers, encoding or "str", None)
+    if parser is None:
+        parser = etree.HTMLParser(
+            remove_comments=True,
+            remove_pis=True,
+            no_network=True,
+            huge_tree=True,
+            encoding=encoding,
+        )
+        setattr(_parsers, encoding or "str", parser)
+    return parser
 
 
 def _unclosed_as_text(text: str, lowered: str | None = None) -> str:

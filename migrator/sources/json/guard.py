@@ -31,8 +31,9 @@ _STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
 _BODY = re.compile(rb'[^"\\]*+(?:\\.[^"\\]*+)*+', re.S)
 # An object key longer than MAX_KEY: plain characters between two quotes, the second
 # followed by a colon, can only be a key. A key with escapes is not seen here (unless it
-# spans chunks: ``_in_string`` sees that one).
-_LONG_KEY = re.compile(rb'"[^"\\]{%d,}+"\s*:' % (MAX_KEY + 1))
+# spans chunks: ``_in_string`` sees that one). Found from the quotes before a colon (a
+# few a record), not by trying every quote of the chunk.
+_KEY_END = re.compile(rb'"\s*:')
 # A complete string or a bracket: the slow walk that finds the byte of a too-deep level.
 _TOKEN = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"|[\[\]{}]', re.S)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
@@ -76,14 +77,15 @@ class JsonGuard:
                 raise TooBig(self.long_string, f"an object key longer than {size_text(MAX_KEY)}")
             if after:
                 self.long_string = None
-        key = _LONG_KEY.search(rest)
+        key = _long_key(rest)
         if key is not None:
-            raise TooBig(base + key.start(), f"an object key longer than {size_text(MAX_KEY)}")
+            raise TooBig(base + key, f"an object key longer than {size_text(MAX_KEY)}")
         # A string that goes on in the next chunk is cut off first: the search for
         # complete strings would try each quote in it as a start, to the chunk's end.
-        opening = _unterminated(rest)
+        plain = _escapes_blanked(rest)
+        opening = plain.rfind(b'"') if plain.count(b'"') % 2 else None
         body = rest if opening is None else rest[:opening]
-        outside = _STRING.sub(b"", body)
+        outside = _outside_strings(body, plain if opening is None else plain[:opening])
         self._count_brackets(outside, body, base)
         if opening is not None:
             self.string_start = base + opening
@@ -144,34 +146,36 @@ class JsonGuard:
             raise TooBig(end - self.number_run, f"a number longer than {size_text(MAX_NUMBER)}")
 
 
-def _unterminated(data: bytes) -> int | None:
-    """The opening quote of the string ``data`` ends inside (it starts outside strings):
-    the last quote that is not escaped, when there is an odd number of those."""
-    if _unescaped_quotes(data) % 2 == 0:
-        return None
-    quote = data.rfind(b'"')
-    while _escaped(data, quote):
-        quote = data.rfind(b'"', 0, quote)
-    return quote
+def _long_key(data: bytes) -> int | None:
+    """The opening quote of the first run of more than MAX_KEY bytes, neither quote nor
+    backslash, between two quotes the second of which a colon follows."""
+    for end in _KEY_END.finditer(data):
+        start = data.rfind(b'"', 0, end.start())
+        long = start >= 0 and end.start() - start > MAX_KEY + 1
+        if long and data.find(b"\\", start + 1, end.start()) < 0:
+            return start
+    return None
 
 
-def _unescaped_quotes(data: bytes) -> int:
-    """How many quotes of ``data`` no backslash escapes (those left once every backslash pair
-    ``\\.`` is removed), counted with ``bytes`` methods: HTML in JSON is full of ``\\"``,
-    and a regular expression's substitution costs a Python object each. Each run of
-    backslashes pairs up from its left as the escapes do, so once the ``\\\\`` pairs are
-    gone, a backslash left before a quote is the one that escapes it."""
-    if b"\\\\" in data:
-        data = data.replace(b"\\\\", b"")
-    return data.count(b'"') - data.count(b'\\"')
+def _escapes_blanked(data: bytes) -> bytes:
+    """``data`` with each backslash pair and escaped quote as two NULs (the same length): its
+    quotes are then the unescaped ones, at their own offsets. Backslashes pair up from the
+    left of each run, as the escapes do."""
+    if b"\\" not in data:
+        return data
+    return data.replace(b"\\\\", b"\0\0").replace(b'\\"', b"\0\0")
 
 
-def _escaped(data: bytes, i: int) -> bool:
-    """Whether ``data[i]`` follows an odd number of backslashes."""
-    j = i
-    while j > 0 and data[j - 1] == 0x5C:
-        j -= 1
-    return (i - j) % 2 == 1
+def _outside_strings(body: bytes, plain: bytes) -> bytes:
+    """``body`` (whose strings all end in it) without its strings: what ``_STRING.sub``
+    gives, by ``bytes`` methods (a substitution costs a Python object a string, and HTML in
+    JSON is thousands of them a chunk). ``plain`` is ``_escapes_blanked(body)``: between
+    its quotes, strings and the rest alternate. A backslash or NUL left outside them is not
+    JSON, and the quotes may then pair up otherwise: the substitution decides."""
+    outside = b"".join(plain.split(b'"')[::2])
+    if b"\\" in outside or b"\0" in outside:
+        return _STRING.sub(b"", body)
+    return outside
 
 
 def check_text(data: bytes) -> None:

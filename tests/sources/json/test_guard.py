@@ -84,17 +84,22 @@ def test_a_number_across_a_whole_chunk_is_named_where_it_starts() -> None:
     assert (found.offset, found.detail) == (4, "a number longer than 1 KiB")
 
 
-def test_unescaped_quotes_are_counted_as_the_escapes_pair_up() -> None:
-    """Every string of up to 8 bytes of ``\\``, ``"``, ``a`` and a newline, and long random
-    ones: the quotes counted are those left after removing each backslash pair."""
+def test_strings_are_found_as_the_escapes_pair_up() -> None:
+    """Every text of up to 7 bytes of ``\\``, ``"``, ``a``, ``[`` and a NUL, and long random
+    ones: the quotes left unblanked are those left once each backslash pair is removed, and
+    what is outside strings is what the string pattern removes."""
     import itertools
     import re
 
-    from migrator.sources.json.guard import _unescaped_quotes
+    from migrator.sources.json.guard import _STRING, _escapes_blanked, _outside_strings
 
     pairs = re.compile(rb"\\.", re.S)
-    cases = [bytes(t) for n in range(9) for t in itertools.product(b'\\"a\n', repeat=n)]
+    cases = [bytes(t) for n in range(8) for t in itertools.product(b'\\"a[\0', repeat=n)]
     rng = random.Random(7)
-    cases += [bytes(rng.choice(b'\\\\"a') for _ in range(300)) for _ in range(500)]
+    cases += [bytes(rng.choice(b'\\\\"a[') for _ in range(300)) for _ in range(500)]
     for data in cases:
-        assert _unescaped_quotes(data) == pairs.sub(b"", data).count(b'"'), data
+        plain = _escapes_blanked(data)
+        assert len(plain) == len(data)
+        assert plain.count(b'"') == pairs.sub(b"", data).count(b'"'), data
+        if plain.count(b'"') % 2 == 0:  # a body whose strings all end in it
+            assert _outside_strings(data, plain) == _STRING.sub(b"", data), data
