@@ -7,6 +7,7 @@ import structlog
 from migrator import log
 from migrator.config import normal_base, read_token, target_slug
 from migrator.errors import ConfigError
+from tests.fresh_python import in_fresh_python
 
 
 def test_json_logs_never_contain_a_token():
@@ -96,9 +97,6 @@ def test_token_looking_keys_in_dumps_are_redacted():
 def test_structlog_loads_only_when_a_line_at_a_shown_level_is_logged(tmp_path):
     """Start-up (issue 14): lines below the level cost no structlog import; the first line
     shown loads it, and is the same redacted JSON line as ever."""
-    import subprocess
-    import sys
-
     probe = (
         "import io, sys\n"
         "from migrator import log\n"
@@ -113,9 +111,7 @@ def test_structlog_loads_only_when_a_line_at_a_shown_level_is_logged(tmp_path):
         "assert 'structlog' in sys.modules\n"
         "sys.stdout.write(out.getvalue())\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    lines = in_fresh_python(probe).splitlines()
     assert len(lines) == 1, lines
     event = orjson.loads(lines[0])
     assert event["event"] == "shown" and event["level"] == "warning"

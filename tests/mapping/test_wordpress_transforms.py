@@ -10,6 +10,7 @@ import pytest
 
 from migrator.mapping import TRANSFORMS
 from migrator.mapping.transforms import noting
+from tests.fresh_python import in_fresh_python
 
 
 def run(name: str, value, **options):
@@ -398,9 +399,6 @@ def test_the_names_registered_ahead_are_the_ones_the_module_registers() -> None:
 
 
 def test_a_wordpress_transform_loads_its_module_when_first_looked_up() -> None:
-    import subprocess
-    import sys
-
     probe = (
         "import sys, migrator.mapping as m\n"
         "assert 'migrator.mapping.wordpress_transforms' not in sys.modules\n"
@@ -409,5 +407,4 @@ def test_a_wordpress_transform_loads_its_module_when_first_looked_up() -> None:
         "assert m.TRANSFORMS['wpautop']('a') == '<p>a</p>\\n'\n"
         "assert 'migrator.mapping.wordpress_transforms' in sys.modules\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    in_fresh_python(probe)

@@ -9,6 +9,7 @@ import pytest
 import migrator.sources as sources
 from migrator.errors import ConfigError
 from migrator.sources import SOURCES, CsvSource, Source, open_source, source_options
+from tests.fresh_python import in_fresh_python
 
 
 def test_all_names_exist() -> None:
@@ -90,9 +91,6 @@ def test_options_are_normalised() -> None:
 
 def test_a_format_is_imported_only_when_used() -> None:
     """A CSV run does not load the other formats' parsers (start-up, issue 14)."""
-    import subprocess
-    import sys
-
     probe = (
         "import sys, migrator.sources as s\n"
         "assert sorted(s.SOURCES)[:2] == ['contentful', 'csv'] and 'wxr' in s.SOURCES\n"
@@ -103,5 +101,4 @@ def test_a_format_is_imported_only_when_used() -> None:
         "assert not others, others\n"
         "assert s.WxrSource is s.SOURCES['wxr']\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    in_fresh_python(probe)
