@@ -42,7 +42,7 @@ from migrator.ledger import LedgerEntry
 from migrator.log import get_logger
 from migrator.mapping import Payload
 from migrator.records import Record
-from migrator.seen import SeenKeys
+from migrator.seen import MEMORY_KEYS, SeenKeys
 
 log = get_logger("migrator.pipeline")
 # What goes to the sink; the other actions are only counted (and reported).
@@ -116,7 +116,7 @@ class Pump:
         on_progress: Callable[[], None] = lambda: None,
     ) -> None:
         canary: list[Payload] = []
-        with SeenKeys() as seen:
+        with SeenKeys(memory_keys=MEMORY_KEYS) as seen:
             planned = plan_items(
                 records,
                 self.compiled,

@@ -25,7 +25,7 @@ from migrator.errors import RecordError
 from migrator.ledger import Classification, LedgerEntry, LedgerView, classification
 from migrator.mapping import Mapping, Payload
 from migrator.records import Record
-from migrator.seen import SeenKeys
+from migrator.seen import MEMORY_KEYS, SeenKeys
 
 # A mapping compiled for a run: a record → its payload, or None when filtered out.
 Compiled = Callable[[Record], Payload | None]
@@ -94,14 +94,14 @@ def plan_items(
     ``unique_identities``: the source already refuses a record whose identity it yielded
     before (``Source.unique_identities``), and ``seen`` is not asked afterwards: a payload
     keeping its record's identity is then not looked up in ``seen`` again."""
-    with SeenKeys() as claims:
+    with SeenKeys(memory_keys=MEMORY_KEYS) as claims:
         slugs = SlugClaims(ledger, claims, suffix=unique_slugs == "suffix")
         if seen is not None:
             yield from _plan(
                 records, compile_record, ledger, seen, slugs, retry_failed, unique_identities
             )
             return
-        with SeenKeys() as own:
+        with SeenKeys(memory_keys=MEMORY_KEYS) as own:
             yield from _plan(
                 records, compile_record, ledger, own, slugs, retry_failed, unique_identities
             )

@@ -70,7 +70,7 @@ from typing import Any, BinaryIO
 
 from migrator.errors import ConfigError, RecordError, SourceError
 from migrator.records import Location, Record
-from migrator.seen import SeenKeys
+from migrator.seen import MEMORY_KEYS, SeenKeys
 from migrator.sources.base import Source, SourceStats
 from migrator.sources.csv import options as checks
 from migrator.sources.csv.encodings import (
@@ -101,9 +101,6 @@ from migrator.sources.options import Option, boolean, non_empty_string, optional
 # images. The limit is process-wide, so it is only ever raised, never lowered.
 FIELD_SIZE_LIMIT = MAX_VALUE
 
-# The first keys checked in memory before they go to SQLite (seen.py): ~8 MiB, and an
-# export of up to this many rows is checked without SQLite (0.5 against 3.5 µs a row).
-MEMORY_KEYS = 65_536
 
 SNIFFED_DELIMITERS = (",", "\t", ";", "|")
 # Never used unless configured, but suggested when they would split a one-column file.
