@@ -73,7 +73,7 @@ def redact_utf8(data: bytes) -> bytes:
     for trigger in _TRIGGERS_UTF8:
         if trigger in lowered:
             return redact_text(original.decode()).encode()
-    if _LOWER_TO_ASCII[0] in data or _LOWER_TO_ASCII[1] in data:
+    if not data.isascii() and (_LOWER_TO_ASCII[0] in data or _LOWER_TO_ASCII[1] in data):
         return redact_text(original.decode()).encode()
     return data
 

@@ -35,7 +35,7 @@ from typing import Any
 from migrator.errors import RecordError
 from migrator.paths import MISSING
 from migrator.records import Location, Record
-from migrator.seen import SeenKeys
+from migrator.seen import MEMORY_KEYS, SeenKeys
 from migrator.sources.base import Source
 from migrator.sources.json import describe as json_describe
 from migrator.sources.json.scaffold import Scaffold
@@ -161,7 +161,7 @@ class JsonSource(_JsonRecords):
 
     def read(self) -> Iterator[Record | RecordError]:
         prefix, label = self._prefix()
-        with SeenKeys() as seen:
+        with SeenKeys(memory_keys=MEMORY_KEYS) as seen:
             try:
                 for index, value in stream_items(self.path, prefix):
                     if prefix:
@@ -214,7 +214,7 @@ class NdjsonSource(_JsonRecords):
 
     def read(self) -> Iterator[Record | RecordError]:
         file = self.file
-        with SeenKeys() as seen:
+        with SeenKeys(memory_keys=MEMORY_KEYS) as seen:
             for line in ndjson_lines(self.path):
                 if line.error is not None:
                     yield RecordError(line.error, file=file, line=line.number)
