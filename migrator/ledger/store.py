@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import astuple
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
+from types import EllipsisType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -54,6 +54,7 @@ from migrator.ledger.schema import (
     lookup_json,
     now,
     pack,
+    refs_params,
     unpack,
 )
 from migrator.ledger.target import CREATE as CREATE_TARGET
@@ -316,12 +317,23 @@ class CheckpointLedger:
         payload_hash: str,
         butter_id: str | None = None,
         sent: JsonObject | None = None,
+        pending_refs: list[dict[str, Any]] | EllipsisType | None = ...,
     ) -> None:
         """ButterCMS answered 202 for ``payload_hash``. Call only with the answer in hand.
-        ``sent``: the body as sent (None: not known, as when a read-back found it)."""
+        ``sent``: the body as sent (None: not known, as when a read-back found it).
+        ``pending_refs``: as ``set_pending_refs``, in the same statement (``...``: kept)."""
         changed = self._mark(
             ACCEPT_SQL,
-            (payload_hash, payload_hash, pack(sent), butter_id, now(), target, identity),
+            (
+                payload_hash,
+                payload_hash,
+                pack(sent),
+                butter_id,
+                now(),
+                *refs_params(pending_refs),
+                target,
+                identity,
+            ),
         )
         if not changed:
             raise LookupError(
@@ -362,9 +374,11 @@ class CheckpointLedger:
         lookup: tuple[str, str] | None,
         source: str | None,
         sent: JsonObject | None = None,
+        pending_refs: list[dict[str, Any]] | EllipsisType | None = ...,
     ) -> None:
         """ButterCMS answered 202 to an update (PATCH) of a record it already had.
-        ``sent``: the whole body the update was made from (its create shape)."""
+        ``sent``: the whole body the update was made from (its create shape).
+        ``pending_refs``: as ``set_pending_refs``, in the same statement (``...``: kept)."""
         self._mark(
             UPDATED_SQL,
             (
@@ -374,6 +388,7 @@ class CheckpointLedger:
                 lookup_json(lookup),
                 source,
                 now(),
+                *refs_params(pending_refs),
                 target,
                 identity,
             ),
@@ -432,7 +447,7 @@ class CheckpointLedger:
         """References sent empty because their items were not found yet (None: all done)."""
         self._mark(
             "UPDATE records SET pending_refs = ? WHERE target = ? AND identity = ?",
-            (orjson.dumps(refs).decode() if refs else None, target, identity),
+            (refs_params(refs)[1], target, identity),
         )
 
     def with_pending_refs(self, target: str) -> Iterator[LedgerEntry]:
