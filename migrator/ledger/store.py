@@ -452,7 +452,8 @@ class CheckpointLedger:
 
     def with_pending_refs(self, target: str) -> Iterator[LedgerEntry]:
         """Rows of ``target`` whose references still wait to be patched in."""
-        for entry in self.entries(target):
+        # Found by SQLite: a run ends with this, and most ledgers have none of them.
+        for entry in self._pages(["target = ?", "pending_refs IS NOT NULL"], [target], True):
             if entry.pending_refs:
                 yield entry
 
@@ -516,11 +517,19 @@ class CheckpointLedger:
         if state is not None:
             where.append("state = ?")
             params.append(LedgerState(state).value)
+        # A generator itself, so that reports_faults converts errors met while iterating.
+        yield from self._pages(where, params, target is not None)
+
+    def _pages(
+        self, where: list[str], params: list[Any], one_target: bool
+    ) -> Iterator[LedgerEntry]:
+        """The rows ``where`` holds, in key order, a page at a time (see ``entries``).
+        ``one_target``: ``where`` names one target."""
         after: tuple[str, str] | None = None
         while True:
             if after is None:
                 clauses, page_params = where, params
-            elif target is not None:  # keeps the search on the primary key's range
+            elif one_target:  # keeps the search on the primary key's range
                 clauses, page_params = [*where, "identity > ?"], [*params, after[1]]
             else:
                 clauses, page_params = [*where, "(target, identity) > (?, ?)"], [*params, *after]
