@@ -116,23 +116,14 @@ COLUMNS = (
 )
 
 
-# At most a 16 KiB window, not zlib's 32 KiB: setting up the larger one was most of the
-# cost of packing a body of a few KB (one per accepted record), for the same size.
+# A 16 KiB window, not zlib's 32 KiB: setting up the larger one was most of the cost of
+# packing a body of a few KB (one per accepted record), for the same size.
 PACK_WBITS = 14
-# deflate matches reach back at most window - 262 bytes (zlib's MIN_LOOKAHEAD): a window
-# that covers the body plus that gives the same compressed stream as the full one (only
-# the 2-byte header, which names the window, differs), and a small one is set up 3 times
-# faster (~30 µs to ~10 µs for a body of a few hundred bytes).
-_LOOKAHEAD = 262
 
 
 def pack(body: Any) -> bytes | None:
     """A body as the ledger keeps it: compressed JSON (HTML bodies shrink 3-5 times)."""
-    if body is None:
-        return None
-    data = orjson.dumps(body)
-    wbits = min(PACK_WBITS, max(9, (len(data) + _LOOKAHEAD - 1).bit_length()))
-    return zlib.compress(data, 6, wbits)
+    return None if body is None else zlib.compress(orjson.dumps(body), 6, PACK_WBITS)
 
 
 def unpack(blob: bytes | None) -> Any:
