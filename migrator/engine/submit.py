@@ -389,8 +389,11 @@ class Submitter:
             return
         # The hash of the payload as mapped (its date included, even when not sent): a
         # re-run finds it unchanged, and a later change is still sent.
-        self.ledger.mark_accepted(target, payload.identity, payload_hash=payload.hash, sent=body)
-        self._note_pending(target, payload.identity, pending)
+        # Its pending references in the same statement: one write a record, not two.
+        self.ledger.mark_accepted(
+            target, payload.identity, payload_hash=payload.hash, sent=body, pending_refs=pending
+        )
+        self._note_pending(pending)
         self.dates.sent(payload.body, body)
         self.counts.accepted += 1
         self.last_create = time.monotonic()
@@ -403,8 +406,7 @@ class Submitter:
         except LedgerFault:
             pass
 
-    def _note_pending(self, target: str, identity: str, pending: list[JsonObject]) -> None:
-        self.ledger.set_pending_refs(target, identity, pending or None)
+    def _note_pending(self, pending: list[JsonObject]) -> None:
         if pending:
             self.counts.refs_pending += 1
 
@@ -484,8 +486,9 @@ class Submitter:
             lookup=payload.lookup,
             source=str(payload.source),
             sent=body,
+            pending_refs=pending,
         )
-        self._note_pending(target, payload.identity, pending)
+        self._note_pending(pending)
         self.dates.sent(payload.body, body)
         self.counts.updated += 1
 

@@ -146,6 +146,14 @@ def now() -> str:
     return f"{_second[1]}.{millis:03d}+00:00"
 
 
+def refs_params(refs: Any) -> tuple[bool, str | None]:
+    """The two parameters of a ``CASE WHEN ? THEN ? ELSE pending_refs END``: ``...``
+    keeps the row's pending references, None or [] clears them, a list sets them."""
+    if refs is ...:
+        return False, None
+    return True, orjson.dumps(refs).decode() if refs else None
+
+
 def lookup_json(lookup: tuple[str, str] | None) -> str | None:
     return None if lookup is None else orjson.dumps(list(lookup)).decode()
 
@@ -191,16 +199,19 @@ ON CONFLICT (target, identity) DO UPDATE SET
 WHERE records.state NOT IN ('accepted', 'verified')"""
 
 # butter_id is kept when the answer does not carry one (a 202 usually does not).
+# pending_refs: set when the first of its two parameters is true, else kept (``REFS``).
 ACCEPT_SQL = """
 UPDATE records SET state = 'accepted', payload_hash = ?, accepted_hash = ?, sent = ?,
-                   reason = NULL, butter_id = coalesce(?, butter_id), updated_at = ?
+                   reason = NULL, butter_id = coalesce(?, butter_id), updated_at = ?,
+                   pending_refs = CASE WHEN ? THEN ? ELSE pending_refs END
 WHERE target = ? AND identity = ?"""
 
 # An update (PATCH) was accepted: the row was never in flight (a lost update is simply
 # sent again, PATCH being idempotent), and the slug stays the one Butter knows.
 UPDATED_SQL = """
 UPDATE records SET state = 'accepted', payload_hash = ?, accepted_hash = ?, sent = ?,
-                   lookup = ?, source = coalesce(?, source), reason = NULL, updated_at = ?
+                   lookup = ?, source = coalesce(?, source), reason = NULL, updated_at = ?,
+                   pending_refs = CASE WHEN ? THEN ? ELSE pending_refs END
 WHERE target = ? AND identity = ?"""
 
 # A record can fail before it was ever begun (say, refused by migrator's own checks).

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import astuple
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
+from types import EllipsisType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -54,6 +54,7 @@ from migrator.ledger.schema import (
     lookup_json,
     now,
     pack,
+    refs_params,
     unpack,
 )
 from migrator.ledger.target import CREATE as CREATE_TARGET
@@ -316,12 +317,23 @@ class CheckpointLedger:
         payload_hash: str,
         butter_id: str | None = None,
         sent: JsonObject | None = None,
+        pending_refs: list[dict[str, Any]] | EllipsisType | None = ...,
     ) -> None:
         """ButterCMS answered 202 for ``payload_hash``. Call only with the answer in hand.
-        ``sent``: the body as sent (None: not known, as when a read-back found it)."""
+        ``sent``: the body as sent (None: not known, as when a read-back found it).
+        ``pending_refs``: as ``set_pending_refs``, in the same statement (``...``: kept)."""
         changed = self._mark(
             ACCEPT_SQL,
-            (payload_hash, payload_hash, pack(sent), butter_id, now(), target, identity),
+            (
+                payload_hash,
+                payload_hash,
+                pack(sent),
+                butter_id,
+                now(),
+                *refs_params(pending_refs),
+                target,
+                identity,
+            ),
         )
         if not changed:
             raise LookupError(
@@ -362,9 +374,11 @@ class CheckpointLedger:
         lookup: tuple[str, str] | None,
         source: str | None,
         sent: JsonObject | None = None,
+        pending_refs: list[dict[str, Any]] | EllipsisType | None = ...,
     ) -> None:
         """ButterCMS answered 202 to an update (PATCH) of a record it already had.
-        ``sent``: the whole body the update was made from (its create shape)."""
+        ``sent``: the whole body the update was made from (its create shape).
+        ``pending_refs``: as ``set_pending_refs``, in the same statement (``...``: kept)."""
         self._mark(
             UPDATED_SQL,
             (
@@ -374,6 +388,7 @@ class CheckpointLedger:
                 lookup_json(lookup),
                 source,
                 now(),
+                *refs_params(pending_refs),
                 target,
                 identity,
             ),
@@ -432,12 +447,13 @@ class CheckpointLedger:
         """References sent empty because their items were not found yet (None: all done)."""
         self._mark(
             "UPDATE records SET pending_refs = ? WHERE target = ? AND identity = ?",
-            (orjson.dumps(refs).decode() if refs else None, target, identity),
+            (refs_params(refs)[1], target, identity),
         )
 
     def with_pending_refs(self, target: str) -> Iterator[LedgerEntry]:
         """Rows of ``target`` whose references still wait to be patched in."""
-        for entry in self.entries(target):
+        # Found by SQLite: a run ends with this, and most ledgers have none of them.
+        for entry in self._pages(["target = ?", "pending_refs IS NOT NULL"], [target], True):
             if entry.pending_refs:
                 yield entry
 
@@ -501,11 +517,19 @@ class CheckpointLedger:
         if state is not None:
             where.append("state = ?")
             params.append(LedgerState(state).value)
+        # A generator itself, so that reports_faults converts errors met while iterating.
+        yield from self._pages(where, params, target is not None)
+
+    def _pages(
+        self, where: list[str], params: list[Any], one_target: bool
+    ) -> Iterator[LedgerEntry]:
+        """The rows ``where`` holds, in key order, a page at a time (see ``entries``).
+        ``one_target``: ``where`` names one target."""
         after: tuple[str, str] | None = None
         while True:
             if after is None:
                 clauses, page_params = where, params
-            elif target is not None:  # keeps the search on the primary key's range
+            elif one_target:  # keeps the search on the primary key's range
                 clauses, page_params = [*where, "identity > ?"], [*params, after[1]]
             else:
                 clauses, page_params = [*where, "(target, identity) > (?, ?)"], [*params, *after]

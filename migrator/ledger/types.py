@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import EllipsisType
 from typing import Any, Literal, NamedTuple, Protocol
 
 
@@ -144,6 +145,7 @@ class Ledger(Protocol):
         payload_hash: str,
         butter_id: str | None = None,
         sent: dict[str, Any] | None = None,
+        pending_refs: list[dict[str, Any]] | EllipsisType | None = ...,
     ) -> None: ...
 
     def mark_failed(
@@ -167,6 +169,7 @@ class Ledger(Protocol):
         lookup: tuple[str, str] | None,
         source: str | None,
         sent: dict[str, Any] | None = None,
+        pending_refs: list[dict[str, Any]] | EllipsisType | None = ...,
     ) -> None: ...
 
     def last_sent(self, target: str, identity: str) -> dict[str, Any] | None: ...
