@@ -203,3 +203,28 @@ def test_tags_that_never_end_are_read_in_linear_time(hostile: str) -> None:
     strip_html(hostile)
     clean(hostile)
     assert time.perf_counter() - started < 2
+
+
+# Block tags spelled every way: upper case, stray end tags, whitespace after the name (a
+# vertical tab and \x1c count as \s too), and names that only start like one (<pre>, <h7>).
+_BLOCK_ATOMS = ["<p>", "<P\t", "</p", "<DiV>", "</dIv\x0b", "<bR/", "<li\x1c", "<H6 ", "</h3\n"]
+_BLOCK_ATOMS += ["<tR>", "<pre>", "<h7>", "<trx>", "<td>", "<", "/", ">", "x", " ", "Li"]
+
+
+def test_block_tags_part_words_however_they_are_spelled() -> None:
+    assert strip_html("a<P>b</DIV>c<Br/>d<LI\t>e</h2 >f<TR>g") == "a b c d e f g"
+    assert strip_html("a<PRE>b</pre>c<h7>d</h7>") == "abcd"
+
+
+def test_block_marks_in_lowered_ascii_text_are_those_of_the_case_blind_search() -> None:
+    from itertools import product
+
+    from migrator.mapping.htmlclean import _BLOCK_TAG, _block_marks
+
+    for n in (1, 2, 3):
+        for parts in product(_BLOCK_ATOMS, repeat=n):
+            text = "".join(parts)
+            for mark in ("\x01", "\ufdd0"):
+                expected = _BLOCK_TAG.sub(mark + "<", text)
+                assert _block_marks(text, text.lower(), mark) == expected, repr(text)
+                assert _block_marks(text, None, mark) == expected, repr(text)
